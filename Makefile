@@ -1,0 +1,54 @@
+# hemid — build, run and test. `make demo` and `make test` are the two commands that matter.
+SHELL := /bin/bash
+BUILD_DIR := $(CURDIR)/build
+HEMID := $(BUILD_DIR)/hemid
+GO_TEST_TIMEOUT ?= 45m
+
+.PHONY: all build demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench clean
+
+all: build
+
+build:
+	@mkdir -p $(BUILD_DIR)
+	go build -o $(HEMID) ./cmd/hemid
+
+## demo: build, then run a single-validator devnet with funded accounts (Ctrl-C stops it).
+demo: build
+	HEMID=$(HEMID) scripts/devnet.sh
+
+## test: every test, including the process-level ones against real hemid nodes.
+test: build
+	HEMID_BIN=$(HEMID) go test -timeout $(GO_TEST_TIMEOUT) ./...
+
+## test-short: unit tests only (no processes).
+test-short:
+	go test -short ./...
+
+localnet: build
+	HEMID=$(HEMID) scripts/localnet.sh start
+
+localnet-stop:
+	HEMID=$(HEMID) scripts/localnet.sh stop
+
+localnet-status:
+	HEMID=$(HEMID) scripts/localnet.sh status
+
+proto-gen:
+	scripts/protocgen.sh
+
+## proto-check: regenerating the protobuf code must leave no diff.
+proto-check: proto-gen
+	@git diff --exit-code -- '*.pb.go' '*.pb.gw.go' || { echo "generated protobuf code is stale: run 'make proto-gen' and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- '*.pb.go' '*.pb.gw.go')" || { echo "untracked generated protobuf files: run 'make proto-gen' and commit" >&2; exit 1; }
+
+## lint: gofmt, go vet and go mod tidy must leave no diff.
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$' | grep -v '\.pb\.gw\.go$$'))" || { gofmt -l . ; echo "gofmt would change the files above" >&2; exit 1; }
+	go vet ./...
+	go mod tidy && git diff --exit-code go.mod go.sum
+
+contracts:
+	contracts/build.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

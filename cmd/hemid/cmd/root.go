@@ -1,0 +1,290 @@
+// Package cmd builds hemid's command tree: node commands (init, genesis, start, export, …), keys
+// (eth_secp256k1 by default), and the autocli query and tx commands of every module.
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cast"
+	"github.com/spf13/cobra"
+
+	cmtcli "github.com/cometbft/cometbft/libs/cli"
+
+	dbm "github.com/cosmos/cosmos-db"
+	evmclient "github.com/cosmos/evm/client"
+	evmdebug "github.com/cosmos/evm/client/debug"
+	"github.com/cosmos/evm/crypto/hd"
+	evmserver "github.com/cosmos/evm/server"
+	evmserverconfig "github.com/cosmos/evm/server/config"
+	srvflags "github.com/cosmos/evm/server/flags"
+
+	clienthelpers "cosmossdk.io/client/v2/helpers"
+	"cosmossdk.io/log/v2"
+	confixcmd "cosmossdk.io/tools/confix/cmd"
+
+	"github.com/cosmos/cosmos-sdk/baseapp"
+	"github.com/cosmos/cosmos-sdk/client"
+	clientcfg "github.com/cosmos/cosmos-sdk/client/config"
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/cosmos-sdk/client/rpc"
+	sdkserver "github.com/cosmos/cosmos-sdk/server"
+	servertypes "github.com/cosmos/cosmos-sdk/server/types"
+	"github.com/cosmos/cosmos-sdk/store/v2"
+	snapshottypes "github.com/cosmos/cosmos-sdk/store/v2/snapshots/types"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authcmd "github.com/cosmos/cosmos-sdk/x/auth/client/cli"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
+	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
+
+	"github.com/hemi-appchain/hemi/app"
+	"github.com/hemi-appchain/hemi/app/params"
+)
+
+// DefaultNodeHome is where hemid keeps its config, data and keyring unless --home says otherwise.
+func DefaultNodeHome() string {
+	home, err := clienthelpers.GetNodeHomeDirectory(".hemid")
+	if err != nil {
+		panic(err)
+	}
+	return home
+}
+
+// NewRootCmd returns hemid's root command.
+func NewRootCmd() *cobra.Command {
+	cfg := sdk.GetConfig()
+	params.SetAddressPrefixes(cfg)
+	cfg.Seal()
+
+	// An app instance on an in-memory database gives the codecs and the autocli descriptors.
+	// It uses cosmos/evm's placeholder EVM chain id, the one value the EVM lets a later app replace.
+	tempApp := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, evmserverconfig.DefaultEVMChainID, simtestutil.EmptyAppOptions{})
+
+	initClientCtx := client.Context{}.
+		WithCodec(tempApp.AppCodec()).
+		WithInterfaceRegistry(tempApp.InterfaceRegistry()).
+		WithTxConfig(tempApp.TxConfig()).
+		WithLegacyAmino(tempApp.LegacyAmino()).
+		WithInput(os.Stdin).
+		WithAccountRetriever(authtypes.AccountRetriever{}).
+		WithBroadcastMode(flags.BroadcastSync).
+		WithHomeDir(DefaultNodeHome()).
+		WithViper("HEMID").
+		WithKeyringOptions(hd.EthSecp256k1Option()).
+		WithLedgerHasProtobuf(true)
+
+	rootCmd := &cobra.Command{
+		Use:   "hemid",
+		Short: "hemid: a Cosmos appchain secured by Bitcoin through Proof-of-Proof, with an EVM that reads Bitcoin",
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(cmd.OutOrStdout())
+			cmd.SetErr(cmd.ErrOrStderr())
+
+			clientCtx := initClientCtx.WithCmdContext(cmd.Context())
+			clientCtx, err := client.ReadPersistentCommandFlags(clientCtx, cmd.Flags())
+			if err != nil {
+				return err
+			}
+			clientCtx, err = clientcfg.ReadFromClientConfig(clientCtx)
+			if err != nil {
+				return err
+			}
+			if err := client.SetCmdClientContextHandler(clientCtx, cmd); err != nil {
+				return err
+			}
+			return sdkserver.InterceptConfigsPreRunHandler(cmd, appConfigTemplate,
+				defaultAppConfig(evmChainIDForInit(cmd)), defaultCometConfig())
+		},
+	}
+
+	addCommands(rootCmd, tempApp)
+
+	autoCliOpts := tempApp.AutoCliOpts()
+	initClientCtx, _ = clientcfg.ReadFromClientConfig(initClientCtx)
+	autoCliOpts.ClientCtx = initClientCtx
+	if err := autoCliOpts.EnhanceRootCommand(rootCmd); err != nil {
+		panic(err)
+	}
+	return rootCmd
+}
+
+func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
+	home := DefaultNodeHome()
+	rootCmd.AddCommand(
+		initCmd(tempApp, home),
+		genutilcli.Commands(tempApp.TxConfig(), tempApp.BasicModuleManager, home),
+		cmtcli.NewCompletionCmd(rootCmd, true),
+		confixcmd.ConfigCommand(),
+		evmdebug.Cmd(),
+	)
+
+	evmserver.AddCommands(rootCmd, evmserver.NewDefaultStartOptions(newApp, home), exportApp, func(*cobra.Command) {})
+	startCmd, _, err := rootCmd.Find([]string{"start"})
+	if err != nil {
+		panic(err)
+	}
+	bindFlags := startCmd.PreRunE
+	startCmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := bindFlags(cmd, args); err != nil {
+			return err
+		}
+		return pinEVMChainID(cmd)
+	}
+
+	rootCmd.AddCommand(
+		evmclient.KeyCommands(home, true),
+		sdkserver.StatusCommand(),
+		queryCommand(),
+		txCommand(),
+	)
+	if _, err := srvflags.AddTxFlags(rootCmd); err != nil {
+		panic(err)
+	}
+}
+
+// initCmd is the SDK's init, followed by the consensus params hemid needs: a finite block gas
+// limit for the EVM's fee market.
+func initCmd(tempApp *app.App, home string) *cobra.Command {
+	cmd := genutilcli.InitCmd(tempApp.BasicModuleManager, home)
+	cmd.PostRunE = func(cmd *cobra.Command, _ []string) error {
+		serverCtx := sdkserver.GetServerContextFromCmd(cmd)
+		genesisFile := serverCtx.Config.GenesisFile()
+		genesis, err := genutiltypes.AppGenesisFromFile(genesisFile)
+		if err != nil {
+			return err
+		}
+		genesis.Consensus.Params.Block.MaxGas = app.BlockMaxGas
+		return genesis.SaveAs(genesisFile)
+	}
+	return cmd
+}
+
+func queryCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        "query",
+		Aliases:                    []string{"q"},
+		Short:                      "Query the chain (modules, blocks, transactions)",
+		SuggestionsMinimumDistance: 2,
+		RunE:                       client.ValidateCmd,
+	}
+	cmd.AddCommand(
+		rpc.QueryEventForTxCmd(),
+		rpc.ValidatorCommand(),
+		authcmd.QueryTxsByEventsCmd(),
+		authcmd.QueryTxCmd(),
+		sdkserver.QueryBlockCmd(),
+		sdkserver.QueryBlockResultsCmd(),
+	)
+	cmd.PersistentFlags().String(flags.FlagChainID, "", "The network chain ID")
+	return cmd
+}
+
+func txCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        "tx",
+		Short:                      "Sign and broadcast transactions",
+		SuggestionsMinimumDistance: 2,
+		RunE:                       client.ValidateCmd,
+	}
+	cmd.AddCommand(
+		authcmd.GetSignCommand(),
+		authcmd.GetSignBatchCommand(),
+		authcmd.GetMultiSignCommand(),
+		authcmd.GetValidateSignaturesCommand(),
+		authcmd.GetBroadcastCommand(),
+		authcmd.GetEncodeCommand(),
+		authcmd.GetDecodeCommand(),
+		authcmd.GetSimulateCmd(),
+	)
+	cmd.PersistentFlags().String(flags.FlagChainID, "", "The network chain ID")
+	return cmd
+}
+
+// chainIDFromOpts returns the chain id from --chain-id, or else from the node's genesis file.
+func chainIDFromOpts(appOpts servertypes.AppOptions) (string, error) {
+	if id := cast.ToString(appOpts.Get(flags.FlagChainID)); id != "" {
+		return id, nil
+	}
+	home := cast.ToString(appOpts.Get(flags.FlagHome))
+	genesisFile := filepath.Join(home, "config", "genesis.json")
+	genesis, err := genutiltypes.AppGenesisFromFile(genesisFile)
+	if err != nil {
+		return "", fmt.Errorf("reading the chain id from %s: %w", genesisFile, err)
+	}
+	return genesis.ChainID, nil
+}
+
+// newApp builds the app for the node. Configuration errors end the process with a message, since
+// there is nothing to serve without an app.
+func newApp(logger log.Logger, db dbm.DB, appOpts servertypes.AppOptions) evmserver.Application {
+	a, err := buildApp(logger, db, true, appOpts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hemid:", err)
+		os.Exit(1)
+	}
+	return a
+}
+
+func buildApp(logger log.Logger, db dbm.DB, loadLatest bool, appOpts servertypes.AppOptions) (*app.App, error) {
+	chainID, err := chainIDFromOpts(appOpts)
+	if err != nil {
+		return nil, err
+	}
+	evmChainID, err := params.EVMChainID(chainID)
+	if err != nil {
+		return nil, err
+	}
+	pruning, err := sdkserver.GetPruningOptionsFromFlags(appOpts)
+	if err != nil {
+		return nil, err
+	}
+	snapshotStore, err := sdkserver.GetSnapshotStore(appOpts)
+	if err != nil {
+		return nil, err
+	}
+	var cache storetypes.MultiStorePersistentCache
+	if cast.ToBool(appOpts.Get(sdkserver.FlagInterBlockCache)) {
+		cache = store.NewCommitKVStoreCacheManager()
+	}
+	return app.New(logger, db, loadLatest, evmChainID, appOpts,
+		baseapp.SetChainID(chainID),
+		baseapp.SetPruning(pruning),
+		baseapp.SetMinGasPrices(cast.ToString(appOpts.Get(sdkserver.FlagMinGasPrices))),
+		baseapp.SetQueryGasLimit(cast.ToUint64(appOpts.Get(sdkserver.FlagQueryGasLimit))),
+		baseapp.SetHaltHeight(cast.ToUint64(appOpts.Get(sdkserver.FlagHaltHeight))),
+		baseapp.SetHaltTime(cast.ToUint64(appOpts.Get(sdkserver.FlagHaltTime))),
+		baseapp.SetMinRetainBlocks(cast.ToUint64(appOpts.Get(sdkserver.FlagMinRetainBlocks))),
+		baseapp.SetInterBlockCache(cache),
+		baseapp.SetTrace(cast.ToBool(appOpts.Get(sdkserver.FlagTrace))),
+		baseapp.SetIndexEvents(cast.ToStringSlice(appOpts.Get(sdkserver.FlagIndexEvents))),
+		baseapp.SetSnapshot(snapshotStore, snapshottypes.NewSnapshotOptions(
+			cast.ToUint64(appOpts.Get(sdkserver.FlagStateSyncSnapshotInterval)),
+			cast.ToUint32(appOpts.Get(sdkserver.FlagStateSyncSnapshotKeepRecent)))),
+		baseapp.SetIAVLCacheSize(cast.ToInt(appOpts.Get(sdkserver.FlagIAVLCacheSize))),
+		baseapp.SetIAVLDisableFastNode(cast.ToBool(appOpts.Get(sdkserver.FlagDisableIAVLFastNode))),
+	), nil
+}
+
+// exportApp loads the state (at a height, or the latest) for `hemid export`.
+func exportApp(logger log.Logger, db dbm.DB, height int64, forZeroHeight bool,
+	jailAllowedAddrs []string, appOpts servertypes.AppOptions, modulesToExport []string,
+) (servertypes.ExportedApp, error) {
+	if cast.ToString(appOpts.Get(flags.FlagHome)) == "" {
+		return servertypes.ExportedApp{}, errors.New("export needs --home")
+	}
+	a, err := buildApp(logger, db, height == -1, appOpts)
+	if err != nil {
+		return servertypes.ExportedApp{}, err
+	}
+	if height != -1 {
+		if err := a.LoadHeight(height); err != nil {
+			return servertypes.ExportedApp{}, err
+		}
+	}
+	return a.ExportAppStateAndValidators(forZeroHeight, jailAllowedAddrs, modulesToExport)
+}

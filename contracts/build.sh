@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Reproduces Counter.bin and Counter.abi.json from Counter.sol with solc 0.8.30 from npm.
+set -euo pipefail
+cd "$(dirname "$0")"
+tools=$(mktemp -d)
+trap 'rm -rf "$tools"' EXIT
+npm install --silent --no-audit --no-fund --prefix "$tools" solc@0.8.30 >/dev/null
+NODE_PATH=$tools/node_modules node build.js

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Creates the homes of an N-validator hemid network on 127.0.0.1, sharing one genesis.
+#
+#   scripts/init-network.sh ROOT VALIDATORS BASE_PORT CHAIN_ID BLOCK_TIME DEV_ACCOUNTS
+#
+# ROOT/node<i> is validator i's home (key "val<i>" in its test keyring). Node 0's keyring also
+# holds DEV_ACCOUNTS funded keys "dev<j>"; ROOT/accounts.tsv lists them (name, hemi1 address,
+# 0x address, private key hex) and ROOT/nodes.tsv each node's endpoints (ports are laid out by
+# scripts/lib.sh). Existing ROOT is replaced.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+root=$1 n=$2 base=$3 chain_id=$4 block_time=$5 devs=$6
+[ -x "$HEMID" ] || { echo "no hemid binary at $HEMID: run 'make build' first" >&2; exit 1; }
+rm -rf "$root"
+mkdir -p "$root"
+
+validator_balance=1000000$HEMI${DENOM}  # 1,000,000 hemi
+self_delegation=1000$HEMI${DENOM}       # 1,000 hemi, voting power 1000
+dev_balance=1000000$HEMI${DENOM}
+genesis=$root/node0/config/genesis.json
+
+for i in $(seq 0 $((n - 1))); do
+  home=$root/node$i
+  "$HEMID" init "val$i" --chain-id "$chain_id" --home "$home" >/dev/null 2>&1
+  add_key "$home" "val$i" >"$home/val$i.key.json" 2>&1
+  configure_node "$home" "$base" "$i" "$block_time"
+  "$HEMID" genesis add-genesis-account "$(key_address "$home" "val$i")" "$validator_balance" --home "$root/node0" >/dev/null
+done
+
+printf 'name\taddress\teth_address\tprivate_key\n' >"$root/accounts.tsv"
+for j in $(seq 0 $((devs - 1))); do
+  home=$root/node0
+  add_key "$home" "dev$j" >"$root/dev$j.key.json" 2>&1
+  addr=$(key_address "$home" "dev$j")
+  "$HEMID" genesis add-genesis-account "$addr" "$dev_balance" --home "$home" >/dev/null
+  key=$("$HEMID" keys unsafe-export-eth-key "dev$j" --home "$home" "${KEYRING[@]}")
+  printf 'dev%s\t%s\t%s\t%s\n' "$j" "$addr" "$(key_address "$home" "dev$j" 0x)" "$key" >>"$root/accounts.tsv"
+done
+
+# Each validator signs its gentx against the shared accounts, then node 0 collects them.
+mkdir -p "$root/node0/config/gentx"
+for i in $(seq 0 $((n - 1))); do
+  home=$root/node$i
+  [ "$i" -eq 0 ] || cp "$genesis" "$home/config/genesis.json"
+  "$HEMID" genesis gentx "val$i" "$self_delegation" --chain-id "$chain_id" --home "$home" "${KEYRING[@]}" \
+    --moniker "val$i" --gas-prices 1000000000$DENOM --output-document "$root/node0/config/gentx/val$i.json" >/dev/null 2>&1
+done
+"$HEMID" genesis collect-gentxs --home "$root/node0" >/dev/null 2>&1
+"$HEMID" genesis validate --home "$root/node0" >/dev/null
+
+printf 'node\trpc\tapi\tgrpc\tjson_rpc\tjson_rpc_ws\n' >"$root/nodes.tsv"
+for i in $(seq 0 $((n - 1))); do
+  printf 'node%s\thttp://127.0.0.1:%s\thttp://127.0.0.1:%s\t127.0.0.1:%s\thttp://127.0.0.1:%s\tws://127.0.0.1:%s\n' "$i" \
+    "$(port "$base" "$i" $RPC)" "$(port "$base" "$i" $API)" "$(port "$base" "$i" $GRPC)" \
+    "$(port "$base" "$i" $JSONRPC)" "$(port "$base" "$i" $JSONRPC_WS)" >>"$root/nodes.tsv"
+done
+
+peers=()
+for i in $(seq 0 $((n - 1))); do
+  peers+=("$("$HEMID" comet show-node-id --home "$root/node$i")@127.0.0.1:$(port "$base" "$i" $P2P)")
+done
+for i in $(seq 0 $((n - 1))); do
+  home=$root/node$i
+  [ "$i" -eq 0 ] || cp "$genesis" "$home/config/genesis.json"
+  others=$(for p in "${peers[@]}"; do [ "$p" = "${peers[$i]}" ] || echo "$p"; done | paste -sd, -)
+  set_toml "$home/config/config.toml" p2p persistent_peers "\"$others\""
+done

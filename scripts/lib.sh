@@ -1,0 +1,76 @@
+# Shared shell functions for the devnet and localnet scripts. Source it; do not run it.
+# Every node listens on 127.0.0.1 only. Ports of node i: base + 10*i + offset, offsets below.
+
+HEMID=${HEMID:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/hemid}
+KEYRING=(--keyring-backend test)
+DENOM=ahemi
+# 1 hemi in ahemi.
+HEMI=000000000000000000
+
+# set_toml FILE SECTION KEY VALUE: set KEY inside [SECTION] ("" = top level) of a TOML file.
+# VALUE is written as given, so quote strings yourself: '"127.0.0.1:1317"'.
+set_toml() {
+  local file=$1 section=$2 key=$3 value=$4 tmp
+  tmp=$(mktemp)
+  awk -v section="$section" -v key="$key" -v value="$value" '
+    BEGIN { current = ""; done = 0 }
+    /^\[.*\]$/ { current = substr($0, 2, length($0) - 2) }
+    current == section && !done && $0 ~ "^" key "[ ]*=" { print key " = " value; done = 1; next }
+    { print }
+    END { if (!done) exit 3 }
+  ' "$file" >"$tmp" || { rm -f "$tmp"; echo "set_toml: no key $key in [$section] of $file" >&2; return 1; }
+  mv "$tmp" "$file"
+}
+
+# port BASE NODE OFFSET
+port() { echo $(($1 + 10 * $2 + $3)); }
+P2P=0 RPC=1 API=2 GRPC=3 JSONRPC=4 JSONRPC_WS=5 PPROF=6 GETH_METRICS=7 EVM_METRICS=8
+
+# configure_node HOME BASE NODE BLOCK_TIME: loopback ports, app-side mempool, block time.
+configure_node() {
+  local home=$1 base=$2 i=$3 block_time=$4
+  local cfg=$home/config/config.toml app=$home/config/app.toml
+  set_toml "$cfg" "" proxy_app "\"tcp://127.0.0.1:$(port "$base" "$i" 9)\""
+  set_toml "$cfg" rpc laddr "\"tcp://127.0.0.1:$(port "$base" "$i" $RPC)\""
+  set_toml "$cfg" rpc pprof_laddr "\"127.0.0.1:$(port "$base" "$i" $PPROF)\""
+  set_toml "$cfg" p2p laddr "\"tcp://127.0.0.1:$(port "$base" "$i" $P2P)\""
+  set_toml "$cfg" p2p allow_duplicate_ip true
+  set_toml "$cfg" p2p addr_book_strict false
+  set_toml "$cfg" mempool type '"app"'
+  set_toml "$cfg" consensus timeout_commit "\"$block_time\""
+  set_toml "$app" "" minimum-gas-prices "\"0$DENOM\""
+  set_toml "$app" api enable true
+  set_toml "$app" api address "\"tcp://127.0.0.1:$(port "$base" "$i" $API)\""
+  set_toml "$app" grpc address "\"127.0.0.1:$(port "$base" "$i" $GRPC)\""
+  set_toml "$app" grpc-web enable false
+  set_toml "$app" json-rpc enable true
+  set_toml "$app" json-rpc address "\"127.0.0.1:$(port "$base" "$i" $JSONRPC)\""
+  set_toml "$app" json-rpc ws-address "\"127.0.0.1:$(port "$base" "$i" $JSONRPC_WS)\""
+  set_toml "$app" json-rpc metrics-address "\"127.0.0.1:$(port "$base" "$i" $EVM_METRICS)\""
+  set_toml "$app" json-rpc api '"eth,net,web3,txpool"'
+  set_toml "$app" evm geth-metrics-address "\"127.0.0.1:$(port "$base" "$i" $GETH_METRICS)\""
+}
+
+# add_key HOME NAME: creates an eth_secp256k1 key and prints its mnemonic to stdout as JSON.
+add_key() {
+  "$HEMID" keys add "$2" --home "$1" "${KEYRING[@]}" --output json
+}
+
+# key_address HOME NAME [bech|0x]
+key_address() {
+  local addr
+  addr=$("$HEMID" keys show "$2" -a --home "$1" "${KEYRING[@]}")
+  if [ "${3:-bech}" = 0x ]; then "$HEMID" debug addr "$addr" | awk '/^Address hex:/ {print $NF}'; else echo "$addr"; fi
+}
+
+# wait_for_height RPC_URL HEIGHT TIMEOUT_SECONDS
+wait_for_height() {
+  local url=$1 want=$2 deadline=$((SECONDS + $3)) h
+  while [ $SECONDS -lt $deadline ]; do
+    h=$(curl -s "$url/status" | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p')
+    if [ -n "$h" ] && [ "$h" -ge "$want" ]; then return 0; fi
+    sleep 0.5
+  done
+  echo "no block $want from $url after $3 s" >&2
+  return 1
+}
