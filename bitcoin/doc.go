@@ -1,0 +1,11 @@
+// Package bitcoin is the Bitcoin code shared by the chain's modules and
+// daemons: network parameters (including testnet4, which btcd lacks), a pure
+// header-validation core, and SPV inclusion proofs.
+//
+// The validation core is a function of its inputs only: a header, the
+// network's Params and a read-only ChainView of the chain it extends. It
+// reads no clock and keeps no state, so a Cosmos keeper can run it in
+// consensus over its store (through a ChainView adapter, with an Overlay for
+// a batch that forks from an ancestor) and a daemon can run the same checks
+// before it relays anything. Every rejection wraps an exported sentinel error.
+package bitcoin

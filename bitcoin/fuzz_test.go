@@ -1,0 +1,131 @@
+package bitcoin_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+)
+
+// FuzzValidateHeader feeds arbitrary bytes through the parser and, when they
+// are 80 bytes, through the validator at an arbitrary parent height of a real
+// chain: mainnet 822528..824600 (a retarget inside) or testnet3 0..9999 (the
+// 20-minute rule and walk-back). Nothing may panic, and an accepted header
+// must meet its own proof of work.
+func FuzzValidateHeader(f *testing.F) {
+	mainRun := loadRun(f, "mainnet-headers-822528-830592.hex")
+	test3 := loadRun(f, "testnet3-headers-0-9999.hex")
+	mainnet, testnet3 := mustNetwork(f, bitcoin.MainNet), mustNetwork(f, bitcoin.TestNet3)
+	mainChain := bitcoin.NewMemChain(mainRun.start, mainRun.headers[0])
+	for height := mainRun.start + 1; height <= 824600; height++ {
+		if err := mainChain.Extend(mainnet, mainRun.at(f, height)); err != nil {
+			f.Fatal(err)
+		}
+	}
+	test3Chain := bitcoin.NewMemChain(0, test3.headers[0])
+	for i := 1; i < len(test3.headers); i++ {
+		if err := test3Chain.Extend(testnet3, &test3.headers[i]); err != nil {
+			f.Fatal(err)
+		}
+	}
+
+	// Seeds: real headers at their own parent heights (offsets from the
+	// chain base), including the retarget 824544 and testnet3 min-difficulty
+	// and walk-back blocks.
+	for _, height := range []uint64{822529, 824543, 824544, 824600} {
+		f.Add(mainRun.raw[height-mainRun.start], uint16(height-1-mainRun.start), false)
+	}
+	for _, height := range []uint64{1, 2016, 4032, 4033, 4209, 8063, 8064, 9999} {
+		f.Add(test3.raw[height], uint16(height-1), true)
+	}
+	f.Add([]byte{}, uint16(0), false)
+	f.Add(make([]byte, 79), uint16(0), true)
+
+	f.Fuzz(func(t *testing.T, raw []byte, parentOffset uint16, onTestnet3 bool) {
+		h, err := bitcoin.ParseHeader(raw)
+		if len(raw) != bitcoin.HeaderSize {
+			if !errors.Is(err, bitcoin.ErrHeaderLength) {
+				t.Fatalf("%d bytes: got %v", len(raw), err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, view, base, span := mainnet, bitcoin.ChainView(mainChain), mainChain.BaseHeight(), mainChain.TipHeight()-mainChain.BaseHeight()+2
+		if onTestnet3 {
+			p, view, base, span = testnet3, test3Chain, 0, test3Chain.TipHeight()+2
+		}
+		// One past the tip too, to reach ErrUnknownParent.
+		parent := base + uint64(parentOffset)%span
+		hash, err := bitcoin.ValidateHeader(p, view, parent, h)
+		if err == nil {
+			if powErr := bitcoin.CheckProofOfWork(hash, h.Bits, p.Chain.PowLimit); powErr != nil {
+				t.Fatalf("accepted a header without proof of work: %v", powErr)
+			}
+			if want, _ := bitcoin.HeaderHash(raw); hash != want {
+				t.Fatalf("hash %s, HeaderHash %s", hash, want)
+			}
+		}
+		// The numeric helpers must be total on any nBits.
+		work := bitcoin.CalcWork(h.Bits)
+		if work.Sign() < 0 {
+			t.Fatalf("negative work for 0x%08x", h.Bits)
+		}
+		if n, neg, ovf := bitcoin.CompactToBig(h.Bits); !neg && !ovf {
+			c := bitcoin.BigToCompact(n)
+			if m, _, _ := bitcoin.CompactToBig(c); m.Cmp(n) != 0 {
+				t.Fatalf("0x%08x -> 0x%08x changes the value", h.Bits, c)
+			}
+		}
+	})
+}
+
+// FuzzVerifyInclusion feeds arbitrary transactions, roots, indexes and
+// branches to the SPV verifier, seeded with the real proofs. Nothing may
+// panic, and whatever it accepts must fold to the root from the txid.
+func FuzzVerifyInclusion(f *testing.F) {
+	for _, v := range loadSPVVectors(f) {
+		p := decodeVector(f, v)
+		var branch []byte
+		for _, s := range p.siblings {
+			branch = append(branch, s[:]...)
+		}
+		f.Add(p.tx, p.header.MerkleRoot[:], p.index, branch)
+	}
+	f.Add(make([]byte, 64), make([]byte, 32), uint32(0), []byte{})
+
+	f.Fuzz(func(t *testing.T, rawTx, rootBytes []byte, index uint32, branch []byte) {
+		var root chainhash.Hash
+		copy(root[:], rootBytes)
+		siblings := make([]chainhash.Hash, len(branch)/chainhash.HashSize)
+		for i := range siblings {
+			copy(siblings[i][:], branch[i*chainhash.HashSize:])
+		}
+		txid, txErr := bitcoin.TxID(rawTx)
+		err := bitcoin.VerifyInclusion(rawTx, root, index, siblings)
+		if err != nil {
+			return
+		}
+		if txErr != nil {
+			t.Fatalf("accepted bytes that are not a transaction: %v", txErr)
+		}
+		if len(rawTx) == 64 {
+			t.Fatal("accepted a 64-byte transaction")
+		}
+		// Recompute the root from the leaf's level up, independently.
+		node := txid
+		for level, s := range siblings {
+			if index>>level&1 == 1 {
+				node = chainhash.DoubleHashH(append(s[:], node[:]...))
+			} else {
+				node = chainhash.DoubleHashH(append(node[:], s[:]...))
+			}
+		}
+		if node != root {
+			t.Fatalf("accepted a proof that folds to %s, not %s", node, root)
+		}
+	})
+}

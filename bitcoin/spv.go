@@ -1,0 +1,148 @@
+package bitcoin
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// maxMerkleDepth bounds a branch: a uint32 index addresses at most 2^32
+// leaves, far more than any block can hold.
+const maxMerkleDepth = 32
+
+// DecodeTx decodes exactly one serialized transaction, with or without BIP144
+// witness data. Trailing bytes are an error so that a proof is about exactly
+// the bytes given.
+func DecodeTx(rawTx []byte) (*wire.MsgTx, error) {
+	var tx wire.MsgTx
+	r := bytes.NewReader(rawTx)
+	if err := tx.Deserialize(r); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadTransaction, err)
+	}
+	if r.Len() != 0 {
+		return nil, fmt.Errorf("%w: %d trailing bytes", ErrBadTransaction, r.Len())
+	}
+	return &tx, nil
+}
+
+// TxID returns the txid of a serialized transaction: the double SHA-256 of its
+// serialization without witness data, in internal byte order.
+func TxID(rawTx []byte) (chainhash.Hash, error) {
+	tx, err := DecodeTx(rawTx)
+	if err != nil {
+		return chainhash.Hash{}, err
+	}
+	return tx.TxHash(), nil
+}
+
+// VerifyInclusion checks that the serialized transaction rawTx is at position
+// index of the block whose merkle root is merkleRoot, given the sibling hashes
+// from the leaf level up. A transaction that is 64 bytes without witness is
+// refused: its txid is indistinguishable from an inner node of the tree, so
+// such a "proof" could show an inner node as a transaction.
+func VerifyInclusion(rawTx []byte, merkleRoot chainhash.Hash, index uint32, siblings []chainhash.Hash) error {
+	if len(rawTx) == 64 {
+		return ErrTx64Bytes
+	}
+	tx, err := DecodeTx(rawTx)
+	if err != nil {
+		return err
+	}
+	if tx.SerializeSizeStripped() == 64 {
+		return ErrTx64Bytes
+	}
+	return VerifyTxIDInclusion(tx.TxHash(), merkleRoot, index, siblings)
+}
+
+// VerifyTxIDInclusion is VerifyInclusion for a caller that has only the txid.
+// It cannot apply the 64-byte rule, so use it only when the transaction is
+// known not to be 64 bytes long without witness.
+func VerifyTxIDInclusion(txid, merkleRoot chainhash.Hash, index uint32, siblings []chainhash.Hash) error {
+	if len(siblings) > maxMerkleDepth {
+		return fmt.Errorf("%w: %d levels", ErrBranchTooLong, len(siblings))
+	}
+	if len(siblings) < maxMerkleDepth && uint64(index) >= uint64(1)<<len(siblings) {
+		return fmt.Errorf("%w: index %d, %d siblings", ErrIndexOutOfRange, index, len(siblings))
+	}
+	node := txid
+	for level, sibling := range siblings {
+		if index>>level&1 == 1 {
+			// Bitcoin fills an odd level by copying its last node, so a
+			// right child equal to its left sibling is that copy: the
+			// position does not hold a real transaction.
+			if sibling == node {
+				return fmt.Errorf("%w: level %d", ErrMerkleDuplicateNode, level)
+			}
+			node = hashPair(&sibling, &node)
+		} else {
+			node = hashPair(&node, &sibling)
+		}
+	}
+	if node != merkleRoot {
+		return fmt.Errorf("%w: computed %s, header has %s", ErrMerkleRootMismatch, node, merkleRoot)
+	}
+	return nil
+}
+
+// hashPair is the merkle node above left and right: dSHA256(left || right).
+func hashPair(left, right *chainhash.Hash) chainhash.Hash {
+	var buf [2 * chainhash.HashSize]byte
+	copy(buf[:chainhash.HashSize], left[:])
+	copy(buf[chainhash.HashSize:], right[:])
+	first := sha256.Sum256(buf[:])
+	return chainhash.Hash(sha256.Sum256(first[:]))
+}
+
+// merkleLevels returns every level of the tree over txids, leaves first, root
+// last, copying the last node of each odd level as Bitcoin does.
+func merkleLevels(txids []chainhash.Hash) [][]chainhash.Hash {
+	levels := [][]chainhash.Hash{txids}
+	for level := txids; len(level) > 1; {
+		next := make([]chainhash.Hash, 0, (len(level)+1)/2)
+		for i := 0; i < len(level); i += 2 {
+			right := &level[i]
+			if i+1 < len(level) {
+				right = &level[i+1]
+			}
+			next = append(next, hashPair(&level[i], right))
+		}
+		levels = append(levels, next)
+		level = next
+	}
+	return levels
+}
+
+// MerkleRoot computes a block's merkle root from its txids in block order.
+func MerkleRoot(txids []chainhash.Hash) (chainhash.Hash, error) {
+	if len(txids) == 0 {
+		return chainhash.Hash{}, ErrNoTransactions
+	}
+	levels := merkleLevels(txids)
+	return levels[len(levels)-1][0], nil
+}
+
+// MerkleBranch returns the sibling hashes, leaf level first, that prove the
+// txid at index, in the form VerifyInclusion takes.
+func MerkleBranch(txids []chainhash.Hash, index uint32) ([]chainhash.Hash, error) {
+	if len(txids) == 0 {
+		return nil, ErrNoTransactions
+	}
+	if uint64(index) >= uint64(len(txids)) {
+		return nil, fmt.Errorf("%w: index %d, %d transactions", ErrIndexOutOfRange, index, len(txids))
+	}
+	levels := merkleLevels(txids)
+	branch := make([]chainhash.Hash, 0, len(levels)-1)
+	pos := int(index)
+	for _, level := range levels[:len(levels)-1] {
+		sibling := pos ^ 1
+		if sibling >= len(level) {
+			sibling = pos // odd level: the node is paired with its own copy
+		}
+		branch = append(branch, level[sibling])
+		pos /= 2
+	}
+	return branch, nil
+}
