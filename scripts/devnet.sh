@@ -14,7 +14,8 @@ home=$root/node0
 echo "Creating the devnet in $root (chain $chain_id) ..."
 "$(dirname "$0")/init-network.sh" "$root" 1 "$base" "$chain_id" 1s "${DEV_ACCOUNTS:-3}"
 
-"$HEMID" start --home "$home" >"$root/hemid.log" 2>&1 &
+# Its own session, so Ctrl-C reaches only this script, which then stops the node in order.
+setsid "$HEMID" start --home "$home" >"$root/hemid.log" 2>&1 &
 pid=$!
 stop() {
   echo
