@@ -4,21 +4,30 @@ BUILD_DIR := $(CURDIR)/build
 HEMID := $(BUILD_DIR)/hemid
 GO_TEST_TIMEOUT ?= 45m
 
-.PHONY: all build demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench clean
+BTCD_VERSION := v0.24.2
+
+.PHONY: all build btcd demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench clean
 
 all: build
 
 build:
 	@mkdir -p $(BUILD_DIR)
-	go build -o $(HEMID) ./cmd/hemid
+	go build -o $(BUILD_DIR) ./cmd/hemid ./cmd/relayer
 
-## demo: build, then run a single-validator devnet with funded accounts (Ctrl-C stops it).
-demo: build
+## btcd: the Bitcoin full node and its CLI used by the demo and the tests (regtest).
+btcd: $(BUILD_DIR)/btcd
+
+$(BUILD_DIR)/btcd:
+	@mkdir -p $(BUILD_DIR)
+	GOBIN=$(BUILD_DIR) go install github.com/btcsuite/btcd@$(BTCD_VERSION) github.com/btcsuite/btcd/cmd/btcctl@$(BTCD_VERSION)
+
+## demo: btcd regtest + a single-validator hemid devnet + the relayer (Ctrl-C stops them).
+demo: build btcd
 	HEMID=$(HEMID) scripts/devnet.sh
 
 ## test: every test, including the process-level ones against real hemid nodes.
-test: build
-	HEMID_BIN=$(HEMID) go test -timeout $(GO_TEST_TIMEOUT) ./...
+test: build btcd
+	HEMI_BIN_DIR=$(BUILD_DIR) BTCD_BIN=$(BUILD_DIR)/btcd go test -timeout $(GO_TEST_TIMEOUT) ./...
 
 ## test-short: unit tests only (no processes).
 test-short:

@@ -118,6 +118,9 @@ import (
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	"github.com/hemi-appchain/hemi/app/params"
+	"github.com/hemi-appchain/hemi/x/btclc"
+	btclckeeper "github.com/hemi-appchain/hemi/x/btclc/keeper"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
 func init() {
@@ -161,6 +164,8 @@ type App struct {
 	Erc20Keeper     erc20keeper.Keeper
 	EVMMempool      sdkmempool.ExtMempool
 
+	BTCLCKeeper btclckeeper.Keeper
+
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
 	configurator       module.Configurator
@@ -196,6 +201,7 @@ func New(
 		upgradetypes.StoreKey, feegrant.StoreKey, evidencetypes.StoreKey, authzkeeper.StoreKey,
 		ibcexported.StoreKey, ibctransfertypes.StoreKey,
 		evmtypes.StoreKey, feemarkettypes.StoreKey, erc20types.StoreKey,
+		btclctypes.StoreKey,
 	)
 	objectKeys := storetypes.NewObjectStoreKeys(banktypes.ObjectStoreKey, evmtypes.ObjectKey)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
@@ -297,6 +303,8 @@ func New(
 	tmLightClient := ibctm.NewLightClientModule(appCodec, app.IBCKeeper.ClientKeeper.GetStoreProvider())
 	app.IBCKeeper.ClientKeeper.AddRoute(ibctm.ModuleName, &tmLightClient)
 
+	app.BTCLCKeeper = btclckeeper.NewKeeper(appCodec, kv(btclctypes.StoreKey), authorityStr, accountCodec)
+
 	vmModule := vm.NewAppModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper, app.AccountKeeper.AddressCodec())
 
 	app.ModuleManager = module.NewManager(
@@ -319,6 +327,7 @@ func New(
 		vmModule,
 		feemarket.NewAppModule(app.FeeMarketKeeper),
 		erc20.NewAppModule(app.Erc20Keeper, app.AccountKeeper),
+		btclc.NewAppModule(app.BTCLCKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName:     genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),

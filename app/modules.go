@@ -22,6 +22,8 @@ import (
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
+
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
 // This file is the one place that says in which order modules run. Every module of the app
@@ -57,11 +59,14 @@ var beginBlockers = []string{
 	feegrant.ModuleName,
 	consensustypes.ModuleName,
 	upgradetypes.ModuleName,
+	btclctypes.ModuleName,
 }
 
-// endBlockers: gov before staking (a passed proposal may change the validator set this block);
+// endBlockers: x/btclc first, so the modules its hooks drive see this block's Bitcoin reorgs and
+// new tip; gov before staking (a passed proposal may change the validator set this block);
 // feemarket last among the modules that do work, so it sees the gas of the whole block.
 var endBlockers = []string{
+	btclctypes.ModuleName,
 	banktypes.ModuleName,
 	govtypes.ModuleName,
 	stakingtypes.ModuleName,
@@ -104,6 +109,7 @@ var genesisOrder = []string{
 	feegrant.ModuleName,
 	upgradetypes.ModuleName,
 	consensustypes.ModuleName,
+	btclctypes.ModuleName,
 }
 
 // moduleAccountPermissions lists every module account and what it may do with coins.

@@ -197,13 +197,30 @@ func RequiredBits(p *Params, view ChainView, parentHeight uint64, blockTime time
 	return retarget(p, oldBits, first.Timestamp.Unix(), parent.Timestamp.Unix()), nil
 }
 
-// lastRealBits walks back from height to the last block that is not at
-// minimum difficulty, stopping at the first block of the period, and returns
-// its nBits: a run of 20-minute blocks must not lower the difficulty of the
-// blocks that follow it.
+// lastRealBits returns the nBits of the last block at or below height that is not at minimum
+// difficulty, stopping at the first block of the period: a run of 20-minute blocks must not lower
+// the difficulty of the blocks that follow it (Core's walk-back in GetNextWorkRequired).
+//
+// Walking back one header at a time costs up to a period of reads per header: on regtest, where
+// every block is at the pow limit, that is every header. But in a valid chain every block of a
+// period that is not a 20-minute block carries the period's first block's nBits (by induction
+// from the first block, whose nBits come from the retarget), so the walk-back always ends with
+// those nBits. A view holds only validated headers, so when it holds the period's first block,
+// one read answers. Views that start inside a period (test data) walk back literally.
 func lastRealBits(p *Params, view ChainView, height uint64) (uint32, error) {
 	interval := p.retargetInterval()
+	h, ok := view.HeaderByHeight(height)
+	if !ok {
+		return 0, fmt.Errorf("%w: minimum-difficulty walk-back needs the header at height %d", ErrMissingAncestor, height)
+	}
+	if height%interval == 0 || h.Bits != p.Chain.PowLimitBits {
+		return h.Bits, nil
+	}
+	if first, ok := view.HeaderByHeight(height - height%interval); ok {
+		return first.Bits, nil
+	}
 	for {
+		height--
 		h, ok := view.HeaderByHeight(height)
 		if !ok {
 			return 0, fmt.Errorf("%w: minimum-difficulty walk-back needs the header at height %d", ErrMissingAncestor, height)
@@ -211,7 +228,6 @@ func lastRealBits(p *Params, view ChainView, height uint64) (uint32, error) {
 		if height%interval == 0 || h.Bits != p.Chain.PowLimitBits {
 			return h.Bits, nil
 		}
-		height--
 	}
 }
 

@@ -5,7 +5,8 @@
 #
 # ROOT/node<i> is validator i's home (key "val<i>" in its test keyring). Node 0's keyring also
 # holds DEV_ACCOUNTS funded keys "dev<j>"; ROOT/accounts.tsv lists them (name, hemi1 address,
-# 0x address, private key hex) and ROOT/nodes.tsv each node's endpoints (ports are laid out by
+# 0x address, private key hex); FUNDED_KEYS="name ..." adds funded keys to node 0's keyring for daemons
+# (e.g. the relayer). ROOT/nodes.tsv lists each node's endpoints (ports are laid out by
 # scripts/lib.sh). Existing ROOT is replaced.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +38,18 @@ for j in $(seq 0 $((devs - 1))); do
   key=$("$HEMID" keys unsafe-export-eth-key "dev$j" --home "$home" "${KEYRING[@]}")
   printf 'dev%s\t%s\t%s\t%s\n' "$j" "$addr" "$(key_address "$home" "dev$j" 0x)" "$key" >>"$root/accounts.tsv"
 done
+
+for name in ${FUNDED_KEYS:-}; do
+  add_key "$root/node0" "$name" >"$root/$name.key.json" 2>&1
+  "$HEMID" genesis add-genesis-account "$(key_address "$root/node0" "$name")" "$dev_balance" --home "$root/node0" >/dev/null
+done
+
+# With BTC_RPC set (and BTC_RPC_USER, BTC_RPC_PASSWORD), x/btclc starts from that Bitcoin node's
+# chain; otherwise from the regtest genesis block.
+if [ -n "${BTC_RPC:-}" ]; then
+  "$HEMID" genesis btclc-base --btc-rpc "$BTC_RPC" --btc-user "${BTC_RPC_USER:-}" --btc-password "${BTC_RPC_PASSWORD:-}" \
+    --home "$root/node0" >/dev/null
+fi
 
 # Each validator signs its gentx against the shared accounts, then node 0 collects them.
 mkdir -p "$root/node0/config/gentx"

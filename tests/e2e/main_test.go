@@ -1,8 +1,8 @@
 // Package e2e runs hemid as real processes on loopback ports and drives it through its CLI,
 // REST, gRPC and Ethereum JSON-RPC, the way validators, users and integrators do.
 //
-// The hemid binary is built once per run: `make test` passes it in HEMID_BIN; otherwise TestMain
-// builds it. `go test -short` skips this package's tests.
+// The binaries (hemid, relayer) are built once per run: `make test` passes their directory in
+// HEMI_BIN_DIR; otherwise TestMain builds them. `go test -short` skips this package's tests.
 package e2e
 
 import (
@@ -19,8 +19,9 @@ import (
 )
 
 var (
-	hemidBin string // path of the hemid binary under test
-	repoRoot string
+	hemidBin   string // path of the hemid binary under test
+	relayerBin string // path of the relayer binary under test
+	repoRoot   string
 )
 
 func TestMain(m *testing.M) {
@@ -41,23 +42,25 @@ func run(m *testing.M) int {
 	}
 	repoRoot = filepath.Clean(filepath.Join(wd, "..", ".."))
 
-	hemidBin = os.Getenv("HEMID_BIN")
-	if hemidBin == "" {
-		dir, err := os.MkdirTemp("", "hemid-e2e-bin")
+	binDir := os.Getenv("HEMI_BIN_DIR")
+	if binDir == "" {
+		dir, err := os.MkdirTemp("", "hemi-e2e-bin")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		hemidBin = filepath.Join(dir, "hemid")
-		build := exec.Command("go", "build", "-o", hemidBin, "./cmd/hemid")
+		binDir = dir
+		build := exec.Command("go", "build", "-o", binDir, "./cmd/hemid", "./cmd/relayer")
 		build.Dir = repoRoot
 		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		fmt.Println("e2e: building hemid (set HEMID_BIN to reuse a build) ...")
+		fmt.Println("e2e: building hemid and relayer (set HEMI_BIN_DIR to reuse a build) ...")
 		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "e2e: building hemid:", err)
+			fmt.Fprintln(os.Stderr, "e2e: building the binaries:", err)
 			return 1
 		}
 	}
+	hemidBin = filepath.Join(binDir, "hemid")
+	relayerBin = filepath.Join(binDir, "relayer")
 	return m.Run()
 }

@@ -41,21 +41,22 @@ type network struct {
 	root  string
 	nodes []endpoints
 	devs  []account
-	procs []*exec.Cmd
+	procs []*process
 }
 
 // newNetwork creates an n-validator network with devs funded accounts on free loopback ports.
-func newNetwork(t *testing.T, n, devs int) *network {
+// env adds variables for scripts/init-network.sh (e.g. BTC_RPC for x/btclc's base).
+func newNetwork(t *testing.T, n, devs int, env ...string) *network {
 	t.Helper()
 	root := t.TempDir()
 	base := freePortBase(t, n)
 	cmd := exec.Command(filepath.Join(repoRoot, "scripts", "init-network.sh"),
 		root, strconv.Itoa(n), strconv.Itoa(base), testChainID, "1s", strconv.Itoa(devs))
-	cmd.Env = append(os.Environ(), "HEMID="+hemidBin)
+	cmd.Env = append(append(os.Environ(), "HEMID="+hemidBin), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("init-network.sh: %v\n%s", err, out)
 	}
-	net := &network{t: t, root: root, procs: make([]*exec.Cmd, n)}
+	net := &network{t: t, root: root, procs: make([]*process, n)}
 	for _, row := range readTSV(t, filepath.Join(root, "nodes.tsv")) {
 		net.nodes = append(net.nodes, endpoints{RPC: row[1], API: row[2], GRPC: row[3], JSONRPC: row[4], WS: row[5]})
 	}
@@ -74,40 +75,18 @@ func (n *network) home(i int) string { return filepath.Join(n.root, fmt.Sprintf(
 // start runs node i's hemid process; its output goes to hemid.log in its home.
 func (n *network) start(i int) {
 	n.t.Helper()
-	logFile, err := os.OpenFile(filepath.Join(n.home(i), "hemid.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	cmd := exec.Command(hemidBin, "start", "--home", n.home(i))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		n.t.Fatalf("starting node %d: %v", i, err)
-	}
-	logFile.Close()
-	n.procs[i] = cmd
+	n.procs[i] = startProcess(n.t, filepath.Join(n.home(i), "hemid.log"), hemidBin, "start", "--home", n.home(i))
 }
 
-// stop ends node i's process by its PID and waits for it.
+// stop ends node i's process.
 func (n *network) stop(i int) {
-	cmd := n.procs[i]
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
+	n.procs[i].stop()
 	n.procs[i] = nil
 }
 
 func (n *network) stopAll() {
 	for i := range n.procs {
-		n.stop(i)
+		n.procs[i].stop()
 	}
 	if n.t.Failed() {
 		for i := range n.procs {
@@ -115,6 +94,55 @@ func (n *network) stopAll() {
 				n.t.Logf("node %d log (last 3000 bytes):\n%s", i, tail(b, 3000))
 			}
 		}
+	}
+}
+
+// process is a daemon started by a test and stopped by its PID.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// startProcess runs bin with args, appending its output to logPath.
+func startProcess(t *testing.T, logPath, bin string, args ...string) *process {
+	t.Helper()
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	return p
+}
+
+// stop sends SIGTERM to the process, and SIGKILL if it has not exited after 30 s. A nil or
+// already stopped process is fine.
+func (p *process) stop() {
+	if p == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// exited reports whether the process has ended on its own.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
 }
 

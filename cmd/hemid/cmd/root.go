@@ -117,7 +117,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 	home := DefaultNodeHome()
 	rootCmd.AddCommand(
 		initCmd(tempApp, home),
-		genutilcli.Commands(tempApp.TxConfig(), tempApp.BasicModuleManager, home),
+		genesisCmd(tempApp, home),
 		cmtcli.NewCompletionCmd(rootCmd, true),
 		confixcmd.ConfigCommand(),
 		evmdebug.Cmd(),
@@ -161,6 +161,13 @@ func initCmd(tempApp *app.App, home string) *cobra.Command {
 		genesis.Consensus.Params.Block.MaxGas = app.BlockMaxGas
 		return genesis.SaveAs(genesisFile)
 	}
+	return cmd
+}
+
+// genesisCmd is the SDK's genesis commands plus hemid's btclc-base.
+func genesisCmd(tempApp *app.App, home string) *cobra.Command {
+	cmd := genutilcli.Commands(tempApp.TxConfig(), tempApp.BasicModuleManager, home)
+	cmd.AddCommand(btclcBaseCmd())
 	return cmd
 }
 

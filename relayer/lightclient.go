@@ -1,0 +1,76 @@
+package relayer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	"github.com/hemi-appchain/hemi/hemiclient"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+// ChainLightClient is x/btclc on a hemid node, reached through hemiclient.
+type ChainLightClient struct {
+	Client *hemiclient.Client
+}
+
+var _ LightClient = ChainLightClient{}
+
+// Tip returns x/btclc's canonical tip.
+func (c ChainLightClient) Tip(ctx context.Context) (int64, chainhash.Hash, error) {
+	res, err := c.Client.BTCLC.Tip(ctx, &btclctypes.QueryTipRequest{})
+	if err != nil {
+		return 0, chainhash.Hash{}, err
+	}
+	return headerID(res.Header)
+}
+
+// BaseHeight returns the height of x/btclc's oldest header.
+func (c ChainLightClient) BaseHeight(ctx context.Context) (int64, error) {
+	res, err := c.Client.BTCLC.MainChain(ctx, &btclctypes.QueryMainChainRequest{From: 0, Limit: 1})
+	if err != nil {
+		return 0, err
+	}
+	if len(res.Headers) == 0 {
+		return 0, errors.New("x/btclc holds no headers")
+	}
+	return int64(res.Headers[0].Height), nil
+}
+
+// HashAt returns the canonical hash at a height.
+func (c ChainLightClient) HashAt(ctx context.Context, height int64) (chainhash.Hash, error) {
+	res, err := c.Client.BTCLC.Header(ctx, &btclctypes.QueryHeaderRequest{Id: strconv.FormatInt(height, 10)})
+	if err != nil {
+		return chainhash.Hash{}, err
+	}
+	_, hash, err := headerID(res.Header)
+	return hash, err
+}
+
+// Insert sends one MsgInsertHeaders. A batch another relayer already delivered is success.
+func (c ChainLightClient) Insert(ctx context.Context, headers [][]byte) error {
+	_, err := c.Client.SendTx(ctx, &btclctypes.MsgInsertHeaders{Signer: c.Client.Address().String(), Headers: headers})
+	var txErr *hemiclient.TxError
+	if err == nil || !errors.As(err, &txErr) {
+		return err
+	}
+	switch {
+	case strings.Contains(txErr.Log, btclctypes.ErrForkNotHeavier.Error()):
+		return fmt.Errorf("%w: %s", ErrForkNotHeavier, txErr.Log)
+	case strings.Contains(txErr.Log, btclctypes.ErrKnownHeader.Error()):
+		return nil // raced with another relayer; the next step starts from the new tip
+	}
+	return err
+}
+
+func headerID(h btclctypes.HeaderView) (int64, chainhash.Hash, error) {
+	hash, err := chainhash.NewHashFromStr(h.Hash)
+	if err != nil {
+		return 0, chainhash.Hash{}, fmt.Errorf("x/btclc returned a bad hash %q: %w", h.Hash, err)
+	}
+	return int64(h.Height), *hash, nil
+}

@@ -1,0 +1,186 @@
+package keeper_test
+
+import (
+	"encoding/hex"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
+	"github.com/hemi-appchain/hemi/x/btclc/keeper"
+	"github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+// The keeper API other modules use, on real mainnet headers 822528..830592.
+func TestKeeperChainAPI(t *testing.T) {
+	f, run, _ := mainnet822528(t)
+	f.mustInsert(run.RawRange(t, 822529, 830592), 2016)
+	hash830000 := run.At(t, 830000).BlockHash()
+
+	conf, err := f.k.Confirmations(f.ctx, hash830000)
+	require.NoError(t, err)
+	require.Equal(t, uint64(593), conf)
+	conf, err = f.k.Confirmations(f.ctx, run.At(t, 830592).BlockHash())
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), conf, "the tip has one confirmation")
+
+	on, err := f.k.IsOnMainChain(f.ctx, hash830000)
+	require.NoError(t, err)
+	require.True(t, on)
+	stale := staleHash(t)
+	on, err = f.k.IsOnMainChain(f.ctx, stale)
+	require.NoError(t, err)
+	require.False(t, on)
+	conf, err = f.k.Confirmations(f.ctx, stale)
+	require.NoError(t, err)
+	require.Zero(t, conf)
+
+	byHash, err := f.k.HeaderByHash(f.ctx, hash830000)
+	require.NoError(t, err)
+	require.Equal(t, uint64(830000), byHash.Height)
+	require.Equal(t, run.RawAt(t, 830000), byHash.Header)
+	_, err = f.k.HeaderByHash(f.ctx, stale)
+	require.ErrorIs(t, err, types.ErrHeaderNotFound)
+	_, err = f.k.HeaderByHeight(f.ctx, 830593)
+	require.ErrorIs(t, err, types.ErrHeaderNotFound)
+	_, err = f.k.HeaderByHeight(f.ctx, 822527)
+	require.ErrorIs(t, err, types.ErrHeaderNotFound)
+
+	p, err := f.k.Network(f.ctx)
+	require.NoError(t, err)
+	require.Equal(t, bitcoin.MainNet, p.Name)
+}
+
+// SPV proofs from spv-proofs.json: every vector of block 830000 (inside the
+// inserted run) verifies; a block that is not on the canonical chain fails
+// whatever the proof; a tampered proof fails with the SPV error.
+func TestKeeperVerifyInclusion(t *testing.T) {
+	f, run, _ := mainnet822528(t)
+	f.mustInsert(run.RawRange(t, 822529, 830592), 2016)
+
+	var in, out int
+	for _, v := range datagen.LoadSPVVectors(t) {
+		block := datagen.DisplayHash(t, v.BlockHash)
+		tx := datagen.MustHex(t, v.TxHex)
+		branch := v.Branch(t)
+		err := f.k.VerifyInclusion(f.ctx, tx, block, v.Index, branch)
+		if v.Network == bitcoin.MainNet && v.Height != nil && *v.Height >= run.Start && *v.Height <= run.End() {
+			require.NoError(t, err, v.Name())
+			require.Equal(t, run.At(t, *v.Height).BlockHash(), block)
+			in++
+
+			// Any other position fails against the same root.
+			err = f.k.VerifyInclusion(f.ctx, tx, block, v.Index^1, branch)
+			require.ErrorIs(t, err, types.ErrInvalidSPVProof, v.Name())
+			continue
+		}
+		require.ErrorIs(t, err, types.ErrNotOnMainChain, v.Name())
+		out++
+	}
+	require.Equal(t, 10, in, "vectors of block 830000")
+	require.Positive(t, out)
+
+	// The proof checks of package bitcoin are all enforced.
+	v := datagen.LoadSPVVectors(t)[0]
+	require.Equal(t, uint64(830000), *v.Height)
+	block := datagen.DisplayHash(t, v.BlockHash)
+	err := f.k.VerifyInclusion(f.ctx, make([]byte, 64), block, 0, nil)
+	require.ErrorIs(t, err, bitcoin.ErrTx64Bytes)
+	require.ErrorIs(t, err, types.ErrInvalidSPVProof)
+	err = f.k.VerifyInclusion(f.ctx, datagen.MustHex(t, v.TxHex), block, 1<<12, v.Branch(t))
+	require.ErrorIs(t, err, bitcoin.ErrIndexOutOfRange)
+	err = f.k.VerifyInclusion(f.ctx, []byte{1, 2, 3}, block, 0, nil)
+	require.ErrorIs(t, err, bitcoin.ErrBadTransaction)
+}
+
+// The gRPC queries: display-order hashes in and out, InvalidArgument for
+// malformed input, NotFound for what the chain does not hold.
+func TestQueries(t *testing.T) {
+	f, run, bounds := mainnet822528(t)
+	f.mustInsert(run.RawRange(t, 822529, 830592), 2016)
+	q := f.query
+	h830000 := run.At(t, 830000)
+
+	params, err := q.Params(f.ctx, &types.QueryParamsRequest{})
+	require.NoError(t, err)
+	require.Equal(t, types.DefaultParams(), params.Params)
+
+	tip, err := q.Tip(f.ctx, &types.QueryTipRequest{})
+	require.NoError(t, err)
+	require.Equal(t, bitcoin.MainNet, tip.Network)
+	require.Equal(t, uint64(830592), tip.Header.Height)
+	require.Equal(t, run.At(t, 830592).BlockHash().String(), tip.Header.Hash)
+	require.Equal(t, bounds[830592].ChainWork.String(), tip.Header.CumulativeWork)
+
+	for _, id := range []string{"830000", h830000.BlockHash().String(), " 830000 "} {
+		resp, err := q.Header(f.ctx, &types.QueryHeaderRequest{Id: id})
+		require.NoError(t, err, id)
+		v := resp.Header
+		require.Equal(t, "000000000000000000011d55599ed27d7efca05f5849b755319c89eb2cffbc1f", v.Hash)
+		require.Equal(t, uint64(830000), v.Height)
+		require.Equal(t, h830000.Version, v.Version)
+		require.Equal(t, h830000.PrevBlock.String(), v.PrevBlock)
+		require.Equal(t, h830000.MerkleRoot.String(), v.MerkleRoot)
+		require.Equal(t, uint32(h830000.Timestamp.Unix()), v.Time)
+		require.Equal(t, h830000.Bits, v.Bits)
+		require.Equal(t, h830000.Nonce, v.Nonce)
+		require.Len(t, v.HeaderHex, 160)
+	}
+	wantCode(t, codes.InvalidArgument)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: "latest"}))
+	wantCode(t, codes.InvalidArgument)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: ""}))
+	wantCode(t, codes.InvalidArgument)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: "zz" + h830000.BlockHash().String()[2:]}))
+	wantCode(t, codes.NotFound)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: "1"}))
+	wantCode(t, codes.NotFound)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: staleHash(t).String()}))
+
+	mc, err := q.MainChain(f.ctx, &types.QueryMainChainRequest{From: 830590})
+	require.NoError(t, err)
+	require.Len(t, mc.Headers, 3)
+	require.Equal(t, uint64(830592), mc.Headers[2].Height)
+	mc, err = q.MainChain(f.ctx, &types.QueryMainChainRequest{})
+	require.NoError(t, err)
+	require.Len(t, mc.Headers, keeper.DefaultMainChainLimit)
+	require.Equal(t, uint64(822528), mc.Headers[0].Height, "from below the base starts at the base")
+	mc, err = q.MainChain(f.ctx, &types.QueryMainChainRequest{From: 823000, Limit: keeper.MaxMainChainLimit})
+	require.NoError(t, err)
+	require.Len(t, mc.Headers, keeper.MaxMainChainLimit)
+	require.Equal(t, uint64(823999), mc.Headers[999].Height)
+	mc, err = q.MainChain(f.ctx, &types.QueryMainChainRequest{From: 900000})
+	require.NoError(t, err)
+	require.Empty(t, mc.Headers)
+	wantCode(t, codes.InvalidArgument)(q.MainChain(f.ctx, &types.QueryMainChainRequest{Limit: keeper.MaxMainChainLimit + 1}))
+
+	depth, err := q.Depth(f.ctx, &types.QueryDepthRequest{Hash: h830000.BlockHash().String()})
+	require.NoError(t, err)
+	require.Equal(t, uint64(593), depth.Confirmations)
+	wantCode(t, codes.NotFound)(q.Depth(f.ctx, &types.QueryDepthRequest{Hash: staleHash(t).String()}))
+	wantCode(t, codes.InvalidArgument)(q.Depth(f.ctx, &types.QueryDepthRequest{Hash: "1234"}))
+
+	c, err := q.Contains(f.ctx, &types.QueryContainsRequest{Hash: h830000.BlockHash().String()})
+	require.NoError(t, err)
+	require.Equal(t, &types.QueryContainsResponse{Contains: true, Height: 830000}, c)
+	c, err = q.Contains(f.ctx, &types.QueryContainsRequest{Hash: chainhash.Hash{}.String()})
+	require.NoError(t, err)
+	require.False(t, c.Contains)
+	// Internal byte order is not display order: the reversed hash is unknown.
+	internal := h830000.BlockHash()
+	c, err = q.Contains(f.ctx, &types.QueryContainsRequest{Hash: hex.EncodeToString(internal[:])})
+	require.NoError(t, err)
+	require.False(t, c.Contains)
+
+	wantCode(t, codes.InvalidArgument)(q.Tip(f.ctx, nil))
+}
+
+// wantCode checks a query's result: an error with this gRPC code and a
+// message.
+func wantCode(t *testing.T, want codes.Code) func(any, error) {
+	return func(_ any, err error) {
+		t.Helper()
+		require.Error(t, err)
+		require.Equal(t, want, status.Code(err), "%v", err)
+		require.NotEmpty(t, status.Convert(err).Message())
+	}
+}

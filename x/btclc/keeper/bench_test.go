@@ -1,0 +1,124 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
+	"github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+// BenchmarkMsgServerInsert2016 inserts one period of real mainnet headers
+// (822529..824544, with the retarget at 824544) on top of the base 822528:
+//
+//   - core: the pure validation core alone (bitcoin.ConnectHeaders over a
+//     view holding the base), the floor the keeper adds to;
+//   - msgserver: MsgInsertHeaders through the Msg service into a cache of an
+//     IAVL store, as DeliverTx runs it; reports gas/header, and what the
+//     writes would cost with the SDK's default KV gas metering;
+//   - msgserver+commit: the same written through to IAVL and committed, the
+//     cost a block pays at Commit.
+//
+// Compare with bitcoin's BenchmarkValidateMainnet2016 and
+// BenchmarkDoubleSHA256Floor in the same run.
+func BenchmarkMsgServerInsert2016(b *testing.B) {
+	run := datagen.LoadHeaders(b, "mainnet-headers-822528-830592.hex")
+	raws := run.RawRange(b, 822529, 824544)
+	perHeader := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(raws)), "ns/header")
+	}
+
+	b.Run("core", func(b *testing.B) {
+		p, err := bitcoin.NetworkByName(bitcoin.MainNet)
+		require.NoError(b, err)
+		view := bitcoin.NewMemChain(822528, *run.At(b, 822528))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			if _, err := bitcoin.ConnectHeaders(p, view, 822528, raws); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perHeader(b)
+	})
+
+	b.Run("msgserver", func(b *testing.B) {
+		f, _, _ := mainnet822528(b)
+		var gas uint64
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			ctx, _ := f.ctx.CacheContext()
+			ctx = ctx.WithGasMeter(storetypes.NewGasMeter(1 << 40))
+			if _, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, raws)); err != nil {
+				b.Fatal(err)
+			}
+			gas = ctx.GasMeter().GasConsumed()
+		}
+		perHeader(b)
+		b.ReportMetric(float64(gas)/float64(len(raws)), "gas/header")
+		b.ReportMetric(float64(meteredWriteGas(b, f, raws))/float64(len(raws)), "sdk-metered-write-gas/header")
+	})
+
+	b.Run("msgserver+commit", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			b.StopTimer()
+			f, _, _ := mainnet822528(b)
+			b.StartTimer()
+			if _, err := f.msgs.InsertHeaders(f.ctx, types.NewMsgInsertHeaders(f.relayer, raws)); err != nil {
+				b.Fatal(err)
+			}
+			f.cms.Commit()
+		}
+		perHeader(b)
+	})
+}
+
+// meteredWriteGas is the gas the SDK's default KV gas config would charge for
+// the two writes per header that an insertion makes (reads not counted).
+func meteredWriteGas(b *testing.B, f *fixture, raws [][]byte) uint64 {
+	ctx, _ := f.ctx.CacheContext()
+	_, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, raws))
+	require.NoError(b, err)
+	infos := make([]types.HeaderInfo, 0, len(raws))
+	for h := uint64(822529); h <= 824544; h++ {
+		info, err := f.k.HeaderByHeight(ctx, h)
+		require.NoError(b, err)
+		infos = append(infos, info)
+	}
+	metered, _ := f.ctx.CacheContext()
+	metered = metered.WithGasMeter(storetypes.NewGasMeter(1 << 40)).WithKVGasConfig(storetypes.KVGasConfig())
+	for _, info := range infos {
+		require.NoError(b, f.k.Headers.Set(metered, info.Height, info))
+		require.NoError(b, f.k.HashToHeight.Set(metered, info.Hash(), info.Height))
+	}
+	return metered.GasMeter().GasConsumed()
+}
+
+// BenchmarkRegtestWalkBack is a single regtest header at the end of a
+// period, where Core's minimum-difficulty walk-back would read 2014 stored
+// headers; the validation core reads the period's first header instead, so the
+// message reads about a dozen, as on mainnet.
+func BenchmarkRegtestWalkBack(b *testing.B) {
+	f, genesis := regtestFixture(b)
+	chain := datagen.RegtestChain(b, genesis, 2015, 1)
+	f.mustInsert(datagen.SerializeHeaders(chain[:2014]), 2016)
+	last := [][]byte{datagen.SerializeHeader(&chain[2014])}
+	var gas uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		ctx, _ := f.ctx.CacheContext()
+		ctx = ctx.WithGasMeter(storetypes.NewGasMeter(1 << 40))
+		if _, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, last)); err != nil {
+			b.Fatal(err)
+		}
+		gas = ctx.GasMeter().GasConsumed()
+	}
+	b.ReportMetric(float64(gas), "gas/msg")
+}

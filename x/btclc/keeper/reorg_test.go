@@ -1,0 +1,182 @@
+package keeper_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hemi-appchain/hemi/testutil/datagen"
+	"github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+// A heavier fork from a canonical ancestor replaces the tip: the replaced
+// headers leave both indexes, EventRollBack comes before EventRollForward,
+// and EndBlock calls each hook exactly once.
+func TestHeavierForkReorgs(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	a := datagen.RegtestChain(t, genesis, 5, 1) // heights 1..5
+	f.mustInsert(datagen.SerializeHeaders(a), 2016)
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	require.Equal(t, []hookCall{{"rollforward", 5, a[4].BlockHash()}}, f.hooks.take())
+
+	f.ctx = f.ctx.WithEventManager(newEventManager())
+	b := datagen.RegtestChain(t, a[1], 4, 2) // heights 3..6, forking at 2
+	resp, err := f.insert(datagen.SerializeHeaders(b))
+	require.NoError(t, err)
+	require.True(t, resp.Reorged)
+	require.Equal(t, uint64(6), resp.TipHeight)
+	require.Equal(t, b[3].BlockHash().String(), resp.TipHash)
+
+	require.Equal(t, []any{
+		&types.EventRollBack{From: 5, To: 2, ForkPointHash: a[1].BlockHash().String()},
+		&types.EventRollForward{From: 3, To: 6, Count: 4, TipHash: b[3].BlockHash().String()},
+	}, typedEvents(t, f.ctx))
+
+	for _, h := range a[2:] {
+		on, err := f.k.IsOnMainChain(f.ctx, h.BlockHash())
+		require.NoError(t, err)
+		require.False(t, on, "replaced header still indexed")
+	}
+	for i, h := range b {
+		got := f.header(uint64(3 + i))
+		require.Equal(t, h.BlockHash(), got.Hash())
+		require.Equal(t, workOf(int64(4+i), datagen.RegtestBits), got.CumulativeWork)
+	}
+	headers, hashes := countEntries(t, f)
+	require.Equal(t, 7, headers) // genesis + 6
+	require.Equal(t, 7, hashes)
+
+	// Hooks wait for EndBlock, then run once each, and only once.
+	require.Empty(t, f.hooks.calls)
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	require.Equal(t, []hookCall{
+		{"rollback", 2, a[1].BlockHash()},
+		{"rollforward", 6, b[3].BlockHash()},
+	}, f.hooks.take())
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	require.Empty(t, f.hooks.take())
+	// Nothing pending is left in the store between blocks.
+	has, err := f.k.PendingRollBack.Has(f.ctx)
+	require.NoError(t, err)
+	require.False(t, has)
+	has, err = f.k.PendingRollForward.Has(f.ctx)
+	require.NoError(t, err)
+	require.False(t, has)
+}
+
+// A fork with the same work as the tip does not reorg (the first seen stays),
+// whatever its length relation, and leaves the store as it was.
+func TestEqualWorkForkDoesNotReorg(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	a := datagen.RegtestChain(t, genesis, 5, 1)
+	f.mustInsert(datagen.SerializeHeaders(a), 2016)
+
+	c := datagen.RegtestChain(t, a[1], 3, 3) // heights 3..5: equal work
+	err := f.requireRejected(datagen.SerializeHeaders(c), types.ErrForkNotHeavier)
+	require.Contains(t, err.Error(), "the canonical tip 5")
+	f.requireRejected(datagen.SerializeHeaders(c[:2]), types.ErrForkNotHeavier) // less work
+	require.Equal(t, a[4].BlockHash(), f.tip().Hash())
+
+	// A fork from the genesis block itself, the lowest possible fork point.
+	g := datagen.RegtestChain(t, genesis, 6, 4)
+	resp, err := f.insert(datagen.SerializeHeaders(g))
+	require.NoError(t, err)
+	require.True(t, resp.Reorged)
+	require.Equal(t, uint64(6), f.tip().Height)
+}
+
+// Two reorgs in one block: the hooks still run once, with the lowest fork
+// point of the two and the final tip, whichever order the reorgs came in.
+func TestTwoReorgsOneBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		firstFork        int // height of the first fork point
+		secondForkOnB    bool
+		secondForkHeight int
+		wantForkPoint    uint64
+	}{
+		{"deeper second", 6, false, 3, 3},
+		{"shallower second", 3, true, 8, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, genesis := regtestFixture(t)
+			a := datagen.RegtestChain(t, genesis, 10, 1) // 1..10
+			f.mustInsert(datagen.SerializeHeaders(a), 2016)
+			require.NoError(t, f.k.EndBlocker(f.ctx))
+			f.hooks.take()
+
+			// First reorg: fork at firstFork, one header longer than a.
+			b := datagen.RegtestChain(t, a[tc.firstFork-1], 10-tc.firstFork+1, 2)
+			_, err := f.insert(datagen.SerializeHeaders(b))
+			require.NoError(t, err)
+
+			// Second reorg: from a or from b, to height 12.
+			parent := a[tc.secondForkHeight-1]
+			if tc.secondForkOnB {
+				parent = b[tc.secondForkHeight-tc.firstFork-1]
+			}
+			c := datagen.RegtestChain(t, parent, 12-tc.secondForkHeight, 3)
+			resp, err := f.insert(datagen.SerializeHeaders(c))
+			require.NoError(t, err)
+			require.True(t, resp.Reorged)
+			require.Equal(t, uint64(12), resp.TipHeight)
+
+			require.NoError(t, f.k.EndBlocker(f.ctx))
+			forkPoint := f.header(tc.wantForkPoint)
+			require.Equal(t, []hookCall{
+				{"rollback", tc.wantForkPoint, forkPoint.Hash()},
+				{"rollforward", 12, c[len(c)-1].BlockHash()},
+			}, f.hooks.take())
+		})
+	}
+}
+
+// Extensions alone call only AfterRollForward, once per block however many
+// messages; a block without insertions calls nothing.
+func TestHooksOncePerBlock(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	chain := datagen.RegtestChain(t, genesis, 9, 1)
+	for i := 0; i < 9; i += 3 {
+		_, err := f.insert(datagen.SerializeHeaders(chain[i : i+3]))
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	require.Equal(t, []hookCall{{"rollforward", 9, chain[8].BlockHash()}}, f.hooks.take())
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	require.Empty(t, f.hooks.take())
+
+	// A failing hook fails EndBlock: a module must not miss a reorg.
+	_, err := f.insert(datagen.SerializeHeaders(datagen.RegtestChain(t, chain[8], 1, 1)))
+	require.NoError(t, err)
+	f.hooks.err = errors.New("boom")
+	require.ErrorContains(t, f.k.EndBlocker(f.ctx), "boom")
+}
+
+// A keeper without hooks still clears its record.
+func TestEndBlockWithoutHooks(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	k := f.k
+	k2 := keeperWithoutHooks(t, f)
+	_, err := keeperMsgServer(k2).InsertHeaders(f.ctx, types.NewMsgInsertHeaders(f.relayer, datagen.SerializeHeaders(datagen.RegtestChain(t, genesis, 2, 1))))
+	require.NoError(t, err)
+	require.NoError(t, k2.EndBlocker(f.ctx))
+	has, err := k.PendingRollForward.Has(f.ctx)
+	require.NoError(t, err)
+	require.False(t, has)
+}
+
+// MultiHooks calls every hook in order and stops at the first error.
+func TestMultiHooks(t *testing.T) {
+	a, b := &recordingHooks{}, &recordingHooks{}
+	m := types.NewMultiHooks(a, b)
+	info := types.HeaderInfo{Height: 7}
+	require.NoError(t, m.AfterRollBack(context.Background(), info))
+	require.NoError(t, m.AfterRollForward(context.Background(), info))
+	require.Len(t, a.calls, 2)
+	require.Len(t, b.calls, 2)
+	a.err = errors.New("first fails")
+	require.ErrorContains(t, m.AfterRollForward(context.Background(), info), "first fails")
+	require.Len(t, b.calls, 2, "hooks after a failing one ran")
+}

@@ -1,0 +1,114 @@
+package types_test
+
+import (
+	"bytes"
+	"math/big"
+	"testing"
+
+	sdkmath "cosmossdk.io/math"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
+	"github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+func TestDefaultGenesis(t *testing.T) {
+	gs := types.DefaultGenesis()
+	require.NoError(t, gs.Validate())
+	require.Equal(t, bitcoin.RegTest, gs.Network)
+	require.Len(t, gs.Headers, 1)
+	genesis := datagen.RegtestGenesis()
+	require.Equal(t, genesis.BlockHash(), gs.Headers[0].Hash())
+	require.Equal(t, "2", gs.Headers[0].CumulativeWork.String()) // 2^256 / (2^255 + ...)
+}
+
+// mainnetGenesis is mainnet from the base 822528 followed by the real
+// headers up to last, each with its cumulative work.
+func mainnetGenesis(t *testing.T, last uint64) *types.GenesisState {
+	t.Helper()
+	run := datagen.LoadHeaders(t, "mainnet-headers-822528-830592.hex")
+	base := datagen.LoadBoundaries(t)[822528]
+	gs, err := types.NewGenesisState(types.DefaultParams(), bitcoin.MainNet, 822528, base.Raw, base.ChainWork)
+	require.NoError(t, err)
+	work := new(big.Int).Set(base.ChainWork)
+	for h := uint64(822529); h <= last; h++ {
+		work.Add(work, bitcoin.CalcWork(run.At(t, h).Bits))
+		info, err := types.NewHeaderInfo(run.RawAt(t, h), h, work)
+		require.NoError(t, err)
+		gs.Headers = append(gs.Headers, info)
+	}
+	return gs
+}
+
+func TestGenesisValidate(t *testing.T) {
+	// Real chains validate, across a retarget (824544).
+	require.NoError(t, mainnetGenesis(t, 824600).Validate())
+	for _, tc := range []struct{ network, file string }{
+		{bitcoin.TestNet3, "testnet3-headers-0-9999.hex"},
+		{bitcoin.TestNet4, "testnet4-headers-0-30.hex"},
+		{bitcoin.SigNet, "signet-headers-0-2015.hex"},
+	} {
+		run := datagen.LoadHeaders(t, tc.file)
+		_, err := types.NewGenesisState(types.DefaultParams(), tc.network, 0, run.Raw[0], bitcoin.CalcWork(run.Headers[0].Bits))
+		require.NoError(t, err, tc.network)
+	}
+
+	run := datagen.LoadHeaders(t, "mainnet-headers-822528-830592.hex")
+	testnet3 := datagen.LoadHeaders(t, "testnet3-headers-0-9999.hex")
+	regtestGenesis := types.DefaultGenesis().Headers[0].Header
+
+	for name, tc := range map[string]struct {
+		edit func(gs *types.GenesisState)
+		want string
+	}{
+		"unknown network": {func(gs *types.GenesisState) { gs.Network = "bitcoin" }, "unknown bitcoin network"},
+		"bad params":      {func(gs *types.GenesisState) { gs.Params.MaxHeadersPerMsg = 0 }, "max_headers_per_msg"},
+		"no headers":      {func(gs *types.GenesisState) { gs.Headers = nil }, "at least the base header"},
+		"base not at a period start": {func(gs *types.GenesisState) {
+			gs.Headers = gs.Headers[1:]
+		}, "not a multiple of 2016"},
+		"base height overflow": {func(gs *types.GenesisState) { gs.Headers[0].Height = 1 << 40 }, "beyond any bitcoin height"},
+		"short base header": {func(gs *types.GenesisState) {
+			gs.Headers[0].Header = gs.Headers[0].Header[:79]
+		}, "exactly 80 bytes"},
+		"base of another network": {func(gs *types.GenesisState) {
+			gs.Headers = gs.Headers[:1]
+			gs.Headers[0].Header = regtestGenesis
+		}, "wrong network?"},
+		"height 0 is not the network's genesis": {func(gs *types.GenesisState) {
+			gs.Headers = gs.Headers[:1]
+			gs.Headers[0] = types.HeaderInfo{Header: testnet3.Raw[0], Height: 0, CumulativeWork: sdkmath.NewUintFromBigInt(bitcoin.CalcWork(testnet3.Headers[0].Bits))}
+		}, "must be mainnet's genesis block"},
+		"base work below its own work": {func(gs *types.GenesisState) {
+			gs.Headers[0].CumulativeWork = sdkmath.NewUint(1)
+		}, "must be more than its own work"},
+		"height gap": {func(gs *types.GenesisState) { gs.Headers[2].Height++ }, "headers[2] has height 822531, expected 822530"},
+		"wrong cumulative work": {func(gs *types.GenesisState) {
+			gs.Headers[3].CumulativeWork = gs.Headers[3].CumulativeWork.AddUint64(1)
+		}, "headers[3] (height 822531) has cumulative work"},
+		"corrupt header": {func(gs *types.GenesisState) {
+			raw := bytes.Clone(gs.Headers[5].Header)
+			raw[76] ^= 1
+			gs.Headers[5].Header = raw
+		}, "block hash is above the target"},
+		"headers out of order": {func(gs *types.GenesisState) {
+			gs.Headers[4].Header, gs.Headers[5].Header = gs.Headers[5].Header, gs.Headers[4].Header
+		}, "previous-block hash does not match"},
+		"header from elsewhere": {func(gs *types.GenesisState) {
+			gs.Headers[6].Header = run.RawAt(t, 830000)
+		}, "headers[6] (height 822534)"},
+	} {
+		gs := mainnetGenesis(t, 822540)
+		tc.edit(gs)
+		err := gs.Validate()
+		require.ErrorIs(t, err, types.ErrInvalidGenesis, name)
+		require.ErrorContains(t, err, tc.want, name)
+	}
+
+	// A regtest base must start a period too: the minimum-difficulty
+	// walk-back of the next header reads back to the period start.
+	gs := types.DefaultGenesis()
+	gs.Headers[0].Height = 7
+	require.ErrorContains(t, gs.Validate(), "not a multiple of 2016")
+}

@@ -1,0 +1,80 @@
+package types
+
+import (
+	"strings"
+)
+
+const (
+	// DefaultMaxHeadersPerMsg is one retarget period: a relayer catching up
+	// sends whole periods, and one message's work stays bounded.
+	DefaultMaxHeadersPerMsg = 2016
+	// DefaultGasPerHeader is charged per header inserted or rolled back, and
+	// it is the whole price of MsgInsertHeaders' store access (see
+	// README.md, "Gas"): a tenth of what Babylon's light client costs per
+	// header. Store growth needs no price of its own because every header
+	// carries real proof of work; the charge bounds a block's work instead.
+	// The ante handler adds ~10 gas per byte of the 80 header bytes.
+	DefaultGasPerHeader = 1_000
+
+	// MaxHeadersPerMsgLimit bounds max_headers_per_msg at ten periods.
+	MaxHeadersPerMsgLimit = 10 * 2016
+	// MaxGasPerHeader bounds gas_per_header so that gas_per_header times any
+	// header count fits in a uint64.
+	MaxGasPerHeader = 10_000_000
+	// MaxAllowlistLen bounds insert_allowlist, which is scanned for every
+	// message.
+	MaxAllowlistLen = 100
+)
+
+// DefaultParams: anyone may relay (every header carries its own proof of
+// work), one period per message, DefaultGasPerHeader per header.
+func DefaultParams() Params {
+	return Params{
+		MaxHeadersPerMsg: DefaultMaxHeadersPerMsg,
+		GasPerHeader:     DefaultGasPerHeader,
+	}
+}
+
+// ReadGasDivisor: reading a stored header costs gas_per_header divided by
+// it. Measured, a read (store lookup and decoding) takes about a tenth of
+// what inserting a header takes with its share of the commit.
+const ReadGasDivisor = 10
+
+// ReadGas is the gas of reading one stored header during validation.
+func (p Params) ReadGas() uint64 { return max(p.GasPerHeader/ReadGasDivisor, 1) }
+
+// Validate checks what can be checked without an address codec; the keeper
+// also decodes every allowlist address before it stores params.
+func (p Params) Validate() error {
+	if p.MaxHeadersPerMsg == 0 || p.MaxHeadersPerMsg > MaxHeadersPerMsgLimit {
+		return ErrInvalidParams.Wrapf("max_headers_per_msg must be between 1 and %d, got %d", MaxHeadersPerMsgLimit, p.MaxHeadersPerMsg)
+	}
+	if p.GasPerHeader == 0 || p.GasPerHeader > MaxGasPerHeader {
+		return ErrInvalidParams.Wrapf("gas_per_header must be between 1 and %d, got %d", MaxGasPerHeader, p.GasPerHeader)
+	}
+	if len(p.InsertAllowlist) > MaxAllowlistLen {
+		return ErrInvalidParams.Wrapf("insert_allowlist has %d addresses, at most %d are allowed", len(p.InsertAllowlist), MaxAllowlistLen)
+	}
+	seen := make(map[string]bool, len(p.InsertAllowlist))
+	for i, addr := range p.InsertAllowlist {
+		if strings.TrimSpace(addr) == "" {
+			return ErrInvalidParams.Wrapf("insert_allowlist[%d] is empty", i)
+		}
+		if seen[addr] {
+			return ErrInvalidParams.Wrapf("insert_allowlist has %s twice", addr)
+		}
+		seen[addr] = true
+	}
+	return nil
+}
+
+// ValidateAddresses decodes every allowlist address with decode (the chain's
+// address codec), so params never hold an address no signer can match.
+func (p Params) ValidateAddresses(decode func(string) ([]byte, error)) error {
+	for i, addr := range p.InsertAllowlist {
+		if _, err := decode(addr); err != nil {
+			return ErrInvalidParams.Wrapf("insert_allowlist[%d] %q is not a valid address: %v", i, addr, err)
+		}
+	}
+	return nil
+}
