@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -127,17 +128,9 @@ func (r *Relayer) Step(ctx context.Context) (bool, error) {
 	}
 
 	to := min(btcTip, ancestor+int64(r.cfg.BatchSize))
-	headers := make([][]byte, 0, to-ancestor)
-	for h := ancestor + 1; h <= to; h++ {
-		hash, err := r.btc.GetBlockHash(ctx, h)
-		if err != nil {
-			return false, fmt.Errorf("bitcoin block hash at %d: %w", h, err)
-		}
-		header, err := r.btc.GetBlockHeaderRaw(ctx, hash)
-		if err != nil {
-			return false, fmt.Errorf("bitcoin header %s: %w", hash, err)
-		}
-		headers = append(headers, header)
+	headers, err := r.fetchHeaders(ctx, ancestor+1, to)
+	if err != nil {
+		return false, err
 	}
 
 	reorg := ancestor < lcTip
@@ -165,6 +158,46 @@ func (r *Relayer) Step(ctx context.Context) (bool, error) {
 	}
 	r.log.Info("relayed Bitcoin headers", attrs...)
 	return true, nil
+}
+
+// fetchConcurrency is how many header reads the relayer keeps in flight: a node answers each in
+// about a millisecond, so reading one at a time would leave the relayer waiting on round trips.
+const fetchConcurrency = 8
+
+// fetchHeaders reads the raw headers at heights from..to of the node's best chain, in order.
+func (r *Relayer) fetchHeaders(ctx context.Context, from, to int64) ([][]byte, error) {
+	headers := make([][]byte, to-from+1)
+	errs := make([]error, len(headers))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range fetchConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				h := from + int64(i)
+				hash, err := r.btc.GetBlockHash(ctx, h)
+				if err != nil {
+					errs[i] = fmt.Errorf("bitcoin block hash at %d: %w", h, err)
+					continue
+				}
+				if headers[i], err = r.btc.GetBlockHeaderRaw(ctx, hash); err != nil {
+					errs[i] = fmt.Errorf("bitcoin header %s at %d: %w", hash, h, err)
+				}
+			}
+		}()
+	}
+	for i := range headers {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the lowest height's error; the others are most likely the same
+		}
+	}
+	return headers, nil
 }
 
 // commonAncestor returns the highest height at or below from where x/btclc and the Bitcoin node

@@ -136,6 +136,12 @@ func (p *process) stop() {
 	}
 }
 
+// kill ends the process with SIGKILL: no chance to clean up, as in a crash.
+func (p *process) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
 // exited reports whether the process has ended on its own.
 func (p *process) exited() bool {
 	select {

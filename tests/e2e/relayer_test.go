@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,14 +41,14 @@ func btcNetwork(t *testing.T, btc *btcdtest.Node) (*network, btclctypes.QueryCli
 }
 
 // startRelayer runs the relayer process against btc, signing with node 0's dev0 key.
-func startRelayer(t *testing.T, net *network, btc *btcdtest.Node, metricsAddr string) *process {
+func startRelayer(t *testing.T, net *network, btc *btcdtest.Node, metricsAddr string, batchSize int) *process {
 	t.Helper()
 	cfg := btc.ClientConfig()
 	return startProcess(t, filepath.Join(net.root, "relayer.log"), relayerBin,
 		"--btc-rpc", cfg.URL, "--btc-user", cfg.User, "--btc-password", cfg.Password,
 		"--hemid-grpc", net.nodes[0].GRPC, "--chain-id", testChainID,
 		"--home", net.home(0), "--keyring-backend", "test", "--key", net.devs[0].Name,
-		"--batch-size", "200", "--poll-interval", "300ms", "--metrics", metricsAddr)
+		"--batch-size", strconv.Itoa(batchSize), "--poll-interval", "300ms", "--metrics", metricsAddr)
 }
 
 // waitLightClientTip waits until x/btclc's tip is the given block.
@@ -68,6 +69,19 @@ func waitLightClientTip(t *testing.T, lc btclctypes.QueryClient, height int64, h
 		time.Sleep(300 * time.Millisecond)
 	}
 	t.Fatalf("x/btclc tip is %s after %s, want %d %s", last, timeout, height, hash)
+}
+
+// waitLightClientHeight waits until x/btclc's tip is at least at height.
+func waitLightClientHeight(t *testing.T, lc btclctypes.QueryClient, height int64, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if res, err := lc.Tip(context.Background(), &btclctypes.QueryTipRequest{}); err == nil && int64(res.Header.Height) >= height {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("x/btclc did not reach height %d in %s", height, timeout)
 }
 
 // assertSameChain checks every x/btclc header against the Bitcoin node's block at that height.
@@ -115,7 +129,7 @@ func TestRelayerFollowsBtcd(t *testing.T) {
 
 	net, lc := btcNetwork(t, btcA)
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePortBase(t, 1))
-	relayer := startRelayer(t, net, btcA, metricsAddr)
+	relayer := startRelayer(t, net, btcA, metricsAddr, 200)
 	t.Cleanup(relayer.stop)
 
 	height, hash := btcA.BestBlock()
@@ -134,14 +148,25 @@ func TestRelayerFollowsBtcd(t *testing.T) {
 		t.Fatalf("metrics do not report the x/btclc tip %d:\n%s", height, metrics)
 	}
 
-	// A restart of the relayer loses nothing: it starts from what the chain holds.
-	relayer.stop()
-	btcA.Generate(250)
-	relayer = startRelayer(t, net, btcA, metricsAddr)
+	// Killed in the middle of a sync (SIGKILL, no chance to clean up), the relayer loses nothing
+	// when it comes back: it starts from what the chain holds.
+	btcA.Generate(600)
+	waitLightClientHeight(t, lc, height+50, time.Minute)
+	relayer.kill()
+	relayer = startRelayer(t, net, btcA, metricsAddr, 50)
 	t.Cleanup(relayer.stop)
 	height, hash = btcA.BestBlock()
-	waitLightClientTip(t, lc, height, hash, 2*time.Minute)
+	waitLightClientTip(t, lc, height, hash, 3*time.Minute)
 	assertSameChain(t, lc, btcA.Client())
+
+	// Restarts of hemid and of the Bitcoin node: the relayer retries until both are back.
+	net.stop(0)
+	btcA.Restart()
+	btcA.Connect(btcB)
+	btcA.Generate(5)
+	net.start(0)
+	height, hash = btcA.BestBlock()
+	waitLightClientTip(t, lc, height, hash, 3*time.Minute)
 
 	// B outmines A on a competing branch; once connected, A reorgs and x/btclc follows.
 	btcdtest.WaitSynced(t, btcA, btcB)
