@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -128,6 +129,32 @@ func TestRelayerFollowsBtcd(t *testing.T) {
 	btcdtest.WaitSynced(t, btcA, btcB)
 
 	net, lc := btcNetwork(t, btcA)
+
+	// Headers can be relayed by hand too, with the CLI.
+	var hexHeaders []string
+	for h := int64(1); h <= 3; h++ {
+		hash, err := btcA.Client().GetBlockHash(context.Background(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := btcA.Client().GetBlockHeaderRaw(context.Background(), hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hexHeaders = append(hexHeaders, hex.EncodeToString(raw))
+	}
+	res := net.sendTx(append(append([]string{"tx", "btclc", "insert-headers"}, hexHeaders...), "--from", net.devs[0].Name, "--gas", "300000", "--gas-prices", gasPrices)...)
+	if res.Code != 0 {
+		t.Fatalf("insert-headers failed (code %d): %s", res.Code, res.RawLog)
+	}
+	var tip struct {
+		Header struct{ Height, Hash string } `json:"header"` // the CLI prints 64-bit integers as strings
+	}
+	queryJSON(t, net, &tip, "query", "btclc", "tip")
+	if want, _ := btcA.Client().GetBlockHash(context.Background(), 3); tip.Header.Height != "3" || tip.Header.Hash != want.String() {
+		t.Fatalf("after inserting 3 headers with the CLI, hemid query btclc tip = %s %s, want 3 %s", tip.Header.Height, tip.Header.Hash, want)
+	}
+
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePortBase(t, 1))
 	relayer := startRelayer(t, net, btcA, metricsAddr, 200)
 	t.Cleanup(relayer.stop)
