@@ -56,6 +56,11 @@ lint:
 	go vet ./...
 	go mod tidy && git diff --exit-code go.mod go.sum
 
+## bench: benchmarks that report ratios against a baseline measured in the same run.
+bench: build btcd
+	bench/btclc.sh
+	bench/relayer-sync.sh
+
 contracts:
 	contracts/build.sh
 
