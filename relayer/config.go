@@ -3,31 +3,29 @@ package relayer
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
-	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/pflag"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/hemiclient"
 )
 
-// DaemonConfig is everything `relayer` reads from flags or its config file. The file is TOML with
-// the flag names as keys (e.g. `btc-rpc = "http://127.0.0.1:18334"`); flags override the file.
+// DaemonConfig is everything `relayer` reads from flags or its config file (see daemon.ParseConfig:
+// TOML with the flag names as keys, e.g. `btc-rpc = "http://127.0.0.1:18334"`).
 type DaemonConfig struct {
-	BTCRPC      string        `toml:"btc-rpc"`
-	BTCUser     string        `toml:"btc-user"`
-	BTCPassword string        `toml:"btc-password"`
-	BTCCACert   string        `toml:"btc-cacert"`
-	HemidGRPC   string        `toml:"hemid-grpc"`
-	ChainID     string        `toml:"chain-id"`
-	Home        string        `toml:"home"`
-	Keyring     string        `toml:"keyring-backend"`
-	Key         string        `toml:"key"`
-	BatchSize   int           `toml:"batch-size"`
-	Poll        time.Duration `toml:"poll-interval"`
-	MetricsAddr string        `toml:"metrics"`
+	BTCRPC      string
+	BTCUser     string
+	BTCPassword string
+	BTCCACert   string
+	HemidGRPC   string
+	ChainID     string
+	Home        string
+	Keyring     string
+	Key         string
+	BatchSize   int
+	Poll        time.Duration
+	MetricsAddr string
 }
 
 // DefaultDaemonConfig is the configuration without flags or file.
@@ -56,20 +54,6 @@ func (cfg *DaemonConfig) BindFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "most headers per transaction (at most x/btclc's max_headers_per_msg)")
 	fs.DurationVar(&cfg.Poll, "poll-interval", cfg.Poll, "wait between checks of the Bitcoin node once in sync")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address of the Prometheus /metrics endpoint (empty: off)")
-}
-
-// LoadFile reads a TOML config file over cfg; unknown keys are an error (a typo must not be ignored).
-func (cfg *DaemonConfig) LoadFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	dec := toml.NewDecoder(f).DisallowUnknownFields()
-	if err := dec.Decode(cfg); err != nil {
-		return fmt.Errorf("config file %s: %w", path, err)
-	}
-	return nil
 }
 
 // Validate says what is missing.

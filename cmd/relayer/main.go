@@ -7,26 +7,17 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/spf13/pflag"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/daemon"
 	"github.com/hemi-appchain/hemi/hemiclient"
 	"github.com/hemi-appchain/hemi/relayer"
 )
@@ -40,16 +31,7 @@ func main() {
 
 func run() error {
 	cfg := relayer.DefaultDaemonConfig()
-	// The config file is read before the flags are parsed so that flags override it.
-	if path := configPath(os.Args[1:]); path != "" {
-		if err := cfg.LoadFile(path); err != nil {
-			return err
-		}
-	}
-	fs := pflag.NewFlagSet("relayer", pflag.ContinueOnError)
-	fs.String("config", "", "TOML config file whose keys are these flags' names")
-	cfg.BindFlags(fs)
-	if err := fs.Parse(os.Args[1:]); err != nil {
+	if err := daemon.ParseConfig("relayer", os.Args[1:], cfg.BindFlags); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -70,22 +52,13 @@ func run() error {
 
 	reg := prometheus.NewRegistry()
 	metrics := relayer.NewMetrics(reg)
-	if cfg.MetricsAddr != "" {
-		l, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			return fmt.Errorf("metrics endpoint %s: %w", cfg.MetricsAddr, err)
-		}
-		srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-		go func() {
-			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("metrics endpoint stopped", "err", err)
-			}
-		}()
-		defer srv.Close()
-		log.Info("serving Prometheus metrics", "address", "http://"+l.Addr().String()+"/metrics")
+	stopMetrics, err := daemon.ServeMetrics(cfg.MetricsAddr, reg, log)
+	if err != nil {
+		return err
 	}
+	defer stopMetrics()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := daemon.SignalContext()
 	defer stop()
 	log.Info("relaying Bitcoin headers to x/btclc", "bitcoin", btc.Name(), "hemid", cfg.HemidGRPC,
 		"chain_id", cfg.ChainID, "relayer", hemi.Address().String())
@@ -93,17 +66,4 @@ func run() error {
 	err = r.Run(ctx)
 	log.Info("relayer stopped")
 	return err
-}
-
-// configPath finds --config in the arguments.
-func configPath(args []string) string {
-	for i, a := range args {
-		if a == "--config" && i+1 < len(args) {
-			return args[i+1]
-		}
-		if v, ok := strings.CutPrefix(a, "--config="); ok {
-			return v
-		}
-	}
-	return ""
 }
