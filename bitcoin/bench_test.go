@@ -6,6 +6,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 )
 
 // bench2016 returns the real mainnet headers 822528..824543 (one full
@@ -13,18 +14,18 @@ import (
 // need below them: 822527 (the parent) and 820512 (the start of the period
 // the retarget at 822528 measures), both from the boundaries CSV.
 func bench2016(b *testing.B) (bitcoin.ChainView, [][]byte) {
-	bounds := loadBoundaries(b)
-	run := loadRun(b, "mainnet-headers-822528-830592.hex")
+	bounds := datagen.LoadBoundaries(b)
+	run := datagen.LoadHeaders(b, "mainnet-headers-822528-830592.hex")
 	view := newMapView()
-	view.put(820512, bounds[820512].header)
-	view.put(822527, bounds[822527].header)
-	return view, run.raw[:2016]
+	view.put(820512, bounds[820512].Header)
+	view.put(822527, bounds[822527].Header)
+	return view, run.Raw[:2016]
 }
 
 // BenchmarkValidateMainnet2016 parses and validates one period of real
 // mainnet headers through the pure core (ConnectHeaders on an Overlay).
 func BenchmarkValidateMainnet2016(b *testing.B) {
-	p := mustNetwork(b, bitcoin.MainNet)
+	p := datagen.Network(b, bitcoin.MainNet)
 	view, raws := bench2016(b)
 	b.ReportAllocs()
 	for b.Loop() {

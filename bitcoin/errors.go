@@ -35,4 +35,11 @@ var (
 	ErrMerkleDuplicateNode = errors.New("merkle proof uses a duplicated node as a right child: the index points past the block's last transaction")
 	ErrMerkleRootMismatch  = errors.New("merkle branch does not lead to the block's merkle root: the transaction is not in this block at this index")
 	ErrNoTransactions      = errors.New("a merkle tree needs at least one transaction")
+
+	// Proof-of-Proof payloads.
+	ErrKeystoneLength      = errors.New("abbreviated keystone must be exactly 76 bytes")
+	ErrKeystoneVersion     = errors.New("abbreviated keystone version is not 1, the only version this chain understands")
+	ErrNotPoPScript        = errors.New("output script is not a PoP payload: it must be exactly OP_RETURN OP_PUSHDATA1 0x50 \"HEMI\" followed by the 76-byte abbreviated keystone (83 bytes)")
+	ErrNoPoPPayload        = errors.New("transaction carries no PoP payload: it needs an output OP_RETURN OP_PUSHDATA1 0x50 \"HEMI\" ‖ 76-byte keystone, and must not be a coinbase")
+	ErrMultiplePoPPayloads = errors.New("transaction has more than one PoP payload output: a PoP transaction must publish exactly one keystone")
 )

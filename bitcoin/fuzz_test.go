@@ -7,6 +7,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 )
 
 // FuzzValidateHeader feeds arbitrary bytes through the parser and, when they
@@ -15,18 +16,18 @@ import (
 // 20-minute rule and walk-back). Nothing may panic, and an accepted header
 // must meet its own proof of work.
 func FuzzValidateHeader(f *testing.F) {
-	mainRun := loadRun(f, "mainnet-headers-822528-830592.hex")
-	test3 := loadRun(f, "testnet3-headers-0-9999.hex")
-	mainnet, testnet3 := mustNetwork(f, bitcoin.MainNet), mustNetwork(f, bitcoin.TestNet3)
-	mainChain := bitcoin.NewMemChain(mainRun.start, mainRun.headers[0])
-	for height := mainRun.start + 1; height <= 824600; height++ {
-		if err := mainChain.Extend(mainnet, mainRun.at(f, height)); err != nil {
+	mainRun := datagen.LoadHeaders(f, "mainnet-headers-822528-830592.hex")
+	test3 := datagen.LoadHeaders(f, "testnet3-headers-0-9999.hex")
+	mainnet, testnet3 := datagen.Network(f, bitcoin.MainNet), datagen.Network(f, bitcoin.TestNet3)
+	mainChain := bitcoin.NewMemChain(mainRun.Start, mainRun.Headers[0])
+	for height := mainRun.Start + 1; height <= 824600; height++ {
+		if err := mainChain.Extend(mainnet, mainRun.At(f, height)); err != nil {
 			f.Fatal(err)
 		}
 	}
-	test3Chain := bitcoin.NewMemChain(0, test3.headers[0])
-	for i := 1; i < len(test3.headers); i++ {
-		if err := test3Chain.Extend(testnet3, &test3.headers[i]); err != nil {
+	test3Chain := bitcoin.NewMemChain(0, test3.Headers[0])
+	for i := 1; i < len(test3.Headers); i++ {
+		if err := test3Chain.Extend(testnet3, &test3.Headers[i]); err != nil {
 			f.Fatal(err)
 		}
 	}
@@ -35,10 +36,10 @@ func FuzzValidateHeader(f *testing.F) {
 	// chain base), including the retarget 824544 and testnet3 min-difficulty
 	// and walk-back blocks.
 	for _, height := range []uint64{822529, 824543, 824544, 824600} {
-		f.Add(mainRun.raw[height-mainRun.start], uint16(height-1-mainRun.start), false)
+		f.Add(mainRun.Raw[height-mainRun.Start], uint16(height-1-mainRun.Start), false)
 	}
 	for _, height := range []uint64{1, 2016, 4032, 4033, 4209, 8063, 8064, 9999} {
-		f.Add(test3.raw[height], uint16(height-1), true)
+		f.Add(test3.Raw[height], uint16(height-1), true)
 	}
 	f.Add([]byte{}, uint16(0), false)
 	f.Add(make([]byte, 79), uint16(0), true)
@@ -87,7 +88,7 @@ func FuzzValidateHeader(f *testing.F) {
 // branches to the SPV verifier, seeded with the real proofs. Nothing may
 // panic, and whatever it accepts must fold to the root from the txid.
 func FuzzVerifyInclusion(f *testing.F) {
-	for _, v := range loadSPVVectors(f) {
+	for _, v := range datagen.LoadSPVVectors(f) {
 		p := decodeVector(f, v)
 		var branch []byte
 		for _, s := range p.siblings {

@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 )
 
 func TestParseHeader(t *testing.T) {
-	run := loadRun(t, "mainnet-headers-822528-830592.hex")
-	for i, raw := range run.raw[:50] {
+	run := datagen.LoadHeaders(t, "mainnet-headers-822528-830592.hex")
+	for i, raw := range run.Raw[:50] {
 		h, err := bitcoin.ParseHeader(raw)
 		if err != nil {
 			t.Fatal(err)
@@ -28,7 +29,7 @@ func TestParseHeader(t *testing.T) {
 			t.Fatalf("header %d: HeaderHash %s (%v), BlockHash %s", i, hash, err, h.BlockHash())
 		}
 	}
-	good := run.raw[0]
+	good := run.Raw[0]
 	for _, bad := range [][]byte{nil, {}, good[:79], append(append([]byte{}, good...), 0), append(good, good...)} {
 		if _, err := bitcoin.ParseHeader(bad); !errors.Is(err, bitcoin.ErrHeaderLength) {
 			t.Errorf("ParseHeader(%d bytes): got %v, want ErrHeaderLength", len(bad), err)
@@ -82,11 +83,11 @@ func zeros(n int) string { return string(bytes.Repeat([]byte{'0'}, n)) }
 // Every nBits value in the real data survives decode and encode unchanged.
 func TestCompactRoundTripRealBits(t *testing.T) {
 	seen := map[uint32]bool{}
-	for _, b := range loadBoundaries(t) {
-		seen[b.header.Bits] = true
+	for _, b := range datagen.LoadBoundaries(t) {
+		seen[b.Header.Bits] = true
 	}
 	for _, f := range []string{"testnet3-headers-0-9999.hex", "signet-headers-0-2015.hex"} {
-		for _, h := range loadRun(t, f).headers {
+		for _, h := range datagen.LoadHeaders(t, f).Headers {
 			seen[h.Bits] = true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 )
 
 func TestNetworkByName(t *testing.T) {
@@ -46,12 +47,12 @@ func TestGenesisMatchesRealData(t *testing.T) {
 		bitcoin.TestNet4: "testnet4-headers-0-30.hex",
 		bitcoin.SigNet:   "signet-headers-0-2015.hex",
 	} {
-		p := mustNetwork(t, net)
+		p := datagen.Network(t, net)
 		var buf bytes.Buffer
 		if err := p.Chain.GenesisBlock.Header.Serialize(&buf); err != nil {
 			t.Fatal(err)
 		}
-		if got := loadRun(t, file).raw[0]; !bytes.Equal(buf.Bytes(), got) {
+		if got := datagen.LoadHeaders(t, file).Raw[0]; !bytes.Equal(buf.Bytes(), got) {
 			t.Errorf("%s: genesis header %x, real data %x", net, buf.Bytes(), got)
 		}
 	}
@@ -60,12 +61,12 @@ func TestGenesisMatchesRealData(t *testing.T) {
 // testnet4's genesis is built from its fields in network.go; its hash and
 // merkle root must be the published ones.
 func TestTestNet4Genesis(t *testing.T) {
-	p := mustNetwork(t, bitcoin.TestNet4)
+	p := datagen.Network(t, bitcoin.TestNet4)
 	g := p.Chain.GenesisBlock
-	if want := displayHash(t, "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043"); g.BlockHash() != want {
+	if want := datagen.DisplayHash(t, "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043"); g.BlockHash() != want {
 		t.Fatalf("testnet4 genesis hash %s, want %s", g.BlockHash(), want)
 	}
-	if want := displayHash(t, "7aa0a7ae1e223414cb807e40cd57e667b718e42aaf9306db9102fe28912b7b4e"); g.Header.MerkleRoot != want {
+	if want := datagen.DisplayHash(t, "7aa0a7ae1e223414cb807e40cd57e667b718e42aaf9306db9102fe28912b7b4e"); g.Header.MerkleRoot != want {
 		t.Fatalf("testnet4 genesis merkle root %s, want %s", g.Header.MerkleRoot, want)
 	}
 	if p.Chain.Net != bitcoin.TestNet4Net || p.Chain.PowLimitBits != 0x1d00ffff {

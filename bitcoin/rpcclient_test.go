@@ -3,7 +3,6 @@ package bitcoin_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -179,14 +178,8 @@ func TestRPCClientBtcd(t *testing.T) {
 	})
 }
 
-// p2pkhScript is OP_DUP OP_HASH160 <pkh> OP_EQUALVERIFY OP_CHECKSIG.
-func p2pkhScript(pkh []byte) []byte {
-	return append(append([]byte{0x76, 0xa9, 0x14}, pkh...), 0x88, 0xac)
-}
-
 // spendCoinbase signs a transaction spending the P2PKH coinbase output of
-// block blockHash back to the same script. The legacy signature hash is
-// computed here because txscript would pull in modules go.mod lacks.
+// block blockHash back to the same script, signing legacySigHash.
 func spendCoinbase(t *testing.T, c *bitcoin.RPCClient, node *btcdtest.Node, blockHash chainhash.Hash) *wire.MsgTx {
 	t.Helper()
 	block, err := c.GetBlock(testCtx(t), blockHash)
@@ -203,16 +196,7 @@ func spendCoinbase(t *testing.T, c *bitcoin.RPCClient, node *btcdtest.Node, bloc
 	tx := wire.NewMsgTx(2)
 	tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: coinbase.TxHash(), Index: 0}, nil, nil))
 	tx.AddTxOut(wire.NewTxOut(prev.Value-5000, prev.PkScript))
-
-	// SIGHASH_ALL: the transaction with the spent script in the input's
-	// place, followed by the hash type.
-	tx.TxIn[0].SignatureScript = prev.PkScript
-	var pre bytes.Buffer
-	if err := tx.SerializeNoWitness(&pre); err != nil {
-		t.Fatal(err)
-	}
-	_ = binary.Write(&pre, binary.LittleEndian, uint32(1))
-	sig := append(ecdsa.Sign(key, chainhash.DoubleHashB(pre.Bytes())).Serialize(), 1)
+	sig := append(ecdsa.Sign(key, legacySigHash(t, tx, 0, prev.PkScript)).Serialize(), 1)
 	tx.TxIn[0].SignatureScript = append(append([]byte{byte(len(sig))}, sig...), append([]byte{byte(len(pubKey))}, pubKey...)...)
 	return tx
 }

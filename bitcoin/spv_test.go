@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 )
 
 // proof is a decoded spv-proofs.json vector, hashes in internal order.
@@ -22,27 +23,30 @@ type proof struct {
 	siblings []chainhash.Hash
 }
 
-func decodeVector(tb testing.TB, v spvVector) proof {
+func decodeVector(tb testing.TB, v datagen.SPVVector) proof {
 	tb.Helper()
-	h, err := bitcoin.ParseHeader(mustHex(tb, v.HeaderHex))
+	h, err := bitcoin.ParseHeader(datagen.MustHex(tb, v.HeaderHex))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := proof{name: v.name(), header: h, tx: mustHex(tb, v.TxHex), txid: displayHash(tb, v.TxID), index: v.Index}
-	for _, s := range v.MerkleBranch {
-		p.siblings = append(p.siblings, displayHash(tb, s))
+	return proof{
+		name:     v.Name(),
+		header:   h,
+		tx:       datagen.MustHex(tb, v.TxHex),
+		txid:     datagen.DisplayHash(tb, v.TxID),
+		index:    v.Index,
+		siblings: v.Branch(tb),
 	}
-	return p
 }
 
 func TestSPVVectors(t *testing.T) {
-	vectors := loadSPVVectors(t)
+	vectors := datagen.LoadSPVVectors(t)
 	if len(vectors) != 48 {
 		t.Fatalf("%d vectors, want 48", len(vectors))
 	}
 	for _, v := range vectors {
 		p := decodeVector(t, v)
-		if p.header.MerkleRoot != displayHash(t, v.MerkleRoot) || p.header.BlockHash() != displayHash(t, v.BlockHash) {
+		if p.header.MerkleRoot != datagen.DisplayHash(t, v.MerkleRoot) || p.header.BlockHash() != datagen.DisplayHash(t, v.BlockHash) {
 			t.Fatalf("%s: header does not match the vector's root or hash", p.name)
 		}
 		if v.TxCount != nil {
@@ -100,7 +104,7 @@ func TestSPVVectors(t *testing.T) {
 // The last of 1851 transactions pairs with its own copy at the leaf level:
 // claiming it sits at 1851 (one past the end) must fail as a duplicate.
 func TestSPVDuplicateLastTx(t *testing.T) {
-	for _, v := range loadSPVVectors(t) {
+	for _, v := range datagen.LoadSPVVectors(t) {
 		if v.Height == nil || *v.Height != 830000 || v.Index != 1850 {
 			continue
 		}
@@ -123,7 +127,7 @@ func TestSPVDuplicateLastTx(t *testing.T) {
 // txid. VerifyInclusion refuses them as a transaction, and refuses any tx
 // that is 64 bytes without witness.
 func TestSPV64ByteTransaction(t *testing.T) {
-	block := loadBlock830000(t)
+	block := datagen.LoadBlock(t, "mainnet-block-830000.bin")
 	txids := blockTxIDs(block)
 	branch, err := bitcoin.MerkleBranch(txids, 0)
 	if err != nil {
@@ -185,16 +189,6 @@ func TestSPVArgumentLimits(t *testing.T) {
 	}
 }
 
-func loadBlock830000(tb testing.TB) *wire.MsgBlock {
-	tb.Helper()
-	var block wire.MsgBlock
-	r := bytes.NewReader(readTestdata(tb, "mainnet-block-830000.bin"))
-	if err := block.Deserialize(r); err != nil || r.Len() != 0 {
-		tb.Fatalf("block 830000: %v, %d bytes left", err, r.Len())
-	}
-	return &block
-}
-
 func blockTxIDs(block *wire.MsgBlock) []chainhash.Hash {
 	txids := make([]chainhash.Hash, len(block.Transactions))
 	for i, tx := range block.Transactions {
@@ -207,12 +201,12 @@ func blockTxIDs(block *wire.MsgBlock) []chainhash.Hash {
 // branches MerkleBranch builds match the vectors, and every transaction's
 // raw bytes verify at its index.
 func TestFullBlock830000(t *testing.T) {
-	block := loadBlock830000(t)
+	block := datagen.LoadBlock(t, "mainnet-block-830000.bin")
 	if len(block.Transactions) != 1851 {
 		t.Fatalf("%d txs", len(block.Transactions))
 	}
-	run := loadRun(t, "mainnet-headers-822528-830592.hex")
-	if block.Header != *run.at(t, 830000) {
+	run := datagen.LoadHeaders(t, "mainnet-headers-822528-830592.hex")
+	if block.Header != *run.At(t, 830000) {
 		t.Fatal("block header differs from the header run")
 	}
 	txids := blockTxIDs(block)
@@ -221,7 +215,7 @@ func TestFullBlock830000(t *testing.T) {
 		t.Fatalf("merkle root %s (%v), header %s", root, err, block.Header.MerkleRoot)
 	}
 
-	for _, v := range loadSPVVectors(t) {
+	for _, v := range datagen.LoadSPVVectors(t) {
 		if v.Height == nil || *v.Height != 830000 {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 )
 
 const interval = 2016
@@ -23,37 +24,37 @@ const interval = 2016
 // returns how many retargets it recomputed and how many CSV rows it matched.
 func followMainnetRun(t *testing.T, file string) (retargets, rows int) {
 	t.Helper()
-	p := mustNetwork(t, bitcoin.MainNet)
-	bounds := loadBoundaries(t)
-	run := loadRun(t, file)
-	base, ok := bounds[run.start]
-	if !ok || !bytes.Equal(base.raw, run.raw[0]) {
-		t.Fatalf("%s: first header is not the CSV's boundary header at %d", file, run.start)
+	p := datagen.Network(t, bitcoin.MainNet)
+	bounds := datagen.LoadBoundaries(t)
+	run := datagen.LoadHeaders(t, file)
+	base, ok := bounds[run.Start]
+	if !ok || !bytes.Equal(base.Raw, run.Raw[0]) {
+		t.Fatalf("%s: first header is not the CSV's boundary header at %d", file, run.Start)
 	}
-	chain := bitcoin.NewMemChain(run.start, run.headers[0])
-	work := new(big.Int).Set(base.chainWork)
+	chain := bitcoin.NewMemChain(run.Start, run.Headers[0])
+	work := new(big.Int).Set(base.ChainWork)
 	rows = 1
-	for i := 1; i < len(run.headers); i++ {
-		height := run.start + uint64(i)
-		if err := chain.Extend(p, &run.headers[i]); err != nil {
+	for i := 1; i < len(run.Headers); i++ {
+		height := run.Start + uint64(i)
+		if err := chain.Extend(p, &run.Headers[i]); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
 		if height%interval == 0 {
 			retargets++
 		}
-		work.Add(work, bitcoin.CalcWork(run.headers[i].Bits))
+		work.Add(work, bitcoin.CalcWork(run.Headers[i].Bits))
 		if b, ok := bounds[height]; ok {
 			rows++
-			if !bytes.Equal(b.raw, run.raw[i]) {
+			if !bytes.Equal(b.Raw, run.Raw[i]) {
 				t.Fatalf("%s: header %d differs from the CSV", file, height)
 			}
-			if work.Cmp(b.chainWork) != 0 {
-				t.Fatalf("%s: chain work at %d is %x, CSV says %x", file, height, work, b.chainWork)
+			if work.Cmp(b.ChainWork) != 0 {
+				t.Fatalf("%s: chain work at %d is %x, CSV says %x", file, height, work, b.ChainWork)
 			}
 		}
 	}
-	if chain.TipHeight() != run.end() {
-		t.Fatalf("%s: tip %d, want %d", file, chain.TipHeight(), run.end())
+	if chain.TipHeight() != run.End() {
+		t.Fatalf("%s: tip %d, want %d", file, chain.TipHeight(), run.End())
 	}
 	return retargets, rows
 }
@@ -61,9 +62,9 @@ func followMainnetRun(t *testing.T, file string) (retargets, rows int) {
 func TestMainnetRuns(t *testing.T) {
 	// The genesis block's own work is the CSV's chain work at height 0, so
 	// the 0-10236 run checks cumulative work computed from genesis.
-	bounds := loadBoundaries(t)
-	if got := bitcoin.CalcWork(bounds[0].header.Bits); got.Cmp(bounds[0].chainWork) != 0 {
-		t.Fatalf("genesis work %x, CSV %x", got, bounds[0].chainWork)
+	bounds := datagen.LoadBoundaries(t)
+	if got := bitcoin.CalcWork(bounds[0].Header.Bits); got.Cmp(bounds[0].ChainWork) != 0 {
+		t.Fatalf("genesis work %x, CSV %x", got, bounds[0].ChainWork)
 	}
 	for _, tc := range []struct {
 		file            string
@@ -86,31 +87,31 @@ func TestMainnetRuns(t *testing.T) {
 // first header 298368, which comes from the boundaries CSV. A sparse view
 // holds both and an Overlay carries the run on top.
 func TestMainnet300000(t *testing.T) {
-	p := mustNetwork(t, bitcoin.MainNet)
-	bounds := loadBoundaries(t)
-	run := loadRun(t, "mainnet-headers-300000-300499.hex")
+	p := datagen.Network(t, bitcoin.MainNet)
+	bounds := datagen.LoadBoundaries(t)
+	run := datagen.LoadHeaders(t, "mainnet-headers-300000-300499.hex")
 	view := newMapView()
-	view.put(298368, bounds[298368].header)
-	view.put(run.start, run.headers[0])
-	o := bitcoin.NewOverlay(view, run.start)
+	view.put(298368, bounds[298368].Header)
+	view.put(run.Start, run.Headers[0])
+	o := bitcoin.NewOverlay(view, run.Start)
 	want := new(big.Int)
-	for i := 1; i < len(run.headers); i++ {
-		if err := o.Extend(p, &run.headers[i]); err != nil {
+	for i := 1; i < len(run.Headers); i++ {
+		if err := o.Extend(p, &run.Headers[i]); err != nil {
 			t.Fatal(err)
 		}
-		want.Add(want, bitcoin.CalcWork(run.headers[i].Bits))
+		want.Add(want, bitcoin.CalcWork(run.Headers[i].Bits))
 	}
-	if o.TipHeight() != run.end() || o.Len() != len(run.headers)-1 || o.AddedWork().Cmp(want) != 0 {
+	if o.TipHeight() != run.End() || o.Len() != len(run.Headers)-1 || o.AddedWork().Cmp(want) != 0 {
 		t.Fatalf("overlay tip %d len %d work %x", o.TipHeight(), o.Len(), o.AddedWork())
 	}
-	if got := run.at(t, 300383).Bits; got != 0x1900896c {
+	if got := run.At(t, 300383).Bits; got != 0x1900896c {
 		t.Fatalf("bits at 300383: 0x%08x", got)
 	}
-	if got := run.at(t, 300384).Bits; got != 0x187c3053 {
+	if got := run.At(t, 300384).Bits; got != 0x187c3053 {
 		t.Fatalf("bits at 300384: 0x%08x", got)
 	}
 	for _, h := range []uint64{300383, 300384} {
-		if !bytes.Equal(bounds[h].raw, run.raw[h-run.start]) {
+		if !bytes.Equal(bounds[h].Raw, run.Raw[h-run.Start]) {
 			t.Fatalf("header %d differs from the CSV", h)
 		}
 	}
@@ -120,46 +121,46 @@ func TestMainnet300000(t *testing.T) {
 // nBits from the period's first and last headers, linkage, proof of work,
 // versions, and the chain work of the whole chain from genesis.
 func TestMainnetBoundaries(t *testing.T) {
-	p := mustNetwork(t, bitcoin.MainNet)
-	bounds := loadBoundaries(t)
+	p := datagen.Network(t, bitcoin.MainNet)
+	bounds := datagen.LoadBoundaries(t)
 	if len(bounds) != 1+2*413 {
 		t.Fatalf("%d CSV rows", len(bounds))
 	}
-	work := bitcoin.CalcWork(bounds[0].header.Bits)
+	work := bitcoin.CalcWork(bounds[0].Header.Bits)
 	for k := uint64(1); k <= 413; k++ {
 		first, last, next := bounds[interval*(k-1)], bounds[interval*k-1], bounds[interval*k]
 		view := newMapView()
-		view.put(interval*(k-1), first.header)
-		view.put(interval*k-1, last.header)
+		view.put(interval*(k-1), first.Header)
+		view.put(interval*k-1, last.Header)
 
-		got, err := bitcoin.RequiredBits(p, view, interval*k-1, next.header.Timestamp)
-		if err != nil || got != next.header.Bits {
-			t.Fatalf("retarget at %d: got 0x%08x (%v), header has 0x%08x", interval*k, got, err, next.header.Bits)
+		got, err := bitcoin.RequiredBits(p, view, interval*k-1, next.Header.Timestamp)
+		if err != nil || got != next.Header.Bits {
+			t.Fatalf("retarget at %d: got 0x%08x (%v), header has 0x%08x", interval*k, got, err, next.Header.Bits)
 		}
-		if next.header.PrevBlock != last.header.BlockHash() {
+		if next.Header.PrevBlock != last.Header.BlockHash() {
 			t.Fatalf("%d does not link to %d", interval*k, interval*k-1)
 		}
-		for _, b := range []boundary{last, next} {
-			if err := bitcoin.CheckProofOfWork(b.header.BlockHash(), b.header.Bits, p.Chain.PowLimit); err != nil {
+		for _, b := range []datagen.Boundary{last, next} {
+			if err := bitcoin.CheckProofOfWork(b.Header.BlockHash(), b.Header.Bits, p.Chain.PowLimit); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := bitcoin.CheckVersion(p, interval*k, next.header.Version); err != nil {
+		if err := bitcoin.CheckVersion(p, interval*k, next.Header.Version); err != nil {
 			t.Fatal(err)
 		}
 
 		// Off a boundary mainnet nBits never change, so the 2015 blocks
 		// after a period's first block all carry its nBits.
-		if last.header.Bits != first.header.Bits {
-			t.Fatalf("period %d: last nBits 0x%08x, first 0x%08x", k-1, last.header.Bits, first.header.Bits)
+		if last.Header.Bits != first.Header.Bits {
+			t.Fatalf("period %d: last nBits 0x%08x, first 0x%08x", k-1, last.Header.Bits, first.Header.Bits)
 		}
-		work.Add(work, new(big.Int).Mul(big.NewInt(interval-1), bitcoin.CalcWork(first.header.Bits)))
-		if work.Cmp(last.chainWork) != 0 {
-			t.Fatalf("chain work at %d: %x, CSV %x", interval*k-1, work, last.chainWork)
+		work.Add(work, new(big.Int).Mul(big.NewInt(interval-1), bitcoin.CalcWork(first.Header.Bits)))
+		if work.Cmp(last.ChainWork) != 0 {
+			t.Fatalf("chain work at %d: %x, CSV %x", interval*k-1, work, last.ChainWork)
 		}
-		work.Add(work, bitcoin.CalcWork(next.header.Bits))
-		if work.Cmp(next.chainWork) != 0 {
-			t.Fatalf("chain work at %d: %x, CSV %x", interval*k, work, next.chainWork)
+		work.Add(work, bitcoin.CalcWork(next.Header.Bits))
+		if work.Cmp(next.ChainWork) != 0 {
+			t.Fatalf("chain work at %d: %x, CSV %x", interval*k, work, next.ChainWork)
 		}
 	}
 }
@@ -168,12 +169,12 @@ func TestMainnetBoundaries(t *testing.T) {
 // the walk-back past minimum-difficulty blocks, and four retargets (4032 is
 // the x4 clamp to 0x1c3fffc0).
 func TestTestnet3FromGenesis(t *testing.T) {
-	p := mustNetwork(t, bitcoin.TestNet3)
-	run := loadRun(t, "testnet3-headers-0-9999.hex")
-	chain := bitcoin.NewMemChain(0, run.headers[0])
+	p := datagen.Network(t, bitcoin.TestNet3)
+	run := datagen.LoadHeaders(t, "testnet3-headers-0-9999.hex")
+	chain := bitcoin.NewMemChain(0, run.Headers[0])
 	minDiff, walkBack := 0, 0
-	for i := 1; i < len(run.headers); i++ {
-		h, parent := &run.headers[i], &run.headers[i-1]
+	for i := 1; i < len(run.Headers); i++ {
+		h, parent := &run.Headers[i], &run.Headers[i-1]
 		if err := chain.Extend(p, h); err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +191,7 @@ func TestTestnet3FromGenesis(t *testing.T) {
 		t.Fatalf("%d 20-minute blocks and %d walk-backs, want 184 and 2", minDiff, walkBack)
 	}
 	for height, want := range map[uint64]uint32{2016: 0x1d00ffff, 4032: 0x1c3fffc0, 6048: 0x1c0ffff0, 8064: 0x1c3fffc0} {
-		if got := run.at(t, height).Bits; got != want {
+		if got := run.At(t, height).Bits; got != want {
 			t.Errorf("bits at %d: 0x%08x, want 0x%08x", height, got, want)
 		}
 	}
@@ -200,9 +201,9 @@ func TestTestnet3FromGenesis(t *testing.T) {
 	noMinDiff := *p.Chain
 	noMinDiff.ReduceMinDifficulty = false
 	strict := &bitcoin.Params{Name: "testnet3-without-20-minute-rule", Chain: &noMinDiff}
-	chain = bitcoin.NewMemChain(0, run.headers[0])
-	for i := 1; i < len(run.headers); i++ {
-		err := chain.Extend(strict, &run.headers[i])
+	chain = bitcoin.NewMemChain(0, run.Headers[0])
+	for i := 1; i < len(run.Headers); i++ {
+		err := chain.Extend(strict, &run.Headers[i])
 		if err == nil {
 			continue
 		}
@@ -222,12 +223,12 @@ func TestTestnet3FromGenesis(t *testing.T) {
 // and version passed. Every other header is fully validated, including the
 // 20-minute block 1719668 and the walk-back at 1719669.
 func TestTestnet3HighDifficulty(t *testing.T) {
-	p := mustNetwork(t, bitcoin.TestNet3)
-	run := loadRun(t, "testnet3-headers-1717746-1719761.hex")
+	p := datagen.Network(t, bitcoin.TestNet3)
+	run := datagen.LoadHeaders(t, "testnet3-headers-1717746-1719761.hex")
 	view := newMapView()
-	view.put(run.start, run.headers[0])
-	for height := run.start + 1; height <= run.end(); height++ {
-		h := run.at(t, height)
+	view.put(run.Start, run.Headers[0])
+	for height := run.Start + 1; height <= run.End(); height++ {
+		h := run.At(t, height)
 		_, err := bitcoin.ValidateHeader(p, view, height-1, h)
 		if height == 1719648 {
 			if !errors.Is(err, bitcoin.ErrMissingAncestor) {
@@ -238,16 +239,16 @@ func TestTestnet3HighDifficulty(t *testing.T) {
 		}
 		view.put(height, *h)
 	}
-	b68, b67 := run.at(t, 1719668), run.at(t, 1719667)
+	b68, b67 := run.At(t, 1719668), run.At(t, 1719667)
 	if b68.Bits != 0x1d00ffff || b68.Timestamp.Sub(b67.Timestamp) != 1221*time.Second {
 		t.Fatalf("1719668: bits 0x%08x, gap %v", b68.Bits, b68.Timestamp.Sub(b67.Timestamp))
 	}
-	if got := run.at(t, 1719669).Bits; got != 0x1a02a7f8 {
+	if got := run.At(t, 1719669).Bits; got != 0x1a02a7f8 {
 		t.Fatalf("1719669: bits 0x%08x", got)
 	}
 
 	// The 20-minute rule starts strictly after 1200 s.
-	parent := run.at(t, 1718000)
+	parent := run.At(t, 1718000)
 	for gap, want := range map[time.Duration]uint32{1200 * time.Second: parent.Bits, 1201 * time.Second: 0x1d00ffff} {
 		if got, err := bitcoin.RequiredBits(p, view, 1718000, parent.Timestamp.Add(gap)); err != nil || got != want {
 			t.Errorf("block %v after its parent: 0x%08x (%v), want 0x%08x", gap, got, err, want)
@@ -255,23 +256,23 @@ func TestTestnet3HighDifficulty(t *testing.T) {
 	}
 
 	// 2132556 comes 1221 s after 2132555 and drops to the pow limit.
-	run = loadRun(t, "testnet3-headers-2132555-2132556.hex")
+	run = datagen.LoadHeaders(t, "testnet3-headers-2132555-2132556.hex")
 	view = newMapView()
-	view.put(run.start, run.headers[0])
-	if _, err := bitcoin.ValidateHeader(p, view, run.start, &run.headers[1]); err != nil {
+	view.put(run.Start, run.Headers[0])
+	if _, err := bitcoin.ValidateHeader(p, view, run.Start, &run.Headers[1]); err != nil {
 		t.Fatal(err)
 	}
-	if run.headers[0].Bits != 0x1a00ffff || run.headers[1].Bits != 0x1d00ffff {
-		t.Fatalf("bits 0x%08x, 0x%08x", run.headers[0].Bits, run.headers[1].Bits)
+	if run.Headers[0].Bits != 0x1a00ffff || run.Headers[1].Bits != 0x1d00ffff {
+		t.Fatalf("bits 0x%08x, 0x%08x", run.Headers[0].Bits, run.Headers[1].Bits)
 	}
 }
 
 func TestTestnet4(t *testing.T) {
-	p := mustNetwork(t, bitcoin.TestNet4)
-	start := loadRun(t, "testnet4-headers-0-30.hex")
-	chain := bitcoin.NewMemChain(0, start.headers[0])
-	for i := 1; i < len(start.headers); i++ {
-		if err := chain.Extend(p, &start.headers[i]); err != nil {
+	p := datagen.Network(t, bitcoin.TestNet4)
+	start := datagen.LoadHeaders(t, "testnet4-headers-0-30.hex")
+	chain := bitcoin.NewMemChain(0, start.Headers[0])
+	for i := 1; i < len(start.Headers); i++ {
+		if err := chain.Extend(p, &start.Headers[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -281,12 +282,12 @@ func TestTestnet4(t *testing.T) {
 	// ErrMissingAncestor, with everything else checked. The required value
 	// is the period's first nBits (0x1d00ffff), since inside a period a block
 	// carries either those or the pow limit, and that is what they carry.
-	end := loadRun(t, "testnet4-headers-1985-2015.hex")
+	end := datagen.LoadHeaders(t, "testnet4-headers-1985-2015.hex")
 	view := newMapView()
-	view.put(0, start.headers[0])
-	view.put(end.start, end.headers[0])
-	for height := end.start + 1; height <= end.end(); height++ {
-		h := end.at(t, height)
+	view.put(0, start.Headers[0])
+	view.put(end.Start, end.Headers[0])
+	for height := end.Start + 1; height <= end.End(); height++ {
+		h := end.At(t, height)
 		if _, err := bitcoin.ValidateHeader(p, view, height-1, h); err != nil && !errors.Is(err, bitcoin.ErrMissingAncestor) {
 			t.Fatal(err)
 		}
@@ -298,8 +299,8 @@ func TestTestnet4(t *testing.T) {
 
 	// The first retarget: 251672 s for the period, below a quarter of two
 	// weeks, so the x4 clamp gives difficulty 4.
-	last := end.at(t, 2015)
-	if span := last.Timestamp.Sub(start.headers[0].Timestamp); span != 251672*time.Second {
+	last := end.At(t, 2015)
+	if span := last.Timestamp.Sub(start.Headers[0].Timestamp); span != 251672*time.Second {
 		t.Fatalf("period 0 took %v", span)
 	}
 	got, err := bitcoin.RequiredBits(p, view, 2015, last.Timestamp.Add(10*time.Minute))
@@ -313,8 +314,8 @@ func TestTestnet4(t *testing.T) {
 // altered copies of real headers; RequiredBits only reads their nBits and
 // times.
 func TestBIP94RetargetUsesFirstBlock(t *testing.T) {
-	run := loadRun(t, "testnet4-headers-0-30.hex")
-	first, last := run.headers[0], run.headers[1]
+	run := datagen.LoadHeaders(t, "testnet4-headers-0-30.hex")
+	first, last := run.Headers[0], run.Headers[1]
 	first.Bits = 0x1c3fffc0
 	last.Bits = 0x1d00ffff
 	last.Timestamp = first.Timestamp.Add(14 * 24 * time.Hour) // on schedule: no change
@@ -322,7 +323,7 @@ func TestBIP94RetargetUsesFirstBlock(t *testing.T) {
 	view.put(2*interval, first)
 	view.put(3*interval-1, last)
 	for net, want := range map[string]uint32{bitcoin.TestNet4: 0x1c3fffc0, bitcoin.TestNet3: 0x1d00ffff} {
-		got, err := bitcoin.RequiredBits(mustNetwork(t, net), view, 3*interval-1, last.Timestamp.Add(time.Minute))
+		got, err := bitcoin.RequiredBits(datagen.Network(t, net), view, 3*interval-1, last.Timestamp.Add(time.Minute))
 		if err != nil || got != want {
 			t.Errorf("%s: got 0x%08x (%v), want 0x%08x", net, got, err, want)
 		}
@@ -330,31 +331,31 @@ func TestBIP94RetargetUsesFirstBlock(t *testing.T) {
 }
 
 func TestSignet(t *testing.T) {
-	p := mustNetwork(t, bitcoin.SigNet)
-	run := loadRun(t, "signet-headers-0-2015.hex")
-	chain := bitcoin.NewMemChain(0, run.headers[0])
-	for i := 1; i < len(run.headers); i++ {
-		if err := chain.Extend(p, &run.headers[i]); err != nil {
+	p := datagen.Network(t, bitcoin.SigNet)
+	run := datagen.LoadHeaders(t, "signet-headers-0-2015.hex")
+	chain := bitcoin.NewMemChain(0, run.Headers[0])
+	for i := 1; i < len(run.Headers); i++ {
+		if err := chain.Extend(p, &run.Headers[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := bitcoin.RequiredBits(p, chain, 2015, run.headers[2015].Timestamp.Add(time.Hour))
+	got, err := bitcoin.RequiredBits(p, chain, 2015, run.Headers[2015].Timestamp.Add(time.Hour))
 	if err != nil || got != 0x1e012fa7 {
 		t.Fatalf("bits after 2015: 0x%08x (%v), want 0x1e012fa7", got, err)
 	}
 	// Signet has no 20-minute rule: a late block still needs the real nBits.
-	if got, _ := bitcoin.RequiredBits(p, chain, 2014, run.headers[2014].Timestamp.Add(time.Hour)); got != 0x1e0377ae {
+	if got, _ := bitcoin.RequiredBits(p, chain, 2014, run.Headers[2014].Timestamp.Add(time.Hour)); got != 0x1e0377ae {
 		t.Fatalf("late signet block: 0x%08x", got)
 	}
 }
 
 // mainnetChain822528 is a MemChain of the real mainnet headers 822528..tip.
-func mainnetChain822528(t testing.TB, tip uint64) (*bitcoin.MemChain, *headerFile) {
-	p := mustNetwork(t, bitcoin.MainNet)
-	run := loadRun(t, "mainnet-headers-822528-830592.hex")
-	chain := bitcoin.NewMemChain(run.start, run.headers[0])
-	for height := run.start + 1; height <= tip; height++ {
-		if err := chain.Extend(p, run.at(t, height)); err != nil {
+func mainnetChain822528(t testing.TB, tip uint64) (*bitcoin.MemChain, *datagen.HeaderRun) {
+	p := datagen.Network(t, bitcoin.MainNet)
+	run := datagen.LoadHeaders(t, "mainnet-headers-822528-830592.hex")
+	chain := bitcoin.NewMemChain(run.Start, run.Headers[0])
+	for height := run.Start + 1; height <= tip; height++ {
+		if err := chain.Extend(p, run.At(t, height)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -365,11 +366,11 @@ func mainnetChain822528(t testing.TB, tip uint64) (*bitcoin.MemChain, *headerFil
 // of the field it hits. The header is 824544, a retarget block, validated in
 // its real context.
 func TestOneBitCorruptions(t *testing.T) {
-	p := mustNetwork(t, bitcoin.MainNet)
+	p := datagen.Network(t, bitcoin.MainNet)
 	chain, run := mainnetChain822528(t, 824543)
 	const height = 824544
-	raw := run.raw[height-run.start]
-	if _, err := bitcoin.ValidateHeader(p, chain, height-1, run.at(t, height)); err != nil {
+	raw := run.Raw[height-run.Start]
+	if _, err := bitcoin.ValidateHeader(p, chain, height-1, run.At(t, height)); err != nil {
 		t.Fatal(err)
 	}
 	nBitsWant := map[int]error{
@@ -416,14 +417,14 @@ func isAny(err error, targets []error) bool {
 // the actual nBits when the period it closes started at another time: the
 // view swaps in 822529 as the first header of the period.
 func TestWrongDifficultyBits(t *testing.T) {
-	p := mustNetwork(t, bitcoin.MainNet)
+	p := datagen.Network(t, bitcoin.MainNet)
 	chain, run := mainnetChain822528(t, 824543)
-	view := swapView{ChainView: chain, height: 822528, header: *run.at(t, 822529)}
-	_, err := bitcoin.ValidateHeader(p, view, 824543, run.at(t, 824544))
+	view := swapView{ChainView: chain, height: 822528, header: *run.At(t, 822529)}
+	_, err := bitcoin.ValidateHeader(p, view, 824543, run.At(t, 824544))
 	if !errors.Is(err, bitcoin.ErrBadDifficultyBits) {
 		t.Fatalf("got %v, want ErrBadDifficultyBits", err)
 	}
-	want := fmt.Sprintf("got 0x%08x", run.at(t, 824544).Bits)
+	want := fmt.Sprintf("got 0x%08x", run.At(t, 824544).Bits)
 	if !strings.Contains(err.Error(), "expected 0x") || !strings.Contains(err.Error(), want) {
 		t.Fatalf("message does not say expected and actual nBits: %v", err)
 	}
@@ -447,36 +448,36 @@ func (v swapView) HeaderByHeight(height uint64) (*wire.BlockHeader, bool) {
 // and has the same work as the best-chain block it lost to; an overlay forked
 // at an ancestor reads the base below the fork and its own headers above.
 func TestOverlayForks(t *testing.T) {
-	p := mustNetwork(t, bitcoin.MainNet)
+	p := datagen.Network(t, bitcoin.MainNet)
 	chain, run := mainnetChain822528(t, 830592)
-	var stale forkHeader
-	for _, f := range loadForkHeaders(t) {
-		if f.kind == "stale" {
+	var stale datagen.ForkHeader
+	for _, f := range datagen.LoadForkHeaders(t) {
+		if f.Kind == "stale" {
 			stale = f
 		}
 	}
-	if stale.height != 823226 {
+	if stale.Height != 823226 {
 		t.Fatalf("no stale header at 823226 in the fork file")
 	}
 	o := bitcoin.NewOverlay(chain, 823225)
-	if err := o.Extend(p, &stale.header); err != nil {
+	if err := o.Extend(p, &stale.Header); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := o.HeaderByHeight(823226)
-	if got.BlockHash() != stale.header.BlockHash() || got.BlockHash() == run.at(t, 823226).BlockHash() {
+	if got.BlockHash() != stale.Header.BlockHash() || got.BlockHash() == run.At(t, 823226).BlockHash() {
 		t.Fatal("overlay does not shadow the base above the fork")
 	}
-	if o.AddedWork().Cmp(bitcoin.CalcWork(run.at(t, 823226).Bits)) != 0 {
+	if o.AddedWork().Cmp(bitcoin.CalcWork(run.At(t, 823226).Bits)) != 0 {
 		t.Fatal("stale block's work differs from the best-chain block's")
 	}
-	if _, err := bitcoin.ConnectHeaders(p, chain, 823224, [][]byte{stale.raw}); !errors.Is(err, bitcoin.ErrPrevBlockMismatch) {
+	if _, err := bitcoin.ConnectHeaders(p, chain, 823224, [][]byte{stale.Raw}); !errors.Is(err, bitcoin.ErrPrevBlockMismatch) {
 		t.Fatalf("stale block at the wrong fork height: %v", err)
 	}
 
 	// Re-validate 824001..826600 forked at 824000: the retarget at 824544
 	// reads its period start (822528) from the base, the one at 826560 reads
 	// 824544 from the overlay.
-	raws := run.raw[824001-run.start : 826600-run.start+1]
+	raws := run.Raw[824001-run.Start : 826600-run.Start+1]
 	o, err := bitcoin.ConnectHeaders(p, chain, 824000, raws)
 	if err != nil {
 		t.Fatal(err)
@@ -497,7 +498,7 @@ func TestOverlayForks(t *testing.T) {
 	if _, err := bitcoin.ConnectHeaders(p, chain, 830593, raws[:1]); !errors.Is(err, bitcoin.ErrUnknownParent) {
 		t.Fatalf("fork above the tip: %v", err)
 	}
-	if _, err := bitcoin.ValidateHeader(p, chain, 1<<40, run.at(t, 830000)); !errors.Is(err, bitcoin.ErrHeightOutOfRange) {
+	if _, err := bitcoin.ValidateHeader(p, chain, 1<<40, run.At(t, 830000)); !errors.Is(err, bitcoin.ErrHeightOutOfRange) {
 		t.Fatalf("huge parent height: %v", err)
 	}
 }
@@ -510,17 +511,17 @@ func TestOverlayForks(t *testing.T) {
 // median time is that time. Against this stub the whole fork is rejected at
 // 363731 for its version, while its v3 successors pass the same checks.
 func TestBIP66InvalidFork(t *testing.T) {
-	p := mustNetwork(t, bitcoin.MainNet)
-	var fork []forkHeader
-	for _, f := range loadForkHeaders(t) {
-		if strings.HasPrefix(f.kind, "invalid-fork") {
+	p := datagen.Network(t, bitcoin.MainNet)
+	var fork []datagen.ForkHeader
+	for _, f := range datagen.LoadForkHeaders(t) {
+		if strings.HasPrefix(f.Kind, "invalid-fork") {
 			fork = append(fork, f)
 		}
 	}
-	if len(fork) != 6 || fork[0].height != 363731 || fork[0].header.Version != 2 {
+	if len(fork) != 6 || fork[0].Height != 363731 || fork[0].Header.Version != 2 {
 		t.Fatalf("unexpected fork data: %d headers", len(fork))
 	}
-	first := &fork[0].header
+	first := &fork[0].Header
 	if err := bitcoin.CheckProofOfWork(first.BlockHash(), first.Bits, p.Chain.PowLimit); err != nil {
 		t.Fatalf("363731 has valid proof of work: %v", err)
 	}
@@ -538,7 +539,7 @@ func TestBIP66InvalidFork(t *testing.T) {
 	}}
 	raws := make([][]byte, len(fork))
 	for i, f := range fork {
-		raws[i] = f.raw
+		raws[i] = f.Raw
 	}
 	_, err := bitcoin.ConnectHeaders(p, stub, 363730, raws)
 	if !errors.Is(err, bitcoin.ErrBlockVersionTooOld) || !strings.Contains(err.Error(), "header 0 of 6 (height 363731)") {
@@ -573,7 +574,7 @@ func (s stubParent) HashByHeight(height uint64) (chainhash.Hash, bool) {
 }
 
 func TestCheckTimeNotTooNew(t *testing.T) {
-	h := loadRun(t, "mainnet-headers-586656-589289.hex").headers[0]
+	h := datagen.LoadHeaders(t, "mainnet-headers-586656-589289.hex").Headers[0]
 	if err := bitcoin.CheckTimeNotTooNew(&h, h.Timestamp.Add(-2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -586,17 +587,6 @@ func TestCheckTimeNotTooNew(t *testing.T) {
 // build headers that real data cannot provide: valid proof of work with a
 // bad time, version or nBits.
 
-func mine(tb testing.TB, p *bitcoin.Params, h *wire.BlockHeader) {
-	tb.Helper()
-	for nonce := uint32(0); nonce < 1<<20; nonce++ {
-		h.Nonce = nonce
-		if bitcoin.CheckProofOfWork(h.BlockHash(), h.Bits, p.Chain.PowLimit) == nil {
-			return
-		}
-	}
-	tb.Fatal("could not mine a regtest header")
-}
-
 // child returns a mined header on top of the chain's tip.
 func child(tb testing.TB, p *bitcoin.Params, view bitcoin.ChainView, tip uint64, version int32, dt time.Duration, bits uint32) *wire.BlockHeader {
 	tb.Helper()
@@ -608,12 +598,12 @@ func child(tb testing.TB, p *bitcoin.Params, view bitcoin.ChainView, tip uint64,
 		Timestamp: parent.Timestamp.Add(dt),
 		Bits:      bits,
 	}
-	mine(tb, p, h)
+	datagen.Mine(tb, p, h)
 	return h
 }
 
 func TestRegtestMinedChain(t *testing.T) {
-	p := mustNetwork(t, bitcoin.RegTest)
+	p := datagen.Network(t, bitcoin.RegTest)
 	limit := p.Chain.PowLimitBits
 	chain := bitcoin.NewMemChain(0, p.Chain.GenesisBlock.Header)
 	extend := func(version int32, dt time.Duration, bits uint32) error {
@@ -653,7 +643,7 @@ func TestRegtestMinedChain(t *testing.T) {
 	} {
 		h := &wire.BlockHeader{Version: tc.version, PrevBlock: parent.BlockHash(), Timestamp: time.Unix(tc.time, 0), Bits: tc.bits}
 		if tc.want != bitcoin.ErrTargetAboveLimit {
-			mine(t, p, h)
+			datagen.Mine(t, p, h)
 		}
 		_, err := bitcoin.ValidateHeader(p, chain, tip, h)
 		if !errors.Is(err, tc.want) && !(tc.want == nil && err == nil) {
@@ -682,7 +672,7 @@ func TestRegtestMinedChain(t *testing.T) {
 // headers can be mined: the first block of a period may be at most 600 s
 // older than its parent.
 func TestTimeWarpBIP94(t *testing.T) {
-	p := mustNetwork(t, bitcoin.RegTest)
+	p := datagen.Network(t, bitcoin.RegTest)
 	p.EnforceBIP94 = true
 	chain := bitcoin.NewMemChain(0, p.Chain.GenesisBlock.Header)
 	for chain.TipHeight() < interval-1 {

@@ -56,3 +56,39 @@ func TestRegtestChain(t *testing.T) {
 		t.Fatal("serialization does not round-trip")
 	}
 }
+
+func TestSPVVectorOpReturns(t *testing.T) {
+	txs, outputs := 0, 0
+	for _, v := range datagen.LoadSPVVectors(t) {
+		if len(v.OpReturnOutputs) > 0 {
+			txs++
+		}
+		for _, o := range v.OpReturnOutputs {
+			outputs++
+			script := datagen.MustHex(t, o.ScriptHex)
+			if len(script) == 0 || script[0] != 0x6a || len(o.Pushes) == 0 || o.ValueSats != 0 {
+				t.Fatalf("%s output %d: not an OP_RETURN listing: %+v", v.Name(), o.Vout, o)
+			}
+		}
+		if v.WTxID == "" {
+			t.Fatalf("%s: no wtxid", v.Name())
+		}
+	}
+	// The data file's README: 19 transactions with OP_RETURN outputs; the
+	// coinbase of 830000 has three of them.
+	if txs != 19 || outputs != 21 {
+		t.Fatalf("%d transactions with %d OP_RETURN outputs", txs, outputs)
+	}
+}
+
+func TestLoadBlockAndNetwork(t *testing.T) {
+	block := datagen.LoadBlock(t, "mainnet-block-830000.bin")
+	run := datagen.LoadHeaders(t, "mainnet-headers-822528-830592.hex")
+	if len(block.Transactions) != 1851 || block.Header != *run.At(t, 830000) {
+		t.Fatalf("block 830000: %d txs, header %s", len(block.Transactions), block.Header.BlockHash())
+	}
+	p := datagen.Network(t, bitcoin.MainNet)
+	if p.Name != bitcoin.MainNet || datagen.Network(t, bitcoin.MainNet) == p {
+		t.Fatal("Network should return new mainnet Params on each call")
+	}
+}

@@ -76,7 +76,7 @@ func RegtestChild(tb testing.TB, parent *wire.BlockHeader, tag uint32) wire.Bloc
 		Timestamp:  parent.Timestamp.Add(RegtestSpacing),
 		Bits:       RegtestBits,
 	}
-	Mine(tb, regtest(tb), &h)
+	Mine(tb, Network(tb, bitcoin.RegTest), &h)
 	return h
 }
 
@@ -92,13 +92,4 @@ func RegtestChain(tb testing.TB, parent wire.BlockHeader, n int, tag uint32) []w
 		parent = child
 	}
 	return out
-}
-
-func regtest(tb testing.TB) *bitcoin.Params {
-	tb.Helper()
-	p, err := bitcoin.NetworkByName(bitcoin.RegTest)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
 }

@@ -222,10 +222,26 @@ type SPVVector struct {
 	TxCount      *int     `json:"tx_count"`
 	Index        uint32   `json:"index"`
 	TxID         string   `json:"txid"`
+	WTxID        string   `json:"wtxid"`
 	IsSegwit     bool     `json:"is_segwit"`
 	IsCoinbase   bool     `json:"is_coinbase"`
 	TxHex        string   `json:"tx_hex"`
 	MerkleBranch []string `json:"merkle_branch"`
+	// OpReturnOutputs are the transaction's OP_RETURN outputs, as the data
+	// file lists them (real witness commitments, Runes, RSK, CoreDAO, Omni,
+	// Stacks and others).
+	OpReturnOutputs []OpReturnOutput `json:"op_return_outputs"`
+	Note            string           `json:"note"`
+}
+
+// OpReturnOutput is one OP_RETURN output of an SPVVector's transaction.
+type OpReturnOutput struct {
+	Vout      uint32 `json:"vout"`
+	ValueSats int64  `json:"value_sats"`
+	ScriptHex string `json:"script_hex"`
+	// Pushes are the data pushes after OP_RETURN in hex; a non-push opcode
+	// is written as "OP_xx", for example "OP_5d" (OP_13) in a runestone.
+	Pushes []string `json:"pushes"`
 }
 
 // Name identifies a vector in test output.
@@ -260,6 +276,30 @@ func LoadSPVVectors(tb testing.TB) []SPVVector {
 		tb.Fatal("spv-proofs.json has no vectors")
 	}
 	return doc.Vectors
+}
+
+// LoadBlock reads a full raw block such as "mainnet-block-830000.bin"; the
+// file must hold exactly one serialized block.
+func LoadBlock(tb testing.TB, name string) *wire.MsgBlock {
+	tb.Helper()
+	var block wire.MsgBlock
+	r := bytes.NewReader(Read(tb, name))
+	if err := block.Deserialize(r); err != nil || r.Len() != 0 {
+		tb.Fatalf("%s: %v, %d bytes left", name, err, r.Len())
+	}
+	return &block
+}
+
+// Network returns a network's parameters by name (bitcoin.MainNet, ...).
+// Each call returns a new Params, so a test may change its own fields (such
+// as EnforceBIP94), but Chain points to parameters shared by every caller.
+func Network(tb testing.TB, name string) *bitcoin.Params {
+	tb.Helper()
+	p, err := bitcoin.NetworkByName(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }
 
 // MustHex decodes hex or fails the test.
