@@ -46,7 +46,7 @@ func p2pkhScript(pkh []byte) []byte {
 // legacySigHash is the SIGHASH_ALL digest of a pre-segwit input: the
 // transaction without witness, every scriptSig emptied but the signed one,
 // which is the spent output's script, followed by the 4-byte hash type. It
-// is written here because txscript would pull in modules go.mod lacks.
+
 func legacySigHash(tb testing.TB, tx *wire.MsgTx, index int, spentScript []byte) []byte {
 	tb.Helper()
 	c := tx.Copy()

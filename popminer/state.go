@@ -1,0 +1,132 @@
+package popminer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Publication is one keystone the miner publishes, from signing to the proof on hemi.
+type Publication struct {
+	KeystoneHeight uint64 `json:"keystone_height"`
+	// TxHex is the signed transaction the miner broadcasts: the original, or after a fee bump its
+	// replacement, which spends the same inputs (so at most one of them can ever confirm).
+	TxHex string `json:"tx_hex"`
+	// TxIDs are all versions broadcast so far, oldest first: any of them may be the one mined.
+	TxIDs   []string `json:"txids"`
+	FeeRate int64    `json:"fee_rate_sat_per_vb"`
+	Fee     int64    `json:"fee_sats"`
+	// BroadcastHeight is the Bitcoin tip when the current version was first broadcast.
+	BroadcastHeight int64  `json:"broadcast_height"`
+	Status          Status `json:"status"`
+	// MinedTxID and BlockHash are set once a version is in a block.
+	MinedTxID string `json:"mined_txid,omitempty"`
+	BlockHash string `json:"block_hash,omitempty"`
+}
+
+// Status is where a publication stands.
+type Status string
+
+const (
+	// StatusSigned: persisted, maybe not yet broadcast (a crash may have come in between).
+	StatusSigned Status = "signed"
+	// StatusBroadcast: sent to the Bitcoin node, not yet seen in a block.
+	StatusBroadcast Status = "broadcast"
+	// StatusMined: in a block; the proof is not yet accepted by hemi.
+	StatusMined Status = "mined"
+	// StatusProven: hemi recorded the publication.
+	StatusProven Status = "proven"
+)
+
+// State is everything the miner must remember across restarts, so that it never signs a second
+// transaction for a keystone it already published and never spends an input twice.
+type State struct {
+	Publications []Publication `json:"publications"`
+}
+
+// Latest returns the most recent publication, or nil.
+func (s *State) Latest() *Publication {
+	if len(s.Publications) == 0 {
+		return nil
+	}
+	return &s.Publications[len(s.Publications)-1]
+}
+
+// Pending returns the publication not yet proven, or nil. The miner keeps at most one.
+func (s *State) Pending() *Publication {
+	if p := s.Latest(); p != nil && p.Status != StatusProven {
+		return p
+	}
+	return nil
+}
+
+// maxKept bounds the state file: only the newest publications matter for what comes next.
+const maxKept = 100
+
+// StateFile persists State as JSON, atomically: a crash leaves either the old or the new file.
+type StateFile struct {
+	path string
+}
+
+// NewStateFile uses path, creating its directory.
+func NewStateFile(path string) (*StateFile, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	return &StateFile{path: path}, nil
+}
+
+// Load reads the state; a missing file is an empty state.
+func (f *StateFile) Load() (*State, error) {
+	b, err := os.ReadFile(f.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &State{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("state file %s is corrupt (%w): it records the transactions already signed, "+
+			"so fix or restore it rather than deleting it, or the miner may publish a keystone twice", f.path, err)
+	}
+	return &s, nil
+}
+
+// Save writes the state durably: to a temporary file, synced, then renamed over the old one.
+func (f *StateFile) Save(s *State) error {
+	if len(s.Publications) > maxKept {
+		s.Publications = s.Publications[len(s.Publications)-maxKept:]
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".state-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, a no-op
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), f.path); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(f.path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync() // the rename itself must survive a power loss
+}
