@@ -12,7 +12,7 @@ all: build
 
 build:
 	@mkdir -p $(BUILD_DIR)
-	go build -o $(BUILD_DIR) ./cmd/hemid ./cmd/relayer
+	go build -o $(BUILD_DIR) ./cmd/hemid ./cmd/relayer ./cmd/popminer
 
 ## btcd: the Bitcoin full node and its CLI used by the demo and the tests (regtest).
 btcd: $(BUILD_DIR)/btcd

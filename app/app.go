@@ -121,6 +121,9 @@ import (
 	"github.com/hemi-appchain/hemi/x/btclc"
 	btclckeeper "github.com/hemi-appchain/hemi/x/btclc/keeper"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	"github.com/hemi-appchain/hemi/x/pop"
+	popkeeper "github.com/hemi-appchain/hemi/x/pop/keeper"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
 
 func init() {
@@ -165,6 +168,7 @@ type App struct {
 	EVMMempool      sdkmempool.ExtMempool
 
 	BTCLCKeeper btclckeeper.Keeper
+	PoPKeeper   popkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -201,7 +205,7 @@ func New(
 		upgradetypes.StoreKey, feegrant.StoreKey, evidencetypes.StoreKey, authzkeeper.StoreKey,
 		ibcexported.StoreKey, ibctransfertypes.StoreKey,
 		evmtypes.StoreKey, feemarkettypes.StoreKey, erc20types.StoreKey,
-		btclctypes.StoreKey,
+		btclctypes.StoreKey, poptypes.StoreKey,
 	)
 	objectKeys := storetypes.NewObjectStoreKeys(banktypes.ObjectStoreKey, evmtypes.ObjectKey)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
@@ -304,6 +308,10 @@ func New(
 	app.IBCKeeper.ClientKeeper.AddRoute(ibctm.ModuleName, &tmLightClient)
 
 	app.BTCLCKeeper = btclckeeper.NewKeeper(appCodec, kv(btclctypes.StoreKey), authorityStr, accountCodec)
+	app.PoPKeeper = popkeeper.NewKeeper(appCodec, kv(poptypes.StoreKey), authorityStr, accountCodec,
+		app.BTCLCKeeper, app.BankKeeper, app.DistrKeeper)
+	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping (once per block, in EndBlock).
+	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks()))
 
 	vmModule := vm.NewAppModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper, app.AccountKeeper.AddressCodec())
 
@@ -328,6 +336,7 @@ func New(
 		feemarket.NewAppModule(app.FeeMarketKeeper),
 		erc20.NewAppModule(app.Erc20Keeper, app.AccountKeeper),
 		btclc.NewAppModule(app.BTCLCKeeper),
+		pop.NewAppModule(app.PoPKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName:     genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),

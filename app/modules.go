@@ -24,6 +24,7 @@ import (
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
 
 // This file is the one place that says in which order modules run. Every module of the app
@@ -60,13 +61,15 @@ var beginBlockers = []string{
 	consensustypes.ModuleName,
 	upgradetypes.ModuleName,
 	btclctypes.ModuleName,
+	poptypes.ModuleName,
 }
 
-// endBlockers: x/btclc first, so the modules its hooks drive see this block's Bitcoin reorgs and
-// new tip; gov before staking (a passed proposal may change the validator set this block);
+// endBlockers: x/btclc first, so x/pop, which its hooks drive, sees this block's Bitcoin reorgs
+// and new tip right after; gov before staking (a passed proposal may change the validator set this block);
 // feemarket last among the modules that do work, so it sees the gas of the whole block.
 var endBlockers = []string{
 	btclctypes.ModuleName,
+	poptypes.ModuleName,
 	banktypes.ModuleName,
 	govtypes.ModuleName,
 	stakingtypes.ModuleName,
@@ -110,6 +113,7 @@ var genesisOrder = []string{
 	upgradetypes.ModuleName,
 	consensustypes.ModuleName,
 	btclctypes.ModuleName,
+	poptypes.ModuleName,
 }
 
 // moduleAccountPermissions lists every module account and what it may do with coins.
@@ -124,6 +128,7 @@ var moduleAccountPermissions = map[string][]string{
 	evmtypes.ModuleName:            {authtypes.Minter, authtypes.Burner},
 	feemarkettypes.ModuleName:      nil,
 	erc20types.ModuleName:          {authtypes.Minter, authtypes.Burner},
+	poptypes.ModuleName:            {authtypes.Minter}, // mints the PoP rewards
 }
 
 // ModuleAccountPermissions returns a copy of the module account permissions.

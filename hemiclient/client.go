@@ -117,6 +117,12 @@ func New(cfg Config) (*Client, error) {
 	}, nil
 }
 
+// Conn is the gRPC connection, for query clients of other modules.
+func (c *Client) Conn() *grpc.ClientConn { return c.conn }
+
+// Keyring is the keyring holding the signing key.
+func (c *Client) Keyring() keyring.Keyring { return c.keyring }
+
 // Address is the signing key's account address.
 func (c *Client) Address() sdk.AccAddress { return c.address }
 

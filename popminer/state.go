@@ -1,11 +1,19 @@
 package popminer
 
 import (
+	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
 )
 
 // Publication is one keystone the miner publishes, from signing to the proof on hemi.
@@ -18,12 +26,88 @@ type Publication struct {
 	TxIDs   []string `json:"txids"`
 	FeeRate int64    `json:"fee_rate_sat_per_vb"`
 	Fee     int64    `json:"fee_sats"`
-	// BroadcastHeight is the Bitcoin tip when the current version was first broadcast.
-	BroadcastHeight int64  `json:"broadcast_height"`
-	Status          Status `json:"status"`
+	// Inputs are the coins every version spends.
+	Inputs SpentOutputs `json:"inputs"`
+	// FirstBroadcastHeight is the Bitcoin tip when the first version was broadcast, and
+	// BroadcastHeight when the current one was.
+	FirstBroadcastHeight int64 `json:"first_broadcast_height"`
+	BroadcastHeight      int64 `json:"broadcast_height"`
+	// ScannedHeight is the highest Bitcoin block searched for the transaction.
+	ScannedHeight int64  `json:"scanned_height"`
+	Status        Status `json:"status"`
 	// MinedTxID and BlockHash are set once a version is in a block.
 	MinedTxID string `json:"mined_txid,omitempty"`
 	BlockHash string `json:"block_hash,omitempty"`
+}
+
+// setTx makes tx the current version.
+func (p *Publication) setTx(tx *wire.MsgTx) error {
+	var buf bytes.Buffer
+	if err := tx.Serialize(&buf); err != nil {
+		return err
+	}
+	p.TxHex = hex.EncodeToString(buf.Bytes())
+	p.TxIDs = append(p.TxIDs, tx.TxHash().String())
+	return nil
+}
+
+// tx decodes the current version.
+func (p *Publication) tx() (*wire.MsgTx, error) {
+	raw, err := hex.DecodeString(p.TxHex)
+	if err != nil {
+		return nil, fmt.Errorf("state file: transaction of keystone %d: %w", p.KeystoneHeight, err)
+	}
+	tx, err := bitcoin.DecodeTx(raw)
+	if err != nil {
+		return nil, fmt.Errorf("state file: transaction of keystone %d: %w", p.KeystoneHeight, err)
+	}
+	return tx, nil
+}
+
+// hasTxID tells whether txid is one of the versions broadcast.
+func (p *Publication) hasTxID(txid chainhash.Hash) bool {
+	return slices.Contains(p.TxIDs, txid.String())
+}
+
+// SpentOutput is a coin a publication spends, as the fee bump needs it.
+type SpentOutput struct {
+	TxID     string `json:"txid"`
+	Vout     uint32 `json:"vout"`
+	Value    int64  `json:"value_sats"`
+	PkScript string `json:"pk_script"`
+}
+
+// SpentOutputs are the coins of a publication, in input order.
+type SpentOutputs []SpentOutput
+
+// spentInputs records the coins tx spends, from the UTXOs it was built from.
+func spentInputs(tx *wire.MsgTx, utxos []bitcoin.UTXO) SpentOutputs {
+	byOutPoint := make(map[wire.OutPoint]bitcoin.UTXO, len(utxos))
+	for _, u := range utxos {
+		byOutPoint[u.OutPoint] = u
+	}
+	out := make(SpentOutputs, 0, len(tx.TxIn))
+	for _, in := range tx.TxIn {
+		u := byOutPoint[in.PreviousOutPoint]
+		out = append(out, SpentOutput{TxID: in.PreviousOutPoint.Hash.String(), Vout: in.PreviousOutPoint.Index,
+			Value: u.Value, PkScript: hex.EncodeToString(u.PkScript)})
+	}
+	return out
+}
+
+// utxos converts back for the wallet; the state file was written by this program, and the wallet
+// checks the coins against the transaction it bumps.
+func (s SpentOutputs) utxos() []bitcoin.UTXO {
+	out := make([]bitcoin.UTXO, 0, len(s))
+	for _, o := range s {
+		hash, err := chainhash.NewHashFromStr(o.TxID)
+		script, err2 := hex.DecodeString(o.PkScript)
+		if err != nil || err2 != nil {
+			continue
+		}
+		out = append(out, bitcoin.UTXO{OutPoint: wire.OutPoint{Hash: *hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1})
+	}
+	return out
 }
 
 // Status is where a publication stands.

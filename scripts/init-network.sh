@@ -43,6 +43,20 @@ for name in ${FUNDED_KEYS:-}; do
   add_key "$root/node0" "$name" >"$root/$name.key.json" 2>&1
   "$HEMID" genesis add-genesis-account "$(key_address "$root/node0" "$name")" "$dev_balance" --home "$root/node0" >/dev/null
 done
+# IMPORTED_KEYS="name:hexkey ..." imports known private keys (e.g. a PoP miner's, whose Bitcoin
+# address a regtest node mines to) and funds them.
+for entry in ${IMPORTED_KEYS:-}; do
+  name=${entry%%:*}
+  # The command asks for a passphrase to protect the key in transit; any will do for the test keyring.
+  printf 'import-passphrase\nimport-passphrase\n' |
+    "$HEMID" keys unsafe-import-eth-key "$name" "${entry#*:}" --home "$root/node0" "${KEYRING[@]}" >/dev/null
+  "$HEMID" genesis add-genesis-account "$(key_address "$root/node0" "$name")" "$dev_balance" --home "$root/node0" >/dev/null
+done
+# KEYSTONE_INTERVAL sets x/pop's keystone interval (default 150 blocks): short for demos and tests.
+if [ -n "${KEYSTONE_INTERVAL:-}" ]; then
+  sed -i "s/\"keystone_interval\": \"[0-9]*\"/\"keystone_interval\": \"$KEYSTONE_INTERVAL\"/" "$genesis"
+  grep -q "\"keystone_interval\": \"$KEYSTONE_INTERVAL\"" "$genesis" || { echo "could not set keystone_interval in $genesis" >&2; exit 1; }
+fi
 
 # With BTC_RPC set (and BTC_RPC_USER, BTC_RPC_PASSWORD), x/btclc starts from that Bitcoin node's
 # chain; otherwise from the regtest genesis block.

@@ -1,7 +1,7 @@
 // Package e2e runs hemid as real processes on loopback ports and drives it through its CLI,
 // REST, gRPC and Ethereum JSON-RPC, the way validators, users and integrators do.
 //
-// The binaries (hemid, relayer) are built once per run: `make test` passes their directory in
+// The binaries (hemid, relayer, popminer) are built once per run: `make test` passes their directory in
 // HEMI_BIN_DIR; otherwise TestMain builds them. `go test -short` skips this package's tests.
 package e2e
 
@@ -19,9 +19,10 @@ import (
 )
 
 var (
-	hemidBin   string // path of the hemid binary under test
-	relayerBin string // path of the relayer binary under test
-	repoRoot   string
+	hemidBin    string // path of the hemid binary under test
+	relayerBin  string // path of the relayer binary under test
+	popminerBin string // path of the popminer binary under test
+	repoRoot    string
 )
 
 func TestMain(m *testing.M) {
@@ -51,10 +52,10 @@ func run(m *testing.M) int {
 		}
 		defer os.RemoveAll(dir)
 		binDir = dir
-		build := exec.Command("go", "build", "-o", binDir, "./cmd/hemid", "./cmd/relayer")
+		build := exec.Command("go", "build", "-o", binDir, "./cmd/hemid", "./cmd/relayer", "./cmd/popminer")
 		build.Dir = repoRoot
 		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		fmt.Println("e2e: building hemid and relayer (set HEMI_BIN_DIR to reuse a build) ...")
+		fmt.Println("e2e: building hemid, relayer and popminer (set HEMI_BIN_DIR to reuse a build) ...")
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: building the binaries:", err)
 			return 1
@@ -62,5 +63,6 @@ func run(m *testing.M) int {
 	}
 	hemidBin = filepath.Join(binDir, "hemid")
 	relayerBin = filepath.Join(binDir, "relayer")
+	popminerBin = filepath.Join(binDir, "popminer")
 	return m.Run()
 }

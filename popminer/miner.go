@@ -1,0 +1,338 @@
+// Package popminer publishes hemi's keystones to Bitcoin and proves the publications back to hemi.
+//
+// One secp256k1 key is both the miner's Bitcoin address (which pays the fees) and its hemi payee
+// (the reward goes to the account derived from the key that signs a PoP transaction's first input).
+// The miner publishes the newest keystone nobody has published yet, at most one at a time, bumps the
+// fee (RBF, same inputs) when the transaction is not mined within a few blocks, and submits the
+// proof once the block is in x/btclc. Every transaction is written to the state file before it is
+// broadcast, so a restart re-sends the same bytes instead of signing anew: the miner never publishes
+// a keystone twice and never spends an input twice.
+package popminer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/hemiclient"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// Config tunes the miner.
+type Config struct {
+	// ConfTarget is the confirmation target asked of the node's fee estimator.
+	ConfTarget int64
+	// BumpAfterBlocks is how many Bitcoin blocks a publication may wait before its fee is bumped.
+	BumpAfterBlocks int64
+	// PollInterval is the wait between steps.
+	PollInterval time.Duration
+}
+
+// Miner is the PoP miner's state machine.
+type Miner struct {
+	cfg     Config
+	btc     *bitcoin.RPCClient
+	wallet  *bitcoin.Wallet
+	hemi    *hemiclient.Client
+	pop     poptypes.QueryClient
+	state   *State
+	file    *StateFile
+	log     *slog.Logger
+	metrics *Metrics
+}
+
+// New loads the state file and returns the miner.
+func New(cfg Config, btc *bitcoin.RPCClient, wallet *bitcoin.Wallet, hemi *hemiclient.Client, file *StateFile, log *slog.Logger, metrics *Metrics) (*Miner, error) {
+	if cfg.ConfTarget <= 0 {
+		cfg.ConfTarget = 2
+	}
+	if cfg.BumpAfterBlocks <= 0 {
+		cfg.BumpAfterBlocks = 3
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 2 * time.Second
+	}
+	state, err := file.Load()
+	if err != nil {
+		return nil, err
+	}
+	if metrics == nil {
+		metrics = NewMetrics(nil)
+	}
+	return &Miner{cfg: cfg, btc: btc, wallet: wallet, hemi: hemi, pop: poptypes.NewQueryClient(hemi.Conn()),
+		state: state, file: file, log: log, metrics: metrics}, nil
+}
+
+// Run steps until ctx ends; errors are logged and retried.
+func (m *Miner) Run(ctx context.Context) error {
+	for {
+		if err := m.Step(ctx); err != nil && ctx.Err() == nil {
+			m.metrics.Errors.Inc()
+			m.log.Error("PoP step failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(m.cfg.PollInterval):
+		}
+	}
+}
+
+// rescanDepth is how many already scanned blocks the miner looks at again for its transaction.
+const rescanDepth = 6
+
+// Step advances the pending publication by one stage, or starts a new one.
+func (m *Miner) Step(ctx context.Context) error {
+	tip, err := m.btc.GetBlockCount(ctx)
+	if err != nil {
+		return fmt.Errorf("bitcoin node: %w", err)
+	}
+	p := m.state.Pending()
+	m.metrics.Pending.Set(boolGauge(p != nil))
+	if p == nil {
+		return m.publishNewest(ctx, tip)
+	}
+	switch p.Status {
+	case StatusSigned:
+		return m.broadcast(ctx, p)
+	case StatusBroadcast:
+		return m.watch(ctx, p, tip)
+	case StatusMined:
+		return m.prove(ctx, p)
+	}
+	return fmt.Errorf("state file: publication of keystone %d has unknown status %q", p.KeystoneHeight, p.Status)
+}
+
+// publishNewest signs a transaction for the newest keystone that has no publication yet.
+func (m *Miner) publishNewest(ctx context.Context, tip int64) error {
+	res, err := m.pop.Keystones(ctx, &poptypes.QueryKeystonesRequest{Pagination: &query.PageRequest{Limit: 1}})
+	if err != nil {
+		return fmt.Errorf("x/pop keystones: %w", err)
+	}
+	if len(res.Keystones) == 0 {
+		return nil // the chain has not reached its first keystone yet
+	}
+	k := res.Keystones[0]
+	if last := m.state.Latest(); last != nil && last.KeystoneHeight >= k.Height {
+		return nil // already published by us
+	}
+	status, err := m.pop.KeystoneStatus(ctx, &poptypes.QueryKeystoneStatusRequest{Height: k.Height})
+	if err != nil {
+		return fmt.Errorf("x/pop keystone status %d: %w", k.Height, err)
+	}
+	if len(status.Status.Publications) > 0 {
+		return nil // someone else published it; it anchors every earlier keystone too
+	}
+	payload, err := k.Abbreviate()
+	if err != nil {
+		return fmt.Errorf("keystone %d from hemid: %w", k.Height, err)
+	}
+	utxos, err := m.wallet.UTXOs(ctx, 1) // confirmed only: unconfirmed change vanishes if replaced
+	if err != nil {
+		return err
+	}
+	m.metrics.BalanceSats.Set(float64(sumValues(utxos)))
+	rate, err := m.wallet.FeeRate(ctx, m.cfg.ConfTarget)
+	if err != nil {
+		return err
+	}
+	tx, fee, err := m.wallet.BuildTx(utxos, []*wire.TxOut{{Value: 0, PkScript: bitcoin.PoPScript(payload)}}, rate)
+	if err != nil {
+		return err
+	}
+	p := Publication{KeystoneHeight: k.Height, FeeRate: rate, Fee: fee, FirstBroadcastHeight: tip, BroadcastHeight: tip,
+		ScannedHeight: tip - 1, Status: StatusSigned, Inputs: spentInputs(tx, utxos)}
+	if err := p.setTx(tx); err != nil {
+		return err
+	}
+	m.state.Publications = append(m.state.Publications, p)
+	if err := m.file.Save(m.state); err != nil {
+		return fmt.Errorf("saving the state before broadcasting: %w", err)
+	}
+	m.log.Info("publishing keystone", "keystone", k.Height, "txid", tx.TxHash(), "fee_sats", fee, "fee_rate", rate)
+	m.metrics.Published.Inc()
+	m.metrics.FeesSats.Add(float64(fee))
+	return m.broadcast(ctx, m.state.Latest())
+}
+
+// broadcast sends the current version of p; "already known" is success.
+func (m *Miner) broadcast(ctx context.Context, p *Publication) error {
+	tx, err := p.tx()
+	if err != nil {
+		return err
+	}
+	if _, err := m.wallet.Broadcast(ctx, tx); err != nil {
+		return err
+	}
+	if p.Status == StatusSigned {
+		p.Status = StatusBroadcast
+		return m.file.Save(m.state)
+	}
+	return nil
+}
+
+// watch looks for p in the blocks since it was first broadcast, and bumps its fee when it waits
+// too long.
+func (m *Miner) watch(ctx context.Context, p *Publication, tip int64) error {
+	// Blocks already scanned are scanned again a few deep, in case a reorg put the tx into one.
+	from := max(p.FirstBroadcastHeight, p.ScannedHeight-rescanDepth)
+	for h := from; h <= tip; h++ {
+		hash, err := m.btc.GetBlockHash(ctx, h)
+		if err != nil {
+			return err
+		}
+		block, err := m.btc.GetBlock(ctx, hash)
+		if err != nil {
+			return err
+		}
+		for _, tx := range block.Transactions {
+			if p.hasTxID(tx.TxHash()) {
+				p.Status, p.MinedTxID, p.BlockHash = StatusMined, tx.TxHash().String(), hash.String()
+				m.log.Info("publication mined", "keystone", p.KeystoneHeight, "txid", p.MinedTxID, "block", hash, "height", h)
+				return m.file.Save(m.state)
+			}
+		}
+	}
+	p.ScannedHeight = tip
+	if tip-p.BroadcastHeight < m.cfg.BumpAfterBlocks {
+		return m.broadcast(ctx, p) // the node may have dropped it (a restart); sending again is harmless
+	}
+	return m.bump(ctx, p, tip)
+}
+
+// bump replaces p's transaction with one that spends the same inputs at a higher fee rate.
+func (m *Miner) bump(ctx context.Context, p *Publication, tip int64) error {
+	tx, err := p.tx()
+	if err != nil {
+		return err
+	}
+	rate, err := m.wallet.FeeRate(ctx, 1)
+	if err != nil {
+		return err
+	}
+	rate = max(rate, p.FeeRate+max(p.FeeRate/4, 1))
+	_, cap := m.wallet.FeeLimits()
+	rate = min(rate, cap)
+	replacement, fee, err := m.wallet.BumpFee(tx, p.Inputs.utxos(), rate)
+	if errors.Is(err, bitcoin.ErrFeeAboveCap) || errors.Is(err, bitcoin.ErrBumpBelowDust) {
+		m.log.Warn("publication not mined yet and its fee cannot be raised further; waiting", "keystone", p.KeystoneHeight, "reason", err)
+		return m.broadcast(ctx, p)
+	}
+	if err != nil {
+		return err
+	}
+	m.metrics.FeesSats.Add(float64(fee - p.Fee))
+	p.FeeRate, p.Fee, p.BroadcastHeight, p.Status = rate, fee, tip, StatusSigned
+	if err := p.setTx(replacement); err != nil {
+		return err
+	}
+	if err := m.file.Save(m.state); err != nil {
+		return err
+	}
+	m.metrics.Bumps.Inc()
+	m.log.Info("bumped the fee of a publication (RBF, same inputs)", "keystone", p.KeystoneHeight, "txid", replacement.TxHash(), "fee_rate", rate)
+	return m.broadcast(ctx, p)
+}
+
+// prove submits the SPV proof of p's mined transaction once x/btclc holds its block.
+func (m *Miner) prove(ctx context.Context, p *Publication) error {
+	blockHash, err := chainhash.NewHashFromStr(p.BlockHash)
+	if err != nil {
+		return fmt.Errorf("state file: block hash %q: %w", p.BlockHash, err)
+	}
+	// A Bitcoin reorg may have taken the block away: then wait for the transaction again.
+	info, err := m.btc.GetBlockHeaderVerbose(ctx, *blockHash)
+	if err != nil {
+		return err
+	}
+	if onMain, err := m.btc.GetBlockHash(ctx, info.Height); err != nil {
+		return err
+	} else if onMain != *blockHash {
+		m.log.Warn("the block holding the publication left Bitcoin's best chain; waiting for it to be mined again",
+			"keystone", p.KeystoneHeight, "block", blockHash)
+		p.Status, p.MinedTxID, p.BlockHash = StatusBroadcast, "", ""
+		return m.file.Save(m.state)
+	}
+	contains, err := m.hemi.BTCLC.Contains(ctx, &btclctypes.QueryContainsRequest{Hash: blockHash.String()})
+	if err != nil {
+		return err
+	}
+	if !contains.Contains {
+		return nil // the relayer has not brought the block to x/btclc yet
+	}
+	block, err := m.btc.GetBlock(ctx, *blockHash)
+	if err != nil {
+		return err
+	}
+	msg, err := ProofMsg(m.hemi.Address().String(), block, *blockHash, p.MinedTxID)
+	if err != nil {
+		return err
+	}
+	if _, err := m.hemi.SendTx(ctx, msg); err != nil && !isAlreadyRecorded(err) {
+		return fmt.Errorf("submitting the proof of keystone %d: %w", p.KeystoneHeight, err)
+	}
+	p.Status = StatusProven
+	m.metrics.Proven.Inc()
+	m.log.Info("publication proven on hemi", "keystone", p.KeystoneHeight, "txid", p.MinedTxID)
+	return m.file.Save(m.state)
+}
+
+// ProofMsg builds the MsgSubmitPoPProof for transaction txid of block.
+func ProofMsg(submitter string, block *wire.MsgBlock, blockHash chainhash.Hash, txid string) (*poptypes.MsgSubmitPoPProof, error) {
+	want, err := chainhash.NewHashFromStr(txid)
+	if err != nil {
+		return nil, err
+	}
+	txids := make([]chainhash.Hash, len(block.Transactions))
+	index := -1
+	for i, tx := range block.Transactions {
+		txids[i] = tx.TxHash()
+		if txids[i] == *want {
+			index = i
+		}
+	}
+	if index < 0 {
+		return nil, fmt.Errorf("block %s does not hold tx %s", blockHash, txid)
+	}
+	siblings, err := bitcoin.MerkleBranch(txids, uint32(index))
+	if err != nil {
+		return nil, err
+	}
+	var raw bytes.Buffer
+	if err := block.Transactions[index].Serialize(&raw); err != nil {
+		return nil, err
+	}
+	return poptypes.NewMsgSubmitPoPProof(submitter, raw.Bytes(), blockHash, uint32(index), siblings), nil
+}
+
+// isAlreadyRecorded: another submitter (the relayer) proved the same transaction first.
+func isAlreadyRecorded(err error) bool {
+	var txErr *hemiclient.TxError
+	return errors.As(err, &txErr) && strings.Contains(txErr.Log, poptypes.ErrDuplicatePublication.Error())
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func sumValues(utxos []bitcoin.UTXO) int64 {
+	var total int64
+	for _, u := range utxos {
+		total += u.Value
+	}
+	return total
+}

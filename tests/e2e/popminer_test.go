@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/ethereum/go-ethereum/crypto"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/btcdtest"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// startPoPMiner runs the popminer process with node 0's "popminer" key.
+func startPoPMiner(t *testing.T, net *network, btc *btcdtest.Node) *process {
+	t.Helper()
+	cfg := btc.ClientConfig()
+	return startProcess(t, filepath.Join(net.root, "popminer.log"), popminerBin,
+		"--btc-rpc", cfg.URL, "--btc-user", cfg.User, "--btc-password", cfg.Password,
+		"--network", bitcoin.RegTest, "--address-kind", "p2pkh",
+		"--hemid-grpc", net.nodes[0].GRPC, "--chain-id", testChainID,
+		"--home", net.home(0), "--keyring-backend", "test", "--key", "popminer",
+		"--state-file", filepath.Join(net.root, "popminer-state.json"),
+		"--poll-interval", "300ms", "--bump-after", "3", "--metrics", "")
+}
+
+// TestPoPMinerReachesSuperfinality runs btcd, hemid (a keystone every 10 blocks), the relayer and
+// the popminer as processes, with a Bitcoin block mined every second: keystones are published,
+// proven and become superfinal, and the miner's hemi account receives PoP rewards.
+func TestPoPMinerReachesSuperfinality(t *testing.T) {
+	minerKey, _ := btcec.PrivKeyFromBytes([]byte("hemi e2e popminer key, 32 bytes!"))
+	btc := btcdtest.Start(t, &btcdtest.Options{MiningKey: minerKey}) // coinbases fund the miner
+	btc.Generate(110)                                                // 10 mature coinbases
+	cfg := btc.ClientConfig()
+	net := newNetwork(t, 1, 1, "BTC_RPC="+cfg.URL, "BTC_RPC_USER="+cfg.User, "BTC_RPC_PASSWORD="+cfg.Password,
+		"IMPORTED_KEYS=popminer:"+hex.EncodeToString(minerKey.Serialize()), "KEYSTONE_INTERVAL=10")
+	net.start(0)
+	net.waitHeight(0, 2, 3*time.Minute)
+	conn, err := grpc.NewClient(net.nodes[0].GRPC,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()).GRPCCodec())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pop := poptypes.NewQueryClient(conn)
+	bank := banktypes.NewQueryClient(conn)
+	payee := sdk.AccAddress(crypto.PubkeyToAddress(minerKey.ToECDSA().PublicKey).Bytes()).String()
+	before, err := bank.Balance(context.Background(), &banktypes.QueryBalanceRequest{Address: payee, Denom: "ahemi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	relayer := startRelayer(t, net, btc, fmt.Sprintf("127.0.0.1:%d", freePortBase(t, 1)), 200)
+	t.Cleanup(relayer.stop)
+	miner := startPoPMiner(t, net, btc)
+	t.Cleanup(miner.stop)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // Bitcoin keeps going: a block a second
+		for ctx.Err() == nil {
+			btc.Generate(1)
+			time.Sleep(time.Second)
+		}
+	}()
+
+	deadline := time.Now().Add(4 * time.Minute)
+	var fin *poptypes.QueryFinalityResponse
+	for time.Now().Before(deadline) {
+		fin, err = pop.Finality(context.Background(), &poptypes.QueryFinalityRequest{})
+		if err == nil && fin.LatestSuperfinal != nil {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if fin == nil || fin.LatestSuperfinal == nil {
+		t.Fatalf("no keystone became superfinal in 4 minutes (last answer %v, err %v)", fin, err)
+	}
+	t.Logf("keystone %d is superfinal", fin.LatestSuperfinal.Height)
+
+	status, err := pop.KeystoneStatus(context.Background(), &poptypes.QueryKeystoneStatusRequest{Height: fin.LatestSuperfinal.Height})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !status.Status.Superfinal || status.Status.Confirmations < 6 {
+		t.Fatalf("keystone-status of the final keystone: %+v", status.Status)
+	}
+	after, err := bank.Balance(context.Background(), &banktypes.QueryBalanceRequest{Address: payee, Denom: "ahemi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.Balance.Amount.GT(before.Balance.Amount) {
+		t.Fatalf("the miner's payee %s did not gain: %s before, %s after", payee, before.Balance, after.Balance)
+	}
+	t.Logf("payee %s: %s before, %s after", payee, before.Balance, after.Balance)
+	if miner.exited() || relayer.exited() {
+		t.Fatal("a daemon exited")
+	}
+}

@@ -1,0 +1,189 @@
+package keeper_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	"github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// BenchmarkSubmitPoPProof proves a real-size publication: a signed P2WPKH
+// PoP transaction at index 1234 of a 1500-transaction block (11 merkle
+// siblings, like a full mainnet block), through the Msg service into a cache
+// of an IAVL store as DeliverTx runs it, with the SDK's default store gas.
+// "core" is the stateless floor: decoding, finding the payload and the SPV
+// check alone.
+func BenchmarkSubmitPoPProof(b *testing.B) {
+	f := newFixture(b)
+	m := newPoPMiner(b, 7, true)
+	f.advanceTo(10)
+	const index = 1234
+	var txs [][]byte
+	for i := range index - 1 { // after the coinbase
+		txs = append(txs, fillerTx(0, uint32(i)))
+	}
+	txs = append(txs, m.popTx(b, f.abbrev(10)))
+	block := f.mineBlock(f.btcTip, 0, 1500, txs...)
+	_, err := f.insert(block)
+	require.NoError(b, err)
+	f.btcTip = block.header
+	msg := f.proof(block, index)
+	require.Len(b, msg.MerkleSiblings, 11)
+	f.commit()
+	f.beginBlock()
+
+	b.Run("core", func(b *testing.B) {
+		branch, err := bitcoin.MerkleBranch(block.txids, index)
+		require.NoError(b, err)
+		b.ReportAllocs()
+		for b.Loop() {
+			tx, err := bitcoin.DecodeTx(msg.Tx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := bitcoin.FindPoPPayload(tx); err != nil {
+				b.Fatal(err)
+			}
+			if err := bitcoin.VerifyInclusion(msg.Tx, block.header.MerkleRoot, index, branch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("msgserver", func(b *testing.B) {
+		var gas uint64
+		b.ReportAllocs()
+		for b.Loop() {
+			ctx, _ := f.ctx.CacheContext()
+			ctx = ctx.WithGasMeter(storetypes.NewGasMeter(1 << 40))
+			if _, err := f.msgs.SubmitPoPProof(ctx, msg); err != nil {
+				b.Fatal(err)
+			}
+			gas = ctx.GasMeter().GasConsumed()
+		}
+		b.ReportMetric(float64(gas), "gas/op")
+	})
+}
+
+// BenchmarkEndBlockFinality measures x/pop's EndBlock with n keystones that
+// are published but not yet superfinal (their publications spread over the
+// last superfinality_depth-1 Bitcoin blocks), for n = 10, 100, 1000:
+//
+//   - advance: the Bitcoin tip moved and nothing becomes superfinal, the
+//     common case. It reads fewer than superfinality_depth suffix minima,
+//     whatever n is: constant.
+//   - finalize: all n become superfinal at once and are paid (one mint,
+//     n payouts, one community-pool transfer): linear in n.
+//   - reorg: a Bitcoin reorg below every publication drops them all: every
+//     publication above the fork point is re-checked: linear in n.
+func BenchmarkEndBlockFinality(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		f := finalityBenchFixture(b, n)
+		run := func(name string, prepare func(sdk.Context)) {
+			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
+				base, _ := f.ctx.CacheContext()
+				prepare(base)
+				b.ReportAllocs()
+				for b.Loop() {
+					ctx, _ := base.CacheContext()
+					if err := f.k.EndBlocker(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/keystone")
+			})
+		}
+		run("advance", func(ctx sdk.Context) {
+			require.NoError(b, f.k.PendingUpdate.Set(ctx, true))
+		})
+		run("finalize", func(ctx sdk.Context) {
+			// depth-1 more Bitcoin blocks give the last publications depth.
+			tip, err := f.btclc.Tip(ctx)
+			require.NoError(b, err)
+			parent := f.btcTip
+			var raw [][]byte
+			for h := tip.Height; h < tip.Height+types.DefaultSuperfinalityDepth-1; h++ {
+				next := f.mineBlock(parent, h, 0)
+				raw = append(raw, serialize(next))
+				parent = next.header
+			}
+			_, err = f.btclcMsgs.InsertHeaders(ctx, btclctypes.NewMsgInsertHeaders(f.submitter, raw))
+			require.NoError(b, err)
+			require.NoError(b, f.btclc.EndBlocker(ctx))
+			check, _ := ctx.CacheContext()
+			require.NoError(b, f.k.EndBlocker(check))
+			fs, err := f.k.Finality.Get(check)
+			require.NoError(b, err)
+			require.Equal(b, uint64(n), fs.LatestSuperfinal)
+		})
+		run("reorg", func(ctx sdk.Context) {
+			tip, err := f.btclc.Tip(ctx)
+			require.NoError(b, err)
+			info, err := f.btclc.HeaderByHeight(ctx, 1)
+			require.NoError(b, err)
+			parent, err := info.BlockHeader()
+			require.NoError(b, err)
+			var raw [][]byte
+			for h := uint64(1); h <= tip.Height; h++ {
+				next := f.mineBlock(*parent, h, 0)
+				raw = append(raw, serialize(next))
+				parent = &next.header
+			}
+			_, err = f.btclcMsgs.InsertHeaders(ctx, btclctypes.NewMsgInsertHeaders(f.submitter, raw))
+			require.NoError(b, err)
+			require.NoError(b, f.btclc.EndBlocker(ctx))
+			check, _ := ctx.CacheContext()
+			require.NoError(b, f.k.EndBlocker(check))
+			anchored, err := f.k.Anchors.Has(check, uint64(n))
+			require.NoError(b, err)
+			require.False(b, anchored)
+		})
+	}
+}
+
+// finalityBenchFixture has keystones 1..n (interval 1), each published in
+// one of the Bitcoin blocks 2..6, the last of which is the tip: every
+// keystone has at most 5 confirmations, one short of superfinality.
+func finalityBenchFixture(b *testing.B, n int) *fixture {
+	gs := types.DefaultGenesis()
+	gs.Params.KeystoneInterval = 1
+	f := newFixtureFrom(b, btclctypes.DefaultGenesis(), gs, 0)
+	f.advanceTo(int64(n))
+	m := newPoPMiner(b, 7, false)
+	f.beginBlock()
+	f.extendN(1)
+	depth := int(gs.Params.SuperfinalityDepth)
+	for blk := range depth - 1 {
+		var txs [][]byte
+		for h := blk*n/(depth-1) + 1; h <= (blk+1)*n/(depth-1); h++ {
+			txs = append(txs, m.popTx(b, f.abbrev(uint64(h))))
+		}
+		block := f.extend(txs...)
+		for i := 1; i < len(block.txs); i++ {
+			_, err := f.msgs.SubmitPoPProof(f.ctx, f.proof(block, i))
+			require.NoError(b, err)
+		}
+	}
+	f.endBlock()
+	fs, err := f.k.Finality.Get(f.ctx)
+	require.NoError(b, err)
+	require.Zero(b, fs.LatestSuperfinal)
+	return f
+}
+
+func serialize(b *btcBlock) []byte {
+	var buf [80]byte
+	w := bytesWriter{buf: buf[:0]}
+	_ = b.header.Serialize(&w)
+	return w.buf
+}
+
+type bytesWriter struct{ buf []byte }
+
+func (w *bytesWriter) Write(p []byte) (int, error) { w.buf = append(w.buf, p...); return len(p), nil }

@@ -1,0 +1,65 @@
+package keeper
+
+import (
+	"encoding/hex"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// Bitcoin hashes and txids in events are in display order; CometBFT hashes
+// are lower-case hex.
+
+func emitKeystoneRecorded(ctx sdk.Context, k types.Keystone) error {
+	return ctx.EventManager().EmitTypedEvent(&types.EventKeystoneRecorded{
+		Height:      k.Height,
+		BlockHash:   hex.EncodeToString(k.BlockHash),
+		BtcHeight:   k.BtcHeight,
+		BtcHash:     k.BtcHash,
+		Abbreviated: k.AbbreviatedHex(),
+	})
+}
+
+func emitPublicationRecorded(ctx sdk.Context, p types.Publication) error {
+	return ctx.EventManager().EmitTypedEvent(&types.EventPublicationRecorded{
+		KeystoneHeight: p.KeystoneHeight,
+		Txid:           p.Txid,
+		BtcHeight:      p.BtcHeight,
+		BtcBlockHash:   p.BtcBlockHash,
+		Payee:          p.Payee,
+		Submitter:      p.Submitter,
+	})
+}
+
+// emitKeystoneSuperfinal reports that every keystone above previous up to
+// height became superfinal, anchored at Bitcoin height effective.
+func emitKeystoneSuperfinal(ctx sdk.Context, height, previous, effective, btcTip uint64) error {
+	return ctx.EventManager().EmitTypedEvent(&types.EventKeystoneSuperfinal{
+		KeystoneHeight:     height,
+		PreviousSuperfinal: previous,
+		EffectiveBtcHeight: effective,
+		Confirmations:      btcTip - effective + 1,
+		BtcTipHeight:       btcTip,
+	})
+}
+
+func emitPoPReward(ctx sdk.Context, keystone uint64, payee string, amount sdk.Coin, txid string) error {
+	return ctx.EventManager().EmitTypedEvent(&types.EventPoPReward{
+		KeystoneHeight: keystone,
+		Payee:          payee,
+		Amount:         amount.String(),
+		Txid:           txid,
+	})
+}
+
+// emitFinalityViolation reports that the keystones above latest up to
+// height lost their superfinality to a Bitcoin reorg.
+func emitFinalityViolation(ctx sdk.Context, height, latest, forkHeight, btcTip uint64) error {
+	return ctx.EventManager().EmitTypedEvent(&types.EventFinalityViolation{
+		KeystoneHeight:   height,
+		LatestSuperfinal: latest,
+		BtcForkHeight:    forkHeight,
+		BtcTipHeight:     btcTip,
+	})
+}

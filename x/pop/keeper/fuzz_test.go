@@ -1,0 +1,91 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// FuzzSubmitPoPProof sends arbitrary proofs through the Msg service of a
+// chain with keystones and a Bitcoin block holding real PoP transactions:
+// the transaction, the block hash (as bytes or text), the index and the
+// siblings (cut from one byte string, 32 bytes each, a remainder becomes a
+// short last sibling) all come from the fuzzer. Whatever the input: no
+// panic; a rejection changes no key and emits no event; an acceptance
+// records exactly the proven transaction, of a keystone this chain
+// recorded, in a canonical block.
+func FuzzSubmitPoPProof(f *testing.F) {
+	fx := newFixture(f)
+	m := newPoPMiner(f, 7, true)
+	fx.advanceTo(20)
+	other := fx.keystone(20)
+	other.AppHash = appHash(99)
+	otherAbbrev, err := other.Abbreviate()
+	require.NoError(f, err)
+	block := fx.mineBlock(fx.btcTip, 0, 9,
+		m.popTx(f, fx.abbrev(20)),
+		m.popTx(f, fx.abbrev(10)),
+		m.popTx(f, otherAbbrev),
+		m.popTx(f, fx.abbrev(20), wire.NewTxOut(0, bitcoin.PoPScript(fx.abbrev(10)))),
+		m.signedTx(f),
+	)
+	_, err = fx.insert(block)
+	require.NoError(f, err)
+	fx.btcTip = block.header
+	fx.beginBlock()
+	base := fx.snapshot()
+
+	join := func(msg *types.MsgSubmitPoPProof) []byte {
+		var out []byte
+		for _, s := range msg.MerkleSiblings {
+			out = append(out, s...)
+		}
+		return out
+	}
+	for i := 1; i < len(block.txs); i++ {
+		msg := fx.proof(block, i)
+		f.Add(msg.Tx, msg.BtcBlockHash, msg.TxIndex, join(msg))
+	}
+	good := fx.proof(block, 1)
+	f.Add(good.Tx, good.BtcBlockHash, uint32(0), join(good))
+	f.Add(good.Tx, good.BtcBlockHash[:63], uint32(1), join(good))
+	f.Add([]byte{}, "", uint32(0), []byte{})
+	f.Add(good.Tx[:len(good.Tx)-3], good.BtcBlockHash, uint32(1), join(good)[:40])
+
+	f.Fuzz(func(t *testing.T, tx []byte, blockHash string, index uint32, siblings []byte) {
+		msg := &types.MsgSubmitPoPProof{Submitter: fx.submitter, Tx: tx, BtcBlockHash: blockHash, TxIndex: index}
+		for len(siblings) > 0 {
+			n := min(chainhash.HashSize, len(siblings))
+			msg.MerkleSiblings = append(msg.MerkleSiblings, siblings[:n])
+			siblings = siblings[n:]
+		}
+		ctx, _ := fx.ctx.CacheContext()
+		resp, err := fx.msgs.SubmitPoPProof(ctx, msg)
+		if err != nil {
+			require.Equal(t, base, append(storeSnapshot(ctx, fx.popKey), storeSnapshot(ctx, fx.btclcKey)...), "rejected (%v) but changed the store", err)
+			require.Empty(t, ctx.EventManager().Events())
+			return
+		}
+		// Accepted: the transaction at index of the block, publishing a
+		// keystone of this chain byte for byte.
+		require.Less(t, int(index), len(block.txs))
+		require.Equal(t, block.txs[index], tx)
+		decoded, err := bitcoin.DecodeTx(tx)
+		require.NoError(t, err)
+		payload, err := bitcoin.FindPoPPayload(decoded)
+		require.NoError(t, err)
+		ks, err := fx.k.Keystones.Get(ctx, uint64(payload.KeystoneHeight))
+		require.NoError(t, err)
+		require.True(t, ks.Matches(payload))
+		require.Equal(t, block.txids[index].String(), resp.Txid)
+		pub, err := fx.k.Publications.Get(ctx, block.txids[index])
+		require.NoError(t, err)
+		require.Equal(t, block.height, pub.BtcHeight)
+		require.Equal(t, block.hash().String(), pub.BtcBlockHash)
+	})
+}

@@ -1,0 +1,90 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	"github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// MaxStatusPublications bounds the publications KeystoneStatus lists.
+const MaxStatusPublications = 100
+
+// KeystoneStatus tells how well keystone height is anchored in Bitcoin now:
+// first(K), effective(K), confirmations = tip - effective(K) + 1 (0 when not
+// anchored), whether it is superfinal, and its earliest publications with
+// whether each is canonical. It reads a constant number of entries plus the
+// publications it lists: x/hvm may call it from a precompile.
+// ErrUnknownKeystone when no keystone is recorded at height.
+func (k Keeper) KeystoneStatus(ctx context.Context, height uint64) (types.KeystoneStatus, error) {
+	has, err := k.Keystones.Has(ctx, height)
+	if err != nil {
+		return types.KeystoneStatus{}, err
+	}
+	if !has {
+		return types.KeystoneStatus{}, types.ErrUnknownKeystone.Wrapf("height %d", height)
+	}
+	st, err := k.anchoring(ctx, height)
+	if err != nil {
+		return types.KeystoneStatus{}, err
+	}
+	err = k.walkKeystonePublications(ctx, height, func(_ uint64, txid chainhash.Hash) (bool, error) {
+		if len(st.Publications) == MaxStatusPublications {
+			st.PublicationsTruncated = true
+			return true, nil
+		}
+		ps, err := k.publicationStatus(ctx, txid)
+		st.Publications = append(st.Publications, ps)
+		return false, err
+	})
+	return st, err
+}
+
+// anchoring is KeystoneStatus without the publications.
+func (k Keeper) anchoring(ctx context.Context, height uint64) (types.KeystoneStatus, error) {
+	st := types.KeystoneStatus{KeystoneHeight: height}
+	tip, err := k.btclc.Tip(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.BtcTipHeight = tip.Height
+	first, err := k.Anchors.Get(ctx, height)
+	switch {
+	case errors.Is(err, collections.ErrNotFound):
+	case err != nil:
+		return st, err
+	default:
+		st.FirstBtcHeight = first
+	}
+	effective, found, err := k.effective(ctx, height)
+	if err != nil {
+		return st, err
+	}
+	if found && effective <= tip.Height {
+		st.EffectiveBtcHeight = effective
+		st.Confirmations = tip.Height - effective + 1
+	}
+	fs, err := k.getFinality(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Superfinal = height <= fs.LatestSuperfinal
+	return st, nil
+}
+
+// publicationStatus is a publication and whether its block is canonical.
+func (k Keeper) publicationStatus(ctx context.Context, txid chainhash.Hash) (types.PublicationStatus, error) {
+	pub, err := k.Publications.Get(ctx, txid)
+	if err != nil {
+		return types.PublicationStatus{}, err
+	}
+	hash, err := pub.BlockHash()
+	if err != nil {
+		return types.PublicationStatus{}, err
+	}
+	onMain, err := k.btclc.IsOnMainChain(ctx, hash)
+	return types.PublicationStatus{Publication: pub, OnMainChain: onMain}, err
+}

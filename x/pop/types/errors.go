@@ -1,0 +1,24 @@
+package types
+
+import (
+	errorsmod "cosmossdk.io/errors"
+)
+
+// x/pop errors. Codes start at 2 and are never renumbered: clients and PoP
+// miners match on them.
+var (
+	ErrInvalidParams        = errorsmod.Register(ModuleName, 2, "invalid params")
+	ErrInvalidGenesis       = errorsmod.Register(ModuleName, 3, "invalid genesis state")
+	ErrInvalidTx            = errorsmod.Register(ModuleName, 4, "invalid bitcoin transaction")
+	ErrInvalidBlockHash     = errorsmod.Register(ModuleName, 5, "invalid bitcoin block hash: give 64 hex characters in display order")
+	ErrInvalidProof         = errorsmod.Register(ModuleName, 6, "invalid SPV inclusion proof")
+	ErrCoinbaseTx           = errorsmod.Register(ModuleName, 7, "a coinbase transaction never counts as a publication")
+	ErrNoPayload            = errorsmod.Register(ModuleName, 8, "transaction carries no PoP payload")
+	ErrMultiplePayloads     = errorsmod.Register(ModuleName, 9, "transaction carries more than one PoP payload")
+	ErrInvalidPayload       = errorsmod.Register(ModuleName, 10, "PoP payload does not decode")
+	ErrBlockNotOnMainChain  = errorsmod.Register(ModuleName, 11, "bitcoin block is not on the light client's canonical chain")
+	ErrUnknownKeystone      = errorsmod.Register(ModuleName, 12, "no keystone recorded at this height")
+	ErrKeystoneMismatch     = errorsmod.Register(ModuleName, 13, "payload differs from the keystone this chain recorded at its height")
+	ErrDuplicatePublication = errorsmod.Register(ModuleName, 14, "transaction already recorded as a publication")
+	ErrBlockContext         = errorsmod.Register(ModuleName, 15, "the block's execution context does not identify the block")
+)

@@ -1,0 +1,37 @@
+package types
+
+import (
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// Both messages are checked in full by their handlers (authority or
+// submitter, then the content, then against state), so they have no
+// ValidateBasic.
+var (
+	_ sdk.Msg = (*MsgSubmitPoPProof)(nil)
+	_ sdk.Msg = (*MsgUpdateParams)(nil)
+)
+
+// NewMsgSubmitPoPProof builds a MsgSubmitPoPProof: the raw transaction, the
+// block holding it, its index there and its merkle branch (internal byte
+// order, leaf level first, as bitcoin.MerkleBranch returns it).
+func NewMsgSubmitPoPProof(submitter string, rawTx []byte, blockHash chainhash.Hash, index uint32, siblings []chainhash.Hash) *MsgSubmitPoPProof {
+	branch := make([][]byte, len(siblings))
+	for i := range siblings {
+		branch[i] = siblings[i][:]
+	}
+	return &MsgSubmitPoPProof{
+		Submitter:      submitter,
+		Tx:             rawTx,
+		BtcBlockHash:   blockHash.String(),
+		TxIndex:        index,
+		MerkleSiblings: branch,
+	}
+}
+
+// NewMsgUpdateParams builds a MsgUpdateParams for the governance authority.
+func NewMsgUpdateParams(authority string, params Params) *MsgUpdateParams {
+	return &MsgUpdateParams{Authority: authority, Params: params}
+}
