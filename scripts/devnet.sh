@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The demo: a btcd regtest node, a single-validator hemid devnet (1 s blocks, funded dev accounts)
-# whose Bitcoin light client starts from that node, and the relayer keeping it in sync while a
-# Bitcoin block is mined every few seconds. Prints every endpoint, then shows hemi's height and
-# the Bitcoin tip as btcd and x/btclc see it, until Ctrl-C stops everything.
+# The demo: a btcd regtest node, a single-validator hemid devnet (1 s blocks, funded dev accounts,
+# a keystone every KEYSTONE_INTERVAL blocks) whose Bitcoin light client starts from that node, the
+# relayer keeping it in sync, and the PoP miner publishing keystones to Bitcoin and proving them
+# back, while a Bitcoin block is mined every few seconds. Prints every endpoint, then shows the
+# chain, the Bitcoin tip, the newest keystone's anchoring (published, confirmations n/6,
+# superfinal) and the miner's reward balance, until Ctrl-C stops everything and prints a summary.
 #
 # Environment: DEVNET_HOME (default build/devnet), BASE_PORT (default 26650), DEV_ACCOUNTS (3),
-# BTC_BLOCK_SECONDS (5).
+# BTC_BLOCK_SECONDS (3), KEYSTONE_INTERVAL (10).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -17,16 +19,19 @@ net=$root/hemi  # scripts/init-network.sh owns this directory
 home=$net/node0
 btc_rpc_port=$(port "$base" 1 $RPC) btc_p2p_port=$(port "$base" 1 $P2P)
 btc_user=hemi btc_password=hemi-devnet
-# A regtest address of a throwaway key: regtest coins are worthless.
+# The PoP miner's key, sha256("hemi demo miner"): a throwaway key, regtest coins are worthless.
+# btcd mines to its P2PKH address, so the miner pays its Bitcoin fees from coinbases, and its hemi
+# address (the same key) receives the PoP rewards.
+popminer_key=b68074804efe412aa97f33c0e3dca88f4918fe42fe74c9022812373f0f88aa31
 btc_mining_address=mwiB6L3GvPjoLqMCcsBDac7kysPHGqENXc
 btcctl=("$bin/btcctl" --configfile "$root/btcd/btcctl.conf" --regtest --notls --rpcserver "127.0.0.1:$btc_rpc_port" --rpcuser "$btc_user" --rpcpass "$btc_password")
-for tool in btcd btcctl relayer; do
+for tool in btcd btcctl relayer popminer; do
   [ -x "$bin/$tool" ] || { echo "no $tool in $bin: run 'make build btcd' first" >&2; exit 1; }
 done
 
 pids=()
 stop() {
-  trap - INT TERM
+  trap - INT TERM EXIT
   echo
   # In reverse order of start: the relayer, then hemid, then btcd; each gets 20 s to exit.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -34,15 +39,29 @@ stop() {
     for _ in $(seq 200); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "${pids[$i]}" 2>/dev/null || true
   done
-  echo "Stopped relayer, hemid and btcd. State and logs stay in $root; the next 'make demo' starts afresh."
+  declare -F summary >/dev/null && summary
+  echo "Stopped the popminer, relayer, hemid and btcd. State and logs stay in $root; the next 'make demo' starts afresh."
   exit "${1:-0}"
 }
 trap stop INT TERM
+# Whatever ends the script (an error included) stops the daemons it started.
+trap 'stop 1' EXIT
 # fail NAME LOG: a process died; show why and stop the rest.
 fail() {
   echo "$1 failed; last lines of $2:" >&2
   tail -20 "$2" >&2
   stop 1
+}
+
+# json_field NAME: the value of a JSON field (string or number) on stdin.
+json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([0-9a-f]*\).*/\1/p"; }
+# micro_hemi AHEMI: an ahemi amount (too large for shell arithmetic) in micro-hemi (1e-6 hemi).
+micro_hemi() { local a=${1:-0}; if [ ${#a} -gt 12 ]; then echo "${a:0:${#a}-12}"; else echo 0; fi; }
+# hemi_amount MICRO: micro-hemi as a decimal hemi amount.
+hemi_amount() {
+  local m=$1 sign=+
+  if [ "$m" -lt 0 ]; then sign=- m=$((-m)); fi
+  printf '%s%d.%06d' "$sign" $((m / 1000000)) $((m % 1000000))
 }
 
 rm -rf "$root"
@@ -62,6 +81,7 @@ for _ in $(seq 100); do "${btcctl[@]}" getblockcount >/dev/null 2>&1 && break; s
 
 echo "Creating the devnet in $root (chain $chain_id), x/btclc based on btcd's chain ..."
 BTC_RPC="http://127.0.0.1:$btc_rpc_port" BTC_RPC_USER=$btc_user BTC_RPC_PASSWORD=$btc_password FUNDED_KEYS=relayer \
+  IMPORTED_KEYS="popminer:$popminer_key" KEYSTONE_INTERVAL=${KEYSTONE_INTERVAL:-10} \
   "$(dirname "$0")/init-network.sh" "$net" 1 "$base" "$chain_id" 1s "${DEV_ACCOUNTS:-3}"
 
 setsid "$HEMID" start --home "$home" >"$root/hemid.log" 2>&1 &
@@ -75,11 +95,17 @@ setsid "$bin/relayer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$bt
   --metrics "127.0.0.1:$(port "$base" 1 $API)" >"$root/relayer.log" 2>&1 &
 pids+=($!)
 
+setsid "$bin/popminer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password "$btc_password" \
+  --network regtest --address-kind p2pkh --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" \
+  --home "$home" --key popminer --metrics "127.0.0.1:$(port "$base" 1 $GRPC)" >"$root/popminer.log" 2>&1 &
+pids+=($!)
+payee=$(key_address "$home" popminer)
+
 evm_chain_id=${chain_id#*_}
 evm_chain_id=${evm_chain_id%-*}
 cat <<INFO
 
-hemid devnet is running (logs in $root: hemid.log, relayer.log, btcd.log)
+hemid devnet is running (logs in $root: hemid.log, relayer.log, popminer.log, btcd.log)
   chain id            $chain_id
   EVM chain id        $evm_chain_id
   CometBFT RPC        $rpc
@@ -89,6 +115,8 @@ hemid devnet is running (logs in $root: hemid.log, relayer.log, btcd.log)
   Ethereum WebSocket  ws://127.0.0.1:$(port "$base" 0 $JSONRPC_WS)
   btcd RPC (regtest)  http://127.0.0.1:$btc_rpc_port  (user $btc_user, password $btc_password)
   relayer metrics     http://127.0.0.1:$(port "$base" 1 $API)/metrics
+  popminer metrics    http://127.0.0.1:$(port "$base" 1 $GRPC)/metrics
+  PoP miner           Bitcoin $btc_mining_address, hemi payee $payee
   home                $home   (keyring-backend test)
 
 Funded dev accounts (1,000,000 hemi each; private keys import into any Ethereum wallet):
@@ -98,27 +126,51 @@ cat <<INFO
 
 Try:
   $HEMID query btclc tip --node $rpc
+  $HEMID query pop finality --node $rpc
   $HEMID tx bank send dev0 $(awk -F'\t' 'NR==3 {print $2}' "$net/accounts.tsv") 1000000000000000000ahemi \\
       --home $home --keyring-backend test --chain-id $chain_id --node $rpc --gas-prices 1000000000ahemi --yes
 
-A Bitcoin block is mined every ${BTC_BLOCK_SECONDS:-5} s; the relayer brings it to x/btclc. Press Ctrl-C to stop.
+A Bitcoin block is mined every ${BTC_BLOCK_SECONDS:-3} s; the relayer brings it to x/btclc. Every
+${KEYSTONE_INTERVAL:-10} hemi blocks a keystone is recorded; the PoP miner publishes it to Bitcoin and proves it
+back; 6 Bitcoin confirmations make it superfinal and pay the miner. Press Ctrl-C to stop.
 INFO
+start_balance=$(curl -s "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
+summary() {
+  echo
+  echo "Summary: hemi height ${hemi_height:-?}, Bitcoin tip ${btc_tip:-?}, x/btclc tip ${lc_height:-?};"
+  echo "  newest keystone ${ks:-none}, latest superfinal keystone ${final:-none};"
+  echo "  the miner's payee $payee gained $(hemi_amount "$(($(micro_hemi "${balance:-}") - $(micro_hemi "$start_balance")))") hemi in PoP rewards (after its proof fees)."
+}
 
-json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([0-9a-f]*\).*/\1/p"; }
 last_mined=$SECONDS
 while true; do
   for i in "${!pids[@]}"; do
     kill -0 "${pids[$i]}" 2>/dev/null && continue
-    case $i in 0) fail btcd "$root/btcd.log" ;; 1) fail hemid "$root/hemid.log" ;; 2) fail relayer "$root/relayer.log" ;; esac
+    case $i in
+      0) fail btcd "$root/btcd.log" ;; 1) fail hemid "$root/hemid.log" ;;
+      2) fail relayer "$root/relayer.log" ;; 3) fail popminer "$root/popminer.log" ;;
+    esac
   done
-  if ((SECONDS - last_mined >= ${BTC_BLOCK_SECONDS:-5})); then
+  if ((SECONDS - last_mined >= ${BTC_BLOCK_SECONDS:-3})); then
     "${btcctl[@]}" generate 1 >/dev/null && last_mined=$SECONDS
   fi
   hemi_height=$(curl -s "$rpc/status" | json_field latest_block_height)
   btc_tip=$("${btcctl[@]}" getblockcount 2>/dev/null || echo ?)
   tip=$(curl -s "$api/hemi/btclc/v1/tip" | tr -d ' \n')
   lc_height=$(echo "$tip" | json_field height)
-  lc_hash=$(echo "$tip" | sed -n 's/.*"hash":"\([0-9a-f]*\)".*/\1/p')
-  printf '\r  hemi height %-6s  btcd tip %-5s  x/btclc tip %-5s %.16s…' "${hemi_height:-?}" "$btc_tip" "${lc_height:-?}" "$lc_hash"
+  fin=$(curl -s "$api/hemi/pop/v1/finality" | tr -d ' \n')
+  ks=$(echo "$fin" | json_field latest_keystone_height)
+  final=$(echo "$fin" | sed -n 's/.*"latest_superfinal":{"height":"\([0-9]*\)".*/\1/p')
+  anchoring=-
+  if [ -n "$ks" ] && [ "$ks" != 0 ]; then
+    st=$(curl -s "$api/hemi/pop/v1/keystone_status/$ks" | tr -d ' \n')
+    confs=$(echo "$st" | json_field confirmations)
+    if echo "$st" | grep -q '"txid"'; then anchoring="published, ${confs:-0}/6"; else anchoring="not yet published"; fi
+    echo "$st" | grep -q '"superfinal":true' && anchoring=superfinal
+  fi
+  balance=$(curl -s "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
+  reward=$(($(micro_hemi "$balance") - $(micro_hemi "$start_balance")))
+  printf '\r  hemi %-5s btc %-5s x/btclc %-5s | keystone %-4s %-18s | superfinal %-4s | miner %s hemi   ' \
+    "${hemi_height:-?}" "$btc_tip" "${lc_height:-?}" "${ks:--}" "$anchoring" "${final:--}" "$(hemi_amount "$reward")"
   sleep 1
 done
