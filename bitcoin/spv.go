@@ -146,3 +146,28 @@ func MerkleBranch(txids []chainhash.Hash, index uint32) ([]chainhash.Hash, error
 	}
 	return branch, nil
 }
+
+// InclusionProof returns what an SPV proof of transaction txid in block needs: its index, its
+// merkle branch (siblings from the leaf level up, internal byte order) and its raw bytes.
+func InclusionProof(block *wire.MsgBlock, txid chainhash.Hash) (index uint32, siblings []chainhash.Hash, rawTx []byte, err error) {
+	txids := make([]chainhash.Hash, len(block.Transactions))
+	found := -1
+	for i, tx := range block.Transactions {
+		txids[i] = tx.TxHash()
+		if txids[i] == txid {
+			found = i
+		}
+	}
+	if found < 0 {
+		return 0, nil, nil, fmt.Errorf("block %s does not hold transaction %s", block.BlockHash(), txid)
+	}
+	siblings, err = MerkleBranch(txids, uint32(found))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	var raw bytes.Buffer
+	if err := block.Transactions[found].Serialize(&raw); err != nil {
+		return 0, nil, nil, err
+	}
+	return uint32(found), siblings, raw.Bytes(), nil
+}

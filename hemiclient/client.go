@@ -141,6 +141,13 @@ func (e *TxError) Error() string {
 	return fmt.Sprintf("tx %s failed (%s code %d): %s", e.Hash, e.Codespace, e.Code, e.Log)
 }
 
+// IsChainError tells whether err is the chain refusing a transaction with the registered error
+// registered (in simulation, CheckTx or the block).
+func IsChainError(err, registered error) bool {
+	var txErr *TxError
+	return errors.As(err, &txErr) && strings.Contains(txErr.Log, registered.Error())
+}
+
 // SendTx simulates, signs and broadcasts msgs in one transaction and waits until it is in a block.
 // It pays the current EIP-1559 base fee with 50% headroom.
 func (c *Client) SendTx(ctx context.Context, msgs ...sdk.Msg) (*sdk.TxResponse, error) {

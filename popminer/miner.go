@@ -10,12 +10,10 @@
 package popminer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -275,11 +273,15 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	if err != nil {
 		return err
 	}
-	msg, err := ProofMsg(m.hemi.Address().String(), block, *blockHash, p.MinedTxID)
+	txid, err := chainhash.NewHashFromStr(p.MinedTxID)
+	if err != nil {
+		return fmt.Errorf("state file: txid %q: %w", p.MinedTxID, err)
+	}
+	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(m.hemi.Address().String(), block, *txid)
 	if err != nil {
 		return err
 	}
-	if _, err := m.hemi.SendTx(ctx, msg); err != nil && !isAlreadyRecorded(err) {
+	if _, err := m.hemi.SendTx(ctx, msg); err != nil && !IsAlreadyRecorded(err) {
 		return fmt.Errorf("submitting the proof of keystone %d: %w", p.KeystoneHeight, err)
 	}
 	p.Status = StatusProven
@@ -288,38 +290,9 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	return m.file.Save(m.state)
 }
 
-// ProofMsg builds the MsgSubmitPoPProof for transaction txid of block.
-func ProofMsg(submitter string, block *wire.MsgBlock, blockHash chainhash.Hash, txid string) (*poptypes.MsgSubmitPoPProof, error) {
-	want, err := chainhash.NewHashFromStr(txid)
-	if err != nil {
-		return nil, err
-	}
-	txids := make([]chainhash.Hash, len(block.Transactions))
-	index := -1
-	for i, tx := range block.Transactions {
-		txids[i] = tx.TxHash()
-		if txids[i] == *want {
-			index = i
-		}
-	}
-	if index < 0 {
-		return nil, fmt.Errorf("block %s does not hold tx %s", blockHash, txid)
-	}
-	siblings, err := bitcoin.MerkleBranch(txids, uint32(index))
-	if err != nil {
-		return nil, err
-	}
-	var raw bytes.Buffer
-	if err := block.Transactions[index].Serialize(&raw); err != nil {
-		return nil, err
-	}
-	return poptypes.NewMsgSubmitPoPProof(submitter, raw.Bytes(), blockHash, uint32(index), siblings), nil
-}
-
-// isAlreadyRecorded: another submitter (the relayer) proved the same transaction first.
-func isAlreadyRecorded(err error) bool {
-	var txErr *hemiclient.TxError
-	return errors.As(err, &txErr) && strings.Contains(txErr.Log, poptypes.ErrDuplicatePublication.Error())
+// IsAlreadyRecorded: another submitter (the relayer, the miner) proved the same transaction first.
+func IsAlreadyRecorded(err error) bool {
+	return hemiclient.IsChainError(err, poptypes.ErrDuplicatePublication)
 }
 
 func boolGauge(b bool) float64 {

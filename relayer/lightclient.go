@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
@@ -54,14 +53,10 @@ func (c ChainLightClient) HashAt(ctx context.Context, height int64) (chainhash.H
 // Insert sends one MsgInsertHeaders. A batch another relayer already delivered is success.
 func (c ChainLightClient) Insert(ctx context.Context, headers [][]byte) error {
 	_, err := c.Client.SendTx(ctx, &btclctypes.MsgInsertHeaders{Signer: c.Client.Address().String(), Headers: headers})
-	var txErr *hemiclient.TxError
-	if err == nil || !errors.As(err, &txErr) {
-		return err
-	}
 	switch {
-	case strings.Contains(txErr.Log, btclctypes.ErrForkNotHeavier.Error()):
-		return fmt.Errorf("%w: %s", ErrForkNotHeavier, txErr.Log)
-	case strings.Contains(txErr.Log, btclctypes.ErrKnownHeader.Error()):
+	case hemiclient.IsChainError(err, btclctypes.ErrForkNotHeavier):
+		return fmt.Errorf("%w: %v", ErrForkNotHeavier, err)
+	case hemiclient.IsChainError(err, btclctypes.ErrKnownHeader):
 		return nil // raced with another relayer; the next step starts from the new tip
 	}
 	return err

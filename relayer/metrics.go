@@ -11,6 +11,8 @@ type Metrics struct {
 	HeadersSubmitted prometheus.Counter
 	Reorgs           prometheus.Counter
 	Errors           prometheus.Counter
+	// PublicationsProven counts PoP publications this relayer proved to x/pop.
+	PublicationsProven prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not registered).
@@ -31,9 +33,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Errors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "relayer", Name: "errors_total", Help: "Relay steps that failed and were retried.",
 		}),
+		PublicationsProven: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "relayer", Name: "publications_proven_total", Help: "PoP publications this relayer proved to x/pop.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.BitcoinTip, m.LightClientTip, m.HeadersSubmitted, m.Reorgs, m.Errors)
+		reg.MustRegister(m.BitcoinTip, m.LightClientTip, m.HeadersSubmitted, m.Reorgs, m.Errors, m.PublicationsProven)
 	}
 	return m
 }

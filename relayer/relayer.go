@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 )
 
 // BitcoinNode is what the relayer reads from a Bitcoin node.
@@ -20,6 +21,7 @@ type BitcoinNode interface {
 	GetBlockCount(ctx context.Context) (int64, error)
 	GetBlockHash(ctx context.Context, height int64) (chainhash.Hash, error)
 	GetBlockHeaderRaw(ctx context.Context, hash chainhash.Hash) ([]byte, error)
+	GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error)
 }
 
 // LightClient is x/btclc as the relayer sees it.
@@ -56,6 +58,7 @@ type Relayer struct {
 	log     *slog.Logger
 	metrics *Metrics
 	rate    rateMeter
+	pop     PoPProver
 }
 
 // New returns a relayer. metrics may be nil.
@@ -73,6 +76,12 @@ func New(cfg Config, btc BitcoinNode, lc LightClient, log *slog.Logger, metrics 
 		metrics = NewMetrics(nil)
 	}
 	return &Relayer{cfg: cfg, btc: btc, lc: lc, log: log, metrics: metrics}
+}
+
+// WithPoPProver makes the relayer prove the PoP publications it finds in the blocks it relays.
+func (r *Relayer) WithPoPProver(p PoPProver) *Relayer {
+	r.pop = p
+	return r
 }
 
 // Run syncs until ctx ends. Errors (a node down, a rejected transaction) are logged and retried
@@ -157,6 +166,9 @@ func (r *Relayer) Step(ctx context.Context) (bool, error) {
 		attrs = append(attrs, "remaining", remaining, "eta", (time.Duration(float64(remaining)/rate) * time.Second).Round(time.Second))
 	}
 	r.log.Info("relayed Bitcoin headers", attrs...)
+	if r.pop != nil {
+		r.scanPublications(ctx, headers, ancestor+1, btcTip)
+	}
 	return true, nil
 }
 

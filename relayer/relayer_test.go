@@ -36,6 +36,15 @@ func (f *fakeBitcoin) GetBlockHash(_ context.Context, h int64) (chainhash.Hash, 
 	return f.chain[h].BlockHash(), nil
 }
 
+func (f *fakeBitcoin) GetBlock(_ context.Context, hash chainhash.Hash) (*wire.MsgBlock, error) {
+	for i := range f.chain {
+		if f.chain[i].BlockHash() == hash {
+			return &wire.MsgBlock{Header: f.chain[i]}, nil
+		}
+	}
+	return nil, fmt.Errorf("no block %s", hash)
+}
+
 func (f *fakeBitcoin) GetBlockHeaderRaw(_ context.Context, hash chainhash.Hash) ([]byte, error) {
 	for i := range f.chain {
 		if f.chain[i].BlockHash() == hash {

@@ -62,7 +62,8 @@ func run() error {
 	defer stop()
 	log.Info("relaying Bitcoin headers to x/btclc", "bitcoin", btc.Name(), "hemid", cfg.HemidGRPC,
 		"chain_id", cfg.ChainID, "relayer", hemi.Address().String())
-	r := relayer.New(relayer.Config{BatchSize: cfg.BatchSize, PollInterval: cfg.Poll}, btc, relayer.ChainLightClient{Client: hemi}, log, metrics)
+	r := relayer.New(relayer.Config{BatchSize: cfg.BatchSize, PollInterval: cfg.Poll}, btc, relayer.ChainLightClient{Client: hemi}, log, metrics).
+		WithPoPProver(relayer.ChainPoPProver{Client: hemi})
 	err = r.Run(ctx)
 	log.Info("relayer stopped")
 	return err

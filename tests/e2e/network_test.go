@@ -88,13 +88,6 @@ func (n *network) stopAll() {
 	for i := range n.procs {
 		n.procs[i].stop()
 	}
-	if n.t.Failed() {
-		for i := range n.procs {
-			if b, err := os.ReadFile(filepath.Join(n.home(i), "hemid.log")); err == nil {
-				n.t.Logf("node %d log (last 3000 bytes):\n%s", i, tail(b, 3000))
-			}
-		}
-	}
 }
 
 // process is a daemon started by a test and stopped by its PID.
@@ -118,13 +111,21 @@ func startProcess(t *testing.T, logPath, bin string, args ...string) *process {
 	}
 	p := &process{cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("%s (last 3000 bytes):\n%s", logPath, tail(b, 3000))
+			}
+		}
+	})
 	return p
 }
 
 // stop sends SIGTERM to the process, and SIGKILL if it has not exited after 30 s. A nil or
 // already stopped process is fine.
 func (p *process) stop() {
-	if p == nil {
+	if p == nil || p.exited() {
 		return
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)

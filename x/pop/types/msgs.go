@@ -2,8 +2,11 @@ package types
 
 import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
 )
 
 // Both messages are checked in full by their handlers (authority or
@@ -29,6 +32,16 @@ func NewMsgSubmitPoPProof(submitter string, rawTx []byte, blockHash chainhash.Ha
 		TxIndex:        index,
 		MerkleSiblings: branch,
 	}
+}
+
+// NewMsgSubmitPoPProofFromBlock builds the proof of transaction txid of block, as the PoP miner and
+// the relayer submit it.
+func NewMsgSubmitPoPProofFromBlock(submitter string, block *wire.MsgBlock, txid chainhash.Hash) (*MsgSubmitPoPProof, error) {
+	index, siblings, rawTx, err := bitcoin.InclusionProof(block, txid)
+	if err != nil {
+		return nil, err
+	}
+	return NewMsgSubmitPoPProof(submitter, rawTx, block.BlockHash(), index, siblings), nil
 }
 
 // NewMsgUpdateParams builds a MsgUpdateParams for the governance authority.

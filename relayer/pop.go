@@ -1,0 +1,92 @@
+package relayer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/hemiclient"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// PoPProver proves PoP publications to x/pop, so that anchoring does not depend on the miner that
+// published a keystone staying online.
+type PoPProver interface {
+	// Recorded tells whether x/pop already holds txid as a publication.
+	Recorded(ctx context.Context, txid chainhash.Hash) (bool, error)
+	// Prove submits the proof of transaction txid of block.
+	Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) error
+}
+
+// ScanDepth is how far below the Bitcoin tip the relayer looks for publications in the blocks it
+// relays: older blocks (a first catch-up) cannot hold publications of keystones that still matter.
+const ScanDepth = 144
+
+// scanPublications looks for HEMI payloads in the relayed blocks near the tip and proves those x/pop
+// lacks. It never fails the step: a proof the chain refuses (a keystone of another chain, a race
+// with the miner) is logged and skipped.
+func (r *Relayer) scanPublications(ctx context.Context, headers [][]byte, from, btcTip int64) {
+	for i, raw := range headers {
+		height := from + int64(i)
+		if btcTip-height >= ScanDepth {
+			continue
+		}
+		hash := chainhash.DoubleHashH(raw)
+		block, err := r.btc.GetBlock(ctx, hash)
+		if err != nil {
+			r.log.Warn("could not read a relayed block to look for PoP publications", "height", height, "block", hash, "err", err)
+			continue
+		}
+		for _, tx := range block.Transactions {
+			if _, err := bitcoin.FindPoPPayload(tx); err != nil {
+				continue
+			}
+			txid := tx.TxHash()
+			known, err := r.pop.Recorded(ctx, txid)
+			if err != nil {
+				r.log.Warn("could not ask x/pop about a PoP publication", "txid", txid, "err", err)
+				continue
+			}
+			if known {
+				continue
+			}
+			if err := r.pop.Prove(ctx, block, txid); err != nil {
+				r.log.Info("did not prove a PoP publication", "txid", txid, "block", hash, "reason", err)
+				continue
+			}
+			r.metrics.PublicationsProven.Inc()
+			r.log.Info("proved a PoP publication", "txid", txid, "block", hash, "height", height)
+		}
+	}
+}
+
+// ChainPoPProver is x/pop on a hemid node, reached through hemiclient.
+type ChainPoPProver struct {
+	Client *hemiclient.Client
+}
+
+// Recorded asks x/pop for the publication.
+func (p ChainPoPProver) Recorded(ctx context.Context, txid chainhash.Hash) (bool, error) {
+	_, err := poptypes.NewQueryClient(p.Client.Conn()).Publication(ctx, &poptypes.QueryPublicationRequest{Txid: txid.String()})
+	if status.Code(err) == codes.NotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Prove sends MsgSubmitPoPProof; a publication someone recorded meanwhile counts as proven.
+func (p ChainPoPProver) Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) error {
+	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(p.Client.Address().String(), block, txid)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Client.SendTx(ctx, msg); err != nil && !hemiclient.IsChainError(err, poptypes.ErrDuplicatePublication) {
+		return fmt.Errorf("x/pop refused the proof: %w", err)
+	}
+	return nil
+}
