@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +70,21 @@ func TestPoPMinerReachesSuperfinality(t *testing.T) {
 	miner := startPoPMiner(t, net, btc)
 	t.Cleanup(miner.stop)
 
+	// Killed right after it signed and broadcast its first publication (before any proof), the
+	// miner comes back from its state file and publishes nothing twice (checked at the end).
+	logPath := filepath.Join(net.root, "popminer.log")
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if b, _ := os.ReadFile(logPath); strings.Contains(string(b), "publishing keystone") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the miner published nothing in 2 minutes")
+		}
+	}
+	miner.kill()
+	miner = startPoPMiner(t, net, btc)
+	t.Cleanup(miner.stop)
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { // Bitcoin keeps going: a block a second
@@ -109,4 +126,37 @@ func TestPoPMinerReachesSuperfinality(t *testing.T) {
 	if miner.exited() || relayer.exited() {
 		t.Fatal("a daemon exited")
 	}
+	cancel()
+
+	// Every keystone was published at most once: one mined HEMI transaction per keystone height.
+	client := btc.Client()
+	tip, err := client.GetBlockCount(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := map[uint32]string{}
+	for h := int64(1); h <= tip; h++ {
+		hash, err := client.GetBlockHash(context.Background(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, err := client.GetBlock(context.Background(), hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tx := range block.Transactions {
+			payload, err := bitcoin.FindPoPPayload(tx)
+			if err != nil {
+				continue
+			}
+			if first, dup := published[payload.KeystoneHeight]; dup {
+				t.Fatalf("keystone %d published twice: %s and %s", payload.KeystoneHeight, first, tx.TxHash())
+			}
+			published[payload.KeystoneHeight] = tx.TxHash().String()
+		}
+	}
+	if len(published) == 0 {
+		t.Fatal("no publication found in Bitcoin's chain")
+	}
+	t.Logf("%d keystones published, each once", len(published))
 }
