@@ -267,3 +267,31 @@ func TestEndBlockOnlyWhenDue(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, has)
 }
+
+// When a reorg drops the block holding a publication and the same transaction is mined again on
+// the winning branch (as nodes return a disconnected block's transactions to their mempool), its
+// proof in the new block is accepted and the publication counts again at its new height; while
+// its block is on the main chain, a second proof is a duplicate.
+func TestReorgedPublicationProvenAgain(t *testing.T) {
+	f := newFixture(t)
+	m := newPoPMiner(t, 7, false)
+	f.advanceTo(10)
+	f.beginBlock()
+	f.extendN(2)
+	pubBlock := f.publish(m, 10) // btc 3
+	f.extendN(2)                 // tip 5
+	f.endBlock()
+	require.Equal(t, anchoring{3, 3, 3, false}, f.anchoring(10))
+
+	f.beginBlock()
+	f.requireRejected(t, f.proof(pubBlock, 1), types.ErrDuplicatePublication)
+	branch := f.fork(2, 4, pubBlock.txs[1]) // heights 3..6 replace 3..5: the same tx again, at 3
+	require.Error(t, f.requireRejected(t, f.proof(pubBlock, 1), types.ErrBlockNotOnMainChain))
+	f.submit(branch[0])
+	f.endBlock()
+	require.Equal(t, anchoring{3, 3, 4, false}, f.anchoring(10))
+	st := f.status(10)
+	require.Len(t, st.Publications, 1)
+	require.True(t, st.Publications[0].OnMainChain)
+	require.Equal(t, branch[0].hash().String(), st.Publications[0].Publication.BtcBlockHash)
+}

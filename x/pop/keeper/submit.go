@@ -101,10 +101,25 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 		return nil, types.ErrKeystoneMismatch.Wrapf("keystone %d differs in %s: the payload was made for another chain or is forged", keystone.Height, diff)
 	}
 	txid := tx.TxHash()
-	if has, err := k.Publications.Has(ctx, txid); err != nil || has {
-		if err == nil {
-			err = types.ErrDuplicatePublication.Wrapf("txid %s", txid)
+	// A transaction is recorded once. The exception is a publication whose block a Bitcoin reorg
+	// took off the main chain while the same transaction was mined again in another block: the new
+	// proof moves the record there, so the publication counts again.
+	if old, err := k.Publications.Get(ctx, txid); err == nil {
+		oldBlock, err := old.BlockHash()
+		if err != nil {
+			return nil, err
 		}
+		onMain, err := k.btclc.IsOnMainChain(ctx, oldBlock)
+		if err != nil {
+			return nil, err
+		}
+		if onMain {
+			return nil, types.ErrDuplicatePublication.Wrapf("txid %s (in block %s)", txid, oldBlock)
+		}
+		if err := k.removePublicationIndexes(ctx, txid, old); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, collections.ErrNotFound) {
 		return nil, err
 	}
 
@@ -153,6 +168,15 @@ func (k Keeper) setPublication(ctx context.Context, txid chainhash.Hash, payee s
 		return nil
 	}
 	return k.PublicationsByPayee.Set(ctx, collections.Join(payee, txid))
+}
+
+// removePublicationIndexes deletes the height indexes of a publication about to be rewritten with
+// another block (the payee index stays: the same transaction has the same payee).
+func (k Keeper) removePublicationIndexes(ctx context.Context, txid chainhash.Hash, p types.Publication) error {
+	if err := k.PublicationsByKeystone.Remove(ctx, collections.Join3(p.KeystoneHeight, p.BtcHeight, txid)); err != nil {
+		return err
+	}
+	return k.PublicationsByBTCHeight.Remove(ctx, collections.Join3(p.BtcHeight, p.KeystoneHeight, txid))
 }
 
 // payloadError reports an error of bitcoin.FindPoPPayload as x/pop's
