@@ -17,7 +17,8 @@ import (
 // PoPProver proves PoP publications to x/pop, so that anchoring does not depend on the miner that
 // published a keystone staying online.
 type PoPProver interface {
-	// Recorded tells whether x/pop already holds txid as a publication.
+	// Recorded tells whether x/pop already holds txid as a publication in a block of the main chain
+	// (one recorded in a block a reorg took away must be proven again where it was mined anew).
 	Recorded(ctx context.Context, txid chainhash.Hash) (bool, error)
 	// Prove submits the proof of transaction txid of block.
 	Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) error
@@ -70,13 +71,16 @@ type ChainPoPProver struct {
 	Client *hemiclient.Client
 }
 
-// Recorded asks x/pop for the publication.
+// Recorded asks x/pop for the publication and whether its block is on the main chain.
 func (p ChainPoPProver) Recorded(ctx context.Context, txid chainhash.Hash) (bool, error) {
-	_, err := poptypes.NewQueryClient(p.Client.Conn()).Publication(ctx, &poptypes.QueryPublicationRequest{Txid: txid.String()})
+	res, err := poptypes.NewQueryClient(p.Client.Conn()).Publication(ctx, &poptypes.QueryPublicationRequest{Txid: txid.String()})
 	if status.Code(err) == codes.NotFound {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	return res.Publication.OnMainChain, nil
 }
 
 // Prove sends MsgSubmitPoPProof; a publication someone recorded meanwhile counts as proven.

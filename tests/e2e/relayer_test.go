@@ -31,6 +31,17 @@ func btcNetwork(t *testing.T, btc *btcdtest.Node) (*network, btclctypes.QueryCli
 	net := newNetwork(t, 1, 1, "BTC_RPC="+cfg.URL, "BTC_RPC_USER="+cfg.User, "BTC_RPC_PASSWORD="+cfg.Password)
 	net.start(0)
 	net.waitHeight(0, 2, 3*time.Minute)
+	return btcNetworkClients(t, net)
+}
+
+// btcNetworkClients returns the network and an x/btclc query client on node 0.
+func btcNetworkClients(t *testing.T, net *network) (*network, btclctypes.QueryClient) {
+	return net, btclctypes.NewQueryClient(grpcConn(t, net))
+}
+
+// grpcConn is a gRPC connection to node 0, closed when the test ends.
+func grpcConn(t *testing.T, net *network) *grpc.ClientConn {
+	t.Helper()
 	conn, err := grpc.NewClient(net.nodes[0].GRPC,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()).GRPCCodec())))
@@ -38,7 +49,7 @@ func btcNetwork(t *testing.T, btc *btcdtest.Node) (*network, btclctypes.QueryCli
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return net, btclctypes.NewQueryClient(conn)
+	return conn
 }
 
 // startRelayer runs the relayer process against btc, signing with node 0's dev0 key.
