@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	sdkmath "cosmossdk.io/math"
+
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -24,6 +26,58 @@ import (
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
+
+// rewardsAndFees adds up, over blocks 1..height, the EventPoPReward amounts paid to addr and the
+// fees of the transactions addr paid for, from CometBFT's block results.
+func rewardsAndFees(t *testing.T, net *network, addr string, height int64) (rewards, fees sdkmath.Int) {
+	t.Helper()
+	rewards, fees = sdkmath.ZeroInt(), sdkmath.ZeroInt()
+	type event struct {
+		Type       string                        `json:"type"`
+		Attributes []struct{ Key, Value string } `json:"attributes"`
+	}
+	attr := func(e event, key string) string {
+		for _, a := range e.Attributes {
+			if a.Key == key {
+				return strings.Trim(a.Value, `"`) // typed events quote their values as JSON
+			}
+		}
+		return ""
+	}
+	coin := func(s string) sdkmath.Int {
+		c, err := sdk.ParseCoinNormalized(s)
+		if err != nil {
+			t.Fatalf("coin %q: %v", s, err)
+		}
+		return c.Amount
+	}
+	for h := int64(1); h <= height; h++ {
+		var res struct {
+			Result struct {
+				TxsResults []struct {
+					Events []event `json:"events"`
+				} `json:"txs_results"`
+				FinalizeBlockEvents []event `json:"finalize_block_events"`
+			} `json:"result"`
+		}
+		if err := getJSON(fmt.Sprintf("%s/block_results?height=%d", net.nodes[0].RPC, h), &res); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range res.Result.FinalizeBlockEvents {
+			if e.Type == "hemi.pop.v1.EventPoPReward" && attr(e, "payee") == addr {
+				rewards = rewards.Add(coin(attr(e, "amount")))
+			}
+		}
+		for _, tx := range res.Result.TxsResults {
+			for _, e := range tx.Events {
+				if e.Type == "tx" && attr(e, "fee_payer") == addr && attr(e, "fee") != "" {
+					fees = fees.Add(coin(attr(e, "fee")))
+				}
+			}
+		}
+	}
+	return rewards, fees
+}
 
 // startPoPMiner runs the popminer process with node 0's "popminer" key.
 func startPoPMiner(t *testing.T, net *network, btc *btcdtest.Node) *process {
@@ -115,18 +169,29 @@ func TestPoPMinerReachesSuperfinality(t *testing.T) {
 	if !status.Status.Superfinal || status.Status.Confirmations < 6 {
 		t.Fatalf("keystone-status of the final keystone: %+v", status.Status)
 	}
+	if miner.exited() || relayer.exited() {
+		t.Fatal("a daemon exited")
+	}
+
+	// The payee's balance is exactly what the chain says it earned and paid: once everything
+	// stops, balance = before + every EventPoPReward to it - the fees of its proof transactions.
+	miner.stop()
+	relayer.stop()
+	cancel()
+	net.waitHeight(0, mustHeight(t, net)+3, time.Minute)
 	after, err := bank.Balance(context.Background(), &banktypes.QueryBalanceRequest{Address: payee, Denom: "ahemi"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !after.Balance.Amount.GT(before.Balance.Amount) {
-		t.Fatalf("the miner's payee %s did not gain: %s before, %s after", payee, before.Balance, after.Balance)
+	rewards, fees := rewardsAndFees(t, net, payee, mustHeight(t, net))
+	want := before.Balance.Amount.Add(rewards).Sub(fees)
+	if !after.Balance.Amount.Equal(want) {
+		t.Fatalf("payee balance %s, want %s = %s + rewards %s - fees %s", after.Balance.Amount, want, before.Balance.Amount, rewards, fees)
 	}
-	t.Logf("payee %s: %s before, %s after", payee, before.Balance, after.Balance)
-	if miner.exited() || relayer.exited() {
-		t.Fatal("a daemon exited")
+	if !rewards.IsPositive() {
+		t.Fatal("no EventPoPReward paid the miner")
 	}
-	cancel()
+	t.Logf("payee %s: +%s ahemi in rewards, -%s ahemi in proof fees, balance %s exactly", payee, rewards, fees, after.Balance.Amount)
 
 	// Every keystone was published at most once: one mined HEMI transaction per keystone height.
 	client := btc.Client()
