@@ -59,6 +59,7 @@ lint:
 ## bench: benchmarks that report ratios against a baseline measured in the same run.
 bench: build btcd
 	bench/btclc.sh
+	bench/pop.sh
 	bench/relayer-sync.sh
 
 contracts:
