@@ -71,3 +71,17 @@ func (c Connections) BitcoinRPC() bitcoin.RPCConfig {
 func (c Connections) Hemi() hemiclient.Config {
 	return hemiclient.Config{GRPCAddress: c.HemidGRPC, ChainID: c.ChainID, KeyringDir: c.Home, KeyringBackend: c.Keyring, KeyName: c.Key}
 }
+
+// Clients connects to the Bitcoin node and to hemid with the daemon's key. The address prefixes
+// must be set first (params.SetAddressPrefixes).
+func (c Connections) Clients() (*bitcoin.RPCClient, *hemiclient.Client, error) {
+	btc, err := bitcoin.NewRPCClient(c.BitcoinRPC())
+	if err != nil {
+		return nil, nil, err
+	}
+	hemi, err := hemiclient.New(c.Hemi())
+	if err != nil {
+		return nil, nil, err
+	}
+	return btc, hemi, nil
+}

@@ -19,7 +19,6 @@ import (
 	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/daemon"
-	"github.com/hemi-appchain/hemi/hemiclient"
 	"github.com/hemi-appchain/hemi/popminer"
 )
 
@@ -41,11 +40,7 @@ func run() error {
 	params.SetAddressPrefixes(sdk.GetConfig())
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	btc, err := bitcoin.NewRPCClient(cfg.BitcoinRPC())
-	if err != nil {
-		return err
-	}
-	hemi, err := hemiclient.New(cfg.Hemi())
+	btc, hemi, err := cfg.Clients()
 	if err != nil {
 		return err
 	}

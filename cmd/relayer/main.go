@@ -16,9 +16,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/app/params"
-	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/daemon"
-	"github.com/hemi-appchain/hemi/hemiclient"
 	"github.com/hemi-appchain/hemi/relayer"
 )
 
@@ -40,11 +38,7 @@ func run() error {
 	params.SetAddressPrefixes(sdk.GetConfig())
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	btc, err := bitcoin.NewRPCClient(cfg.BitcoinRPC())
-	if err != nil {
-		return err
-	}
-	hemi, err := hemiclient.New(cfg.Hemi())
+	btc, hemi, err := cfg.Clients()
 	if err != nil {
 		return err
 	}

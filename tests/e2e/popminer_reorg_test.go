@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/hex"
 	"testing"
 	"time"
 
@@ -24,12 +23,7 @@ func TestPoPPublicationSurvivesBitcoinReorg(t *testing.T) {
 	btcdtest.WaitSynced(t, btcA, btcB)
 	btcA.Disconnect(btcB) // B will not see the PoP transaction
 
-	cfg := btcA.ClientConfig()
-	net := newNetwork(t, 1, 1, "BTC_RPC="+cfg.URL, "BTC_RPC_USER="+cfg.User, "BTC_RPC_PASSWORD="+cfg.Password,
-		"IMPORTED_KEYS=popminer:"+hex.EncodeToString(minerKey.Serialize()), "KEYSTONE_INTERVAL=10")
-	net.start(0)
-	net.waitHeight(0, 2, 3*time.Minute)
-	_, lc := btcNetworkClients(t, net)
+	net, lc := btcNetwork(t, btcA, popMinerEnv(minerKey)...)
 	pop := poptypes.NewQueryClient(grpcConn(t, net))
 	relayer := startRelayer(t, net, btcA, "", 200)
 	t.Cleanup(relayer.stop)

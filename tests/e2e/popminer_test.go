@@ -12,13 +12,9 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/ethereum/go-ethereum/crypto"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	sdkmath "cosmossdk.io/math"
 
-	"github.com/cosmos/cosmos-sdk/codec"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
@@ -79,6 +75,12 @@ func rewardsAndFees(t *testing.T, net *network, addr string, height int64) (rewa
 	return rewards, fees
 }
 
+// popMinerEnv imports the miner's key as node 0's "popminer" key and sets a keystone every 10
+// blocks.
+func popMinerEnv(minerKey *btcec.PrivateKey) []string {
+	return []string{"IMPORTED_KEYS=popminer:" + hex.EncodeToString(minerKey.Serialize()), "KEYSTONE_INTERVAL=10"}
+}
+
 // startPoPMiner runs the popminer process with node 0's "popminer" key.
 func startPoPMiner(t *testing.T, net *network, btc *btcdtest.Node) *process {
 	t.Helper()
@@ -99,18 +101,8 @@ func TestPoPMinerReachesSuperfinality(t *testing.T) {
 	minerKey, _ := btcec.PrivKeyFromBytes([]byte("hemi e2e popminer key, 32 bytes!"))
 	btc := btcdtest.Start(t, &btcdtest.Options{MiningKey: minerKey}) // coinbases fund the miner
 	btc.Generate(110)                                                // 10 mature coinbases
-	cfg := btc.ClientConfig()
-	net := newNetwork(t, 1, 1, "BTC_RPC="+cfg.URL, "BTC_RPC_USER="+cfg.User, "BTC_RPC_PASSWORD="+cfg.Password,
-		"IMPORTED_KEYS=popminer:"+hex.EncodeToString(minerKey.Serialize()), "KEYSTONE_INTERVAL=10")
-	net.start(0)
-	net.waitHeight(0, 2, 3*time.Minute)
-	conn, err := grpc.NewClient(net.nodes[0].GRPC,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()).GRPCCodec())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	net, _ := btcNetwork(t, btc, popMinerEnv(minerKey)...)
+	conn := grpcConn(t, net)
 	pop := poptypes.NewQueryClient(conn)
 	bank := banktypes.NewQueryClient(conn)
 	payee := sdk.AccAddress(crypto.PubkeyToAddress(minerKey.ToECDSA().PublicKey).Bytes()).String()

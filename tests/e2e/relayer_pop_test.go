@@ -11,11 +11,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/crypto"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/cosmos/cosmos-sdk/codec"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
@@ -31,20 +27,12 @@ func TestRelayerProvesOthersPublications(t *testing.T) {
 	publisherKey, _ := btcec.PrivKeyFromBytes([]byte("hemi e2e other publisher key 32b"))
 	btc := btcdtest.Start(t, &btcdtest.Options{MiningKey: publisherKey})
 	btc.Generate(110)
-	cfg := btc.ClientConfig()
-	net := newNetwork(t, 1, 1, "BTC_RPC="+cfg.URL, "BTC_RPC_USER="+cfg.User, "BTC_RPC_PASSWORD="+cfg.Password, "KEYSTONE_INTERVAL=10")
-	net.start(0)
+	net, _ := btcNetwork(t, btc, "KEYSTONE_INTERVAL=10")
 	net.waitHeight(0, 11, 3*time.Minute) // the first keystone is at 10
 	relayer := startRelayer(t, net, btc, fmt.Sprintf("127.0.0.1:%d", freePortBase(t, 1)), 200)
 	t.Cleanup(relayer.stop)
 
-	conn, err := grpc.NewClient(net.nodes[0].GRPC,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(codectypes.NewInterfaceRegistry()).GRPCCodec())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := grpcConn(t, net)
 	pop := poptypes.NewQueryClient(conn)
 	ctx := context.Background()
 	res, err := pop.Keystones(ctx, &poptypes.QueryKeystonesRequest{Pagination: &query.PageRequest{Limit: 1}})

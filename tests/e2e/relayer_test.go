@@ -24,18 +24,19 @@ import (
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
-// btcNetwork starts hemid with x/btclc based on a btcd regtest node's chain.
-func btcNetwork(t *testing.T, btc *btcdtest.Node) (*network, btclctypes.QueryClient) {
-	t.Helper()
+// btcEnv is the environment for scripts/init-network.sh that bases x/btclc on btc's chain.
+func btcEnv(btc *btcdtest.Node) []string {
 	cfg := btc.ClientConfig()
-	net := newNetwork(t, 1, 1, "BTC_RPC="+cfg.URL, "BTC_RPC_USER="+cfg.User, "BTC_RPC_PASSWORD="+cfg.Password)
-	net.start(0)
-	net.waitHeight(0, 2, 3*time.Minute)
-	return btcNetworkClients(t, net)
+	return []string{"BTC_RPC=" + cfg.URL, "BTC_RPC_USER=" + cfg.User, "BTC_RPC_PASSWORD=" + cfg.Password}
 }
 
-// btcNetworkClients returns the network and an x/btclc query client on node 0.
-func btcNetworkClients(t *testing.T, net *network) (*network, btclctypes.QueryClient) {
+// btcNetwork starts one hemid validator with x/btclc based on btc's chain (plus any extra
+// init-network.sh environment) and returns it with an x/btclc query client.
+func btcNetwork(t *testing.T, btc *btcdtest.Node, env ...string) (*network, btclctypes.QueryClient) {
+	t.Helper()
+	net := newNetwork(t, 1, 1, append(btcEnv(btc), env...)...)
+	net.start(0)
+	net.waitHeight(0, 2, 3*time.Minute)
 	return net, btclctypes.NewQueryClient(grpcConn(t, net))
 }
 

@@ -30,6 +30,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 )
 
 // Version is the btcd release the harness builds; it is the one in go.mod.
@@ -90,17 +92,8 @@ func Install(dir string) (Binaries, error) {
 // in the repository holding the current directory (go test runs in the
 // package's directory), or the user cache directory outside a repository.
 func DefaultDir() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if isFile(filepath.Join(dir, "go.mod")) {
-			return filepath.Join(dir, "build", "tools", "btcd-"+Version), nil
-		}
-		if filepath.Dir(dir) == dir {
-			break
-		}
+	if root, err := datagen.RepoRoot(); err == nil {
+		return filepath.Join(root, "build", "tools", "btcd-"+Version), nil
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {

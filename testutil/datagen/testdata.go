@@ -52,20 +52,30 @@ func findDir() (string, error) {
 	if d := os.Getenv(DirEnv); d != "" {
 		return d, nil
 	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", fmt.Errorf("%w (set %s)", err, DirEnv)
+	}
+	data := filepath.Join(root, "..", "shared", "testdata", "bitcoin")
+	if _, err := os.Stat(data); err != nil {
+		return "", fmt.Errorf("repository root %s has no ../shared/testdata/bitcoin (set %s): %w", root, DirEnv, err)
+	}
+	return data, nil
+}
+
+// RepoRoot is the repository root: the nearest directory holding go.mod at or above the working
+// directory (go test runs in the package's directory).
+func RepoRoot() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			data := filepath.Join(d, "..", "shared", "testdata", "bitcoin")
-			if _, err := os.Stat(data); err != nil {
-				return "", fmt.Errorf("repository root %s has no ../shared/testdata/bitcoin (set %s): %w", d, DirEnv, err)
-			}
-			return data, nil
+			return d, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod above %s (set %s)", wd, DirEnv)
+			return "", fmt.Errorf("no go.mod above %s", wd)
 		}
 	}
 }
