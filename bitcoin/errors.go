@@ -29,6 +29,7 @@ var (
 
 	// SPV inclusion proofs.
 	ErrBadTransaction      = errors.New("transaction bytes do not decode as exactly one bitcoin transaction")
+	ErrBadBlock            = errors.New("block bytes do not decode as exactly one bitcoin block (80-byte header, transaction count, transactions)")
 	ErrTx64Bytes           = errors.New("transaction is 64 bytes without witness data: it could be confused with an inner merkle node, so it cannot be proven")
 	ErrBranchTooLong       = errors.New("merkle branch is longer than 32 levels, which no bitcoin block can have")
 	ErrIndexOutOfRange     = errors.New("transaction index does not fit the merkle branch: it must be below 2^len(siblings)")

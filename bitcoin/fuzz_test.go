@@ -1,10 +1,12 @@
 package bitcoin_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
@@ -127,6 +129,79 @@ func FuzzVerifyInclusion(f *testing.F) {
 		}
 		if node != root {
 			t.Fatalf("accepted a proof that folds to %s, not %s", node, root)
+		}
+	})
+}
+
+// FuzzDecodeTx: whatever the bytes, decoding allocates at most
+// decodeAllocBound of their length, and a transaction that is accepted
+// serializes back to exactly those bytes and is what btcd decodes.
+func FuzzDecodeTx(f *testing.F) {
+	for _, v := range datagen.LoadSPVVectors(f) {
+		f.Add(datagen.MustHex(f, v.TxHex))
+	}
+	for _, raw := range hostileTxs() {
+		f.Add(raw)
+	}
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var tx *wire.MsgTx
+		var err error
+		if got := allocated(func() { tx, err = bitcoin.DecodeTx(raw) }); got > decodeAllocBound(len(raw)) {
+			t.Fatalf("%d bytes allocated %d, bound %d", len(raw), got, decodeAllocBound(len(raw)))
+		}
+		if err != nil {
+			if !errors.Is(err, bitcoin.ErrBadTransaction) {
+				t.Fatalf("error does not wrap ErrBadTransaction: %v", err)
+			}
+			return
+		}
+		want, err := btcdDecodeTx(raw)
+		if err != nil {
+			t.Fatalf("accepted, but btcd refuses it: %v", err)
+		}
+		sameTx(t, "fuzzed", tx, want, raw)
+	})
+}
+
+// FuzzDecodeBlock is FuzzDecodeTx for blocks.
+func FuzzDecodeBlock(f *testing.F) {
+	var genesis bytes.Buffer
+	if err := datagen.Network(f, bitcoin.RegTest).Chain.GenesisBlock.Serialize(&genesis); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(genesis.Bytes())
+	// A header followed by a few real transactions (decoding does not check
+	// the merkle root).
+	vs := datagen.LoadSPVVectors(f)
+	several := append(datagen.MustHex(f, vs[0].HeaderHex), 3)
+	for _, v := range vs[:3] {
+		several = append(several, datagen.MustHex(f, v.TxHex)...)
+	}
+	f.Add(several)
+	f.Add(pad(append(make([]byte, 80), txBytes(compactSize(400_000), version1, compactSize(818_400))...), 100))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var block *wire.MsgBlock
+		var err error
+		if got := allocated(func() { block, err = bitcoin.DecodeBlock(raw) }); got > decodeAllocBound(len(raw)) {
+			t.Fatalf("%d bytes allocated %d, bound %d", len(raw), got, decodeAllocBound(len(raw)))
+		}
+		if err != nil {
+			if !errors.Is(err, bitcoin.ErrBadBlock) {
+				t.Fatalf("error does not wrap ErrBadBlock: %v", err)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if err := block.Serialize(&buf); err != nil || !bytes.Equal(buf.Bytes(), raw) {
+			t.Fatalf("accepted block does not serialize back to its bytes: %v", err)
+		}
+		want, err := btcdDecodeBlock(raw)
+		if err != nil || want.BlockHash() != block.BlockHash() || len(want.Transactions) != len(block.Transactions) {
+			t.Fatalf("btcd decodes it differently: %v", err)
+		}
+		for i, tx := range block.Transactions {
+			sameTx(t, "fuzzed block tx", tx, want.Transactions[i], serializeTx(t, tx))
 		}
 	})
 }

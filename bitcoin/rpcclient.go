@@ -516,18 +516,14 @@ func (c *RPCClient) GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.Ms
 	if err != nil {
 		return nil, err
 	}
-	var block wire.MsgBlock
-	r := bytes.NewReader(b)
-	if err := block.Deserialize(r); err != nil {
-		return nil, c.badData(method, nil, "block %s does not decode: %v", hash, err)
+	block, err := DecodeBlock(b)
+	if err != nil {
+		return nil, c.badData(method, err, "block %s", hash)
 	}
-	if r.Len() != 0 {
-		return nil, c.badData(method, nil, "block %s has %d trailing bytes", hash, r.Len())
-	}
-	if err := checkBlock(&block, hash); err != nil {
+	if err := checkBlock(block, hash); err != nil {
 		return nil, c.badAnswer(method, err)
 	}
-	return &block, nil
+	return block, nil
 }
 
 // checkBlock checks that block is the block hash and that its transactions

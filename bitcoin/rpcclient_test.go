@@ -382,6 +382,14 @@ func TestRPCClientRejectsBadAnswers(t *testing.T) {
 			want:   bitcoin.ErrMerkleRootMismatch,
 		},
 		{
+			// 80 bytes of header, then a transaction count no data backs:
+			// refused before anything is allocated for it.
+			name:   "block declaring 400000 transactions in 5 bytes",
+			handle: answer(hex.EncodeToString(append(append([]byte{}, rawHeader...), 0xfe, 0x80, 0x1a, 0x06, 0x00))),
+			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlock(ctx, genesisHash); return err },
+			want:   bitcoin.ErrBadBlock,
+		},
+		{
 			name:   "block for another hash",
 			handle: answer(hex.EncodeToString(tamperedRaw.Bytes())),
 			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlock(ctx, otherHash); return err },

@@ -13,21 +13,6 @@ import (
 // leaves, far more than any block can hold.
 const maxMerkleDepth = 32
 
-// DecodeTx decodes exactly one serialized transaction, with or without BIP144
-// witness data. Trailing bytes are an error so that a proof is about exactly
-// the bytes given.
-func DecodeTx(rawTx []byte) (*wire.MsgTx, error) {
-	var tx wire.MsgTx
-	r := bytes.NewReader(rawTx)
-	if err := tx.Deserialize(r); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadTransaction, err)
-	}
-	if r.Len() != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes", ErrBadTransaction, r.Len())
-	}
-	return &tx, nil
-}
-
 // TxID returns the txid of a serialized transaction: the double SHA-256 of its
 // serialization without witness data, in internal byte order.
 func TxID(rawTx []byte) (chainhash.Hash, error) {

@@ -292,12 +292,11 @@ func LoadSPVVectors(tb testing.TB) []SPVVector {
 // file must hold exactly one serialized block.
 func LoadBlock(tb testing.TB, name string) *wire.MsgBlock {
 	tb.Helper()
-	var block wire.MsgBlock
-	r := bytes.NewReader(Read(tb, name))
-	if err := block.Deserialize(r); err != nil || r.Len() != 0 {
-		tb.Fatalf("%s: %v, %d bytes left", name, err, r.Len())
+	block, err := bitcoin.DecodeBlock(Read(tb, name))
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
 	}
-	return &block
+	return block
 }
 
 // Network returns a network's parameters by name (bitcoin.MainNet, ...).
