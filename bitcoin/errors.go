@@ -7,6 +7,9 @@ import "errors"
 // so callers compare with errors.Is and a Cosmos module can map each one to
 // a registered error code.
 var (
+	// Hashes.
+	ErrBadHash = errors.New("hash must be exactly 64 lowercase hex characters in display order, as bitcoin-cli prints it")
+
 	// Networks.
 	ErrUnknownNetwork = errors.New("unknown bitcoin network: use one of mainnet, testnet3, testnet4, signet, regtest")
 

@@ -60,11 +60,6 @@ func NetworkByName(name string) (*Params, error) {
 
 // Consensus values derived from Chain. Every network uses whole seconds.
 
-// retargetInterval is the number of blocks per difficulty period (2016).
-func (p *Params) retargetInterval() uint64 {
-	return uint64(p.Chain.TargetTimespan / p.Chain.TargetTimePerBlock)
-}
-
 func (p *Params) targetTimespanSeconds() int64 {
 	return int64(p.Chain.TargetTimespan / time.Second)
 }

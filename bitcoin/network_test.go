@@ -27,6 +27,11 @@ func TestNetworkByName(t *testing.T) {
 		if p.Name != tc.name || p.Chain.Name != tc.chainName || p.EnforceBIP94 != tc.bip94 {
 			t.Errorf("%s: got name %q, chain %q, BIP94 %v", tc.name, p.Name, p.Chain.Name, p.EnforceBIP94)
 		}
+		// The validator uses RetargetInterval for every network: it must be
+		// what the network's own timing gives.
+		if got := p.Chain.TargetTimespan / p.Chain.TargetTimePerBlock; got != bitcoin.RetargetInterval {
+			t.Errorf("%s: retarget interval %d, RetargetInterval is %d", tc.name, got, bitcoin.RetargetInterval)
+		}
 		if got := p.Chain.GenesisBlock.BlockHash(); got != *p.Chain.GenesisHash {
 			t.Errorf("%s: genesis block hashes to %s, params say %s", tc.name, got, p.Chain.GenesisHash)
 		}

@@ -327,20 +327,11 @@ func (c *RPCClient) hexResult(method string, raw json.RawMessage) ([]byte, error
 	return b, nil
 }
 
-// parseHash decodes a hash in RPC display order (byte-reversed hex).
-// chainhash.NewHashFromStr accepts short strings; a node must send all 64
-// digits.
+// parseHash is ParseDisplayHash for a node's answer, classified as bad hex.
 func parseHash(s string) (chainhash.Hash, error) {
-	var h chainhash.Hash
-	if len(s) != 2*chainhash.HashSize {
-		return h, fmt.Errorf("%w: hash %q has %d characters, want %d", ErrBadHex, s, len(s), 2*chainhash.HashSize)
-	}
-	b, err := hex.DecodeString(s)
+	h, err := ParseDisplayHash(s)
 	if err != nil {
-		return h, fmt.Errorf("%w: hash %q: %v", ErrBadHex, s, err)
-	}
-	for i := range b {
-		h[chainhash.HashSize-1-i] = b[i]
+		return h, fmt.Errorf("%w: %w", ErrBadHex, err)
 	}
 	return h, nil
 }

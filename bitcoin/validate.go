@@ -69,7 +69,7 @@ func ValidateHeader(p *Params, view ChainView, parentHeight uint64, h *wire.Bloc
 		return hash, fmt.Errorf("%w: height %d: time %d, median time past %d", ErrTimeTooOld, height, t, mtp)
 	}
 
-	if p.EnforceBIP94 && height%p.retargetInterval() == 0 {
+	if p.EnforceBIP94 && height%RetargetInterval == 0 {
 		if t, pt := h.Timestamp.Unix(), parent.Timestamp.Unix(); t < pt-maxTimeWarp {
 			return hash, fmt.Errorf("%w: height %d: time %d, parent time %d", ErrTimeWarp, height, t, pt)
 		}
@@ -163,7 +163,7 @@ func RequiredBits(p *Params, view ChainView, parentHeight uint64, blockTime time
 	if !ok {
 		return 0, fmt.Errorf("%w: no header at height %d", ErrUnknownParent, parentHeight)
 	}
-	interval := p.retargetInterval()
+	interval := uint64(RetargetInterval)
 	height := parentHeight + 1
 
 	if height%interval != 0 {
@@ -208,7 +208,7 @@ func RequiredBits(p *Params, view ChainView, parentHeight uint64, blockTime time
 // those nBits. A view holds only validated headers, so when it holds the period's first block,
 // one read answers. Views that start inside a period (test data) walk back literally.
 func lastRealBits(p *Params, view ChainView, height uint64) (uint32, error) {
-	interval := p.retargetInterval()
+	interval := uint64(RetargetInterval)
 	h, ok := view.HeaderByHeight(height)
 	if !ok {
 		return 0, fmt.Errorf("%w: minimum-difficulty walk-back needs the header at height %d", ErrMissingAncestor, height)

@@ -16,7 +16,7 @@ import (
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 )
 
-const interval = 2016
+const interval = bitcoin.RetargetInterval
 
 // followMainnetRun validates every header of a mainnet run that starts at a
 // retarget boundary, on a MemChain based at its first header, and compares

@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -245,18 +244,18 @@ func (m *Miner) bump(ctx context.Context, p *Publication, tip int64) error {
 
 // prove submits the SPV proof of p's mined transaction once x/btclc holds its block.
 func (m *Miner) prove(ctx context.Context, p *Publication) error {
-	blockHash, err := chainhash.NewHashFromStr(p.BlockHash)
+	blockHash, err := bitcoin.ParseDisplayHash(p.BlockHash)
 	if err != nil {
 		return fmt.Errorf("state file: block hash %q: %w", p.BlockHash, err)
 	}
 	// A Bitcoin reorg may have taken the block away: then wait for the transaction again.
-	info, err := m.btc.GetBlockHeaderVerbose(ctx, *blockHash)
+	info, err := m.btc.GetBlockHeaderVerbose(ctx, blockHash)
 	if err != nil {
 		return err
 	}
 	if onMain, err := m.btc.GetBlockHash(ctx, info.Height); err != nil {
 		return err
-	} else if onMain != *blockHash {
+	} else if onMain != blockHash {
 		m.log.Warn("the block holding the publication left Bitcoin's best chain; waiting for it to be mined again",
 			"keystone", p.KeystoneHeight, "block", blockHash)
 		p.Status, p.MinedTxID, p.BlockHash = StatusBroadcast, "", ""
@@ -269,15 +268,15 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	if !contains.Contains {
 		return nil // the relayer has not brought the block to x/btclc yet
 	}
-	block, err := m.btc.GetBlock(ctx, *blockHash)
+	block, err := m.btc.GetBlock(ctx, blockHash)
 	if err != nil {
 		return err
 	}
-	txid, err := chainhash.NewHashFromStr(p.MinedTxID)
+	txid, err := bitcoin.ParseDisplayHash(p.MinedTxID)
 	if err != nil {
 		return fmt.Errorf("state file: txid %q: %w", p.MinedTxID, err)
 	}
-	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(m.hemi.Address().String(), block, *txid)
+	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(m.hemi.Address().String(), block, txid)
 	if err != nil {
 		return err
 	}

@@ -100,12 +100,12 @@ func spentInputs(tx *wire.MsgTx, utxos []bitcoin.UTXO) SpentOutputs {
 func (s SpentOutputs) utxos() []bitcoin.UTXO {
 	out := make([]bitcoin.UTXO, 0, len(s))
 	for _, o := range s {
-		hash, err := chainhash.NewHashFromStr(o.TxID)
+		hash, err := bitcoin.ParseDisplayHash(o.TxID)
 		script, err2 := hex.DecodeString(o.PkScript)
 		if err != nil || err2 != nil {
 			continue
 		}
-		out = append(out, bitcoin.UTXO{OutPoint: wire.OutPoint{Hash: *hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1})
+		out = append(out, bitcoin.UTXO{OutPoint: wire.OutPoint{Hash: hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1})
 	}
 	return out
 }

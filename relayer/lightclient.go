@@ -8,6 +8,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/hemiclient"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
@@ -63,9 +64,9 @@ func (c ChainLightClient) Insert(ctx context.Context, headers [][]byte) error {
 }
 
 func headerID(h btclctypes.HeaderView) (int64, chainhash.Hash, error) {
-	hash, err := chainhash.NewHashFromStr(h.Hash)
+	hash, err := bitcoin.ParseDisplayHash(h.Hash)
 	if err != nil {
-		return 0, chainhash.Hash{}, fmt.Errorf("x/btclc returned a bad hash %q: %w", h.Hash, err)
+		return 0, chainhash.Hash{}, fmt.Errorf("x/btclc returned a bad hash: %w", err)
 	}
-	return int64(h.Height), *hash, nil
+	return int64(h.Height), hash, nil
 }

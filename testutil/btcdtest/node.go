@@ -351,11 +351,11 @@ func (n *Node) Generate(count int) []chainhash.Hash {
 	}
 	hashes := make([]chainhash.Hash, count)
 	for i, s := range strs {
-		h, err := chainhash.NewHashFromStr(s)
+		h, err := bitcoin.ParseDisplayHash(s)
 		if err != nil {
 			n.t.Fatalf("btcdtest: %s: generate returned %q: %v", n.name, s, err)
 		}
-		hashes[i] = *h
+		hashes[i] = h
 	}
 	return hashes
 }

@@ -324,11 +324,11 @@ func MustHex(tb testing.TB, s string) []byte {
 // DisplayHash parses a hash in display (RPC) byte order into internal order.
 func DisplayHash(tb testing.TB, s string) chainhash.Hash {
 	tb.Helper()
-	h, err := chainhash.NewHashFromStr(s)
-	if err != nil || len(s) != 2*chainhash.HashSize {
-		tb.Fatalf("bad hash %q: %v", s, err)
+	h, err := bitcoin.ParseDisplayHash(s)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return *h
+	return h
 }
 
 // readCSV returns a CSV file's rows without its header row.

@@ -50,7 +50,7 @@ start of the newest complete retarget period (0 on regtest).`,
 				}
 				height = 0
 				if network.Name != bitcoin.RegTest {
-					height = count / btclctypes.RetargetInterval * btclctypes.RetargetInterval
+					height = count / bitcoin.RetargetInterval * bitcoin.RetargetInterval
 				}
 			}
 			hash, err := node.GetBlockHash(ctx, height)

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
@@ -76,7 +77,7 @@ func (q Querier) Header(ctx context.Context, req *types.QueryHeaderRequest) (*ty
 		err  error
 	)
 	if len(id) == 2*chainhash.HashSize {
-		hash, perr := types.ParseDisplayHash(id)
+		hash, perr := bitcoin.ParseDisplayHash(id)
 		if perr != nil {
 			return nil, status.Error(codes.InvalidArgument, perr.Error())
 		}
@@ -134,7 +135,7 @@ func (q Querier) Depth(ctx context.Context, req *types.QueryDepthRequest) (*type
 	if req == nil {
 		return nil, errEmptyRequest
 	}
-	hash, err := types.ParseDisplayHash(strings.TrimSpace(req.Hash))
+	hash, err := bitcoin.ParseDisplayHash(req.Hash)
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -154,7 +155,7 @@ func (q Querier) Contains(ctx context.Context, req *types.QueryContainsRequest) 
 	if req == nil {
 		return nil, errEmptyRequest
 	}
-	hash, err := types.ParseDisplayHash(strings.TrimSpace(req.Hash))
+	hash, err := bitcoin.ParseDisplayHash(req.Hash)
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}

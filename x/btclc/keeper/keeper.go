@@ -10,6 +10,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
@@ -57,7 +58,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, aut
 		Params:             collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		NetworkName:        collections.NewItem(sb, types.NetworkKey, "network", collections.StringValue),
 		Headers:            collections.NewMap(sb, types.HeadersKey, "headers", collections.Uint64Key, types.HeaderInfoValue(cdc)),
-		HashToHeight:       collections.NewMap(sb, types.HashToHeightKey, "hash_to_height", types.HashKey, collections.Uint64Value),
+		HashToHeight:       collections.NewMap(sb, types.HashToHeightKey, "hash_to_height", bitcoin.HashKey, collections.Uint64Value),
 		PendingRollBack:    collections.NewItem(sb, types.PendingRollBackKey, "pending_rollback", collections.Uint64Value),
 		PendingRollForward: collections.NewItem(sb, types.PendingRollForwardKey, "pending_rollforward", collections.BoolValue),
 	}

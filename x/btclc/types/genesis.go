@@ -10,11 +10,6 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin"
 )
 
-// RetargetInterval is the number of blocks in a difficulty period. A base
-// header must start a period, so every later retarget and every
-// minimum-difficulty walk-back finds the headers it reads.
-const RetargetInterval = 2016
-
 // DefaultGenesis follows regtest from its genesis block: it matches a fresh
 // btcd or bitcoind regtest node (the demo and the e2e tests), and it is the
 // only base every node of a network shares without configuration. Real
@@ -65,9 +60,12 @@ func (gs GenesisState) Validate() error {
 	if base.Height >= math.MaxInt32 {
 		return ErrInvalidGenesis.Wrapf("base height %d is beyond any bitcoin height", base.Height)
 	}
-	if base.Height%RetargetInterval != 0 {
+	// A base header must start a difficulty period, so that every later
+	// retarget and every minimum-difficulty walk-back finds the headers it
+	// reads.
+	if base.Height%bitcoin.RetargetInterval != 0 {
 		return ErrInvalidGenesis.Wrapf("base height %d is not a multiple of %d: the base must start a difficulty period so every later header can be checked (use height %d)",
-			base.Height, RetargetInterval, base.Height-base.Height%RetargetInterval)
+			base.Height, bitcoin.RetargetInterval, base.Height-base.Height%bitcoin.RetargetInterval)
 	}
 	baseHeader, err := bitcoin.ParseHeader(base.Header)
 	if err != nil {

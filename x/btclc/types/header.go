@@ -2,7 +2,6 @@ package types
 
 import (
 	"encoding/hex"
-	"fmt"
 	"math/big"
 
 	"cosmossdk.io/math"
@@ -61,18 +60,4 @@ func (h HeaderInfo) View() (HeaderView, error) {
 		CumulativeWork: h.Work().String(),
 		HeaderHex:      hex.EncodeToString(h.Header),
 	}, nil
-}
-
-// ParseDisplayHash parses a block hash as Bitcoin RPCs and explorers print it:
-// exactly 64 hex characters, byte-reversed from the internal order.
-// (chainhash.NewHashFromStr alone also accepts shorter strings.)
-func ParseDisplayHash(s string) (chainhash.Hash, error) {
-	if len(s) != 2*chainhash.HashSize {
-		return chainhash.Hash{}, fmt.Errorf("block hash must be %d hex characters, got %d", 2*chainhash.HashSize, len(s))
-	}
-	h, err := chainhash.NewHashFromStr(s)
-	if err != nil {
-		return chainhash.Hash{}, fmt.Errorf("block hash %q is not hex: %w", s, err)
-	}
-	return *h, nil
 }

@@ -1,12 +1,7 @@
 package types
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"cosmossdk.io/collections"
-	collcodec "cosmossdk.io/collections/codec"
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
 )
 
 const (
@@ -35,49 +30,3 @@ var (
 	// EndBlock runs the hooks and clears it.
 	PendingRollForwardKey = collections.NewPrefix(5)
 )
-
-// HashKey is the collections key codec of a block hash: its 32 bytes in
-// internal order, a fixed size so it needs no length prefix in multipart
-// keys. JSON and String show the display (RPC) order.
-var HashKey collcodec.KeyCodec[chainhash.Hash] = hashKey{}
-
-type hashKey struct{}
-
-func (hashKey) Encode(buffer []byte, key chainhash.Hash) (int, error) {
-	return copy(buffer, key[:]), nil
-}
-
-func (hashKey) Decode(buffer []byte) (int, chainhash.Hash, error) {
-	var h chainhash.Hash
-	if len(buffer) < chainhash.HashSize {
-		return 0, h, fmt.Errorf("%w: block hash key needs %d bytes, got %d", collcodec.ErrEncoding, chainhash.HashSize, len(buffer))
-	}
-	copy(h[:], buffer)
-	return chainhash.HashSize, h, nil
-}
-
-func (hashKey) Size(chainhash.Hash) int { return chainhash.HashSize }
-
-func (hashKey) EncodeJSON(key chainhash.Hash) ([]byte, error) { return json.Marshal(key.String()) }
-
-func (hashKey) DecodeJSON(b []byte) (chainhash.Hash, error) {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return chainhash.Hash{}, err
-	}
-	return ParseDisplayHash(s)
-}
-
-func (hashKey) Stringify(key chainhash.Hash) string { return key.String() }
-
-func (hashKey) KeyType() string { return "btclc/block-hash" }
-
-func (k hashKey) EncodeNonTerminal(buffer []byte, key chainhash.Hash) (int, error) {
-	return k.Encode(buffer, key)
-}
-
-func (k hashKey) DecodeNonTerminal(buffer []byte) (int, chainhash.Hash, error) {
-	return k.Decode(buffer)
-}
-
-func (hashKey) SizeNonTerminal(chainhash.Hash) int { return chainhash.HashSize }

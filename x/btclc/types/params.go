@@ -2,12 +2,14 @@ package types
 
 import (
 	"strings"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
 )
 
 const (
 	// DefaultMaxHeadersPerMsg is one retarget period: a relayer catching up
 	// sends whole periods, and one message's work stays bounded.
-	DefaultMaxHeadersPerMsg = 2016
+	DefaultMaxHeadersPerMsg = bitcoin.RetargetInterval
 	// DefaultGasPerHeader is charged per header inserted or rolled back, and
 	// it is the whole price of MsgInsertHeaders' store access (see
 	// README.md, "Gas"): a tenth of what Babylon's light client costs per
@@ -17,7 +19,7 @@ const (
 	DefaultGasPerHeader = 1_000
 
 	// MaxHeadersPerMsgLimit bounds max_headers_per_msg at ten periods.
-	MaxHeadersPerMsgLimit = 10 * 2016
+	MaxHeadersPerMsgLimit = 10 * bitcoin.RetargetInterval
 	// MaxGasPerHeader bounds gas_per_header so that gas_per_header times any
 	// header count fits in a uint64.
 	MaxGasPerHeader = 10_000_000

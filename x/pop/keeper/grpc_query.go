@@ -15,7 +15,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
-	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -175,7 +175,7 @@ func (q Querier) Publication(ctx context.Context, req *types.QueryPublicationReq
 	if req == nil {
 		return nil, errEmptyRequest
 	}
-	txid, err := btclctypes.ParseDisplayHash(strings.TrimSpace(req.Txid))
+	txid, err := bitcoin.ParseDisplayHash(req.Txid)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "txid: %v", err)
 	}

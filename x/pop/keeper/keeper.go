@@ -14,7 +14,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
-	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -88,7 +88,7 @@ func NewKeeper(
 		panic(fmt.Errorf("x/pop: invalid authority address %q: %w", authority, err))
 	}
 	sb := collections.NewSchemaBuilder(storeService)
-	txidKey := btclctypes.HashKey
+	txidKey := bitcoin.HashKey
 	k := Keeper{
 		storeService:  storeService,
 		cdc:           cdc,

@@ -51,7 +51,7 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 	case len(msg.Tx) > MaxTxSize:
 		return nil, types.ErrInvalidTx.Wrapf("%d bytes, at most %d", len(msg.Tx), MaxTxSize)
 	}
-	blockHash, err := btclctypes.ParseDisplayHash(strings.TrimSpace(msg.BtcBlockHash))
+	blockHash, err := bitcoin.ParseDisplayHash(msg.BtcBlockHash)
 	if err != nil {
 		return nil, types.ErrInvalidBlockHash.Wrap(err.Error())
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
-	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
 // HashSize is the size of every hash in a Keystone: CometBFT block hashes
@@ -41,7 +40,7 @@ func (k Keystone) Validate() error {
 			return fmt.Errorf("keystone %d: %s must be %d bytes, got %d", k.Height, h.name, HashSize, len(h.b))
 		}
 	}
-	if _, err := btclctypes.ParseDisplayHash(k.BtcHash); err != nil {
+	if _, err := bitcoin.ParseDisplayHash(k.BtcHash); err != nil {
 		return fmt.Errorf("keystone %d: btc_hash: %w", k.Height, err)
 	}
 	return nil
@@ -90,10 +89,10 @@ func (k Keystone) AbbreviatedHex() string {
 
 // TxHash is the publication's txid in internal byte order.
 func (p Publication) TxHash() (chainhash.Hash, error) {
-	return btclctypes.ParseDisplayHash(p.Txid)
+	return bitcoin.ParseDisplayHash(p.Txid)
 }
 
 // BlockHash is the publication's Bitcoin block hash in internal byte order.
 func (p Publication) BlockHash() (chainhash.Hash, error) {
-	return btclctypes.ParseDisplayHash(p.BtcBlockHash)
+	return bitcoin.ParseDisplayHash(p.BtcBlockHash)
 }
