@@ -1,6 +1,9 @@
 // Package bitcoin is the Bitcoin code shared by the chain's modules and
 // daemons: network parameters (including testnet4, which btcd lacks), a pure
-// header-validation core, and SPV inclusion proofs.
+// header-validation core, SPV inclusion proofs, bounded decoding of untrusted
+// transactions and blocks (DecodeTx, DecodeBlock), strict hash parsing and the
+// hash store key, PoP payload codecs, and the binding of a transaction's first
+// input to the account of its signing key (InputSignerAccount).
 //
 // The validation core is a function of its inputs only: a header, the
 // network's Params and a read-only ChainView of the chain it extends. It

@@ -45,5 +45,7 @@ var (
 	ErrKeystoneVersion     = errors.New("abbreviated keystone version is not 1, the only version this chain understands")
 	ErrNotPoPScript        = errors.New("output script is not a PoP payload: it must be exactly OP_RETURN OP_PUSHDATA1 0x50 \"HEMI\" followed by the 76-byte abbreviated keystone (83 bytes)")
 	ErrNoPoPPayload        = errors.New("transaction carries no PoP payload: it needs an output OP_RETURN OP_PUSHDATA1 0x50 \"HEMI\" ‖ 76-byte keystone, and must not be a coinbase")
+	ErrNoSignerAccount     = errors.New("no account is bound to the transaction's first input: it must spend a P2PKH, P2WPKH or P2SH-P2WPKH output with the standard scriptSig and witness, and its key must hash to that output's key hash")
+	ErrFundingTxMismatch   = errors.New("funding transaction is not the one the first input spends: send the transaction whose txid is input 0's outpoint hash, which has the output its index names")
 	ErrMultiplePoPPayloads = errors.New("transaction has more than one PoP payload output: a PoP transaction must publish exactly one keystone")
 )

@@ -202,6 +202,13 @@ func FindPoPPayload(tx *wire.MsgTx) (AbbreviatedKeystone, error) {
 // script-hash spend whose last item happens to be a valid key is read as that
 // key. That only moves the reward of the transaction's own author, who chose
 // that item.
+//
+// Deprecated: PoPPayee is unsafe for anything a merkle proof is meant to
+// bind. A proof commits to the txid, which does not cover witness data, and
+// without the spent output the key cannot be checked: anyone can copy a mined
+// P2WPKH transaction, replace its witness with [junk, their own key], keep the
+// txid, and PoPPayee returns their account (TestPoPPayeeIsStealable). Use
+// InputSignerAccount with the funding transaction of input 0.
 func PoPPayee(tx *wire.MsgTx) ([20]byte, bool) {
 	if tx == nil || len(tx.TxIn) == 0 || isCoinbase(tx) {
 		return [20]byte{}, false
