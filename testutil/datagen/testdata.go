@@ -1,8 +1,9 @@
 // Package datagen gives tests Bitcoin data: loaders for the real headers,
 // retarget boundaries, fork headers and SPV proofs kept beside the repository
-// (../shared/testdata/bitcoin, see its README), and a generator of valid
-// regtest header chains, whose proof of work is cheap enough to mine in a
-// test.
+// (../shared/testdata/bitcoin, see its README), a generator of valid regtest
+// header chains, whose proof of work is cheap enough to mine in a test, and a
+// block miner with real signed P2PKH, P2WPKH and P2SH-P2WPKH spends
+// (MineSpendBlock).
 package datagen
 
 import (
