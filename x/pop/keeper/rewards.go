@@ -122,7 +122,7 @@ func (k Keeper) keystonePayouts(ctx context.Context, params types.Params, keysto
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, payout{keystone: keystone, payee: payee, payeeStr: pubs[i].Payee, txid: pubs[i].Txid, amount: share})
+		out = append(out, payout{keystone: keystone, payee: payee, payeeStr: pubs[i].Payee, txid: pubs[i].View().Txid, amount: share})
 	}
 	return out, nil
 }

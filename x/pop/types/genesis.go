@@ -44,7 +44,7 @@ func (gs GenesisState) Validate() error {
 			return ErrInvalidGenesis.Wrapf("publications[%d]: txid: %v", i, err)
 		}
 		if txids[txid.String()] {
-			return ErrInvalidGenesis.Wrapf("publications[%d]: txid %s appears twice", i, p.Txid)
+			return ErrInvalidGenesis.Wrapf("publications[%d]: txid %s appears twice", i, txid)
 		}
 		txids[txid.String()] = true
 		if _, err := p.BlockHash(); err != nil {
