@@ -36,6 +36,10 @@ func (k Keeper) getFinality(ctx context.Context) (types.FinalityState, error) {
 // violation.)
 func (k Keeper) updateFinality(ctx context.Context, rolledBack bool, forkHeight uint64) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	// This evaluation covers everything the block's messages changed so far.
+	if err := k.PendingUpdate.Remove(ctx); err != nil {
+		return err
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err

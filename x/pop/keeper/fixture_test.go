@@ -219,6 +219,11 @@ func (f *fixture) params() types.Params {
 	return p
 }
 
+func (f *fixture) rewardsPaused() bool {
+	f.tb.Helper()
+	return f.params().RewardsPaused
+}
+
 func (f *fixture) setParams(p types.Params) {
 	f.tb.Helper()
 	_, err := f.msgs.UpdateParams(f.ctx, types.NewMsgUpdateParams(f.authority, p))

@@ -63,11 +63,10 @@ type Keeper struct {
 	// LastBlock is the height and hash of the last block: the parent hash a
 	// keystone needs is not in the header the execution context carries.
 	LastBlock collections.Item[collections.Pair[uint64, []byte]]
-	// PendingRollBack and PendingUpdate record, during a block, what
-	// EndBlock must re-evaluate (see abci.go). Both are empty between
-	// blocks.
-	PendingRollBack collections.Item[uint64]
-	PendingUpdate   collections.Item[bool]
+	// PendingUpdate records, during a block, that a message changed what
+	// finality depends on and EndBlock must re-evaluate it (see abci.go).
+	// It is empty between blocks.
+	PendingUpdate collections.Item[bool]
 }
 
 // NewKeeper builds x/pop's keeper. authority is the address allowed to
@@ -113,8 +112,7 @@ func NewKeeper(
 		Finality:         collections.NewItem(sb, types.FinalityKey, "finality", codec.CollValue[types.FinalityState](cdc)),
 		LastBlock: collections.NewItem(sb, types.LastBlockKey, "last_block",
 			collcodec.KeyToValueCodec(collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey))),
-		PendingRollBack: collections.NewItem(sb, types.PendingRollBackKey, "pending_rollback", collections.Uint64Value),
-		PendingUpdate:   collections.NewItem(sb, types.PendingUpdateKey, "pending_update", collections.BoolValue),
+		PendingUpdate: collections.NewItem(sb, types.PendingUpdateKey, "pending_update", collections.BoolValue),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -41,9 +41,8 @@ var (
 	// LastBlockKey holds the height and hash of the last block, which the
 	// next keystone needs as its parent hash.
 	LastBlockKey = collections.NewPrefix(9)
-	// PendingRollBackKey holds, during a block, the lowest fork point of the
-	// Bitcoin reorgs x/btclc reported; EndBlock clears it.
-	PendingRollBackKey = collections.NewPrefix(10)
+	// Prefix 10 held the pending Bitcoin reorg of a block, when the hooks
+	// deferred their work to EndBlock; it is retired, never reuse it.
 	// PendingUpdateKey is set, during a block, when finality must be
 	// re-evaluated; EndBlock clears it.
 	PendingUpdateKey = collections.NewPrefix(11)

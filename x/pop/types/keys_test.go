@@ -29,7 +29,6 @@ func TestKeysArePinned(t *testing.T) {
 		"effective_anchors":          {types.EffectiveAnchorsKey, 7},
 		"finality":                   {types.FinalityKey, 8},
 		"last_block":                 {types.LastBlockKey, 9},
-		"pending_rollback":           {types.PendingRollBackKey, 10},
 		"pending_update":             {types.PendingUpdateKey, 11},
 	} {
 		require.Equal(t, []byte{tc.want}, tc.got.Bytes(), name)
