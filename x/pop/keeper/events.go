@@ -63,3 +63,7 @@ func emitFinalityViolation(ctx sdk.Context, height, latest, forkHeight, btcTip u
 		BtcTipHeight:     btcTip,
 	})
 }
+
+func emitRewardsResumed(ctx sdk.Context) error {
+	return ctx.EventManager().EmitTypedEvent(&types.EventRewardsResumed{})
+}

@@ -75,17 +75,18 @@ func (k Keeper) updateFinality(ctx context.Context, rolledBack bool, forkHeight 
 			if err := emitFinalityViolation(sdkCtx, fs.LatestSuperfinal, latest, forkHeight, tip.Height); err != nil {
 				return err
 			}
-			if !params.RewardsPaused {
-				params.RewardsPaused = true
-				if err := k.Params.Set(ctx, params); err != nil {
-					return err
-				}
+			if err := k.RewardsPaused.Set(ctx, true); err != nil {
+				return err
 			}
 		}
 
 	default: // latest > fs.LatestSuperfinal
 		if from := max(fs.LatestSuperfinal, fs.HighestEverSuperfinal); latest > from {
-			if !params.RewardsPaused {
+			paused, err := k.Paused(ctx)
+			if err != nil {
+				return err
+			}
+			if !paused {
 				if err := k.payRewards(sdkCtx, params, from, latest); err != nil {
 					return err
 				}

@@ -181,7 +181,7 @@ func TestFinalityViolation(t *testing.T) {
 	require.Equal(t, []*types.EventFinalityViolation{{
 		KeystoneHeight: 20, LatestSuperfinal: 0, BtcForkHeight: 0, BtcTipHeight: 7,
 	}}, eventsOf[*types.EventFinalityViolation](t, f.ctx))
-	require.True(t, f.params().RewardsPaused)
+	require.True(t, f.rewardsPaused())
 	require.Equal(t, types.FinalityState{LatestSuperfinal: 0, HighestEverSuperfinal: 20}, f.finality())
 	require.Equal(t, anchoring{0, 0, 0, false}, f.anchoring(20))
 
@@ -199,9 +199,8 @@ func TestFinalityViolation(t *testing.T) {
 	require.True(t, f.bank.balance(t, b.payee(t)).IsZero())
 
 	// Governance resumes; only keystones superfinal for the first time pay.
-	p := f.params()
-	p.RewardsPaused = false
-	f.setParams(p)
+	_, err := f.msgs.ResumeRewards(f.ctx, types.NewMsgResumeRewards(f.authority))
+	require.NoError(t, err)
 	f.advanceTo(40)
 	f.beginBlock()
 	f.publish(c, 40)
@@ -232,7 +231,7 @@ func TestDepthRaiseIsNotAViolation(t *testing.T) {
 	f.endBlock()
 	require.Zero(t, f.finality().LatestSuperfinal)
 	require.Empty(t, eventsOf[*types.EventFinalityViolation](t, f.ctx))
-	require.False(t, f.params().RewardsPaused)
+	require.False(t, f.rewardsPaused())
 
 	f.beginBlock()
 	f.extendN(1)

@@ -221,7 +221,9 @@ func (f *fixture) params() types.Params {
 
 func (f *fixture) rewardsPaused() bool {
 	f.tb.Helper()
-	return f.params().RewardsPaused
+	paused, err := f.k.Paused(f.ctx)
+	require.NoError(f.tb, err)
+	return paused
 }
 
 func (f *fixture) setParams(p types.Params) {

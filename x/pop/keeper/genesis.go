@@ -53,6 +53,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.Finality.Set(ctx, gs.Finality); err != nil {
 		return err
 	}
+	if gs.RewardsPaused {
+		if err := k.RewardsPaused.Set(ctx, true); err != nil {
+			return err
+		}
+	}
 	return k.rebuildAnchors(ctx, gs)
 }
 
@@ -115,6 +120,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if gs.Finality, err = k.getFinality(ctx); err != nil {
+		return nil, err
+	}
+	if gs.RewardsPaused, err = k.Paused(ctx); err != nil {
 		return nil, err
 	}
 	return gs, nil

@@ -104,11 +104,11 @@ func (q Querier) Finality(ctx context.Context, req *types.QueryFinalityRequest) 
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	params, err := q.k.Params.Get(ctx)
+	paused, err := q.k.Paused(ctx)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	resp := &types.QueryFinalityResponse{HighestEverSuperfinal: fs.HighestEverSuperfinal, RewardsPaused: params.RewardsPaused}
+	resp := &types.QueryFinalityResponse{HighestEverSuperfinal: fs.HighestEverSuperfinal, RewardsPaused: paused}
 	latest, found, err := q.k.latestKeystone(ctx)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())

@@ -67,6 +67,10 @@ type Keeper struct {
 	// finality depends on and EndBlock must re-evaluate it (see abci.go).
 	// It is empty between blocks.
 	PendingUpdate collections.Item[bool]
+	// RewardsPaused is set while a finality violation keeps the reward
+	// payouts paused. It is not a param: only MsgResumeRewards clears it, so
+	// a params proposal drafted before the violation cannot.
+	RewardsPaused collections.Item[bool]
 }
 
 // NewKeeper builds x/pop's keeper. authority is the address allowed to
@@ -113,6 +117,7 @@ func NewKeeper(
 		LastBlock: collections.NewItem(sb, types.LastBlockKey, "last_block",
 			collcodec.KeyToValueCodec(collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey))),
 		PendingUpdate: collections.NewItem(sb, types.PendingUpdateKey, "pending_update", collections.BoolValue),
+		RewardsPaused: collections.NewItem(sb, types.RewardsPausedKey, "rewards_paused", collections.BoolValue),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -122,8 +127,12 @@ func NewKeeper(
 	return k
 }
 
-// Authority is the address allowed to send MsgUpdateParams.
+// Authority is the address allowed to send MsgUpdateParams and
+// MsgResumeRewards.
 func (k Keeper) Authority() string { return k.authority }
 
 // GetParams returns the module's params.
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) { return k.Params.Get(ctx) }
+
+// Paused tells whether a finality violation keeps the reward payouts paused.
+func (k Keeper) Paused(ctx context.Context) (bool, error) { return k.RewardsPaused.Has(ctx) }

@@ -46,4 +46,7 @@ var (
 	// PendingUpdateKey is set, during a block, when finality must be
 	// re-evaluated; EndBlock clears it.
 	PendingUpdateKey = collections.NewPrefix(11)
+	// RewardsPausedKey is set (true) while a finality violation keeps the
+	// reward payouts paused; MsgResumeRewards removes it.
+	RewardsPausedKey = collections.NewPrefix(12)
 )

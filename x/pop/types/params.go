@@ -48,7 +48,7 @@ func DefaultKeystoneReward() sdk.Coin {
 
 // DefaultParams: a keystone every 150 blocks, superfinal at 6 Bitcoin
 // confirmations, 10 hemi per keystone for its earliest 75 publications
-// within 8 Bitcoin blocks of the first, rewards not paused.
+// within 8 Bitcoin blocks of the first.
 func DefaultParams() Params {
 	return Params{
 		KeystoneInterval:           DefaultKeystoneInterval,

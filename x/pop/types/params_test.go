@@ -18,7 +18,6 @@ func TestDefaultParams(t *testing.T) {
 	require.Equal(t, "10000000000000000000ahemi", p.KeystoneReward.String()) // 10 hemi
 	require.Equal(t, uint32(75), p.MaxPublicationsPerKeystone)
 	require.Equal(t, uint32(8), p.MaxRewardDelay)
-	require.False(t, p.RewardsPaused)
 }
 
 func TestParamsValidate(t *testing.T) {
@@ -45,6 +44,5 @@ func TestParamsValidate(t *testing.T) {
 	p := types.DefaultParams()
 	p.KeystoneInterval, p.SuperfinalityDepth, p.MaxRewardDelay = 1, 1, 0
 	p.KeystoneReward.Amount = sdkmath.ZeroInt()
-	p.RewardsPaused = true
 	require.NoError(t, p.Validate())
 }
