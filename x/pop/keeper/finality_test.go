@@ -173,7 +173,7 @@ func TestFinalityViolation(t *testing.T) {
 	f.endBlock()
 	require.Equal(t, types.FinalityState{LatestSuperfinal: 20, HighestEverSuperfinal: 20}, f.finality())
 	require.Equal(t, reward, f.bank.balance(t, a.payee(t)))
-	require.Equal(t, reward.String(), f.bank.pool.AmountOf(types.DefaultRewardDenom).String(), "keystone 10 has no publication of its own")
+	require.Equal(t, reward.String(), f.bank.pool.AmountOf(types.RewardDenom).String(), "keystone 10 has no publication of its own")
 
 	f.beginBlock()
 	f.fork(0, 7) // a heavier Bitcoin history without the publication

@@ -599,5 +599,5 @@ func (b *fakeBank) balance(tb testing.TB, addr string) sdkmath.Int {
 	tb.Helper()
 	a, err := addrCodec.StringToBytes(addr)
 	require.NoError(tb, err)
-	return b.balances[string(a)].AmountOf(types.DefaultRewardDenom)
+	return b.balances[string(a)].AmountOf(types.RewardDenom)
 }

@@ -5,8 +5,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
+	appparams "github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -24,6 +26,12 @@ func TestUpdateParams(t *testing.T) {
 	bad.KeystoneInterval = 0
 	_, err = f.msgs.UpdateParams(f.ctx, types.NewMsgUpdateParams(f.authority, bad))
 	require.ErrorIs(t, err, types.ErrInvalidParams)
+	// The reward is minted: only the bond denom, never sat (unbacked BTC).
+	bad = params
+	bad.KeystoneReward = sdk.NewInt64Coin(appparams.BTCDenom, 1)
+	_, err = f.msgs.UpdateParams(f.ctx, types.NewMsgUpdateParams(f.authority, bad))
+	require.ErrorIs(t, err, types.ErrInvalidParams)
+	require.ErrorContains(t, err, "ahemi")
 	require.Equal(t, before, f.snapshot())
 
 	_, err = f.msgs.UpdateParams(f.ctx, types.NewMsgUpdateParams(f.authority, params))

@@ -85,8 +85,8 @@ func TestRewardSplit(t *testing.T) {
 	// Keystone 10 has no publication of its own: its whole reward, and what
 	// keystone 20's publications did not earn, go to the pool.
 	pool := new(big.Int).Sub(new(big.Int).Mul(R, big.NewInt(2)), paid)
-	require.Equal(t, pool.String(), f.bank.pool.AmountOf(types.DefaultRewardDenom).String())
-	require.Equal(t, new(big.Int).Mul(R, big.NewInt(2)).String(), f.bank.minted.AmountOf(types.DefaultRewardDenom).String())
+	require.Equal(t, pool.String(), f.bank.pool.AmountOf(types.RewardDenom).String())
+	require.Equal(t, new(big.Int).Mul(R, big.NewInt(2)).String(), f.bank.minted.AmountOf(types.RewardDenom).String())
 	require.True(t, f.bank.balance(t, mustAddr(t, popModuleAddress)).IsZero(), "nothing stays in the module account")
 
 	// One event per payout, in publication order: (bitcoin height, txid).
@@ -156,7 +156,7 @@ func TestRewardToBlockedPayee(t *testing.T) {
 	f.endBlock()
 	require.True(t, f.bank.balance(t, a.payee(t)).IsZero())
 	require.Equal(t, "500", f.bank.balance(t, b.payee(t)).String())
-	require.Equal(t, "500", f.bank.pool.AmountOf(types.DefaultRewardDenom).String())
+	require.Equal(t, "500", f.bank.pool.AmountOf(types.RewardDenom).String())
 	events := eventsOf[*types.EventPoPReward](t, f.ctx)
 	require.Len(t, events, 1)
 	require.Equal(t, b.payee(t), events[0].Payee)

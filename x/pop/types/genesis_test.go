@@ -37,6 +37,7 @@ func TestGenesisValidate(t *testing.T) {
 
 	for name, edit := range map[string]func(*types.GenesisState){
 		"params":              func(g *types.GenesisState) { g.Params.SuperfinalityDepth = 0 },
+		"reward in sat":       func(g *types.GenesisState) { g.Params.KeystoneReward.Denom = "sat" },
 		"keystone height 0":   func(g *types.GenesisState) { g.Keystones[0].Height = 0 },
 		"short hash":          func(g *types.GenesisState) { g.Keystones[1].AppHash = hash(1)[:31] },
 		"btc hash":            func(g *types.GenesisState) { g.Keystones[1].BtcHash = hash(1)[:31] },

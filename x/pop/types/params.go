@@ -4,6 +4,8 @@ import (
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	appparams "github.com/hemi-appchain/hemi/app/params"
 )
 
 const (
@@ -21,8 +23,10 @@ const (
 	// blocks after the first adds no security worth paying for (its score
 	// would be at most 100000/81 anyway).
 	DefaultMaxRewardDelay = 8
-	// DefaultRewardDenom is the chain's staking denom.
-	DefaultRewardDenom = "ahemi"
+	// RewardDenom is the only denom keystone_reward may have: the chain's
+	// staking (bond) denom. x/pop mints the reward, so any other denom would
+	// create coins nothing backs (sat, the tunnelled bitcoin, most of all).
+	RewardDenom = appparams.BaseDenom
 
 	// MaxKeystoneInterval bounds keystone_interval (about 23 days at 2 s).
 	MaxKeystoneInterval = 1_000_000
@@ -43,7 +47,7 @@ const (
 
 // DefaultKeystoneReward is 10 hemi (10^19 ahemi, 18 decimals) per keystone.
 func DefaultKeystoneReward() sdk.Coin {
-	return sdk.NewCoin(DefaultRewardDenom, sdkmath.NewIntWithDecimal(10, 18))
+	return sdk.NewCoin(RewardDenom, sdkmath.NewIntWithDecimal(10, 18))
 }
 
 // DefaultParams: a keystone every 150 blocks, superfinal at 6 Bitcoin
@@ -69,6 +73,9 @@ func (p Params) Validate() error {
 	}
 	if err := p.KeystoneReward.Validate(); err != nil {
 		return ErrInvalidParams.Wrapf("keystone_reward %q: %v", p.KeystoneReward, err)
+	}
+	if p.KeystoneReward.Denom != RewardDenom {
+		return ErrInvalidParams.Wrapf("keystone_reward must be in %s, the bond denom, got %q: x/pop mints it, and minting another denom would create unbacked coins", RewardDenom, p.KeystoneReward.Denom)
 	}
 	if p.KeystoneReward.Amount.BigInt().BitLen() > MaxRewardBits {
 		return ErrInvalidParams.Wrapf("keystone_reward amount must be below 2^%d, got %s", MaxRewardBits, p.KeystoneReward.Amount)

@@ -7,6 +7,7 @@ import (
 	sdkmath "cosmossdk.io/math"
 	"github.com/stretchr/testify/require"
 
+	appparams "github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -28,6 +29,8 @@ func TestParamsValidate(t *testing.T) {
 		"depth too deep":    func(p *types.Params) { p.SuperfinalityDepth = types.MaxSuperfinalityDepth + 1 },
 		"no reward denom":   func(p *types.Params) { p.KeystoneReward.Denom = "" },
 		"bad reward denom":  func(p *types.Params) { p.KeystoneReward.Denom = "1x" },
+		"reward in sat":     func(p *types.Params) { p.KeystoneReward.Denom = appparams.BTCDenom },
+		"reward in another": func(p *types.Params) { p.KeystoneReward.Denom = "uatom" },
 		"nil reward amount": func(p *types.Params) { p.KeystoneReward.Amount = sdkmath.Int{} },
 		"negative reward":   func(p *types.Params) { p.KeystoneReward.Amount = sdkmath.NewInt(-1) },
 		"reward too large": func(p *types.Params) {
