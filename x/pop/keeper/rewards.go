@@ -25,7 +25,8 @@ type payout struct {
 // superfinal for the first time. Each one's keystone_reward is minted and
 // split among its own canonical publications (the earliest
 // max_publications_per_keystone by Bitcoin height, then txid in internal
-// byte order) by types.Score; publications without a payee get nothing.
+// byte order, at most max_rewards_per_payee of them per payee) by
+// types.Score; publications without a payee get nothing.
 // Whatever is not paid out (rounding, the shares of payee-less publications,
 // the whole reward of a keystone with no scoring publication) goes to the
 // community pool.
@@ -89,6 +90,9 @@ func (k Keeper) keystonePayouts(ctx context.Context, params types.Params, keysto
 		pubs   []types.Publication
 		first  uint64
 		scores []uint64
+		// slots counts the slots each payee ("" for none) holds. Only
+		// looked up, never iterated.
+		slots = make(map[string]uint32)
 	)
 	err := k.walkKeystonePublications(ctx, keystone, func(btcHeight uint64, txid chainhash.Hash) (bool, error) {
 		pub, err := k.Publications.Get(ctx, txid)
@@ -104,8 +108,12 @@ func (k Keeper) keystonePayouts(ctx context.Context, params types.Params, keysto
 			return false, err
 		}
 		if len(pubs) == 0 {
-			first = btcHeight
+			first = btcHeight // first(K): the first canonical publication always has a slot
 		}
+		if slots[pub.Payee] == params.MaxRewardsPerPayee {
+			return false, nil // the payee's cap: the slot goes to the next publication
+		}
+		slots[pub.Payee]++
 		pubs = append(pubs, pub)
 		scores = append(scores, types.Score(btcHeight-first, params.MaxRewardDelay))
 		return len(pubs) == int(params.MaxPublicationsPerKeystone), nil

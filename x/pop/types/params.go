@@ -23,6 +23,12 @@ const (
 	// blocks after the first adds no security worth paying for (its score
 	// would be at most 100000/81 anyway).
 	DefaultMaxRewardDelay = 8
+	// DefaultMaxRewardsPerPayee is 1: a second publication of the same
+	// keystone by the same key adds no independent security (one party, one
+	// Bitcoin history it saw), so it earns no second share. Without a cap a
+	// miner could grind txids to come first by (height, txid) and take every
+	// slot of a block it publishes in.
+	DefaultMaxRewardsPerPayee = 1
 	// RewardDenom is the only denom keystone_reward may have: the chain's
 	// staking (bond) denom. x/pop mints the reward, so any other denom would
 	// create coins nothing backs (sat, the tunnelled bitcoin, most of all).
@@ -52,7 +58,7 @@ func DefaultKeystoneReward() sdk.Coin {
 
 // DefaultParams: a keystone every 150 blocks, superfinal at 6 Bitcoin
 // confirmations, 10 hemi per keystone for its earliest 75 publications
-// within 8 Bitcoin blocks of the first.
+// within 8 Bitcoin blocks of the first, at most one per payee.
 func DefaultParams() Params {
 	return Params{
 		KeystoneInterval:           DefaultKeystoneInterval,
@@ -60,6 +66,7 @@ func DefaultParams() Params {
 		KeystoneReward:             DefaultKeystoneReward(),
 		MaxPublicationsPerKeystone: DefaultMaxPublicationsPerKeystone,
 		MaxRewardDelay:             DefaultMaxRewardDelay,
+		MaxRewardsPerPayee:         DefaultMaxRewardsPerPayee,
 	}
 }
 
@@ -82,6 +89,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxPublicationsPerKeystone == 0 || p.MaxPublicationsPerKeystone > MaxMaxPublicationsPerKeystone {
 		return ErrInvalidParams.Wrapf("max_publications_per_keystone must be between 1 and %d, got %d", MaxMaxPublicationsPerKeystone, p.MaxPublicationsPerKeystone)
+	}
+	if p.MaxRewardsPerPayee == 0 || p.MaxRewardsPerPayee > MaxMaxPublicationsPerKeystone {
+		return ErrInvalidParams.Wrapf("max_rewards_per_payee must be between 1 and %d, got %d", MaxMaxPublicationsPerKeystone, p.MaxRewardsPerPayee)
 	}
 	if p.MaxRewardDelay > MaxMaxRewardDelay {
 		return ErrInvalidParams.Wrapf("max_reward_delay must be at most %d bitcoin blocks, got %d", MaxMaxRewardDelay, p.MaxRewardDelay)

@@ -19,6 +19,7 @@ func TestDefaultParams(t *testing.T) {
 	require.Equal(t, "10000000000000000000ahemi", p.KeystoneReward.String()) // 10 hemi
 	require.Equal(t, uint32(75), p.MaxPublicationsPerKeystone)
 	require.Equal(t, uint32(8), p.MaxRewardDelay)
+	require.Equal(t, uint32(1), p.MaxRewardsPerPayee)
 }
 
 func TestParamsValidate(t *testing.T) {
@@ -39,6 +40,8 @@ func TestParamsValidate(t *testing.T) {
 		"no publications":      func(p *types.Params) { p.MaxPublicationsPerKeystone = 0 },
 		"too many":             func(p *types.Params) { p.MaxPublicationsPerKeystone = types.MaxMaxPublicationsPerKeystone + 1 },
 		"reward delay too big": func(p *types.Params) { p.MaxRewardDelay = types.MaxMaxRewardDelay + 1 },
+		"no rewards per payee": func(p *types.Params) { p.MaxRewardsPerPayee = 0 },
+		"per payee too many":   func(p *types.Params) { p.MaxRewardsPerPayee = types.MaxMaxPublicationsPerKeystone + 1 },
 	} {
 		p := types.DefaultParams()
 		edit(&p)
