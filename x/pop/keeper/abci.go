@@ -12,12 +12,18 @@ import (
 // block with a new tip and new publications is evaluated once.
 
 // EndBlocker re-evaluates finality if the block's messages changed anything
-// it depends on and no hook has evaluated it since. Its work is bounded (see
-// updateFinality and README.md, "Work per block").
+// it depends on and no hook has evaluated it since, then pays the next owed
+// keystone rewards. Its work is bounded (see updateFinality, payOwed and
+// README.md, "Work per block").
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	due, err := k.PendingUpdate.Has(ctx)
-	if err != nil || !due {
+	if err != nil {
 		return err
 	}
-	return k.updateFinality(ctx, false, 0)
+	if due {
+		if err := k.updateFinality(ctx, false, 0); err != nil {
+			return err
+		}
+	}
+	return k.payOwed(ctx)
 }

@@ -29,7 +29,8 @@ func (k Keeper) getFinality(ctx context.Context) (types.FinalityState, error) {
 // (effective(K) <= effective(K')). So the state is one height, the highest
 // superfinal keystone L: the highest keystone with effective(K) <= tip -
 // depth + 1. When L rises, the keystones above the old L become superfinal,
-// and those that never were before earn their reward. When L falls after a
+// and those that never were before are owed their reward (paid from
+// EndBlock, see rewards.go). When L falls after a
 // Bitcoin reorg, the keystones above the new L lost their superfinality: a
 // finality violation, which pauses rewards. (L can also fall without a reorg
 // when governance raises superfinality_depth: that is its decision, not a
@@ -87,7 +88,7 @@ func (k Keeper) updateFinality(ctx context.Context, rolledBack bool, forkHeight 
 				return err
 			}
 			if !paused {
-				if err := k.payRewards(sdkCtx, params, from, latest); err != nil {
+				if err := k.oweRewards(ctx, from, latest); err != nil {
 					return err
 				}
 			}

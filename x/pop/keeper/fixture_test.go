@@ -132,6 +132,7 @@ func newFixtureFrom(tb testing.TB, btclcGenesis *btclctypes.GenesisState, popGen
 	}
 	require.NoError(tb, btclcK.InitGenesis(f.ctx, btclcGenesis))
 	require.NoError(tb, k.InitGenesis(f.ctx, popGenesis))
+	f.commit() // as InitChain's state is, before the first block runs
 	f.height = max(initialHeight, 1) - 1
 	if tip, err := btclcK.Tip(f.ctx); err == nil {
 		h, err := tip.BlockHeader()

@@ -71,6 +71,10 @@ type Keeper struct {
 	// payouts paused. It is not a param: only MsgResumeRewards clears it, so
 	// a params proposal drafted before the violation cannot.
 	RewardsPaused collections.Item[bool]
+	// OwedRewards maps after -> through: the keystones recorded above after
+	// up to through are owed their reward. The ranges are disjoint and
+	// increase with their keys; the first is the payout cursor.
+	OwedRewards collections.Map[uint64, uint64]
 }
 
 // NewKeeper builds x/pop's keeper. authority is the address allowed to
@@ -118,6 +122,7 @@ func NewKeeper(
 			collcodec.KeyToValueCodec(collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey))),
 		PendingUpdate: collections.NewItem(sb, types.PendingUpdateKey, "pending_update", collections.BoolValue),
 		RewardsPaused: collections.NewItem(sb, types.RewardsPausedKey, "rewards_paused", collections.BoolValue),
+		OwedRewards:   collections.NewMap(sb, types.OwedRewardsKey, "owed_rewards", collections.Uint64Key, collections.Uint64Value),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -49,4 +49,7 @@ var (
 	// RewardsPausedKey is set (true) while a finality violation keeps the
 	// reward payouts paused; MsgResumeRewards removes it.
 	RewardsPausedKey = collections.NewPrefix(12)
+	// OwedRewardsKey maps after -> through: the keystones above after up to
+	// through became superfinal and are owed their reward, in height order.
+	OwedRewardsKey = collections.NewPrefix(13)
 )

@@ -31,6 +31,7 @@ func TestKeysArePinned(t *testing.T) {
 		"last_block":                 {types.LastBlockKey, 9},
 		"pending_update":             {types.PendingUpdateKey, 11},
 		"rewards_paused":             {types.RewardsPausedKey, 12},
+		"owed_rewards":               {types.OwedRewardsKey, 13},
 	} {
 		require.Equal(t, []byte{tc.want}, tc.got.Bytes(), name)
 	}

@@ -29,6 +29,12 @@ const (
 	// miner could grind txids to come first by (height, txid) and take every
 	// slot of a block it publishes in.
 	DefaultMaxRewardsPerPayee = 1
+	// DefaultMaxKeystonesPaidPerBlock is 100: normal running makes one
+	// keystone superfinal every keystone_interval blocks, far below it; a
+	// day's backlog at keystone_interval 1 (43,200 keystones) is paid in
+	// 432 blocks, each paying at most 100 × max_publications_per_keystone
+	// shares.
+	DefaultMaxKeystonesPaidPerBlock = 100
 	// RewardDenom is the only denom keystone_reward may have: the chain's
 	// staking (bond) denom. x/pop mints the reward, so any other denom would
 	// create coins nothing backs (sat, the tunnelled bitcoin, most of all).
@@ -43,6 +49,9 @@ const (
 	MaxSuperfinalityDepth = 1008
 	// MaxMaxPublicationsPerKeystone bounds max_publications_per_keystone.
 	MaxMaxPublicationsPerKeystone = 1000
+	// MaxMaxKeystonesPaidPerBlock bounds max_keystones_paid_per_block, and so
+	// the payouts of one block.
+	MaxMaxKeystonesPaidPerBlock = 1000
 	// MaxMaxRewardDelay bounds max_reward_delay; past 316 blocks every score
 	// is 0 anyway (100000 / 317² < 1).
 	MaxMaxRewardDelay = 1000
@@ -58,7 +67,8 @@ func DefaultKeystoneReward() sdk.Coin {
 
 // DefaultParams: a keystone every 150 blocks, superfinal at 6 Bitcoin
 // confirmations, 10 hemi per keystone for its earliest 75 publications
-// within 8 Bitcoin blocks of the first, at most one per payee.
+// within 8 Bitcoin blocks of the first, at most one per payee, at most 100
+// keystones paid per block.
 func DefaultParams() Params {
 	return Params{
 		KeystoneInterval:           DefaultKeystoneInterval,
@@ -67,6 +77,7 @@ func DefaultParams() Params {
 		MaxPublicationsPerKeystone: DefaultMaxPublicationsPerKeystone,
 		MaxRewardDelay:             DefaultMaxRewardDelay,
 		MaxRewardsPerPayee:         DefaultMaxRewardsPerPayee,
+		MaxKeystonesPaidPerBlock:   DefaultMaxKeystonesPaidPerBlock,
 	}
 }
 
@@ -92,6 +103,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxRewardsPerPayee == 0 || p.MaxRewardsPerPayee > MaxMaxPublicationsPerKeystone {
 		return ErrInvalidParams.Wrapf("max_rewards_per_payee must be between 1 and %d, got %d", MaxMaxPublicationsPerKeystone, p.MaxRewardsPerPayee)
+	}
+	if p.MaxKeystonesPaidPerBlock == 0 || p.MaxKeystonesPaidPerBlock > MaxMaxKeystonesPaidPerBlock {
+		return ErrInvalidParams.Wrapf("max_keystones_paid_per_block must be between 1 and %d, got %d", MaxMaxKeystonesPaidPerBlock, p.MaxKeystonesPaidPerBlock)
 	}
 	if p.MaxRewardDelay > MaxMaxRewardDelay {
 		return ErrInvalidParams.Wrapf("max_reward_delay must be at most %d bitcoin blocks, got %d", MaxMaxRewardDelay, p.MaxRewardDelay)

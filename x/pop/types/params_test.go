@@ -20,6 +20,7 @@ func TestDefaultParams(t *testing.T) {
 	require.Equal(t, uint32(75), p.MaxPublicationsPerKeystone)
 	require.Equal(t, uint32(8), p.MaxRewardDelay)
 	require.Equal(t, uint32(1), p.MaxRewardsPerPayee)
+	require.Equal(t, uint32(100), p.MaxKeystonesPaidPerBlock)
 }
 
 func TestParamsValidate(t *testing.T) {
@@ -42,6 +43,8 @@ func TestParamsValidate(t *testing.T) {
 		"reward delay too big": func(p *types.Params) { p.MaxRewardDelay = types.MaxMaxRewardDelay + 1 },
 		"no rewards per payee": func(p *types.Params) { p.MaxRewardsPerPayee = 0 },
 		"per payee too many":   func(p *types.Params) { p.MaxRewardsPerPayee = types.MaxMaxPublicationsPerKeystone + 1 },
+		"no keystones paid":    func(p *types.Params) { p.MaxKeystonesPaidPerBlock = 0 },
+		"too many paid":        func(p *types.Params) { p.MaxKeystonesPaidPerBlock = types.MaxMaxKeystonesPaidPerBlock + 1 },
 	} {
 		p := types.DefaultParams()
 		edit(&p)
