@@ -27,7 +27,10 @@ func validGenesis() *types.GenesisState {
 			KeystoneHeight: 300, Txid: hash(2), BtcHeight: 9, BtcBlockHash: hash(3),
 			Submitter: "hemi1submitter",
 		}},
-		Finality: types.FinalityState{LatestSuperfinal: 150, HighestEverSuperfinal: 300},
+		Finality:        types.FinalityState{LatestSuperfinal: 150, HighestEverSuperfinal: 300},
+		OwedRewards:     []types.OwedRange{{After: 0, Through: 150}, {After: 150, Through: 300}},
+		LastBlockHeight: 300,
+		LastBlockHash:   hash(9),
 	}
 }
 
@@ -51,6 +54,14 @@ func TestGenesisValidate(t *testing.T) {
 		"no submitter":        func(g *types.GenesisState) { g.Publications[0].Submitter = " " },
 		"latest unknown":      func(g *types.GenesisState) { g.Finality.LatestSuperfinal = 151 },
 		"highest unknown":     func(g *types.GenesisState) { g.Finality.HighestEverSuperfinal = 301 },
+		"owed empty range":    func(g *types.GenesisState) { g.OwedRewards = []types.OwedRange{{After: 150, Through: 150}} },
+		"owed not superfinal": func(g *types.GenesisState) { g.OwedRewards = []types.OwedRange{{After: 150, Through: 301}} },
+		"owed overlap": func(g *types.GenesisState) {
+			g.OwedRewards = []types.OwedRange{{After: 0, Through: 200}, {After: 150, Through: 300}}
+		},
+		"last block hash":      func(g *types.GenesisState) { g.LastBlockHash = hash(1)[:31] },
+		"hash without height":  func(g *types.GenesisState) { g.LastBlockHeight = 0 },
+		"last block too early": func(g *types.GenesisState) { g.LastBlockHeight = 299 },
 		"highest below": func(g *types.GenesisState) {
 			g.Finality = types.FinalityState{LatestSuperfinal: 300, HighestEverSuperfinal: 150}
 		},
