@@ -14,7 +14,7 @@ import (
 // display order. submit-proof takes the raw transaction and each merkle
 // sibling in hex (autocli's bytes arguments also accept base64 or a file
 // path); the siblings are in internal byte order, leaf level first.
-// update-params is governance-only and has no command.
+// update-params and resume-rewards are governance-only and have no command.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 	app := version.AppName
 	return &autocliv1.ModuleOptions{
@@ -87,6 +87,10 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{
 					RpcMethod: "UpdateParams",
 					Skip:      true, // governance only
+				},
+				{
+					RpcMethod: "ResumeRewards",
+					Skip:      true, // governance only: sent in a proposal
 				},
 			},
 		},

@@ -46,11 +46,11 @@ func TestModuleGenesisJSON(t *testing.T) {
 	require.ErrorIs(t, m.ValidateGenesis(cdc, nil, cdc.MustMarshalJSON(bad)), types.ErrInvalidGenesis)
 }
 
-// Both messages are registered as sdk.Msg with their amino names.
+// Every message is registered as sdk.Msg with its amino name.
 func TestModuleRegistersMessages(t *testing.T) {
 	ir := codectypes.NewInterfaceRegistry()
 	pop.AppModule{}.RegisterInterfaces(ir)
-	for _, url := range []string{"/hemi.pop.v1.MsgSubmitPoPProof", "/hemi.pop.v1.MsgUpdateParams"} {
+	for _, url := range []string{"/hemi.pop.v1.MsgSubmitPoPProof", "/hemi.pop.v1.MsgUpdateParams", "/hemi.pop.v1.MsgResumeRewards"} {
 		msg, err := ir.Resolve(url)
 		require.NoError(t, err, url)
 		_, ok := msg.(sdk.Msg)
@@ -61,6 +61,9 @@ func TestModuleRegistersMessages(t *testing.T) {
 	bz, err := amino.MarshalJSON(types.NewMsgSubmitPoPProof("hemi1x", nil, chainhash.Hash{}, 1, nil))
 	require.NoError(t, err)
 	require.Contains(t, string(bz), "hemi/x/pop/MsgSubmitPoPProof")
+	bz, err = amino.MarshalJSON(types.NewMsgResumeRewards("hemi1x"))
+	require.NoError(t, err)
+	require.Contains(t, string(bz), "hemi/x/pop/MsgResumeRewards")
 }
 
 // The SDK finds each message's signer from its cosmos.msg.v1.signer option,
@@ -85,6 +88,7 @@ func TestModuleMessageSigners(t *testing.T) {
 	for _, msg := range []gogoproto.Message{
 		types.NewMsgSubmitPoPProof(addr, []byte{1}, chainhash.Hash{}, 1, nil),
 		types.NewMsgUpdateParams(addr, types.DefaultParams()),
+		types.NewMsgResumeRewards(addr),
 	} {
 		signers, _, err := cdc.GetMsgV1Signers(msg)
 		require.NoError(t, err)

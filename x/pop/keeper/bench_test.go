@@ -142,15 +142,18 @@ func bankSendFixture(tb testing.TB) (sdk.Context, func(sdk.Context) error) {
 	}
 }
 
-// BenchmarkEndBlockFinality measures x/pop's EndBlock with n keystones that
-// are published but not yet superfinal (their publications spread over the
-// last superfinality_depth-1 Bitcoin blocks), for n = 10, 100, 1000:
+// BenchmarkEndBlockFinality measures the end of a block, x/btclc's EndBlock
+// (which runs x/pop's hooks) then x/pop's, with n keystones that are
+// published but not yet superfinal (their publications spread over the last
+// superfinality_depth-1 Bitcoin blocks), for n = 10, 100, 1000:
 //
 //   - advance: the Bitcoin tip moved and nothing becomes superfinal, the
 //     common case. It reads fewer than superfinality_depth suffix minima,
 //     whatever n is: constant.
-//   - finalize: all n become superfinal at once and are paid (one mint,
-//     n payouts, one community-pool transfer): linear in n.
+//   - finalize: all n become superfinal at once; they are owed, and the
+//     first max_keystones_paid_per_block (100) are paid in this block (one
+//     mint, a payout each, one community-pool transfer): linear up to 100,
+//     then constant.
 //   - reorg: a Bitcoin reorg below every publication drops them all: every
 //     publication above the fork point is re-checked: linear in n.
 func BenchmarkEndBlockFinality(b *testing.B) {
@@ -163,6 +166,9 @@ func BenchmarkEndBlockFinality(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					ctx, _ := base.CacheContext()
+					if err := f.btclc.EndBlocker(ctx); err != nil {
+						b.Fatal(err)
+					}
 					if err := f.k.EndBlocker(ctx); err != nil {
 						b.Fatal(err)
 					}
@@ -186,12 +192,14 @@ func BenchmarkEndBlockFinality(b *testing.B) {
 			}
 			_, err = f.btclcMsgs.InsertHeaders(ctx, btclctypes.NewMsgInsertHeaders(f.submitter, raw))
 			require.NoError(b, err)
-			require.NoError(b, f.btclc.EndBlocker(ctx))
 			check, _ := ctx.CacheContext()
+			check = check.WithEventManager(sdk.NewEventManager())
+			require.NoError(b, f.btclc.EndBlocker(check))
 			require.NoError(b, f.k.EndBlocker(check))
 			fs, err := f.k.Finality.Get(check)
 			require.NoError(b, err)
 			require.Equal(b, uint64(n), fs.LatestSuperfinal)
+			require.Len(b, eventsOf[*types.EventPoPReward](b, check), min(n, types.DefaultMaxKeystonesPaidPerBlock))
 		})
 		run("reorg", func(ctx sdk.Context) {
 			tip, err := f.btclc.Tip(ctx)
@@ -208,8 +216,8 @@ func BenchmarkEndBlockFinality(b *testing.B) {
 			}
 			_, err = f.btclcMsgs.InsertHeaders(ctx, btclctypes.NewMsgInsertHeaders(f.submitter, raw))
 			require.NoError(b, err)
-			require.NoError(b, f.btclc.EndBlocker(ctx))
 			check, _ := ctx.CacheContext()
+			require.NoError(b, f.btclc.EndBlocker(check))
 			require.NoError(b, f.k.EndBlocker(check))
 			anchored, err := f.k.Anchors.Has(check, uint64(n))
 			require.NoError(b, err)

@@ -1,8 +1,6 @@
 package keeper
 
 import (
-	"encoding/hex"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/x/pop/types"
@@ -12,23 +10,25 @@ import (
 // are lower-case hex.
 
 func emitKeystoneRecorded(ctx sdk.Context, k types.Keystone) error {
+	v := k.View()
 	return ctx.EventManager().EmitTypedEvent(&types.EventKeystoneRecorded{
-		Height:      k.Height,
-		BlockHash:   hex.EncodeToString(k.BlockHash),
-		BtcHeight:   k.BtcHeight,
-		BtcHash:     k.BtcHash,
+		Height:      v.Height,
+		BlockHash:   v.BlockHash,
+		BtcHeight:   v.BtcHeight,
+		BtcHash:     v.BtcHash,
 		Abbreviated: k.AbbreviatedHex(),
 	})
 }
 
 func emitPublicationRecorded(ctx sdk.Context, p types.Publication) error {
+	v := p.View()
 	return ctx.EventManager().EmitTypedEvent(&types.EventPublicationRecorded{
-		KeystoneHeight: p.KeystoneHeight,
-		Txid:           p.Txid,
-		BtcHeight:      p.BtcHeight,
-		BtcBlockHash:   p.BtcBlockHash,
-		Payee:          p.Payee,
-		Submitter:      p.Submitter,
+		KeystoneHeight: v.KeystoneHeight,
+		Txid:           v.Txid,
+		BtcHeight:      v.BtcHeight,
+		BtcBlockHash:   v.BtcBlockHash,
+		Payee:          v.Payee,
+		Submitter:      v.Submitter,
 	})
 }
 
@@ -62,4 +62,8 @@ func emitFinalityViolation(ctx sdk.Context, height, latest, forkHeight, btcTip u
 		BtcForkHeight:    forkHeight,
 		BtcTipHeight:     btcTip,
 	})
+}
+
+func emitRewardsResumed(ctx sdk.Context) error {
+	return ctx.EventManager().EmitTypedEvent(&types.EventRewardsResumed{})
 }

@@ -29,13 +29,18 @@ func (k Keeper) getFinality(ctx context.Context) (types.FinalityState, error) {
 // (effective(K) <= effective(K')). So the state is one height, the highest
 // superfinal keystone L: the highest keystone with effective(K) <= tip -
 // depth + 1. When L rises, the keystones above the old L become superfinal,
-// and those that never were before earn their reward. When L falls after a
+// and those that never were before are owed their reward (paid from
+// EndBlock, see rewards.go). When L falls after a
 // Bitcoin reorg, the keystones above the new L lost their superfinality: a
 // finality violation, which pauses rewards. (L can also fall without a reorg
 // when governance raises superfinality_depth: that is its decision, not a
 // violation.)
 func (k Keeper) updateFinality(ctx context.Context, rolledBack bool, forkHeight uint64) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	// This evaluation covers everything the block's messages changed so far.
+	if err := k.PendingUpdate.Remove(ctx); err != nil {
+		return err
+	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
@@ -71,18 +76,19 @@ func (k Keeper) updateFinality(ctx context.Context, rolledBack bool, forkHeight 
 			if err := emitFinalityViolation(sdkCtx, fs.LatestSuperfinal, latest, forkHeight, tip.Height); err != nil {
 				return err
 			}
-			if !params.RewardsPaused {
-				params.RewardsPaused = true
-				if err := k.Params.Set(ctx, params); err != nil {
-					return err
-				}
+			if err := k.RewardsPaused.Set(ctx, true); err != nil {
+				return err
 			}
 		}
 
 	default: // latest > fs.LatestSuperfinal
 		if from := max(fs.LatestSuperfinal, fs.HighestEverSuperfinal); latest > from {
-			if !params.RewardsPaused {
-				if err := k.payRewards(sdkCtx, params, from, latest); err != nil {
+			paused, err := k.Paused(ctx)
+			if err != nil {
+				return err
+			}
+			if !paused {
+				if err := k.oweRewards(ctx, from, latest); err != nil {
 					return err
 				}
 			}

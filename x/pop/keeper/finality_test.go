@@ -173,7 +173,7 @@ func TestFinalityViolation(t *testing.T) {
 	f.endBlock()
 	require.Equal(t, types.FinalityState{LatestSuperfinal: 20, HighestEverSuperfinal: 20}, f.finality())
 	require.Equal(t, reward, f.bank.balance(t, a.payee(t)))
-	require.Equal(t, reward.String(), f.bank.pool.AmountOf(types.DefaultRewardDenom).String(), "keystone 10 has no publication of its own")
+	require.Equal(t, reward.String(), f.bank.pool.AmountOf(types.RewardDenom).String(), "keystone 10 has no publication of its own")
 
 	f.beginBlock()
 	f.fork(0, 7) // a heavier Bitcoin history without the publication
@@ -181,7 +181,7 @@ func TestFinalityViolation(t *testing.T) {
 	require.Equal(t, []*types.EventFinalityViolation{{
 		KeystoneHeight: 20, LatestSuperfinal: 0, BtcForkHeight: 0, BtcTipHeight: 7,
 	}}, eventsOf[*types.EventFinalityViolation](t, f.ctx))
-	require.True(t, f.params().RewardsPaused)
+	require.True(t, f.rewardsPaused())
 	require.Equal(t, types.FinalityState{LatestSuperfinal: 0, HighestEverSuperfinal: 20}, f.finality())
 	require.Equal(t, anchoring{0, 0, 0, false}, f.anchoring(20))
 
@@ -199,9 +199,8 @@ func TestFinalityViolation(t *testing.T) {
 	require.True(t, f.bank.balance(t, b.payee(t)).IsZero())
 
 	// Governance resumes; only keystones superfinal for the first time pay.
-	p := f.params()
-	p.RewardsPaused = false
-	f.setParams(p)
+	_, err := f.msgs.ResumeRewards(f.ctx, types.NewMsgResumeRewards(f.authority))
+	require.NoError(t, err)
 	f.advanceTo(40)
 	f.beginBlock()
 	f.publish(c, 40)
@@ -232,7 +231,7 @@ func TestDepthRaiseIsNotAViolation(t *testing.T) {
 	f.endBlock()
 	require.Zero(t, f.finality().LatestSuperfinal)
 	require.Empty(t, eventsOf[*types.EventFinalityViolation](t, f.ctx))
-	require.False(t, f.params().RewardsPaused)
+	require.False(t, f.rewardsPaused())
 
 	f.beginBlock()
 	f.extendN(1)
@@ -241,31 +240,74 @@ func TestDepthRaiseIsNotAViolation(t *testing.T) {
 	require.Empty(t, eventsOf[*types.EventPoPReward](t, f.ctx), "keystone 10 was paid the first time")
 }
 
-// EndBlock works only when something changed, and the hooks keep the lowest
+// x/pop's EndBlock works only when a message changed something; a block's
+// Bitcoin reorgs are handled by x/btclc's hook call, once, from the lowest
 // fork point of the block.
 func TestEndBlockOnlyWhenDue(t *testing.T) {
 	f := newFixture(t)
+	m := newPoPMiner(t, 7, false)
 	f.advanceTo(10)
 	f.beginBlock()
 	before := f.snapshot()
 	require.NoError(t, f.k.EndBlocker(f.ctx))
 	require.Equal(t, before, f.snapshot())
 
-	f.extendN(5)
-	f.fork(3, 3) // tip 6
-	f.fork(1, 6) // tip 7
-	f.fork(4, 4) // tip 8
+	f.extendN(1)
+	f.publish(m, 10) // btc 2
+	f.extendN(3)     // tip 5
+	f.endBlock()
+	require.Equal(t, anchoring{2, 2, 4, false}, f.anchoring(10))
+
+	f.beginBlock()
+	f.fork(3, 3) // tip 6: the publication stays
+	f.fork(1, 6) // tip 7: it is gone
+	f.fork(4, 4) // tip 8, on the new branch
 	require.NoError(t, f.btclc.EndBlocker(f.ctx))
-	fork, err := f.k.PendingRollBack.Get(f.ctx)
+	require.Equal(t, anchoring{0, 0, 0, false}, f.anchoring(10), "re-anchored from fork point 1, the lowest of the block")
+	has, err := f.k.PendingUpdate.Has(f.ctx)
 	require.NoError(t, err)
-	require.Equal(t, uint64(1), fork)
+	require.False(t, has)
+	before = f.snapshot()
 	require.NoError(t, f.k.EndBlocker(f.ctx))
-	has, err := f.k.PendingRollBack.Has(f.ctx)
+	require.Equal(t, before, f.snapshot(), "nothing left for x/pop's EndBlock")
+}
+
+// A Bitcoin reorg is reflected in x/btclc's hook call itself: finality,
+// the violation and the pause are there before x/pop's EndBlock runs (it
+// has nothing left to do), so no EndBlock order can make x/pop see a reorg
+// a block late.
+func TestReorgHookUpdatesFinalityAtOnce(t *testing.T) {
+	f := newFixture(t)
+	a := newPoPMiner(t, 1, false)
+	f.advanceTo(20)
+	f.beginBlock()
+	f.publish(a, 20) // btc 1
+	f.extendN(5)     // tip 6
+	f.endBlock()
+	require.Equal(t, uint64(20), f.finality().LatestSuperfinal)
+
+	f.beginBlock()
+	f.fork(0, 7) // a heavier Bitcoin history without the publication
+	require.Equal(t, uint64(20), f.finality().LatestSuperfinal, "x/btclc reports reorgs at the end of the block")
+	fork, err := f.btclc.HeaderByHeight(f.ctx, 0)
 	require.NoError(t, err)
-	require.False(t, has)
-	has, err = f.k.PendingUpdate.Has(f.ctx)
+	require.NoError(t, f.k.Hooks().AfterRollBack(f.ctx, fork))
+	require.Equal(t, types.FinalityState{LatestSuperfinal: 0, HighestEverSuperfinal: 20}, f.finality())
+	require.Equal(t, anchoring{0, 0, 0, false}, f.anchoring(20))
+	require.True(t, f.rewardsPaused())
+	require.Equal(t, []*types.EventFinalityViolation{{
+		KeystoneHeight: 20, LatestSuperfinal: 0, BtcForkHeight: 0, BtcTipHeight: 7,
+	}}, eventsOf[*types.EventFinalityViolation](t, f.ctx))
+
+	// The hook call x/btclc's EndBlock makes next, and x/pop's EndBlock,
+	// change nothing more.
+	before := f.snapshot()
+	tip, err := f.btclc.Tip(f.ctx)
 	require.NoError(t, err)
-	require.False(t, has)
+	require.NoError(t, f.k.Hooks().AfterRollForward(f.ctx, tip))
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	require.Equal(t, before, f.snapshot())
+	require.Len(t, eventsOf[*types.EventFinalityViolation](t, f.ctx), 1)
 }
 
 // When a reorg drops the block holding a publication and the same transaction is mined again on

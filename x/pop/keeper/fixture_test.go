@@ -132,6 +132,7 @@ func newFixtureFrom(tb testing.TB, btclcGenesis *btclctypes.GenesisState, popGen
 	}
 	require.NoError(tb, btclcK.InitGenesis(f.ctx, btclcGenesis))
 	require.NoError(tb, k.InitGenesis(f.ctx, popGenesis))
+	f.commit() // as InitChain's state is, before the first block runs
 	f.height = max(initialHeight, 1) - 1
 	if tip, err := btclcK.Tip(f.ctx); err == nil {
 		h, err := tip.BlockHeader()
@@ -217,6 +218,13 @@ func (f *fixture) params() types.Params {
 	p, err := f.k.Params.Get(f.ctx)
 	require.NoError(f.tb, err)
 	return p
+}
+
+func (f *fixture) rewardsPaused() bool {
+	f.tb.Helper()
+	paused, err := f.k.Paused(f.ctx)
+	require.NoError(f.tb, err)
+	return paused
 }
 
 func (f *fixture) setParams(p types.Params) {
@@ -592,5 +600,5 @@ func (b *fakeBank) balance(tb testing.TB, addr string) sdkmath.Int {
 	tb.Helper()
 	a, err := addrCodec.StringToBytes(addr)
 	require.NoError(tb, err)
-	return b.balances[string(a)].AmountOf(types.DefaultRewardDenom)
+	return b.balances[string(a)].AmountOf(types.RewardDenom)
 }

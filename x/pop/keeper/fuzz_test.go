@@ -86,6 +86,6 @@ func FuzzSubmitPoPProof(f *testing.F) {
 		pub, err := fx.k.Publications.Get(ctx, block.txids[index])
 		require.NoError(t, err)
 		require.Equal(t, block.height, pub.BtcHeight)
-		require.Equal(t, block.hash().String(), pub.BtcBlockHash)
+		require.Equal(t, block.hash().String(), pub.View().BtcBlockHash)
 	})
 }

@@ -59,7 +59,7 @@ func (q Querier) Keystone(ctx context.Context, req *types.QueryKeystoneRequest) 
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	b := a.Serialize()
-	return &types.QueryKeystoneResponse{Keystone: ks, Abbreviated: hex.EncodeToString(b[:]), Id: a.ID().String()}, nil
+	return &types.QueryKeystoneResponse{Keystone: ks.View(), Abbreviated: hex.EncodeToString(b[:]), Id: a.ID().String()}, nil
 }
 
 // Keystones implements types.QueryServer: newest first, unless
@@ -74,8 +74,8 @@ func (q Querier) Keystones(ctx context.Context, req *types.QueryKeystonesRequest
 		page = &p
 	}
 	page.Reverse = !page.Reverse
-	keystones, pageRes, err := query.CollectionPaginate(ctx, q.k.Keystones, page, func(_ uint64, ks types.Keystone) (types.Keystone, error) {
-		return ks, nil
+	keystones, pageRes, err := query.CollectionPaginate(ctx, q.k.Keystones, page, func(_ uint64, ks types.Keystone) (types.KeystoneView, error) {
+		return ks.View(), nil
 	})
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
@@ -104,11 +104,11 @@ func (q Querier) Finality(ctx context.Context, req *types.QueryFinalityRequest) 
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	params, err := q.k.Params.Get(ctx)
+	paused, err := q.k.Paused(ctx)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	resp := &types.QueryFinalityResponse{HighestEverSuperfinal: fs.HighestEverSuperfinal, RewardsPaused: params.RewardsPaused}
+	resp := &types.QueryFinalityResponse{HighestEverSuperfinal: fs.HighestEverSuperfinal, RewardsPaused: paused}
 	latest, found, err := q.k.latestKeystone(ctx)
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
@@ -121,7 +121,8 @@ func (q Querier) Finality(ctx context.Context, req *types.QueryFinalityRequest) 
 		if err != nil {
 			return nil, status.Error(codes.Internal, err.Error())
 		}
-		resp.LatestSuperfinal = &ks
+		view := ks.View()
+		resp.LatestSuperfinal = &view
 		if resp.Status, err = q.k.anchoring(ctx, fs.LatestSuperfinal); err != nil {
 			return nil, status.Error(codes.Internal, err.Error())
 		}

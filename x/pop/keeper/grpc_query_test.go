@@ -37,7 +37,12 @@ func TestQueries(t *testing.T) {
 
 	ks, err := q.Keystone(ctx, &types.QueryKeystoneRequest{Height: 20})
 	require.NoError(t, err)
-	require.Equal(t, f.keystone(20), ks.Keystone)
+	require.Equal(t, f.keystone(20).View(), ks.Keystone)
+	back, err := ks.Keystone.Keystone()
+	require.NoError(t, err)
+	require.Equal(t, f.keystone(20), back, "the view parses back to the stored keystone")
+	require.Equal(t, hex.EncodeToString(f.keystone(20).BlockHash), ks.Keystone.BlockHash)
+	require.Equal(t, f.btcBlocks[pub20.hash()].header.PrevBlock.String(), ks.Keystone.BtcHash, "the tip keystone 20 saw, in display order")
 	abbrev := f.abbrev(20)
 	b := abbrev.Serialize()
 	require.Equal(t, hex.EncodeToString(b[:]), ks.Abbreviated)
@@ -60,7 +65,7 @@ func TestQueries(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, types.KeystoneStatus{
 		KeystoneHeight: 20, FirstBtcHeight: 1, EffectiveBtcHeight: 1, Confirmations: 6, Superfinal: true, BtcTipHeight: 6,
-		Publications: []types.PublicationStatus{{Publication: types.Publication{
+		Publications: []types.PublicationStatus{{Publication: types.PublicationView{
 			KeystoneHeight: 20, Txid: pub20.txids[1].String(), BtcHeight: 1, BtcBlockHash: pub20.hash().String(),
 			Payee: a.payee(t), Submitter: f.submitter,
 		}, OnMainChain: true}},
@@ -70,7 +75,7 @@ func TestQueries(t *testing.T) {
 
 	fin, err := q.Finality(ctx, &types.QueryFinalityRequest{})
 	require.NoError(t, err)
-	ks20 := f.keystone(20)
+	ks20 := f.keystone(20).View()
 	require.Equal(t, &types.QueryFinalityResponse{
 		LatestSuperfinal:      &ks20,
 		Status:                types.KeystoneStatus{KeystoneHeight: 20, FirstBtcHeight: 1, EffectiveBtcHeight: 1, Confirmations: 6, Superfinal: true, BtcTipHeight: 6},
@@ -126,7 +131,7 @@ func TestFinalityQueryEmpty(t *testing.T) {
 	require.Equal(t, &types.QueryFinalityResponse{}, fin)
 }
 
-func heightsOf(ks []types.Keystone) []uint64 {
+func heightsOf(ks []types.KeystoneView) []uint64 {
 	out := make([]uint64, len(ks))
 	for i, k := range ks {
 		out[i] = k.Height

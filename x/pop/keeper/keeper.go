@@ -63,11 +63,18 @@ type Keeper struct {
 	// LastBlock is the height and hash of the last block: the parent hash a
 	// keystone needs is not in the header the execution context carries.
 	LastBlock collections.Item[collections.Pair[uint64, []byte]]
-	// PendingRollBack and PendingUpdate record, during a block, what
-	// EndBlock must re-evaluate (see abci.go). Both are empty between
-	// blocks.
-	PendingRollBack collections.Item[uint64]
-	PendingUpdate   collections.Item[bool]
+	// PendingUpdate records, during a block, that a message changed what
+	// finality depends on and EndBlock must re-evaluate it (see abci.go).
+	// It is empty between blocks.
+	PendingUpdate collections.Item[bool]
+	// RewardsPaused is set while a finality violation keeps the reward
+	// payouts paused. It is not a param: only MsgResumeRewards clears it, so
+	// a params proposal drafted before the violation cannot.
+	RewardsPaused collections.Item[bool]
+	// OwedRewards maps after -> through: the keystones recorded above after
+	// up to through are owed their reward. The ranges are disjoint and
+	// increase with their keys; the first is the payout cursor.
+	OwedRewards collections.Map[uint64, uint64]
 }
 
 // NewKeeper builds x/pop's keeper. authority is the address allowed to
@@ -113,8 +120,9 @@ func NewKeeper(
 		Finality:         collections.NewItem(sb, types.FinalityKey, "finality", codec.CollValue[types.FinalityState](cdc)),
 		LastBlock: collections.NewItem(sb, types.LastBlockKey, "last_block",
 			collcodec.KeyToValueCodec(collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey))),
-		PendingRollBack: collections.NewItem(sb, types.PendingRollBackKey, "pending_rollback", collections.Uint64Value),
-		PendingUpdate:   collections.NewItem(sb, types.PendingUpdateKey, "pending_update", collections.BoolValue),
+		PendingUpdate: collections.NewItem(sb, types.PendingUpdateKey, "pending_update", collections.BoolValue),
+		RewardsPaused: collections.NewItem(sb, types.RewardsPausedKey, "rewards_paused", collections.BoolValue),
+		OwedRewards:   collections.NewMap(sb, types.OwedRewardsKey, "owed_rewards", collections.Uint64Key, collections.Uint64Value),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -124,8 +132,12 @@ func NewKeeper(
 	return k
 }
 
-// Authority is the address allowed to send MsgUpdateParams.
+// Authority is the address allowed to send MsgUpdateParams and
+// MsgResumeRewards.
 func (k Keeper) Authority() string { return k.authority }
 
 // GetParams returns the module's params.
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) { return k.Params.Get(ctx) }
+
+// Paused tells whether a finality violation keeps the reward payouts paused.
+func (k Keeper) Paused(ctx context.Context) (bool, error) { return k.RewardsPaused.Has(ctx) }

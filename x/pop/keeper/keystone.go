@@ -92,6 +92,7 @@ func (k Keeper) recordKeystone(ctx sdk.Context, height uint64, blockHash, appHas
 		return fmt.Errorf("x/pop: keystone %d needs the bitcoin tip: %w", height, err)
 	}
 
+	tipHash := tip.Hash()
 	keystone := types.Keystone{
 		Height:           height,
 		BlockHash:        bytes.Clone(blockHash),
@@ -99,7 +100,7 @@ func (k Keeper) recordKeystone(ctx sdk.Context, height uint64, blockHash, appHas
 		AppHash:          bytes.Clone(appHash),
 		PrevKeystoneHash: bytes.Clone(prevKeystone),
 		BtcHeight:        tip.Height,
-		BtcHash:          tip.Hash().String(),
+		BtcHash:          tipHash[:],
 	}
 	if err := keystone.Validate(); err != nil {
 		return types.ErrBlockContext.Wrap(err.Error())

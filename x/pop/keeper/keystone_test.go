@@ -25,6 +25,7 @@ func TestKeystonesRecorded(t *testing.T) {
 
 	f.beginBlock() // 10
 	first := f.keystone(10)
+	tipHash := f.btcTip.BlockHash()
 	require.Equal(t, types.Keystone{
 		Height:           10,
 		BlockHash:        blockHash(10),
@@ -32,7 +33,7 @@ func TestKeystonesRecorded(t *testing.T) {
 		AppHash:          appHash(10),
 		PrevKeystoneHash: make([]byte, 32), // the first keystone has none
 		BtcHeight:        3,
-		BtcHash:          f.btcTip.BlockHash().String(),
+		BtcHash:          tipHash[:], // stored in internal byte order
 	}, first)
 	events := eventsOf[*types.EventKeystoneRecorded](t, f.ctx)
 	require.Len(t, events, 1)
@@ -41,7 +42,7 @@ func TestKeystonesRecorded(t *testing.T) {
 		Height:      10,
 		BlockHash:   hex.EncodeToString(blockHash(10)),
 		BtcHeight:   3,
-		BtcHash:     first.BtcHash,
+		BtcHash:     tipHash.String(), // events show display order
 		Abbreviated: hex.EncodeToString(abbrev[:]),
 	}, *events[0])
 

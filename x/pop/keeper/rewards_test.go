@@ -85,8 +85,8 @@ func TestRewardSplit(t *testing.T) {
 	// Keystone 10 has no publication of its own: its whole reward, and what
 	// keystone 20's publications did not earn, go to the pool.
 	pool := new(big.Int).Sub(new(big.Int).Mul(R, big.NewInt(2)), paid)
-	require.Equal(t, pool.String(), f.bank.pool.AmountOf(types.DefaultRewardDenom).String())
-	require.Equal(t, new(big.Int).Mul(R, big.NewInt(2)).String(), f.bank.minted.AmountOf(types.DefaultRewardDenom).String())
+	require.Equal(t, pool.String(), f.bank.pool.AmountOf(types.RewardDenom).String())
+	require.Equal(t, new(big.Int).Mul(R, big.NewInt(2)).String(), f.bank.minted.AmountOf(types.RewardDenom).String())
 	require.True(t, f.bank.balance(t, mustAddr(t, popModuleAddress)).IsZero(), "nothing stays in the module account")
 
 	// One event per payout, in publication order: (bitcoin height, txid).
@@ -156,7 +156,7 @@ func TestRewardToBlockedPayee(t *testing.T) {
 	f.endBlock()
 	require.True(t, f.bank.balance(t, a.payee(t)).IsZero())
 	require.Equal(t, "500", f.bank.balance(t, b.payee(t)).String())
-	require.Equal(t, "500", f.bank.pool.AmountOf(types.DefaultRewardDenom).String())
+	require.Equal(t, "500", f.bank.pool.AmountOf(types.RewardDenom).String())
 	events := eventsOf[*types.EventPoPReward](t, f.ctx)
 	require.Len(t, events, 1)
 	require.Equal(t, b.payee(t), events[0].Payee)
@@ -176,4 +176,81 @@ func TestZeroReward(t *testing.T) {
 	f.endBlock()
 	require.Equal(t, uint64(10), f.finality().LatestSuperfinal)
 	require.True(t, f.bank.minted.IsZero())
+}
+
+// One payee holds at most max_rewards_per_payee of a keystone's reward
+// slots, however many txids it grinds: its later publications take no slot
+// and the slots go to the next publications of other payees, in order
+// (payee-less publications count as one payee). The split is the usual one
+// over the publications that hold a slot.
+func TestRewardPerPayeeCap(t *testing.T) {
+	R := big.NewInt(1_000_000_007)
+	for _, tc := range []struct {
+		perPayee uint32
+	}{
+		{perPayee: 1},
+		{perPayee: 2},
+	} {
+		f := newFixture(t)
+		p := f.params()
+		p.KeystoneReward.Amount = sdkmath.NewIntFromBigInt(R)
+		p.MaxPublicationsPerKeystone = 4
+		p.MaxRewardsPerPayee = tc.perPayee
+		f.setParams(p)
+		f.advanceTo(10)
+		ks := f.abbrev(10)
+		grinder, b, c, d := newPoPMiner(t, 1, false), newPoPMiner(t, 2, true), newPoPMiner(t, 3, false), newPoPMiner(t, 4, false)
+
+		f.beginBlock()
+		b1 := f.extend(grinder.popTx(t, ks), grinder.popTx(t, ks), grinder.popTx(t, ks)) // btc 1, delay 0
+		for i := 1; i <= 3; i++ {
+			_, err := f.msgs.SubmitPoPProof(f.ctx, f.proof(b1, i))
+			require.NoError(t, err)
+		}
+		f.submit(f.extend(b.popTx(t, ks)))           // btc 2, delay 1
+		f.submit(f.extend(payeeLessTx(t, ks, "n1"))) // btc 3, delay 2, no payee
+		f.submit(f.extend(payeeLessTx(t, ks, "n2"))) // btc 4, delay 3, no payee
+		f.submit(f.extend(c.popTx(t, ks)))           // btc 5, delay 4
+		f.submit(f.extend(d.popTx(t, ks)))           // btc 6, delay 5
+		f.endBlock()
+		require.Equal(t, uint64(10), f.finality().LatestSuperfinal)
+
+		// The slot holders, earliest first, and their scores.
+		type slot struct {
+			who   string
+			score int64
+		}
+		var slots []slot
+		if tc.perPayee == 1 {
+			// grinder once, b, one payee-less, c; d is past the 4 slots.
+			slots = []slot{{grinder.payee(t), 100000}, {b.payee(t), 100000}, {"", 25000}, {c.payee(t), 6250}}
+		} else {
+			// grinder twice, b, one payee-less.
+			slots = []slot{{grinder.payee(t), 100000}, {grinder.payee(t), 100000}, {b.payee(t), 100000}, {"", 25000}}
+		}
+		var total int64
+		for _, s := range slots {
+			total += s.score
+		}
+		want := map[string]*big.Int{grinder.payee(t): new(big.Int), b.payee(t): new(big.Int), c.payee(t): new(big.Int), d.payee(t): new(big.Int)}
+		paid := new(big.Int)
+		for _, s := range slots {
+			amt := new(big.Int).Div(new(big.Int).Mul(R, big.NewInt(s.score)), big.NewInt(total))
+			if s.who == "" {
+				continue
+			}
+			want[s.who].Add(want[s.who], amt)
+			paid.Add(paid, amt)
+		}
+		for who, amt := range want {
+			require.Equal(t, amt.String(), f.bank.balance(t, who).String(), "per payee %d: %s", tc.perPayee, who)
+		}
+		if tc.perPayee == 1 {
+			// 1000000007 × 100000 / 231250 = 432432435 each for the grinder and b; × 6250 / 231250 = 27027027 for c.
+			require.Equal(t, "432432435", want[grinder.payee(t)].String())
+			require.Equal(t, "27027027", want[c.payee(t)].String())
+		}
+		require.Len(t, eventsOf[*types.EventPoPReward](t, f.ctx), len(slots)-1, "one event per paid slot")
+		require.Equal(t, new(big.Int).Sub(R, paid).String(), f.bank.pool.AmountOf(types.RewardDenom).String())
+	}
 }

@@ -86,5 +86,5 @@ func (k Keeper) publicationStatus(ctx context.Context, txid chainhash.Hash) (typ
 		return types.PublicationStatus{}, err
 	}
 	onMain, err := k.btclc.IsOnMainChain(ctx, hash)
-	return types.PublicationStatus{Publication: pub, OnMainChain: onMain}, err
+	return types.PublicationStatus{Publication: pub.View(), OnMainChain: onMain}, err
 }

@@ -125,9 +125,9 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 
 	pub := types.Publication{
 		KeystoneHeight: keystone.Height,
-		Txid:           txid.String(),
+		Txid:           txid[:],
 		BtcHeight:      header.Height,
-		BtcBlockHash:   blockHash.String(),
+		BtcBlockHash:   blockHash[:],
 		Submitter:      msg.Submitter,
 	}
 	var payee sdk.AccAddress
@@ -149,7 +149,7 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 	if err := emitPublicationRecorded(sdk.UnwrapSDKContext(ctx), pub); err != nil {
 		return nil, err
 	}
-	return &types.MsgSubmitPoPProofResponse{KeystoneHeight: pub.KeystoneHeight, Txid: pub.Txid}, nil
+	return &types.MsgSubmitPoPProofResponse{KeystoneHeight: pub.KeystoneHeight, Txid: txid.String()}, nil
 }
 
 // setPublication writes a publication and its indexes. payee is nil when

@@ -49,21 +49,28 @@ func TestSubmitPoPProofRecords(t *testing.T) {
 
 		resp, err := f.msgs.SubmitPoPProof(f.ctx, f.proof(b, 1))
 		require.NoError(t, err)
-		want := types.Publication{
+		txid, blockHash := b.txids[1], b.hash()
+		want := types.Publication{ // hashes stored in internal byte order
 			KeystoneHeight: 10,
-			Txid:           b.txids[1].String(),
+			Txid:           txid[:],
 			BtcHeight:      3,
-			BtcBlockHash:   b.hash().String(),
+			BtcBlockHash:   blockHash[:],
 			Payee:          m.payee(t),
 			Submitter:      f.submitter,
 		}
-		require.Equal(t, &types.MsgSubmitPoPProofResponse{KeystoneHeight: 10, Txid: want.Txid}, resp)
+		// Responses, events and queries show them in display order.
+		view := types.PublicationView{
+			KeystoneHeight: 10, Txid: txid.String(), BtcHeight: 3, BtcBlockHash: blockHash.String(),
+			Payee: m.payee(t), Submitter: f.submitter,
+		}
+		require.Equal(t, view, want.View())
+		require.Equal(t, &types.MsgSubmitPoPProofResponse{KeystoneHeight: 10, Txid: view.Txid}, resp)
 		got, err := f.k.Publications.Get(f.ctx, b.txids[1])
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		require.Equal(t, []*types.EventPublicationRecorded{{
-			KeystoneHeight: 10, Txid: want.Txid, BtcHeight: 3, BtcBlockHash: want.BtcBlockHash,
-			Payee: want.Payee, Submitter: f.submitter,
+			KeystoneHeight: 10, Txid: view.Txid, BtcHeight: 3, BtcBlockHash: view.BtcBlockHash,
+			Payee: view.Payee, Submitter: f.submitter,
 		}}, eventsOf[*types.EventPublicationRecorded](t, f.ctx))
 
 		first, err := f.k.Anchors.Get(f.ctx, 10)
@@ -74,7 +81,7 @@ func TestSubmitPoPProofRecords(t *testing.T) {
 		require.Equal(t, uint64(3), st.FirstBtcHeight)
 		require.Equal(t, uint64(3), st.EffectiveBtcHeight)
 		require.Equal(t, uint64(1), st.Confirmations)
-		require.Equal(t, []types.PublicationStatus{{Publication: want, OnMainChain: true}}, st.Publications)
+		require.Equal(t, []types.PublicationStatus{{Publication: view, OnMainChain: true}}, st.Publications)
 	}
 }
 

@@ -13,6 +13,7 @@ func RegisterInterfaces(ir codectypes.InterfaceRegistry) {
 	ir.RegisterImplementations((*sdk.Msg)(nil),
 		&MsgSubmitPoPProof{},
 		&MsgUpdateParams{},
+		&MsgResumeRewards{},
 	)
 	msgservice.RegisterMsgServiceDesc(ir, &_Msg_serviceDesc)
 }
@@ -22,5 +23,6 @@ func RegisterInterfaces(ir codectypes.InterfaceRegistry) {
 func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgSubmitPoPProof{}, "hemi/x/pop/MsgSubmitPoPProof")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "hemi/x/pop/MsgUpdateParams")
+	legacy.RegisterAminoMsg(cdc, &MsgResumeRewards{}, "hemi/x/pop/MsgResumeRewards")
 	cdc.RegisterConcrete(&Params{}, "hemi/x/pop/Params", nil)
 }

@@ -21,4 +21,5 @@ var (
 	ErrKeystoneMismatch     = errorsmod.Register(ModuleName, 13, "payload differs from the keystone this chain recorded at its height")
 	ErrDuplicatePublication = errorsmod.Register(ModuleName, 14, "transaction already recorded as a publication")
 	ErrBlockContext         = errorsmod.Register(ModuleName, 15, "the block's execution context does not identify the block")
+	ErrRewardsNotPaused     = errorsmod.Register(ModuleName, 16, "rewards are not paused: there is nothing to resume")
 )

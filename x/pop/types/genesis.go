@@ -13,9 +13,11 @@ func DefaultGenesis() *GenesisState {
 // Validate checks the genesis state on its own: params; keystones in
 // increasing height, each well formed and linked to the one before it by
 // prev_keystone_hash; publications with well-formed hashes, each txid once,
-// each of a keystone in the genesis; and a finality state that names
-// keystones of the genesis. Addresses are decoded by the keeper, which has
-// the chain's address codec.
+// each of a keystone in the genesis; a finality state that names
+// keystones of the genesis; owed reward ranges in increasing height, none
+// above highest_ever_superfinal; and a last block at or above the last
+// keystone. Addresses, and the publications' blocks against x/btclc's
+// chain, are checked by the keeper.
 func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return ErrInvalidGenesis.Wrapf("params: %v", err)
@@ -44,7 +46,7 @@ func (gs GenesisState) Validate() error {
 			return ErrInvalidGenesis.Wrapf("publications[%d]: txid: %v", i, err)
 		}
 		if txids[txid.String()] {
-			return ErrInvalidGenesis.Wrapf("publications[%d]: txid %s appears twice", i, p.Txid)
+			return ErrInvalidGenesis.Wrapf("publications[%d]: txid %s appears twice", i, txid)
 		}
 		txids[txid.String()] = true
 		if _, err := p.BlockHash(); err != nil {
@@ -67,6 +69,33 @@ func (gs GenesisState) Validate() error {
 	}
 	if f.HighestEverSuperfinal < f.LatestSuperfinal {
 		return ErrInvalidGenesis.Wrapf("finality: highest_ever_superfinal %d is below latest_superfinal %d", f.HighestEverSuperfinal, f.LatestSuperfinal)
+	}
+
+	// Owed keystones have been superfinal, and each is owed once.
+	var prevThrough uint64
+	for i, r := range gs.OwedRewards {
+		switch {
+		case r.After >= r.Through:
+			return ErrInvalidGenesis.Wrapf("owed_rewards[%d]: after %d must be below through %d", i, r.After, r.Through)
+		case i > 0 && r.After < prevThrough:
+			return ErrInvalidGenesis.Wrapf("owed_rewards[%d]: starts at %d, inside the range before it (through %d): ranges must increase and not overlap", i, r.After, prevThrough)
+		case r.Through > f.HighestEverSuperfinal:
+			return ErrInvalidGenesis.Wrapf("owed_rewards[%d]: through %d is above highest_ever_superfinal %d: only keystones that became superfinal are owed", i, r.Through, f.HighestEverSuperfinal)
+		}
+		prevThrough = r.Through
+	}
+
+	if gs.LastBlockHeight == 0 {
+		if len(gs.LastBlockHash) != 0 {
+			return ErrInvalidGenesis.Wrap("last_block_hash without last_block_height")
+		}
+		return nil
+	}
+	if len(gs.LastBlockHash) != HashSize {
+		return ErrInvalidGenesis.Wrapf("last_block_hash must be %d bytes, got %d", HashSize, len(gs.LastBlockHash))
+	}
+	if n := len(gs.Keystones); n > 0 && gs.LastBlockHeight < gs.Keystones[n-1].Height {
+		return ErrInvalidGenesis.Wrapf("last_block_height %d is below the last keystone %d", gs.LastBlockHeight, gs.Keystones[n-1].Height)
 	}
 	return nil
 }

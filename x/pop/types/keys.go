@@ -41,10 +41,15 @@ var (
 	// LastBlockKey holds the height and hash of the last block, which the
 	// next keystone needs as its parent hash.
 	LastBlockKey = collections.NewPrefix(9)
-	// PendingRollBackKey holds, during a block, the lowest fork point of the
-	// Bitcoin reorgs x/btclc reported; EndBlock clears it.
-	PendingRollBackKey = collections.NewPrefix(10)
+	// Prefix 10 held the pending Bitcoin reorg of a block, when the hooks
+	// deferred their work to EndBlock; it is retired, never reuse it.
 	// PendingUpdateKey is set, during a block, when finality must be
 	// re-evaluated; EndBlock clears it.
 	PendingUpdateKey = collections.NewPrefix(11)
+	// RewardsPausedKey is set (true) while a finality violation keeps the
+	// reward payouts paused; MsgResumeRewards removes it.
+	RewardsPausedKey = collections.NewPrefix(12)
+	// OwedRewardsKey maps after -> through: the keystones above after up to
+	// through became superfinal and are owed their reward, in height order.
+	OwedRewardsKey = collections.NewPrefix(13)
 )

@@ -29,8 +29,9 @@ func TestKeysArePinned(t *testing.T) {
 		"effective_anchors":          {types.EffectiveAnchorsKey, 7},
 		"finality":                   {types.FinalityKey, 8},
 		"last_block":                 {types.LastBlockKey, 9},
-		"pending_rollback":           {types.PendingRollBackKey, 10},
 		"pending_update":             {types.PendingUpdateKey, 11},
+		"rewards_paused":             {types.RewardsPausedKey, 12},
+		"owed_rewards":               {types.OwedRewardsKey, 13},
 	} {
 		require.Equal(t, []byte{tc.want}, tc.got.Bytes(), name)
 	}
@@ -44,7 +45,7 @@ func TestErrorCodesArePinned(t *testing.T) {
 		5: types.ErrInvalidBlockHash, 6: types.ErrInvalidProof, 7: types.ErrCoinbaseTx,
 		8: types.ErrNoPayload, 9: types.ErrMultiplePayloads, 10: types.ErrInvalidPayload,
 		11: types.ErrBlockNotOnMainChain, 12: types.ErrUnknownKeystone, 13: types.ErrKeystoneMismatch,
-		14: types.ErrDuplicatePublication, 15: types.ErrBlockContext,
+		14: types.ErrDuplicatePublication, 15: types.ErrBlockContext, 16: types.ErrRewardsNotPaused,
 	} {
 		require.Equal(t, code, err.ABCICode(), err.Error())
 		require.Equal(t, types.ModuleName, err.Codespace())

@@ -15,8 +15,8 @@ import (
 // and app hashes are SHA-256.
 const HashSize = 32
 
-// Validate checks a keystone's shape: a height, 32-byte hashes, a Bitcoin
-// tip hash in display order, and heights that fit the abbreviated form.
+// Validate checks a keystone's shape: a height, 32-byte hashes (the
+// Bitcoin tip's included), and heights that fit the abbreviated form.
 func (k Keystone) Validate() error {
 	if k.Height == 0 {
 		return fmt.Errorf("keystone height must be positive")
@@ -35,13 +35,11 @@ func (k Keystone) Validate() error {
 		{"parent_hash", k.ParentHash},
 		{"app_hash", k.AppHash},
 		{"prev_keystone_hash", k.PrevKeystoneHash},
+		{"btc_hash", k.BtcHash},
 	} {
 		if len(h.b) != HashSize {
 			return fmt.Errorf("keystone %d: %s must be %d bytes, got %d", k.Height, h.name, HashSize, len(h.b))
 		}
-	}
-	if _, err := bitcoin.ParseDisplayHash(k.BtcHash); err != nil {
-		return fmt.Errorf("keystone %d: btc_hash: %w", k.Height, err)
 	}
 	return nil
 }
@@ -87,12 +85,95 @@ func (k Keystone) AbbreviatedHex() string {
 	return hex.EncodeToString(b[:])
 }
 
-// TxHash is the publication's txid in internal byte order.
-func (p Publication) TxHash() (chainhash.Hash, error) {
-	return bitcoin.ParseDisplayHash(p.Txid)
+// View is the keystone as queries show it: CometBFT hashes in lower-case
+// hex, the Bitcoin tip hash in display order.
+func (k Keystone) View() KeystoneView {
+	return KeystoneView{
+		Height:           k.Height,
+		BlockHash:        hex.EncodeToString(k.BlockHash),
+		ParentHash:       hex.EncodeToString(k.ParentHash),
+		AppHash:          hex.EncodeToString(k.AppHash),
+		PrevKeystoneHash: hex.EncodeToString(k.PrevKeystoneHash),
+		BtcHeight:        k.BtcHeight,
+		BtcHash:          displayHash(k.BtcHash),
+	}
 }
 
-// BlockHash is the publication's Bitcoin block hash in internal byte order.
+// Keystone parses a queried keystone back into its stored form (what a PoP
+// miner abbreviates and publishes).
+func (v KeystoneView) Keystone() (Keystone, error) {
+	k := Keystone{Height: v.Height, BtcHeight: v.BtcHeight}
+	for _, h := range []struct {
+		name string
+		s    string
+		dst  *[]byte
+	}{
+		{"block_hash", v.BlockHash, &k.BlockHash},
+		{"parent_hash", v.ParentHash, &k.ParentHash},
+		{"app_hash", v.AppHash, &k.AppHash},
+		{"prev_keystone_hash", v.PrevKeystoneHash, &k.PrevKeystoneHash},
+	} {
+		b, err := hex.DecodeString(h.s)
+		if err != nil {
+			return Keystone{}, fmt.Errorf("keystone %d: %s: %w", v.Height, h.name, err)
+		}
+		*h.dst = b
+	}
+	btc, err := bitcoin.ParseDisplayHash(v.BtcHash)
+	if err != nil {
+		return Keystone{}, fmt.Errorf("keystone %d: btc_hash: %w", v.Height, err)
+	}
+	k.BtcHash = btc[:]
+	return k, k.Validate()
+}
+
+// Abbreviate is the abbreviated form of a queried keystone.
+func (v KeystoneView) Abbreviate() (bitcoin.AbbreviatedKeystone, error) {
+	k, err := v.Keystone()
+	if err != nil {
+		return bitcoin.AbbreviatedKeystone{}, err
+	}
+	return k.Abbreviate()
+}
+
+// TxHash is the publication's txid.
+func (p Publication) TxHash() (chainhash.Hash, error) {
+	return hashFromBytes("txid", p.Txid)
+}
+
+// BlockHash is the publication's Bitcoin block hash.
 func (p Publication) BlockHash() (chainhash.Hash, error) {
-	return bitcoin.ParseDisplayHash(p.BtcBlockHash)
+	return hashFromBytes("btc_block_hash", p.BtcBlockHash)
+}
+
+// View is the publication as queries show it: hashes in display order.
+func (p Publication) View() PublicationView {
+	return PublicationView{
+		KeystoneHeight: p.KeystoneHeight,
+		Txid:           displayHash(p.Txid),
+		BtcHeight:      p.BtcHeight,
+		BtcBlockHash:   displayHash(p.BtcBlockHash),
+		Payee:          p.Payee,
+		Submitter:      p.Submitter,
+	}
+}
+
+// hashFromBytes reads a stored 32-byte Bitcoin hash (internal byte order).
+func hashFromBytes(name string, b []byte) (chainhash.Hash, error) {
+	var h chainhash.Hash
+	if len(b) != chainhash.HashSize {
+		return h, fmt.Errorf("%s must be %d bytes, got %d", name, chainhash.HashSize, len(b))
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// displayHash renders a stored Bitcoin hash in display order; a malformed
+// one (never stored: Validate and the keeper check every hash) as its hex.
+func displayHash(b []byte) string {
+	h, err := hashFromBytes("", b)
+	if err != nil {
+		return hex.EncodeToString(b)
+	}
+	return h.String()
 }

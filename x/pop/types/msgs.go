@@ -9,12 +9,13 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin"
 )
 
-// Both messages are checked in full by their handlers (authority or
+// The messages are checked in full by their handlers (authority or
 // submitter, then the content, then against state), so they have no
 // ValidateBasic.
 var (
 	_ sdk.Msg = (*MsgSubmitPoPProof)(nil)
 	_ sdk.Msg = (*MsgUpdateParams)(nil)
+	_ sdk.Msg = (*MsgResumeRewards)(nil)
 )
 
 // NewMsgSubmitPoPProof builds a MsgSubmitPoPProof: the raw transaction, the
@@ -47,4 +48,9 @@ func NewMsgSubmitPoPProofFromBlock(submitter string, block *wire.MsgBlock, txid 
 // NewMsgUpdateParams builds a MsgUpdateParams for the governance authority.
 func NewMsgUpdateParams(authority string, params Params) *MsgUpdateParams {
 	return &MsgUpdateParams{Authority: authority, Params: params}
+}
+
+// NewMsgResumeRewards builds a MsgResumeRewards for the governance authority.
+func NewMsgResumeRewards(authority string) *MsgResumeRewards {
+	return &MsgResumeRewards{Authority: authority}
 }

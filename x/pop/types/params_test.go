@@ -7,6 +7,7 @@ import (
 	sdkmath "cosmossdk.io/math"
 	"github.com/stretchr/testify/require"
 
+	appparams "github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -18,7 +19,8 @@ func TestDefaultParams(t *testing.T) {
 	require.Equal(t, "10000000000000000000ahemi", p.KeystoneReward.String()) // 10 hemi
 	require.Equal(t, uint32(75), p.MaxPublicationsPerKeystone)
 	require.Equal(t, uint32(8), p.MaxRewardDelay)
-	require.False(t, p.RewardsPaused)
+	require.Equal(t, uint32(1), p.MaxRewardsPerPayee)
+	require.Equal(t, uint32(100), p.MaxKeystonesPaidPerBlock)
 }
 
 func TestParamsValidate(t *testing.T) {
@@ -29,6 +31,8 @@ func TestParamsValidate(t *testing.T) {
 		"depth too deep":    func(p *types.Params) { p.SuperfinalityDepth = types.MaxSuperfinalityDepth + 1 },
 		"no reward denom":   func(p *types.Params) { p.KeystoneReward.Denom = "" },
 		"bad reward denom":  func(p *types.Params) { p.KeystoneReward.Denom = "1x" },
+		"reward in sat":     func(p *types.Params) { p.KeystoneReward.Denom = appparams.BTCDenom },
+		"reward in another": func(p *types.Params) { p.KeystoneReward.Denom = "uatom" },
 		"nil reward amount": func(p *types.Params) { p.KeystoneReward.Amount = sdkmath.Int{} },
 		"negative reward":   func(p *types.Params) { p.KeystoneReward.Amount = sdkmath.NewInt(-1) },
 		"reward too large": func(p *types.Params) {
@@ -37,6 +41,10 @@ func TestParamsValidate(t *testing.T) {
 		"no publications":      func(p *types.Params) { p.MaxPublicationsPerKeystone = 0 },
 		"too many":             func(p *types.Params) { p.MaxPublicationsPerKeystone = types.MaxMaxPublicationsPerKeystone + 1 },
 		"reward delay too big": func(p *types.Params) { p.MaxRewardDelay = types.MaxMaxRewardDelay + 1 },
+		"no rewards per payee": func(p *types.Params) { p.MaxRewardsPerPayee = 0 },
+		"per payee too many":   func(p *types.Params) { p.MaxRewardsPerPayee = types.MaxMaxPublicationsPerKeystone + 1 },
+		"no keystones paid":    func(p *types.Params) { p.MaxKeystonesPaidPerBlock = 0 },
+		"too many paid":        func(p *types.Params) { p.MaxKeystonesPaidPerBlock = types.MaxMaxKeystonesPaidPerBlock + 1 },
 	} {
 		p := types.DefaultParams()
 		edit(&p)
@@ -45,6 +53,5 @@ func TestParamsValidate(t *testing.T) {
 	p := types.DefaultParams()
 	p.KeystoneInterval, p.SuperfinalityDepth, p.MaxRewardDelay = 1, 1, 0
 	p.KeystoneReward.Amount = sdkmath.ZeroInt()
-	p.RewardsPaused = true
 	require.NoError(t, p.Validate())
 }
