@@ -1,6 +1,8 @@
-// Package bitcoin is the Bitcoin code shared by the chain's modules and
+// Package bitcoin is what the state machine needs of Bitcoin, shared with the
 // daemons: network parameters (including testnet4, which btcd lacks), a pure
-// header-validation core, and SPV inclusion proofs.
+// header-validation core, SPV inclusion proofs, the PoP payload codec and
+// script helpers. The Bitcoin node client (bitcoin/rpc) and the wallet
+// (bitcoin/wallet) are the daemons' alone and live in packages of their own.
 //
 // The validation core is a function of its inputs only: a header, the
 // network's Params and a read-only ChainView of the chain it extends. It

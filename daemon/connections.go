@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/hemiclient"
 )
 
@@ -63,8 +63,8 @@ func (c Connections) Validate() error {
 }
 
 // BitcoinRPC is the Bitcoin node client configuration.
-func (c Connections) BitcoinRPC() bitcoin.RPCConfig {
-	return bitcoin.RPCConfig{URL: c.BTCRPC, User: c.BTCUser, Password: c.BTCPassword, CACertFile: c.BTCCACert}
+func (c Connections) BitcoinRPC() rpc.Config {
+	return rpc.Config{URL: c.BTCRPC, User: c.BTCUser, Password: c.BTCPassword, CACertFile: c.BTCCACert}
 }
 
 // Hemi is the hemid client configuration.
@@ -74,8 +74,8 @@ func (c Connections) Hemi() hemiclient.Config {
 
 // Clients connects to the Bitcoin node and to hemid with the daemon's key. The address prefixes
 // must be set first (params.SetAddressPrefixes).
-func (c Connections) Clients() (*bitcoin.RPCClient, *hemiclient.Client, error) {
-	btc, err := bitcoin.NewRPCClient(c.BitcoinRPC())
+func (c Connections) Clients() (*rpc.Client, *hemiclient.Client, error) {
+	btc, err := rpc.NewClient(c.BitcoinRPC())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/daemon"
 )
 
@@ -64,12 +65,12 @@ func (cfg DaemonConfig) Validate() error {
 }
 
 // Kind is the configured address kind.
-func (cfg DaemonConfig) Kind() (bitcoin.AddressKind, error) {
+func (cfg DaemonConfig) Kind() (wallet.AddressKind, error) {
 	switch cfg.AddressKind {
 	case "p2wpkh":
-		return bitcoin.P2WPKH, nil
+		return wallet.P2WPKH, nil
 	case "p2pkh":
-		return bitcoin.P2PKH, nil
+		return wallet.P2PKH, nil
 	}
 	return 0, fmt.Errorf("--address-kind %q: use p2wpkh or p2pkh", cfg.AddressKind)
 }

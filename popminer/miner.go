@@ -22,6 +22,8 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/hemiclient"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
@@ -40,8 +42,8 @@ type Config struct {
 // Miner is the PoP miner's state machine.
 type Miner struct {
 	cfg     Config
-	btc     *bitcoin.RPCClient
-	wallet  *bitcoin.Wallet
+	btc     *rpc.Client
+	wallet  *wallet.Wallet
 	hemi    *hemiclient.Client
 	pop     poptypes.QueryClient
 	state   *State
@@ -51,7 +53,7 @@ type Miner struct {
 }
 
 // New loads the state file and returns the miner.
-func New(cfg Config, btc *bitcoin.RPCClient, wallet *bitcoin.Wallet, hemi *hemiclient.Client, file *StateFile, log *slog.Logger, metrics *Metrics) (*Miner, error) {
+func New(cfg Config, btc *rpc.Client, w *wallet.Wallet, hemi *hemiclient.Client, file *StateFile, log *slog.Logger, metrics *Metrics) (*Miner, error) {
 	if cfg.ConfTarget <= 0 {
 		cfg.ConfTarget = 2
 	}
@@ -68,7 +70,7 @@ func New(cfg Config, btc *bitcoin.RPCClient, wallet *bitcoin.Wallet, hemi *hemic
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	return &Miner{cfg: cfg, btc: btc, wallet: wallet, hemi: hemi, pop: poptypes.NewQueryClient(hemi.Conn()),
+	return &Miner{cfg: cfg, btc: btc, wallet: w, hemi: hemi, pop: poptypes.NewQueryClient(hemi.Conn()),
 		state: state, file: file, log: log, metrics: metrics}, nil
 }
 
@@ -223,7 +225,7 @@ func (m *Miner) bump(ctx context.Context, p *Publication, tip int64) error {
 	_, cap := m.wallet.FeeLimits()
 	rate = min(rate, cap)
 	replacement, fee, err := m.wallet.BumpFee(tx, p.Inputs.utxos(), rate)
-	if errors.Is(err, bitcoin.ErrFeeAboveCap) || errors.Is(err, bitcoin.ErrBumpBelowDust) {
+	if errors.Is(err, wallet.ErrFeeAboveCap) || errors.Is(err, wallet.ErrBumpBelowDust) {
 		m.log.Warn("publication not mined yet and its fee cannot be raised further; waiting", "keystone", p.KeystoneHeight, "reason", err)
 		return m.broadcast(ctx, p)
 	}
@@ -302,7 +304,7 @@ func boolGauge(b bool) float64 {
 	return 0
 }
 
-func sumValues(utxos []bitcoin.UTXO) int64 {
+func sumValues(utxos []wallet.UTXO) int64 {
 	var total int64
 	for _, u := range utxos {
 		total += u.Value

@@ -1,4 +1,4 @@
-package bitcoin
+package wallet
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/btcsuite/btcd/blockchain"
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/btcsuite/btcd/btcutil"
@@ -20,10 +21,13 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 )
 
 // Errors of the wallet. Errors that come from the node keep the classes of
-// RPCClient (ErrRPCTransport, *RPCError, ErrRPCBadData).
+// rpc.Client (rpc.ErrTransport, *rpc.Error, rpc.ErrBadData).
 var (
 	// ErrInsufficientFunds: the wallet's spendable outputs cannot pay for the
 	// outputs and the fee. The message says how much is missing and which
@@ -44,9 +48,9 @@ var (
 	// wallet built: an input is not ours, it does not signal RBF, or it has
 	// no change output to pay the higher fee from.
 	ErrNotReplaceable = errors.New("transaction cannot be fee-bumped by this wallet")
-	// ErrBadWalletInput: a UTXO, output or argument given to the wallet is
+	// ErrBadInput: a UTXO, output or argument given to the wallet is
 	// invalid (the message says which and why).
-	ErrBadWalletInput = errors.New("invalid wallet input")
+	ErrBadInput = errors.New("invalid wallet input")
 )
 
 // AddressKind is the kind of output the wallet's key receives on.
@@ -142,7 +146,7 @@ type Wallet struct {
 	key      *btcec.PrivateKey
 	net      *chaincfg.Params
 	kind     AddressKind
-	node     *RPCClient
+	node     *rpc.Client
 	addr     btcutil.Address
 	pkScript []byte
 	pubKey   []byte // compressed
@@ -150,15 +154,15 @@ type Wallet struct {
 	cap      int64
 }
 
-// NewWallet builds a wallet for key on net, receiving on an address of the
+// New builds a wallet for key on net, receiving on an address of the
 // given kind. node may be nil for a wallet that only builds and signs
 // (UTXOs, FeeRate and Broadcast then fail).
-func NewWallet(key *btcec.PrivateKey, net *chaincfg.Params, kind AddressKind, node *RPCClient) (*Wallet, error) {
+func New(key *btcec.PrivateKey, net *chaincfg.Params, kind AddressKind, node *rpc.Client) (*Wallet, error) {
 	if key == nil || key.Key.IsZero() {
-		return nil, fmt.Errorf("%w: no private key", ErrBadWalletInput)
+		return nil, fmt.Errorf("%w: no private key", ErrBadInput)
 	}
 	if net == nil {
-		return nil, fmt.Errorf("%w: no network parameters", ErrBadWalletInput)
+		return nil, fmt.Errorf("%w: no network parameters", ErrBadInput)
 	}
 	pub := key.PubKey().SerializeCompressed()
 	hash := btcutil.Hash160(pub)
@@ -170,14 +174,14 @@ func NewWallet(key *btcec.PrivateKey, net *chaincfg.Params, kind AddressKind, no
 	case P2PKH:
 		addr, err = btcutil.NewAddressPubKeyHash(hash, net)
 	default:
-		return nil, fmt.Errorf("%w: unknown address kind %v", ErrBadWalletInput, kind)
+		return nil, fmt.Errorf("%w: unknown address kind %v", ErrBadInput, kind)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadWalletInput, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	script, err := txscript.PayToAddrScript(addr)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadWalletInput, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	return &Wallet{
 		key: key, net: net, kind: kind, node: node,
@@ -197,7 +201,7 @@ func (w *Wallet) Kind() AddressKind { return w.kind }
 
 // Payee is the hemi account PoP rewards of the wallet's transactions go to
 // (see PoPPayee).
-func (w *Wallet) Payee() [20]byte { return ethAddress(w.key.PubKey()) }
+func (w *Wallet) Payee() [20]byte { return bitcoin.KeyPayee(w.key.PubKey()) }
 
 // DustLimit is the smallest change output the wallet creates.
 func (w *Wallet) DustLimit() int64 {
@@ -223,17 +227,17 @@ func (w *Wallet) SetFeeLimits(floor, cap int64) error {
 
 // FeeRate returns the fee rate, in sat/vB, to confirm within confTarget
 // blocks: the node's estimate rounded up and clamped to the wallet's floor
-// and cap. A node without an estimate yet (ErrNoFeeEstimate, as on a fresh
+// and cap. A node without an estimate yet (rpc.ErrNoFeeEstimate, as on a fresh
 // regtest chain) gives the floor; other node errors are returned.
 func (w *Wallet) FeeRate(ctx context.Context, confTarget int64) (int64, error) {
 	if confTarget < 1 {
-		return 0, fmt.Errorf("%w: confirmation target %d must be at least 1 block", ErrBadWalletInput, confTarget)
+		return 0, fmt.Errorf("%w: confirmation target %d must be at least 1 block", ErrBadInput, confTarget)
 	}
 	if w.node == nil {
 		return 0, errors.New("wallet has no node to ask for a fee estimate")
 	}
 	estimate, err := w.node.EstimateSmartFee(ctx, confTarget)
-	if errors.Is(err, ErrNoFeeEstimate) {
+	if errors.Is(err, rpc.ErrNoFeeEstimate) {
 		return w.floor, nil
 	}
 	if err != nil {
@@ -327,13 +331,13 @@ func (w *Wallet) checkUTXOs(utxos []UTXO) ([]UTXO, int64, error) {
 	var total int64
 	for i, u := range utxos {
 		if !bytes.Equal(u.PkScript, w.pkScript) {
-			return nil, 0, fmt.Errorf("%w: UTXO %d (%s) pays script %x, not this wallet's %x", ErrBadWalletInput, i, u.OutPoint, u.PkScript, w.pkScript)
+			return nil, 0, fmt.Errorf("%w: UTXO %d (%s) pays script %x, not this wallet's %x", ErrBadInput, i, u.OutPoint, u.PkScript, w.pkScript)
 		}
 		if u.Value <= 0 || u.Value > btcutil.MaxSatoshi {
-			return nil, 0, fmt.Errorf("%w: UTXO %d (%s) has value %d sat", ErrBadWalletInput, i, u.OutPoint, u.Value)
+			return nil, 0, fmt.Errorf("%w: UTXO %d (%s) has value %d sat", ErrBadInput, i, u.OutPoint, u.Value)
 		}
 		if seen[u.OutPoint] {
-			return nil, 0, fmt.Errorf("%w: UTXO %s is listed twice", ErrBadWalletInput, u.OutPoint)
+			return nil, 0, fmt.Errorf("%w: UTXO %s is listed twice", ErrBadInput, u.OutPoint)
 		}
 		seen[u.OutPoint] = true
 		if u.Coinbase && u.Confirmations < int64(w.net.CoinbaseMaturity) {
@@ -343,7 +347,7 @@ func (w *Wallet) checkUTXOs(utxos []UTXO) ([]UTXO, int64, error) {
 		// addition keeps the sum far from overflowing.
 		total += u.Value
 		if total > btcutil.MaxSatoshi {
-			return nil, 0, fmt.Errorf("%w: UTXO values add up to more than 21 million BTC", ErrBadWalletInput)
+			return nil, 0, fmt.Errorf("%w: UTXO values add up to more than 21 million BTC", ErrBadInput)
 		}
 		coins = append(coins, u)
 	}
@@ -363,22 +367,22 @@ func (w *Wallet) checkUTXOs(utxos []UTXO) ([]UTXO, int64, error) {
 // checkOutputs validates the payments of BuildTx and returns their total.
 func checkOutputs(outputs []*wire.TxOut) (int64, error) {
 	if len(outputs) == 0 {
-		return 0, fmt.Errorf("%w: no outputs to pay", ErrBadWalletInput)
+		return 0, fmt.Errorf("%w: no outputs to pay", ErrBadInput)
 	}
 	var total int64
 	for i, out := range outputs {
 		if out == nil {
-			return 0, fmt.Errorf("%w: output %d is nil", ErrBadWalletInput, i)
+			return 0, fmt.Errorf("%w: output %d is nil", ErrBadInput, i)
 		}
 		if out.Value < 0 || out.Value > btcutil.MaxSatoshi {
-			return 0, fmt.Errorf("%w: output %d has value %d sat", ErrBadWalletInput, i, out.Value)
+			return 0, fmt.Errorf("%w: output %d has value %d sat", ErrBadInput, i, out.Value)
 		}
 		if len(out.PkScript) > txscript.MaxScriptSize {
-			return 0, fmt.Errorf("%w: output %d has a %d-byte script", ErrBadWalletInput, i, len(out.PkScript))
+			return 0, fmt.Errorf("%w: output %d has a %d-byte script", ErrBadInput, i, len(out.PkScript))
 		}
 		total += out.Value
 		if total > btcutil.MaxSatoshi {
-			return 0, fmt.Errorf("%w: outputs add up to more than 21 million BTC", ErrBadWalletInput)
+			return 0, fmt.Errorf("%w: outputs add up to more than 21 million BTC", ErrBadInput)
 		}
 	}
 	return total, nil
@@ -503,7 +507,7 @@ func (w *Wallet) sign(tx *wire.MsgTx, coins []UTXO) error {
 			return fmt.Errorf("signed input %d does not verify: %v", i, err)
 		}
 	}
-	if payee, ok := PoPPayee(tx); !ok || payee != w.Payee() {
+	if payee, ok := bitcoin.PoPPayee(tx); !ok || payee != w.Payee() {
 		return errors.New("the first input is not signed by the wallet's key, so the PoP payee would not be the wallet's")
 	}
 	return nil
@@ -581,7 +585,7 @@ func (w *Wallet) BumpFee(tx *wire.MsgTx, spent []UTXO, newFeeRate int64) (*wire.
 	byOutPoint := make(map[wire.OutPoint]UTXO, len(spent))
 	for i, u := range spent {
 		if !bytes.Equal(u.PkScript, w.pkScript) || u.Value <= 0 || u.Value > btcutil.MaxSatoshi {
-			return nil, 0, fmt.Errorf("%w: spent UTXO %d (%s) does not pay this wallet a valid amount", ErrBadWalletInput, i, u.OutPoint)
+			return nil, 0, fmt.Errorf("%w: spent UTXO %d (%s) does not pay this wallet a valid amount", ErrBadInput, i, u.OutPoint)
 		}
 		byOutPoint[u.OutPoint] = u
 	}
@@ -604,7 +608,7 @@ func (w *Wallet) BumpFee(tx *wire.MsgTx, spent []UTXO, newFeeRate int64) (*wire.
 		// Checked after every addition of at most MaxSatoshi: no overflow.
 		inSum += u.Value
 		if inSum > btcutil.MaxSatoshi {
-			return nil, 0, fmt.Errorf("%w: spent UTXO values add up to more than 21 million BTC", ErrBadWalletInput)
+			return nil, 0, fmt.Errorf("%w: spent UTXO values add up to more than 21 million BTC", ErrBadInput)
 		}
 	}
 	var outSum int64
@@ -703,13 +707,13 @@ func isSigned(tx *wire.MsgTx) bool {
 // daemon can broadcast again safely.
 func (w *Wallet) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error) {
 	if !wellFormed(tx) {
-		return chainhash.Hash{}, fmt.Errorf("%w: no transaction, or one with a nil input or output", ErrBadWalletInput)
+		return chainhash.Hash{}, fmt.Errorf("%w: no transaction, or one with a nil input or output", ErrBadInput)
 	}
 	if w.node == nil {
 		return chainhash.Hash{}, errors.New("wallet has no node to broadcast to")
 	}
 	txid, err := w.node.SendRawTransaction(ctx, tx)
-	if err != nil && IsAlreadyKnown(err) {
+	if err != nil && rpc.IsAlreadyKnown(err) {
 		return tx.TxHash(), nil
 	}
 	return txid, err
@@ -738,15 +742,15 @@ func (w *Wallet) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash,
 // which drops outputs spent in the chain (and, on Core, in the mempool) and
 // tells confirmations and whether the output is a coinbase. Its value and
 // script must agree with what the scan said, or the node is reported as
-// faulty (ErrRPCBadData). A scan that races with a new block may miss a
+// faulty (rpc.ErrBadData). A scan that races with a new block may miss a
 // fresh output; the next scan finds it.
 func (w *Wallet) UTXOs(ctx context.Context, minConf int64) ([]UTXO, error) {
 	if w.node == nil {
 		return nil, errors.New("wallet has no node to find its coins with")
 	}
 	candidates, err := w.searchAddress(ctx)
-	var rpcErr *RPCError
-	if errors.As(err, &rpcErr) && rpcErr.Code == RPCCodeMethodNotFound {
+	var rpcErr *rpc.Error
+	if errors.As(err, &rpcErr) && rpcErr.Code == rpc.CodeMethodNotFound {
 		candidates, err = w.scanUTXOSet(ctx)
 	}
 	if err != nil {
@@ -804,16 +808,16 @@ func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, er
 			return nil, err
 		}
 		if len(page) > searchPageSize {
-			return nil, w.node.badData(method, nil, "asked for %d transactions, got %d", searchPageSize, len(page))
+			return nil, w.node.BadData(method, nil, "asked for %d transactions, got %d", searchPageSize, len(page))
 		}
 		for _, txHex := range page {
 			raw, err := hex.DecodeString(txHex)
 			if err != nil {
-				return nil, w.node.badData(method, ErrBadHex, "%v", err)
+				return nil, w.node.BadData(method, rpc.ErrBadHex, "%v", err)
 			}
-			tx, err := DecodeTx(raw)
+			tx, err := bitcoin.DecodeTx(raw)
 			if err != nil {
-				return nil, w.node.badAnswer(method, err)
+				return nil, w.node.BadAnswer(method, err)
 			}
 			txid := tx.TxHash()
 			if seen[txid] {
@@ -825,13 +829,13 @@ func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, er
 					continue
 				}
 				if out.Value < 0 || out.Value > btcutil.MaxSatoshi {
-					return nil, w.node.badData(method, nil, "transaction %s output %d has value %d sat", txid, i, out.Value)
+					return nil, w.node.BadData(method, nil, "transaction %s output %d has value %d sat", txid, i, out.Value)
 				}
 				if out.Value > 0 { // a zero-value output is not worth an input
 					outputs[wire.OutPoint{Hash: txid, Index: uint32(i)}] = out.Value
 				}
 			}
-			if !isCoinbase(tx) {
+			if !blockchain.IsCoinBaseTx(tx) {
 				for _, in := range tx.TxIn {
 					spent[in.PreviousOutPoint] = true
 				}
@@ -851,8 +855,8 @@ func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, er
 // transactions: error -5 "No information available about address". Other
 // -5 errors (an address for another network) are real errors.
 func isNoAddressInfo(err error) bool {
-	var rpcErr *RPCError
-	return errors.As(err, &rpcErr) && rpcErr.Code == RPCCodeInvalidAddressOrKey &&
+	var rpcErr *rpc.Error
+	return errors.As(err, &rpcErr) && rpcErr.Code == rpc.CodeInvalidAddressOrKey &&
 		strings.Contains(strings.ToLower(rpcErr.Message), "no information available")
 }
 
@@ -874,27 +878,27 @@ func (w *Wallet) scanUTXOSet(ctx context.Context) (map[wire.OutPoint]int64, erro
 		return nil, err
 	}
 	if res.Success == nil || !*res.Success {
-		return nil, w.node.badData(method, nil, "scan did not report success")
+		return nil, w.node.BadData(method, nil, "scan did not report success")
 	}
 	outputs := make(map[wire.OutPoint]int64, len(res.Unspents))
 	for i, u := range res.Unspents {
-		txid, err := parseHash(u.TxID)
+		txid, err := rpc.ParseHash(u.TxID)
 		if err != nil {
-			return nil, w.node.badAnswer(method, fmt.Errorf("unspent %d: %w", i, err))
+			return nil, w.node.BadAnswer(method, fmt.Errorf("unspent %d: %w", i, err))
 		}
 		if u.Vout == nil {
-			return nil, w.node.badData(method, nil, "unspent %d has no vout", i)
+			return nil, w.node.BadData(method, nil, "unspent %d has no vout", i)
 		}
 		op := wire.OutPoint{Hash: txid, Index: *u.Vout}
 		if script, err := hex.DecodeString(u.ScriptPubKey); err != nil || !bytes.Equal(script, w.pkScript) {
-			return nil, w.node.badData(method, nil, "unspent %s has script %q, not the wallet's %x", op, u.ScriptPubKey, w.pkScript)
+			return nil, w.node.BadData(method, nil, "unspent %s has script %q, not the wallet's %x", op, u.ScriptPubKey, w.pkScript)
 		}
 		value, err := btcToSat(u.Amount)
 		if err != nil {
-			return nil, w.node.badAnswer(method, fmt.Errorf("unspent %s: %w", op, err))
+			return nil, w.node.BadAnswer(method, fmt.Errorf("unspent %s: %w", op, err))
 		}
 		if _, dup := outputs[op]; dup {
-			return nil, w.node.badData(method, nil, "unspent %s is listed twice", op)
+			return nil, w.node.BadData(method, nil, "unspent %s is listed twice", op)
 		}
 		if value > 0 {
 			outputs[op] = value
@@ -917,8 +921,8 @@ func (w *Wallet) getTxOut(ctx context.Context, op wire.OutPoint, value int64) (U
 		Coinbase *bool `json:"coinbase"`
 	}
 	err := w.node.Call(ctx, method, []any{op.Hash.String(), op.Index, true}, &res)
-	var rpcErr *RPCError
-	if errors.As(err, &rpcErr) && rpcErr.Code == RPCCodeInvalidAddressOrKey {
+	var rpcErr *rpc.Error
+	if errors.As(err, &rpcErr) && rpcErr.Code == rpc.CodeInvalidAddressOrKey {
 		return UTXO{}, false, nil
 	}
 	if err != nil {
@@ -928,17 +932,17 @@ func (w *Wallet) getTxOut(ctx context.Context, op wire.OutPoint, value int64) (U
 		return UTXO{}, false, nil
 	}
 	if res.Confirmations == nil || *res.Confirmations < 0 || res.Coinbase == nil {
-		return UTXO{}, false, w.node.badData(method, nil, "answer for %s lacks confirmations or coinbase, or has negative confirmations", op)
+		return UTXO{}, false, w.node.BadData(method, nil, "answer for %s lacks confirmations or coinbase, or has negative confirmations", op)
 	}
 	if script, err := hex.DecodeString(res.ScriptPubKey.Hex); err != nil || !bytes.Equal(script, w.pkScript) {
-		return UTXO{}, false, w.node.badData(method, nil, "output %s has script %q, the scan said %x", op, res.ScriptPubKey.Hex, w.pkScript)
+		return UTXO{}, false, w.node.BadData(method, nil, "output %s has script %q, the scan said %x", op, res.ScriptPubKey.Hex, w.pkScript)
 	}
 	got, err := btcToSat(res.Value)
 	if err != nil {
-		return UTXO{}, false, w.node.badAnswer(method, fmt.Errorf("output %s: %w", op, err))
+		return UTXO{}, false, w.node.BadAnswer(method, fmt.Errorf("output %s: %w", op, err))
 	}
 	if got != value {
-		return UTXO{}, false, w.node.badData(method, nil, "output %s is worth %d sat, the scan said %d", op, got, value)
+		return UTXO{}, false, w.node.BadData(method, nil, "output %s is worth %d sat, the scan said %d", op, got, value)
 	}
 	return UTXO{
 		OutPoint:      op,

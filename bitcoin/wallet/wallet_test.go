@@ -1,4 +1,4 @@
-package bitcoin_test
+package wallet_test
 
 import (
 	"bytes"
@@ -27,10 +27,12 @@ import (
 	"golang.org/x/crypto/sha3"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 )
 
-var walletKinds = []bitcoin.AddressKind{bitcoin.P2WPKH, bitcoin.P2PKH}
+var walletKinds = []wallet.AddressKind{wallet.P2WPKH, wallet.P2PKH}
 
 // walletKey is the i-th fixed test key of these tests.
 func walletKey(i int) *btcec.PrivateKey {
@@ -39,9 +41,9 @@ func walletKey(i int) *btcec.PrivateKey {
 	return key
 }
 
-func walletNew(t *testing.T, key *btcec.PrivateKey, kind bitcoin.AddressKind, node *bitcoin.RPCClient) *bitcoin.Wallet {
+func walletNew(t *testing.T, key *btcec.PrivateKey, kind wallet.AddressKind, node *rpc.Client) *wallet.Wallet {
 	t.Helper()
-	w, err := bitcoin.NewWallet(key, &chaincfg.RegressionNetParams, kind, node)
+	w, err := wallet.New(key, &chaincfg.RegressionNetParams, kind, node)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +59,10 @@ func walletPoPOutput(tag byte) *wire.TxOut {
 }
 
 // walletCoins returns n fake UTXOs of w, each worth value.
-func walletCoins(w *bitcoin.Wallet, n int, value int64, salt string) []bitcoin.UTXO {
-	coins := make([]bitcoin.UTXO, n)
+func walletCoins(w *wallet.Wallet, n int, value int64, salt string) []wallet.UTXO {
+	coins := make([]wallet.UTXO, n)
 	for i := range coins {
-		coins[i] = bitcoin.UTXO{
+		coins[i] = wallet.UTXO{
 			OutPoint:      wire.OutPoint{Hash: chainhash.HashH([]byte(salt + strconv.Itoa(i))), Index: uint32(i)},
 			Value:         value,
 			PkScript:      w.PkScript(),
@@ -73,9 +75,9 @@ func walletCoins(w *bitcoin.Wallet, n int, value int64, salt string) []bitcoin.U
 // walletVerify runs the script engine on every input of tx, whose spent
 // outputs are among coins, and checks what BuildTx promises about every
 // input and the PoP payee.
-func walletVerify(t *testing.T, w *bitcoin.Wallet, tx *wire.MsgTx, coins []bitcoin.UTXO) {
+func walletVerify(t *testing.T, w *wallet.Wallet, tx *wire.MsgTx, coins []wallet.UTXO) {
 	t.Helper()
-	byOutPoint := map[wire.OutPoint]bitcoin.UTXO{}
+	byOutPoint := map[wire.OutPoint]wallet.UTXO{}
 	prevOuts := txscript.NewMultiPrevOutFetcher(nil)
 	for _, c := range coins {
 		byOutPoint[c.OutPoint] = c
@@ -119,7 +121,7 @@ func walletEthAddress(pub *btcec.PublicKey) [20]byte {
 // walletPayTo is the output script of another wallet, for payments.
 func walletPayTo(t *testing.T) []byte {
 	t.Helper()
-	return walletNew(t, walletKey(99), bitcoin.P2WPKH, nil).PkScript()
+	return walletNew(t, walletKey(99), wallet.P2WPKH, nil).PkScript()
 }
 
 func TestWalletNew(t *testing.T) {
@@ -127,7 +129,7 @@ func TestWalletNew(t *testing.T) {
 	pkh := btcutil.Hash160(key.PubKey().SerializeCompressed())
 	wantWitness, _ := btcutil.NewAddressWitnessPubKeyHash(pkh, &chaincfg.RegressionNetParams)
 	wantLegacy, _ := btcutil.NewAddressPubKeyHash(pkh, &chaincfg.RegressionNetParams)
-	for kind, want := range map[bitcoin.AddressKind]btcutil.Address{bitcoin.P2WPKH: wantWitness, bitcoin.P2PKH: wantLegacy} {
+	for kind, want := range map[wallet.AddressKind]btcutil.Address{wallet.P2WPKH: wantWitness, wallet.P2PKH: wantLegacy} {
 		w := walletNew(t, key, kind, nil)
 		if w.Address().EncodeAddress() != want.EncodeAddress() {
 			t.Errorf("%v address = %s, want %s", kind, w.Address(), want)
@@ -140,25 +142,25 @@ func TestWalletNew(t *testing.T) {
 			t.Errorf("%v payee = %x, want %x", kind, got, wantPayee)
 		}
 	}
-	var zero bitcoin.AddressKind
-	if zero != bitcoin.P2WPKH {
+	var zero wallet.AddressKind
+	if zero != wallet.P2WPKH {
 		t.Error("the zero AddressKind is not P2WPKH")
 	}
-	for name, f := range map[string]func() (*bitcoin.Wallet, error){
-		"nil key": func() (*bitcoin.Wallet, error) {
-			return bitcoin.NewWallet(nil, &chaincfg.RegressionNetParams, bitcoin.P2WPKH, nil)
+	for name, f := range map[string]func() (*wallet.Wallet, error){
+		"nil key": func() (*wallet.Wallet, error) {
+			return wallet.New(nil, &chaincfg.RegressionNetParams, wallet.P2WPKH, nil)
 		},
-		"zero key": func() (*bitcoin.Wallet, error) {
-			return bitcoin.NewWallet(&btcec.PrivateKey{}, &chaincfg.RegressionNetParams, bitcoin.P2WPKH, nil)
+		"zero key": func() (*wallet.Wallet, error) {
+			return wallet.New(&btcec.PrivateKey{}, &chaincfg.RegressionNetParams, wallet.P2WPKH, nil)
 		},
-		"nil net":  func() (*bitcoin.Wallet, error) { return bitcoin.NewWallet(key, nil, bitcoin.P2WPKH, nil) },
-		"bad kind": func() (*bitcoin.Wallet, error) { return bitcoin.NewWallet(key, &chaincfg.RegressionNetParams, 7, nil) },
+		"nil net":  func() (*wallet.Wallet, error) { return wallet.New(key, nil, wallet.P2WPKH, nil) },
+		"bad kind": func() (*wallet.Wallet, error) { return wallet.New(key, &chaincfg.RegressionNetParams, 7, nil) },
 	} {
-		if _, err := f(); !errors.Is(err, bitcoin.ErrBadWalletInput) {
+		if _, err := f(); !errors.Is(err, wallet.ErrBadInput) {
 			t.Errorf("%s: err = %v, want ErrBadWalletInput", name, err)
 		}
 	}
-	w := walletNew(t, key, bitcoin.P2WPKH, nil)
+	w := walletNew(t, key, wallet.P2WPKH, nil)
 	ctx := context.Background()
 	if _, err := w.UTXOs(ctx, 0); err == nil {
 		t.Error("UTXOs without a node succeeded")
@@ -174,23 +176,23 @@ func TestWalletNew(t *testing.T) {
 	}
 	holey := wire.NewMsgTx(2)
 	holey.TxIn = []*wire.TxIn{nil}
-	if _, err := w.Broadcast(ctx, holey); !errors.Is(err, bitcoin.ErrBadWalletInput) {
+	if _, err := w.Broadcast(ctx, holey); !errors.Is(err, wallet.ErrBadInput) {
 		t.Errorf("Broadcast(nil input) = %v", err)
 	}
-	if bitcoin.VirtualSize(holey) != 0 || bitcoin.VirtualSize(nil) != 0 || w.EstimateVSize(-1, []*wire.TxOut{nil}) <= 0 {
+	if wallet.VirtualSize(holey) != 0 || wallet.VirtualSize(nil) != 0 || w.EstimateVSize(-1, []*wire.TxOut{nil}) <= 0 {
 		t.Error("size helpers mishandle nil or negative arguments")
 	}
 }
 
 // walletRPC is a scripted JSON-RPC node: handlers answer by method name with
-// a result or an *bitcoin.RPCError; an unknown method is "method not found".
+// a result or an *rpc.Error; an unknown method is "method not found".
 type walletRPC struct {
 	mu       sync.Mutex
-	handlers map[string]func(params []json.RawMessage) (any, *bitcoin.RPCError)
+	handlers map[string]func(params []json.RawMessage) (any, *rpc.Error)
 	calls    []string
 }
 
-func walletNewRPC(t *testing.T, handlers map[string]func([]json.RawMessage) (any, *bitcoin.RPCError)) (*walletRPC, *bitcoin.RPCClient) {
+func walletNewRPC(t *testing.T, handlers map[string]func([]json.RawMessage) (any, *rpc.Error)) (*walletRPC, *rpc.Client) {
 	t.Helper()
 	f := &walletRPC{handlers: handlers}
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -208,7 +210,7 @@ func walletNewRPC(t *testing.T, handlers map[string]func([]json.RawMessage) (any
 		h := f.handlers[req.Method]
 		f.mu.Unlock()
 		var result any
-		rpcErr := &bitcoin.RPCError{Code: bitcoin.RPCCodeMethodNotFound, Message: "Method not found"}
+		rpcErr := &rpc.Error{Code: rpc.CodeMethodNotFound, Message: "Method not found"}
 		if h != nil {
 			result, rpcErr = h(req.Params)
 		}
@@ -219,7 +221,7 @@ func walletNewRPC(t *testing.T, handlers map[string]func([]json.RawMessage) (any
 		_ = json.NewEncoder(rw).Encode(resp)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := bitcoin.NewRPCClient(bitcoin.RPCConfig{URL: srv.URL, Name: "fake"})
+	c, err := rpc.NewClient(rpc.Config{URL: srv.URL, Name: "fake"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,15 +249,15 @@ func walletCtx(t *testing.T) context.Context {
 // TestWalletFeeRate: the node's estimate is rounded up and clamped to the
 // floor and the cap; no estimate gives the floor; node failures are errors.
 func TestWalletFeeRate(t *testing.T) {
-	smart := func(answer any, rpcErr *bitcoin.RPCError) map[string]func([]json.RawMessage) (any, *bitcoin.RPCError) {
-		return map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
-			"estimatesmartfee": func([]json.RawMessage) (any, *bitcoin.RPCError) { return answer, rpcErr },
+	smart := func(answer any, rpcErr *rpc.Error) map[string]func([]json.RawMessage) (any, *rpc.Error) {
+		return map[string]func([]json.RawMessage) (any, *rpc.Error){
+			"estimatesmartfee": func([]json.RawMessage) (any, *rpc.Error) { return answer, rpcErr },
 		}
 	}
 	rate := func(btcPerKvB string) any { return map[string]any{"feerate": json.Number(btcPerKvB), "blocks": 2} }
 	tests := []struct {
 		name        string
-		handlers    map[string]func([]json.RawMessage) (any, *bitcoin.RPCError)
+		handlers    map[string]func([]json.RawMessage) (any, *rpc.Error)
 		floor, cap  int64
 		want        int64
 		wantErr     bool
@@ -271,19 +273,19 @@ func TestWalletFeeRate(t *testing.T) {
 		{name: "tiny estimate", handlers: smart(rate("0.00000001"), nil), want: 1},
 		{name: "no estimate (Core)", handlers: smart(map[string]any{"errors": []string{"Insufficient data or no feerate found"}, "blocks": 0}, nil), want: 1},
 		{name: "no estimate, raised floor", handlers: smart(map[string]any{"errors": []string{"Insufficient data"}}, nil), floor: 3, cap: 9, want: 3},
-		{name: "btcd without estimate", handlers: map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
-			"estimatefee": func([]json.RawMessage) (any, *bitcoin.RPCError) { return -1, nil },
+		{name: "btcd without estimate", handlers: map[string]func([]json.RawMessage) (any, *rpc.Error){
+			"estimatefee": func([]json.RawMessage) (any, *rpc.Error) { return -1, nil },
 		}, want: 1},
-		{name: "btcd estimate", handlers: map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
-			"estimatefee": func([]json.RawMessage) (any, *bitcoin.RPCError) { return json.Number("0.0001"), nil },
+		{name: "btcd estimate", handlers: map[string]func([]json.RawMessage) (any, *rpc.Error){
+			"estimatefee": func([]json.RawMessage) (any, *rpc.Error) { return json.Number("0.0001"), nil },
 		}, want: 10},
-		{name: "node error", handlers: smart(nil, &bitcoin.RPCError{Code: -1, Message: "boom"}), wantErr: true},
-		{name: "malformed answer", handlers: smart(rate("lots"), nil), wantErr: true, wantErrType: bitcoin.ErrRPCBadData},
+		{name: "node error", handlers: smart(nil, &rpc.Error{Code: -1, Message: "boom"}), wantErr: true},
+		{name: "malformed answer", handlers: smart(rate("lots"), nil), wantErr: true, wantErrType: rpc.ErrBadData},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, c := walletNewRPC(t, tc.handlers)
-			w := walletNew(t, walletKey(1), bitcoin.P2WPKH, c)
+			w := walletNew(t, walletKey(1), wallet.P2WPKH, c)
 			if tc.floor != 0 {
 				if err := w.SetFeeLimits(tc.floor, tc.cap); err != nil {
 					t.Fatal(err)
@@ -302,16 +304,16 @@ func TestWalletFeeRate(t *testing.T) {
 		})
 	}
 
-	w := walletNew(t, walletKey(1), bitcoin.P2WPKH, nil)
+	w := walletNew(t, walletKey(1), wallet.P2WPKH, nil)
 	if floor, cp := w.FeeLimits(); floor != 1 || cp != 100 {
 		t.Errorf("default limits = %d, %d; want 1, 100", floor, cp)
 	}
-	for _, l := range [][2]int64{{0, 10}, {5, 4}, {1, bitcoin.MaxFeeCapSatPerVB + 1}, {-1, -1}} {
-		if err := w.SetFeeLimits(l[0], l[1]); !errors.Is(err, bitcoin.ErrFeeRate) {
+	for _, l := range [][2]int64{{0, 10}, {5, 4}, {1, wallet.MaxFeeCapSatPerVB + 1}, {-1, -1}} {
+		if err := w.SetFeeLimits(l[0], l[1]); !errors.Is(err, wallet.ErrFeeRate) {
 			t.Errorf("SetFeeLimits(%d, %d) = %v, want ErrFeeRate", l[0], l[1], err)
 		}
 	}
-	if _, err := w.FeeRate(context.Background(), 0); !errors.Is(err, bitcoin.ErrBadWalletInput) {
+	if _, err := w.FeeRate(context.Background(), 0); !errors.Is(err, wallet.ErrBadInput) {
 		t.Errorf("FeeRate(target 0) = %v, want ErrBadWalletInput", err)
 	}
 }
@@ -338,7 +340,7 @@ func TestWalletVSizeExact(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				vsize := bitcoin.VirtualSize(tx)
+				vsize := wallet.VirtualSize(tx)
 				if len(tx.TxIn) != n || len(tx.TxOut) != 3 {
 					t.Fatalf("%v, %d inputs wanted: got %d inputs, %d outputs", kind, n, len(tx.TxIn), len(tx.TxOut))
 				}
@@ -362,7 +364,7 @@ func TestWalletVSizeExact(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				vsize = bitcoin.VirtualSize(tx)
+				vsize = wallet.VirtualSize(tx)
 				if len(tx.TxIn) != n || len(tx.TxOut) != 2 {
 					t.Fatalf("%v, %d inputs, no change: got %d inputs, %d outputs", kind, n, len(tx.TxIn), len(tx.TxOut))
 				}
@@ -375,7 +377,7 @@ func TestWalletVSizeExact(t *testing.T) {
 				walletVerify(t, w, tx, coins)
 				for i, in := range tx.TxIn {
 					sig := in.Witness
-					if kind == bitcoin.P2PKH {
+					if kind == wallet.P2PKH {
 						sig = walletPushes(t, in.SignatureScript)
 					}
 					if len(sig) != 2 || len(sig[0]) != 71 || len(sig[1]) != 33 {
@@ -392,7 +394,7 @@ func TestWalletVSizeExact(t *testing.T) {
 // valid 70-byte signature of the same digest (ground with extra nonce data).
 func TestWalletSignerIsRFC6979(t *testing.T) {
 	key := walletKey(10)
-	w := walletNew(t, key, bitcoin.P2PKH, nil)
+	w := walletNew(t, key, wallet.P2PKH, nil)
 	coins := walletCoins(w, 1, 1_000_000, "rfc6979")
 	same, ground := 0, 0
 	for i := range 64 {
@@ -459,11 +461,11 @@ func TestWalletBuildTx(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byOutPoint := map[wire.OutPoint]bitcoin.UTXO{}
+		byOutPoint := map[wire.OutPoint]wallet.UTXO{}
 		for _, c := range coins {
 			byOutPoint[c.OutPoint] = c
 		}
-		var spent []bitcoin.UTXO
+		var spent []wallet.UTXO
 		for _, in := range tx.TxIn {
 			spent = append(spent, byOutPoint[in.PreviousOutPoint])
 		}
@@ -485,17 +487,17 @@ func TestWalletBuildTx(t *testing.T) {
 		// Insufficient funds: the message says how much, what there is and
 		// where to send it.
 		_, _, err = w.BuildTx(coins, []*wire.TxOut{wire.NewTxOut(200_000, w.PkScript())}, 2)
-		if !errors.Is(err, bitcoin.ErrInsufficientFunds) || !strings.Contains(err.Error(), w.Address().EncodeAddress()) ||
+		if !errors.Is(err, wallet.ErrInsufficientFunds) || !strings.Contains(err.Error(), w.Address().EncodeAddress()) ||
 			!strings.Contains(err.Error(), "121000 sat") {
 			t.Fatalf("%v: err = %v; want ErrInsufficientFunds naming the 121000 sat held and the address", kind, err)
 		}
-		if _, _, err := w.BuildTx(nil, outputs, 2); !errors.Is(err, bitcoin.ErrInsufficientFunds) {
+		if _, _, err := w.BuildTx(nil, outputs, 2); !errors.Is(err, wallet.ErrInsufficientFunds) {
 			t.Fatalf("%v: no coins: err = %v", kind, err)
 		}
 		// Immature coinbases are not spent.
 		young := walletCoins(w, 1, 5_000_000_000, "coinbase")
 		young[0].Coinbase, young[0].Confirmations = true, 99
-		if _, _, err := w.BuildTx(young, outputs, 2); !errors.Is(err, bitcoin.ErrInsufficientFunds) {
+		if _, _, err := w.BuildTx(young, outputs, 2); !errors.Is(err, wallet.ErrInsufficientFunds) {
 			t.Fatalf("%v: immature coinbase: err = %v", kind, err)
 		}
 		young[0].Confirmations = 100
@@ -504,29 +506,29 @@ func TestWalletBuildTx(t *testing.T) {
 		}
 
 		other := walletNew(t, walletKey(3), kind, nil)
-		bad := map[string]func() ([]bitcoin.UTXO, []*wire.TxOut, int64){
-			"foreign coin": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) {
+		bad := map[string]func() ([]wallet.UTXO, []*wire.TxOut, int64){
+			"foreign coin": func() ([]wallet.UTXO, []*wire.TxOut, int64) {
 				return walletCoins(other, 1, 100_000, "x"), outputs, 2
 			},
-			"duplicate coin": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) {
+			"duplicate coin": func() ([]wallet.UTXO, []*wire.TxOut, int64) {
 				return append(slices.Clone(coins), coins[0]), outputs, 2
 			},
-			"zero coin": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) {
+			"zero coin": func() ([]wallet.UTXO, []*wire.TxOut, int64) {
 				return walletCoins(w, 1, 0, "x"), outputs, 2
 			},
-			"huge coin": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) {
+			"huge coin": func() ([]wallet.UTXO, []*wire.TxOut, int64) {
 				return walletCoins(w, 1, btcutil.MaxSatoshi+1, "x"), outputs, 2
 			},
-			"coins above 21M BTC": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) {
+			"coins above 21M BTC": func() ([]wallet.UTXO, []*wire.TxOut, int64) {
 				return walletCoins(w, 2, btcutil.MaxSatoshi, "x"), outputs, 2
 			},
-			"no outputs": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) { return coins, nil, 2 },
-			"nil output": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) { return coins, []*wire.TxOut{nil}, 2 },
-			"negative output": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) {
+			"no outputs": func() ([]wallet.UTXO, []*wire.TxOut, int64) { return coins, nil, 2 },
+			"nil output": func() ([]wallet.UTXO, []*wire.TxOut, int64) { return coins, []*wire.TxOut{nil}, 2 },
+			"negative output": func() ([]wallet.UTXO, []*wire.TxOut, int64) {
 				return coins, []*wire.TxOut{wire.NewTxOut(-1, nil)}, 2
 			},
-			"rate above cap": func() ([]bitcoin.UTXO, []*wire.TxOut, int64) { return coins, outputs, 101 },
-			"rate zero":      func() ([]bitcoin.UTXO, []*wire.TxOut, int64) { return coins, outputs, 0 },
+			"rate above cap": func() ([]wallet.UTXO, []*wire.TxOut, int64) { return coins, outputs, 101 },
+			"rate zero":      func() ([]wallet.UTXO, []*wire.TxOut, int64) { return coins, outputs, 0 },
 		}
 		for name, f := range bad {
 			if tx, _, err := w.BuildTx(f()); err == nil || tx != nil {
@@ -540,10 +542,10 @@ func TestWalletBuildTx(t *testing.T) {
 // standard weight with ErrTooManyInputs instead of building a transaction no
 // node relays.
 func TestWalletTooManyInputs(t *testing.T) {
-	w := walletNew(t, walletKey(4), bitcoin.P2PKH, nil)
+	w := walletNew(t, walletKey(4), wallet.P2PKH, nil)
 	coins := walletCoins(w, 3000, 1_000, "dust")
 	_, _, err := w.BuildTx(coins, []*wire.TxOut{wire.NewTxOut(2_000_000, w.PkScript())}, 1)
-	if !errors.Is(err, bitcoin.ErrTooManyInputs) {
+	if !errors.Is(err, wallet.ErrTooManyInputs) {
 		t.Fatalf("err = %v, want ErrTooManyInputs", err)
 	}
 }
@@ -561,7 +563,7 @@ func TestWalletBumpFee(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		vsize := bitcoin.VirtualSize(orig)
+		vsize := wallet.VirtualSize(orig)
 
 		check := func(newRate, wantFee int64) *wire.MsgTx {
 			t.Helper()
@@ -572,8 +574,8 @@ func TestWalletBumpFee(t *testing.T) {
 			if fee != wantFee {
 				t.Fatalf("%v: BumpFee(%d) fee = %d, want %d", kind, newRate, fee, wantFee)
 			}
-			if bitcoin.VirtualSize(repl) != vsize {
-				t.Fatalf("%v: replacement is %d vB, original %d", kind, bitcoin.VirtualSize(repl), vsize)
+			if wallet.VirtualSize(repl) != vsize {
+				t.Fatalf("%v: replacement is %d vB, original %d", kind, wallet.VirtualSize(repl), vsize)
 			}
 			if fee < oldFee+vsize || fee*1000/vsize <= oldFee*1000/vsize {
 				t.Fatalf("%v: fee %d breaks BIP125 against old fee %d at %d vB", kind, fee, oldFee, vsize)
@@ -608,7 +610,7 @@ func TestWalletBumpFee(t *testing.T) {
 		}
 
 		// The cap: 100 sat/vB is more than this change can give.
-		if _, _, err := w.BumpFee(orig, coins, 100); !errors.Is(err, bitcoin.ErrBumpBelowDust) {
+		if _, _, err := w.BumpFee(orig, coins, 100); !errors.Is(err, wallet.ErrBumpBelowDust) {
 			t.Fatalf("%v: bump into dust: err = %v", kind, err)
 		}
 		if err := w.SetFeeLimits(1, 3); err != nil {
@@ -618,7 +620,7 @@ func TestWalletBumpFee(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := w.BumpFee(third, coins, 3); !errors.Is(err, bitcoin.ErrFeeAboveCap) {
+		if _, _, err := w.BumpFee(third, coins, 3); !errors.Is(err, wallet.ErrFeeAboveCap) {
 			t.Fatalf("%v: bump above the cap: err = %v", kind, err)
 		}
 		if err := w.SetFeeLimits(1, 100); err != nil {
@@ -632,28 +634,28 @@ func TestWalletBumpFee(t *testing.T) {
 		}
 		final := orig.Copy()
 		final.TxIn[1].Sequence = wire.MaxTxInSequenceNum
-		bad := map[string]func() (*wire.MsgTx, []bitcoin.UTXO){
-			"no change":        func() (*wire.MsgTx, []bitcoin.UTXO) { return noChange, coins },
-			"missing spent":    func() (*wire.MsgTx, []bitcoin.UTXO) { return orig, coins[:1] },
-			"no RBF signal":    func() (*wire.MsgTx, []bitcoin.UTXO) { return final, coins },
-			"nil tx":           func() (*wire.MsgTx, []bitcoin.UTXO) { return nil, coins },
-			"nil input":        func() (*wire.MsgTx, []bitcoin.UTXO) { o := orig.Copy(); o.TxIn[1] = nil; return o, coins },
-			"nil output":       func() (*wire.MsgTx, []bitcoin.UTXO) { o := orig.Copy(); o.TxOut[0] = nil; return o, coins },
-			"empty tx":         func() (*wire.MsgTx, []bitcoin.UTXO) { return wire.NewMsgTx(2), coins },
-			"outputs > inputs": func() (*wire.MsgTx, []bitcoin.UTXO) { o := orig.Copy(); o.TxOut[0].Value = 1_000_000; return o, coins },
+		bad := map[string]func() (*wire.MsgTx, []wallet.UTXO){
+			"no change":        func() (*wire.MsgTx, []wallet.UTXO) { return noChange, coins },
+			"missing spent":    func() (*wire.MsgTx, []wallet.UTXO) { return orig, coins[:1] },
+			"no RBF signal":    func() (*wire.MsgTx, []wallet.UTXO) { return final, coins },
+			"nil tx":           func() (*wire.MsgTx, []wallet.UTXO) { return nil, coins },
+			"nil input":        func() (*wire.MsgTx, []wallet.UTXO) { o := orig.Copy(); o.TxIn[1] = nil; return o, coins },
+			"nil output":       func() (*wire.MsgTx, []wallet.UTXO) { o := orig.Copy(); o.TxOut[0] = nil; return o, coins },
+			"empty tx":         func() (*wire.MsgTx, []wallet.UTXO) { return wire.NewMsgTx(2), coins },
+			"outputs > inputs": func() (*wire.MsgTx, []wallet.UTXO) { o := orig.Copy(); o.TxOut[0].Value = 1_000_000; return o, coins },
 		}
 		for name, f := range bad {
 			tx, spent := f()
-			if repl, _, err := w.BumpFee(tx, spent, 5); !errors.Is(err, bitcoin.ErrNotReplaceable) || repl != nil {
+			if repl, _, err := w.BumpFee(tx, spent, 5); !errors.Is(err, wallet.ErrNotReplaceable) || repl != nil {
 				t.Errorf("%v, %s: BumpFee err = %v, want ErrNotReplaceable", kind, name, err)
 			}
 		}
 		foreign := slices.Clone(coins)
 		foreign[0].PkScript = w.PkScript()[:3]
-		if _, _, err := w.BumpFee(orig, foreign, 5); !errors.Is(err, bitcoin.ErrBadWalletInput) {
+		if _, _, err := w.BumpFee(orig, foreign, 5); !errors.Is(err, wallet.ErrBadInput) {
 			t.Errorf("%v: foreign spent UTXO: err = %v", kind, err)
 		}
-		if _, _, err := w.BumpFee(orig, coins, 101); !errors.Is(err, bitcoin.ErrFeeRate) {
+		if _, _, err := w.BumpFee(orig, coins, 101); !errors.Is(err, wallet.ErrFeeRate) {
 			t.Errorf("%v: rate above the cap: err = %v", kind, err)
 		}
 	}
@@ -697,14 +699,14 @@ func walletTxOutAnswer(conf int64, btc string, script []byte, coinbase bool) map
 
 // walletGetTxOut answers gettxout from a table keyed "txid:vout"; a missing
 // entry is null (spent or unknown). asked records the questions.
-func walletGetTxOut(answers map[string]any, asked *[]string, mu *sync.Mutex) func([]json.RawMessage) (any, *bitcoin.RPCError) {
-	return func(params []json.RawMessage) (any, *bitcoin.RPCError) {
+func walletGetTxOut(answers map[string]any, asked *[]string, mu *sync.Mutex) func([]json.RawMessage) (any, *rpc.Error) {
+	return func(params []json.RawMessage) (any, *rpc.Error) {
 		var txid string
 		var vout uint32
 		var mempool bool
 		if len(params) != 3 || json.Unmarshal(params[0], &txid) != nil || json.Unmarshal(params[1], &vout) != nil ||
 			json.Unmarshal(params[2], &mempool) != nil || !mempool {
-			return nil, &bitcoin.RPCError{Code: -8, Message: "want txid, vout, include_mempool=true"}
+			return nil, &rpc.Error{Code: -8, Message: "want txid, vout, include_mempool=true"}
 		}
 		key := txid + ":" + strconv.Itoa(int(vout))
 		mu.Lock()
@@ -723,7 +725,7 @@ func walletOutPointKey(tx *wire.MsgTx, vout int) string {
 // are never asked about; gettxout drops spent outputs and immature
 // coinbases; minConf filters mempool outputs.
 func TestWalletUTXOsBtcdScan(t *testing.T) {
-	w := walletNew(t, walletKey(6), bitcoin.P2PKH, nil)
+	w := walletNew(t, walletKey(6), wallet.P2PKH, nil)
 	ours, theirs := w.PkScript(), walletPayTo(t)
 	cbMature := walletFakeTx("cb1", nil, wire.NewTxOut(50e8, ours), wire.NewTxOut(1, theirs))
 	cbYoung := walletFakeTx("cb2", nil, wire.NewTxOut(25e8, ours))
@@ -749,7 +751,7 @@ func TestWalletUTXOsBtcdScan(t *testing.T) {
 		// index did not list, gettxout answers null.
 		walletOutPointKey(spend, 0): walletTxOutAnswer(0, "0.6", ours, false),
 	}
-	search := func(params []json.RawMessage) (any, *bitcoin.RPCError) {
+	search := func(params []json.RawMessage) (any, *rpc.Error) {
 		var addr string
 		var verbose, skip, count, vinExtra int
 		var reverse bool
@@ -757,24 +759,24 @@ func TestWalletUTXOsBtcdScan(t *testing.T) {
 			json.Unmarshal(params[2], &skip) != nil || json.Unmarshal(params[3], &count) != nil ||
 			json.Unmarshal(params[4], &vinExtra) != nil || json.Unmarshal(params[5], &reverse) != nil ||
 			addr != w.Address().EncodeAddress() || verbose != 0 || count <= 0 || !reverse {
-			return nil, &bitcoin.RPCError{Code: -8, Message: "bad parameters"}
+			return nil, &rpc.Error{Code: -8, Message: "bad parameters"}
 		}
 		if skip >= len(hexes) {
-			return nil, &bitcoin.RPCError{Code: -5, Message: "No information available about address"}
+			return nil, &rpc.Error{Code: -5, Message: "No information available about address"}
 		}
 		return hexes[skip:min(skip+count, len(hexes))], nil
 	}
-	fake, c := walletNewRPC(t, map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
+	fake, c := walletNewRPC(t, map[string]func([]json.RawMessage) (any, *rpc.Error){
 		"searchrawtransactions": search,
 		"gettxout":              walletGetTxOut(answers, &asked, &mu),
 	})
-	w = walletNew(t, walletKey(6), bitcoin.P2PKH, c)
+	w = walletNew(t, walletKey(6), wallet.P2PKH, c)
 
 	utxos, err := w.UTXOs(walletCtx(t), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[wire.OutPoint]bitcoin.UTXO{
+	want := map[wire.OutPoint]wallet.UTXO{
 		{Hash: cbMature.TxHash(), Index: 0}: {Value: 50e8, Confirmations: 150, Coinbase: true},
 		{Hash: spend.TxHash(), Index: 0}:    {Value: 6e7, Confirmations: 0},
 	}
@@ -797,7 +799,7 @@ func TestWalletUTXOsBtcdScan(t *testing.T) {
 	walletCheckUTXOs(t, w, utxos, want)
 }
 
-func walletCheckUTXOs(t *testing.T, w *bitcoin.Wallet, got []bitcoin.UTXO, want map[wire.OutPoint]bitcoin.UTXO) {
+func walletCheckUTXOs(t *testing.T, w *wallet.Wallet, got []wallet.UTXO, want map[wire.OutPoint]wallet.UTXO) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d UTXOs %v, want %d", len(got), got, len(want))
@@ -817,7 +819,7 @@ func walletCheckUTXOs(t *testing.T, w *bitcoin.Wallet, got []bitcoin.UTXO, want 
 // Core) is asked with scantxoutset, and gettxout drops what its mempool
 // spends.
 func TestWalletUTXOsCoreScan(t *testing.T) {
-	w := walletNew(t, walletKey(7), bitcoin.P2WPKH, nil)
+	w := walletNew(t, walletKey(7), wallet.P2WPKH, nil)
 	ours := w.PkScript()
 	a, b, cb := chainhash.HashH([]byte("a")), chainhash.HashH([]byte("b")), chainhash.HashH([]byte("cb"))
 	unspent := func(txid chainhash.Hash, vout int, btc string) map[string]any {
@@ -827,8 +829,8 @@ func TestWalletUTXOsCoreScan(t *testing.T) {
 	var mu sync.Mutex
 	var asked []string
 	var scanParams []json.RawMessage
-	_, c := walletNewRPC(t, map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
-		"scantxoutset": func(params []json.RawMessage) (any, *bitcoin.RPCError) {
+	_, c := walletNewRPC(t, map[string]func([]json.RawMessage) (any, *rpc.Error){
+		"scantxoutset": func(params []json.RawMessage) (any, *rpc.Error) {
 			scanParams = params
 			return map[string]any{"success": true, "txouts": 1000, "height": 200, "unspents": []any{
 				unspent(a, 1, "0.12345678"), unspent(b, 0, "2"), unspent(cb, 0, "50"),
@@ -840,12 +842,12 @@ func TestWalletUTXOsCoreScan(t *testing.T) {
 			cb.String() + ":0": walletTxOutAnswer(101, "50", ours, true),
 		}, &asked, &mu),
 	})
-	w = walletNew(t, walletKey(7), bitcoin.P2WPKH, c)
+	w = walletNew(t, walletKey(7), wallet.P2WPKH, c)
 	utxos, err := w.UTXOs(walletCtx(t), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	walletCheckUTXOs(t, w, utxos, map[wire.OutPoint]bitcoin.UTXO{
+	walletCheckUTXOs(t, w, utxos, map[wire.OutPoint]wallet.UTXO{
 		{Hash: a, Index: 1}:  {Value: 12345678, Confirmations: 5},
 		{Hash: cb, Index: 0}: {Value: 50e8, Confirmations: 101, Coinbase: true},
 	})
@@ -858,7 +860,7 @@ func TestWalletUTXOsCoreScan(t *testing.T) {
 // TestWalletUTXOsRejectsBadAnswers: every field of the node's answers is
 // checked; a faulty answer is ErrRPCBadData and yields no UTXOs.
 func TestWalletUTXOsRejectsBadAnswers(t *testing.T) {
-	w := walletNew(t, walletKey(8), bitcoin.P2PKH, nil)
+	w := walletNew(t, walletKey(8), wallet.P2PKH, nil)
 	ours := w.PkScript()
 	funding := walletFakeTx("f", []wire.OutPoint{{Index: 1}}, wire.NewTxOut(1e8, ours))
 	good := walletTxOutAnswer(3, "1", ours, false)
@@ -871,25 +873,25 @@ func TestWalletUTXOsRejectsBadAnswers(t *testing.T) {
 		}
 		return m
 	}
-	btcd := func(page any, txOut any) map[string]func([]json.RawMessage) (any, *bitcoin.RPCError) {
-		return map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
-			"searchrawtransactions": func(params []json.RawMessage) (any, *bitcoin.RPCError) {
+	btcd := func(page any, txOut any) map[string]func([]json.RawMessage) (any, *rpc.Error) {
+		return map[string]func([]json.RawMessage) (any, *rpc.Error){
+			"searchrawtransactions": func(params []json.RawMessage) (any, *rpc.Error) {
 				var skip int
 				_ = json.Unmarshal(params[2], &skip)
 				if skip > 0 {
-					return nil, &bitcoin.RPCError{Code: -5, Message: "No information available about address"}
+					return nil, &rpc.Error{Code: -5, Message: "No information available about address"}
 				}
 				return page, nil
 			},
-			"gettxout": func([]json.RawMessage) (any, *bitcoin.RPCError) { return txOut, nil },
+			"gettxout": func([]json.RawMessage) (any, *rpc.Error) { return txOut, nil },
 		}
 	}
-	core := func(unspent map[string]any, success bool) map[string]func([]json.RawMessage) (any, *bitcoin.RPCError) {
-		return map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
-			"scantxoutset": func([]json.RawMessage) (any, *bitcoin.RPCError) {
+	core := func(unspent map[string]any, success bool) map[string]func([]json.RawMessage) (any, *rpc.Error) {
+		return map[string]func([]json.RawMessage) (any, *rpc.Error){
+			"scantxoutset": func([]json.RawMessage) (any, *rpc.Error) {
 				return map[string]any{"success": success, "unspents": []any{unspent}}, nil
 			},
-			"gettxout": func([]json.RawMessage) (any, *bitcoin.RPCError) { return good, nil },
+			"gettxout": func([]json.RawMessage) (any, *rpc.Error) { return good, nil },
 		}
 	}
 	unspent := func(k string, v any) map[string]any {
@@ -902,7 +904,7 @@ func TestWalletUTXOsRejectsBadAnswers(t *testing.T) {
 		return m
 	}
 	page := []string{walletTxHex(t, funding)}
-	for name, handlers := range map[string]map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
+	for name, handlers := range map[string]map[string]func([]json.RawMessage) (any, *rpc.Error){
 		"not hex":                   btcd([]string{"zz"}, good),
 		"not a transaction":         btcd([]string{"00"}, good),
 		"trailing bytes":            btcd([]string{page[0] + "00"}, good),
@@ -928,24 +930,24 @@ func TestWalletUTXOsRejectsBadAnswers(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, c := walletNewRPC(t, handlers)
-			w := walletNew(t, walletKey(8), bitcoin.P2PKH, c)
+			w := walletNew(t, walletKey(8), wallet.P2PKH, c)
 			utxos, err := w.UTXOs(walletCtx(t), 0)
-			if !errors.Is(err, bitcoin.ErrRPCBadData) || utxos != nil {
+			if !errors.Is(err, rpc.ErrBadData) || utxos != nil {
 				t.Fatalf("UTXOs = %v, %v; want ErrRPCBadData", utxos, err)
 			}
 		})
 	}
 
 	// Errors that are not bad data: passed on, never an empty wallet.
-	for name, rpcErr := range map[string]*bitcoin.RPCError{
+	for name, rpcErr := range map[string]*rpc.Error{
 		"address of another network": {Code: -5, Message: "Invalid address or key: unknown address type"},
 		"btcd without --addrindex":   {Code: -1, Message: "Address index must be enabled (--addrindex)"},
 	} {
-		_, c := walletNewRPC(t, map[string]func([]json.RawMessage) (any, *bitcoin.RPCError){
-			"searchrawtransactions": func([]json.RawMessage) (any, *bitcoin.RPCError) { return nil, rpcErr },
+		_, c := walletNewRPC(t, map[string]func([]json.RawMessage) (any, *rpc.Error){
+			"searchrawtransactions": func([]json.RawMessage) (any, *rpc.Error) { return nil, rpcErr },
 		})
-		w := walletNew(t, walletKey(8), bitcoin.P2PKH, c)
-		var got *bitcoin.RPCError
+		w := walletNew(t, walletKey(8), wallet.P2PKH, c)
+		var got *rpc.Error
 		if utxos, err := w.UTXOs(walletCtx(t), 0); !errors.As(err, &got) || got.Code != rpcErr.Code || utxos != nil {
 			t.Errorf("%s: UTXOs = %v, %v; want the node's error", name, utxos, err)
 		}
@@ -953,10 +955,10 @@ func TestWalletUTXOsRejectsBadAnswers(t *testing.T) {
 
 	// An address the node knows nothing about has no UTXOs.
 	fake, c := walletNewRPC(t, btcd(nil, good))
-	fake.handlers["searchrawtransactions"] = func([]json.RawMessage) (any, *bitcoin.RPCError) {
-		return nil, &bitcoin.RPCError{Code: -5, Message: "No information available about address"}
+	fake.handlers["searchrawtransactions"] = func([]json.RawMessage) (any, *rpc.Error) {
+		return nil, &rpc.Error{Code: -5, Message: "No information available about address"}
 	}
-	w = walletNew(t, walletKey(8), bitcoin.P2PKH, c)
+	w = walletNew(t, walletKey(8), wallet.P2PKH, c)
 	if utxos, err := w.UTXOs(walletCtx(t), 0); err != nil || len(utxos) != 0 || fake.count("gettxout") != 0 {
 		t.Fatalf("unused address: UTXOs = %v, %v", utxos, err)
 	}
@@ -976,8 +978,8 @@ func TestWalletBtcd(t *testing.T) {
 	node := btcdtest.Start(t, &btcdtest.Options{MiningKey: key})
 	c := node.Client()
 	ctx := walletCtx(t)
-	legacy := walletNew(t, key, bitcoin.P2PKH, c)
-	segwit := walletNew(t, key, bitcoin.P2WPKH, c)
+	legacy := walletNew(t, key, wallet.P2PKH, c)
+	segwit := walletNew(t, key, wallet.P2WPKH, c)
 	if legacy.Address().EncodeAddress() != node.MiningAddress().EncodeAddress() {
 		t.Fatalf("wallet address %s, node mines to %s", legacy.Address(), node.MiningAddress())
 	}
@@ -986,7 +988,7 @@ func TestWalletBtcd(t *testing.T) {
 	node.Generate(mined)
 
 	t.Run("discovers exactly the mature coinbases", func(t *testing.T) {
-		want := map[wire.OutPoint]bitcoin.UTXO{}
+		want := map[wire.OutPoint]wallet.UTXO{}
 		for h := int64(1); h <= mined-99; h++ {
 			hash, err := c.GetBlockHash(ctx, h)
 			if err != nil {
@@ -997,7 +999,7 @@ func TestWalletBtcd(t *testing.T) {
 				t.Fatal(err)
 			}
 			cb := block.Transactions[0]
-			want[wire.OutPoint{Hash: cb.TxHash(), Index: 0}] = bitcoin.UTXO{Value: cb.TxOut[0].Value, Confirmations: mined - h + 1, Coinbase: true}
+			want[wire.OutPoint{Hash: cb.TxHash(), Index: 0}] = wallet.UTXO{Value: cb.TxOut[0].Value, Confirmations: mined - h + 1, Coinbase: true}
 		}
 		utxos, err := legacy.UTXOs(ctx, 0)
 		if err != nil {
@@ -1021,7 +1023,7 @@ func TestWalletBtcd(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, _, err = legacy.BuildTx(utxos, []*wire.TxOut{wire.NewTxOut(100_000e8, segwit.PkScript())}, 1)
-		if !errors.Is(err, bitcoin.ErrInsufficientFunds) || !strings.Contains(err.Error(), legacy.Address().EncodeAddress()) {
+		if !errors.Is(err, wallet.ErrInsufficientFunds) || !strings.Contains(err.Error(), legacy.Address().EncodeAddress()) {
 			t.Fatalf("err = %v, want ErrInsufficientFunds naming %s", err, legacy.Address())
 		}
 	})
@@ -1047,7 +1049,7 @@ func TestWalletBtcd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		walletCheckUTXOs(t, segwit, utxos, map[wire.OutPoint]bitcoin.UTXO{
+		walletCheckUTXOs(t, segwit, utxos, map[wire.OutPoint]wallet.UTXO{
 			{Hash: funding.TxHash(), Index: 0}: {Value: 7e8, Confirmations: 1},
 			{Hash: funding.TxHash(), Index: 1}: {Value: 3e8, Confirmations: 1},
 		})
@@ -1057,7 +1059,7 @@ func TestWalletBtcd(t *testing.T) {
 
 // walletPublishAndBump publishes a PoP-shaped transaction from w and mines
 // it, then publishes another, replaces it with a fee bump and mines that.
-func walletPublishAndBump(t *testing.T, node *btcdtest.Node, w *bitcoin.Wallet, tag byte) {
+func walletPublishAndBump(t *testing.T, node *btcdtest.Node, w *wallet.Wallet, tag byte) {
 	c := node.Client()
 	ctx := walletCtx(t)
 	mempool := func(t *testing.T) []string {
@@ -1081,20 +1083,20 @@ func walletPublishAndBump(t *testing.T, node *btcdtest.Node, w *bitcoin.Wallet, 
 		}
 		return ids
 	}
-	utxoSet := func(t *testing.T, minConf int64) map[wire.OutPoint]bitcoin.UTXO {
+	utxoSet := func(t *testing.T, minConf int64) map[wire.OutPoint]wallet.UTXO {
 		t.Helper()
 		utxos, err := w.UTXOs(ctx, minConf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		set := map[wire.OutPoint]bitcoin.UTXO{}
+		set := map[wire.OutPoint]wallet.UTXO{}
 		for _, u := range utxos {
 			set[u.OutPoint] = u
 		}
 		return set
 	}
-	spentBy := func(tx *wire.MsgTx, before map[wire.OutPoint]bitcoin.UTXO) []bitcoin.UTXO {
-		var coins []bitcoin.UTXO
+	spentBy := func(tx *wire.MsgTx, before map[wire.OutPoint]wallet.UTXO) []wallet.UTXO {
+		var coins []wallet.UTXO
 		for _, in := range tx.TxIn {
 			coins = append(coins, before[in.PreviousOutPoint])
 		}
@@ -1130,12 +1132,12 @@ func walletPublishAndBump(t *testing.T, node *btcdtest.Node, w *bitcoin.Wallet, 
 			t.Fatal(err)
 		}
 		entry, ok := entries[tx.TxHash().String()]
-		if !ok || entry.Vsize != bitcoin.VirtualSize(tx) {
-			t.Errorf("btcd counts %d vB (listed %v), the wallet %d", entry.Vsize, ok, bitcoin.VirtualSize(tx))
+		if !ok || entry.Vsize != wallet.VirtualSize(tx) {
+			t.Errorf("btcd counts %d vB (listed %v), the wallet %d", entry.Vsize, ok, wallet.VirtualSize(tx))
 		}
 		t.Logf("published %s: %d inputs, %d vB, fee %d sat", tx.TxHash(), len(tx.TxIn), entry.Vsize, fee)
-		if fee != 3*bitcoin.VirtualSize(tx) {
-			t.Errorf("fee %d, want 3 sat/vB × %d vB", fee, bitcoin.VirtualSize(tx))
+		if fee != 3*wallet.VirtualSize(tx) {
+			t.Errorf("fee %d, want 3 sat/vB × %d vB", fee, wallet.VirtualSize(tx))
 		}
 
 		// In the mempool: the spent coin is gone at once, the change is

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/daemon"
 	"github.com/hemi-appchain/hemi/popminer"
 )
@@ -51,11 +52,11 @@ func run() error {
 	}
 	network, _ := bitcoin.NetworkByName(cfg.Network) // checked by Validate
 	kind, _ := cfg.Kind()
-	wallet, err := bitcoin.NewWallet(key, network.Chain, kind, btc)
+	w, err := wallet.New(key, network.Chain, kind, btc)
 	if err != nil {
 		return err
 	}
-	if err := wallet.SetFeeLimits(cfg.FeeFloor, cfg.FeeCap); err != nil {
+	if err := w.SetFeeLimits(cfg.FeeFloor, cfg.FeeCap); err != nil {
 		return err
 	}
 	statePath := cfg.StateFile
@@ -76,13 +77,13 @@ func run() error {
 	defer stopMetrics()
 
 	miner, err := popminer.New(popminer.Config{ConfTarget: cfg.ConfTarget, BumpAfterBlocks: cfg.BumpAfter, PollInterval: cfg.Poll},
-		btc, wallet, hemi, stateFile, log, metrics)
+		btc, w, hemi, stateFile, log, metrics)
 	if err != nil {
 		return err
 	}
 	ctx, stop := daemon.SignalContext()
 	defer stop()
-	log.Info("PoP miner started", "bitcoin", btc.Name(), "bitcoin_address", wallet.Address().EncodeAddress(),
+	log.Info("PoP miner started", "bitcoin", btc.Name(), "bitcoin_address", w.Address().EncodeAddress(),
 		"payee", hemi.Address().String(), "hemid", cfg.HemidGRPC, "state_file", statePath)
 	err = miner.Run(ctx)
 	log.Info("PoP miner stopped")
