@@ -279,22 +279,13 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	if err != nil {
 		return fmt.Errorf("state file: txid %q: %w", p.MinedTxID, err)
 	}
-	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(m.hemi.Address().String(), block, *txid)
-	if err != nil {
-		return err
-	}
-	if _, err := m.hemi.SendTx(ctx, msg); err != nil && !IsAlreadyRecorded(err) {
+	if _, err := m.hemi.SubmitPoPProof(ctx, block, *txid); err != nil {
 		return fmt.Errorf("submitting the proof of keystone %d: %w", p.KeystoneHeight, err)
 	}
 	p.Status = StatusProven
 	m.metrics.Proven.Inc()
 	m.log.Info("publication proven on hemi", "keystone", p.KeystoneHeight, "txid", p.MinedTxID)
 	return m.file.Save(m.state)
-}
-
-// IsAlreadyRecorded: another submitter (the relayer, the miner) proved the same transaction first.
-func IsAlreadyRecorded(err error) bool {
-	return hemiclient.IsChainError(err, poptypes.ErrDuplicatePublication)
 }
 
 func boolGauge(b bool) float64 {
