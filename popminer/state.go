@@ -15,6 +15,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/bitcoin/wallet"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
 // Publication is one keystone the miner publishes, from signing to the proof on hemi.
@@ -101,12 +102,12 @@ func spentInputs(tx *wire.MsgTx, utxos []wallet.UTXO) SpentOutputs {
 func (s SpentOutputs) utxos() []wallet.UTXO {
 	out := make([]wallet.UTXO, 0, len(s))
 	for _, o := range s {
-		hash, err := chainhash.NewHashFromStr(o.TxID)
+		hash, err := btclctypes.ParseDisplayHash(o.TxID)
 		script, err2 := hex.DecodeString(o.PkScript)
 		if err != nil || err2 != nil {
 			continue
 		}
-		out = append(out, wallet.UTXO{OutPoint: wire.OutPoint{Hash: *hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1})
+		out = append(out, wallet.UTXO{OutPoint: wire.OutPoint{Hash: hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1})
 	}
 	return out
 }
@@ -123,6 +124,9 @@ const (
 	StatusMined Status = "mined"
 	// StatusProven: hemi recorded the publication.
 	StatusProven Status = "proven"
+	// StatusSuperseded: not mined while its fee could not be raised, and given up for a newer
+	// keystone. Its transaction may still be mined; the relayer proves it then.
+	StatusSuperseded Status = "superseded"
 )
 
 // State is everything the miner must remember across restarts, so that it never signs a second
@@ -139,9 +143,10 @@ func (s *State) Latest() *Publication {
 	return &s.Publications[len(s.Publications)-1]
 }
 
-// Pending returns the publication not yet proven, or nil. The miner keeps at most one.
+// Pending returns the publication not yet proven nor superseded, or nil. The miner keeps at most
+// one.
 func (s *State) Pending() *Publication {
-	if p := s.Latest(); p != nil && p.Status != StatusProven {
+	if p := s.Latest(); p != nil && p.Status != StatusProven && p.Status != StatusSuperseded {
 		return p
 	}
 	return nil
