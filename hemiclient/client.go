@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -89,7 +90,8 @@ func New(cfg Config) (*Client, error) {
 	btclctypes.RegisterInterfaces(enc.InterfaceRegistry)
 	poptypes.RegisterInterfaces(enc.InterfaceRegistry)
 
-	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, nil, enc.Codec, hd.EthSecp256k1Option())
+	// The file backend (and os, where it falls back to files) asks for its passphrase on stdin.
+	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, os.Stdin, enc.Codec, hd.EthSecp256k1Option())
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s keyring in %s: %w", cfg.KeyringBackend, cfg.KeyringDir, err)
 	}
