@@ -39,7 +39,9 @@ func newFakeNode() *fakeNode {
 	return &fakeNode{blocks: []*wire.MsgBlock{chaincfg.RegressionNetParams.GenesisBlock}}
 }
 
-func (n *fakeNode) GetBlockCount(context.Context) (int64, error) { return int64(len(n.blocks) - 1), nil }
+func (n *fakeNode) GetBlockCount(context.Context) (int64, error) {
+	return int64(len(n.blocks) - 1), nil
+}
 
 func (n *fakeNode) GetBlockHash(_ context.Context, height int64) (chainhash.Hash, error) {
 	if height < 0 || height >= int64(len(n.blocks)) {
@@ -228,7 +230,9 @@ func testKeystone(height uint64) poptypes.Keystone {
 		BtcHeight: 1, BtcHash: chaincfg.RegressionNetParams.GenesisHash.String()}
 }
 
-func (h *fakeHemi) addKeystone(height uint64) { h.keystones = append(h.keystones, testKeystone(height)) }
+func (h *fakeHemi) addKeystone(height uint64) {
+	h.keystones = append(h.keystones, testKeystone(height))
+}
 
 func (h *fakeHemi) NewestKeystone(context.Context) (poptypes.Keystone, bool, error) {
 	if len(h.keystones) == 0 {
@@ -237,7 +241,9 @@ func (h *fakeHemi) NewestKeystone(context.Context) (poptypes.Keystone, bool, err
 	return h.keystones[len(h.keystones)-1], true, nil
 }
 
-func (h *fakeHemi) Published(_ context.Context, height uint64) (bool, error) { return h.published[height], nil }
+func (h *fakeHemi) Published(_ context.Context, height uint64) (bool, error) {
+	return h.published[height], nil
+}
 
 func (h *fakeHemi) HasBitcoinBlock(_ context.Context, hash chainhash.Hash) (bool, error) {
 	return h.btclc[hash], nil
