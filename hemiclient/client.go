@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -265,7 +264,7 @@ func (c *Client) waitTx(ctx context.Context, hash string) (*sdk.TxResponse, erro
 		if err == nil {
 			return res.TxResponse, resultError(hash, res.TxResponse.Codespace, res.TxResponse.Code, res.TxResponse.RawLog)
 		}
-		if s, ok := status.FromError(err); !ok || (s.Code() != codes.NotFound && !strings.Contains(s.Message(), "not found")) {
+		if status.Code(err) != codes.NotFound {
 			return nil, fmt.Errorf("waiting for tx %s: %w", hash, err)
 		}
 		select {
