@@ -271,6 +271,10 @@ func p2wpkhKey(scriptSig []byte, witness wire.TxWitness) []byte {
 	return key
 }
 
+// KeyPayee is the hemi account a PoP transaction pays when pub's key signs its
+// first input (see PoPPayee): a wallet checks its own transactions with it.
+func KeyPayee(pub *btcec.PublicKey) [20]byte { return ethAddress(pub) }
+
 // ethAddress is the Ethereum address of pub: the last 20 bytes of the
 // Keccak-256 (the original Keccak padding, not SHA3-256) of X ‖ Y.
 func ethAddress(pub *btcec.PublicKey) [20]byte {

@@ -2,11 +2,14 @@ package daemon
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/hemiclient"
 )
 
@@ -16,32 +19,47 @@ type Connections struct {
 	BTCRPC      string
 	BTCUser     string
 	BTCPassword string
-	BTCCACert   string
-	HemidGRPC   string
-	ChainID     string
-	Home        string
-	Keyring     string
-	Key         string
-	Poll        time.Duration
-	MetricsAddr string
+	// BTCPasswordFile holds the password, so that it is not on the command line, where every
+	// user of the machine can read it (ps, /proc).
+	BTCPasswordFile string
+	BTCCACert       string
+	HemidGRPC       string
+	ChainID         string
+	Home            string
+	Keyring         string
+	Key             string
+	Poll            time.Duration
+	MetricsAddr     string
 }
+
+// BTCPasswordEnv is the environment variable a daemon reads the Bitcoin RPC password from when
+// neither --btc-password nor --btc-password-file is given.
+const BTCPasswordEnv = "HEMI_BTC_PASSWORD"
+
+// DefaultKeyringBackend is the keyring a daemon's key is read from unless told otherwise: the
+// operating system's, which encrypts it. The test backend, which keeps keys unencrypted on disk,
+// is for devnets and tests, which ask for it explicitly.
+const DefaultKeyringBackend = "os"
 
 // DefaultConnections are the defaults of a daemon whose key is named key and whose metrics are
 // served at metricsAddr.
 func DefaultConnections(key, metricsAddr string) Connections {
-	return Connections{HemidGRPC: "127.0.0.1:9090", Keyring: "test", Key: key, Poll: 2 * time.Second, MetricsAddr: metricsAddr}
+	return Connections{HemidGRPC: "127.0.0.1:9090", Keyring: DefaultKeyringBackend, Key: key, Poll: 2 * time.Second, MetricsAddr: metricsAddr}
 }
 
 // BindFlags declares the flags; their defaults are c's values.
 func (c *Connections) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.BTCRPC, "btc-rpc", c.BTCRPC, "Bitcoin node RPC URL (http://host:port, or https:// with --btc-cacert)")
 	fs.StringVar(&c.BTCUser, "btc-user", c.BTCUser, "Bitcoin node RPC user")
-	fs.StringVar(&c.BTCPassword, "btc-password", c.BTCPassword, "Bitcoin node RPC password")
+	fs.StringVar(&c.BTCPassword, "btc-password", c.BTCPassword, "Bitcoin node RPC password (visible to other users in the process list: "+
+		"prefer --btc-password-file or $"+BTCPasswordEnv+")")
+	fs.StringVar(&c.BTCPasswordFile, "btc-password-file", c.BTCPasswordFile, "file holding the Bitcoin node RPC password "+
+		"(one line; used when --btc-password is not given, before $"+BTCPasswordEnv+")")
 	fs.StringVar(&c.BTCCACert, "btc-cacert", c.BTCCACert, "PEM certificate to trust for an https Bitcoin RPC (btcd's rpc.cert)")
 	fs.StringVar(&c.HemidGRPC, "hemid-grpc", c.HemidGRPC, "hemid gRPC address (host:port)")
 	fs.StringVar(&c.ChainID, "chain-id", c.ChainID, "hemi chain id")
 	fs.StringVar(&c.Home, "home", c.Home, "directory of the keyring holding the daemon's key (a hemid home)")
-	fs.StringVar(&c.Keyring, "keyring-backend", c.Keyring, "keyring backend: os, file or test")
+	fs.StringVar(&c.Keyring, "keyring-backend", c.Keyring, "keyring backend: os, file or test (test keeps keys unencrypted: devnets only)")
 	fs.StringVar(&c.Key, "key", c.Key, "name of the daemon's key in the keyring")
 	fs.DurationVar(&c.Poll, "poll-interval", c.Poll, "wait between steps")
 	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "address of the Prometheus /metrics endpoint (empty: off)")
@@ -59,12 +77,40 @@ func (c Connections) Validate() error {
 	if c.Home == "" {
 		errs = append(errs, errors.New("--home (the keyring's directory) is required"))
 	}
+	if c.BTCPassword != "" && c.BTCPasswordFile != "" {
+		errs = append(errs, errors.New("give the Bitcoin RPC password once: --btc-password or --btc-password-file, not both"))
+	}
 	return errors.Join(errs...)
 }
 
+// BTCRPCPassword is the Bitcoin RPC password, from the first of: --btc-password, the file named
+// by --btc-password-file (its first line), $HEMI_BTC_PASSWORD. None of them is no password.
+func (c Connections) BTCRPCPassword() (string, error) {
+	if c.BTCPassword != "" {
+		return c.BTCPassword, nil
+	}
+	if c.BTCPasswordFile != "" {
+		b, err := os.ReadFile(c.BTCPasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("--btc-password-file: %w", err)
+		}
+		password, _, _ := strings.Cut(string(b), "\n")
+		password = strings.TrimSuffix(password, "\r")
+		if password == "" {
+			return "", fmt.Errorf("--btc-password-file %s is empty: write the Bitcoin RPC password on its first line", c.BTCPasswordFile)
+		}
+		return password, nil
+	}
+	return os.Getenv(BTCPasswordEnv), nil
+}
+
 // BitcoinRPC is the Bitcoin node client configuration.
-func (c Connections) BitcoinRPC() bitcoin.RPCConfig {
-	return bitcoin.RPCConfig{URL: c.BTCRPC, User: c.BTCUser, Password: c.BTCPassword, CACertFile: c.BTCCACert}
+func (c Connections) BitcoinRPC() (rpc.Config, error) {
+	password, err := c.BTCRPCPassword()
+	if err != nil {
+		return rpc.Config{}, err
+	}
+	return rpc.Config{URL: c.BTCRPC, User: c.BTCUser, Password: password, CACertFile: c.BTCCACert}, nil
 }
 
 // Hemi is the hemid client configuration.
@@ -74,8 +120,12 @@ func (c Connections) Hemi() hemiclient.Config {
 
 // Clients connects to the Bitcoin node and to hemid with the daemon's key. The address prefixes
 // must be set first (params.SetAddressPrefixes).
-func (c Connections) Clients() (*bitcoin.RPCClient, *hemiclient.Client, error) {
-	btc, err := bitcoin.NewRPCClient(c.BitcoinRPC())
+func (c Connections) Clients() (*rpc.Client, *hemiclient.Client, error) {
+	btcCfg, err := c.BitcoinRPC()
+	if err != nil {
+		return nil, nil, err
+	}
+	btc, err := rpc.NewClient(btcCfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,10 +4,11 @@ package hemiclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -20,6 +21,7 @@ import (
 	feemarkettypes "github.com/cosmos/evm/x/feemarket/types"
 
 	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
 	clienttx "github.com/cosmos/cosmos-sdk/client/tx"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
@@ -31,6 +33,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/app/params"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
 
 // Config says which node to use and which key signs.
@@ -61,6 +64,8 @@ type Client struct {
 	nextSequence *uint64
 
 	BTCLC     btclctypes.QueryClient
+	Pop       poptypes.QueryClient
+	Comet     cmtservice.ServiceClient
 	Auth      authtypes.QueryClient
 	FeeMarket feemarkettypes.QueryClient
 	Tx        txtypes.ServiceClient
@@ -82,8 +87,10 @@ func New(cfg Config) (*Client, error) {
 	enc := evmencoding.MakeConfig(evmChainID)
 	authtypes.RegisterInterfaces(enc.InterfaceRegistry)
 	btclctypes.RegisterInterfaces(enc.InterfaceRegistry)
+	poptypes.RegisterInterfaces(enc.InterfaceRegistry)
 
-	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, nil, enc.Codec, hd.EthSecp256k1Option())
+	// The file backend (and os, where it falls back to files) asks for its passphrase on stdin.
+	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, os.Stdin, enc.Codec, hd.EthSecp256k1Option())
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s keyring in %s: %w", cfg.KeyringBackend, cfg.KeyringDir, err)
 	}
@@ -111,6 +118,8 @@ func New(cfg Config) (*Client, error) {
 		keyring:   kr,
 		address:   addr,
 		BTCLC:     btclctypes.NewQueryClient(conn),
+		Pop:       poptypes.NewQueryClient(conn),
+		Comet:     cmtservice.NewServiceClient(conn),
 		Auth:      authtypes.NewQueryClient(conn),
 		FeeMarket: feemarkettypes.NewQueryClient(conn),
 		Tx:        txtypes.NewServiceClient(conn),
@@ -129,32 +138,13 @@ func (c *Client) Address() sdk.AccAddress { return c.address }
 // Close closes the gRPC connection.
 func (c *Client) Close() error { return c.conn.Close() }
 
-// TxError is a transaction the chain refused: in CheckTx or when executed in a block.
-type TxError struct {
-	Hash      string
-	Codespace string
-	Code      uint32
-	Log       string
-}
-
-func (e *TxError) Error() string {
-	return fmt.Sprintf("tx %s failed (%s code %d): %s", e.Hash, e.Codespace, e.Code, e.Log)
-}
-
-// IsChainError tells whether err is the chain refusing a transaction with the registered error
-// registered (in simulation, CheckTx or the block).
-func IsChainError(err, registered error) bool {
-	var txErr *TxError
-	return errors.As(err, &txErr) && strings.Contains(txErr.Log, registered.Error())
-}
-
 // SendTx simulates, signs and broadcasts msgs in one transaction and waits until it is in a block.
 // It pays the current EIP-1559 base fee with 50% headroom.
 func (c *Client) SendTx(ctx context.Context, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
 	res, err := c.sendTx(ctx, msgs)
 	var txErr *TxError
 	if errors.As(err, &txErr) {
-		if expected, ok := expectedSequence(txErr.Log); ok {
+		if expected, ok := expectedSequence(txErr); ok {
 			// Our sequence was stale (another sender used the key, or a restart): resend once.
 			c.nextSequence = &expected
 			return c.sendTx(ctx, msgs)
@@ -212,8 +202,8 @@ func (c *Client) sendTx(ctx context.Context, msgs []sdk.Msg) (*sdk.TxResponse, e
 	if err != nil {
 		return nil, fmt.Errorf("broadcast: %w", err)
 	}
-	if res.TxResponse.Code != 0 {
-		return res.TxResponse, &TxError{Hash: res.TxResponse.TxHash, Codespace: res.TxResponse.Codespace, Code: res.TxResponse.Code, Log: res.TxResponse.RawLog}
+	if err := resultError(res.TxResponse.TxHash, res.TxResponse.Codespace, res.TxResponse.Code, res.TxResponse.RawLog); err != nil {
+		return res.TxResponse, err
 	}
 	// Past CheckTx, the sequence is used whether or not the messages succeed in the block.
 	next := sequence + 1
@@ -221,32 +211,48 @@ func (c *Client) sendTx(ctx context.Context, msgs []sdk.Msg) (*sdk.TxResponse, e
 	return c.waitTx(ctx, res.TxResponse.TxHash)
 }
 
-// expectedSequence reads the sequence the chain expects from an "account sequence mismatch" error.
-func expectedSequence(log string) (uint64, bool) {
-	_, rest, ok := strings.Cut(log, "account sequence mismatch, expected ")
-	if !ok {
-		return 0, false
-	}
-	digits, _, _ := strings.Cut(rest, ",")
-	n, err := strconv.ParseUint(digits, 10, 64)
-	return n, err == nil
-}
-
 // simulate estimates the gas of msgs. A message the chain would refuse fails here, before any fee
-// is spent, with the chain's error.
+// is spent, with the chain's error. It simulates through the ABCI query /app/simulate rather than
+// the gRPC Simulate service, whose errors carry only text: the query's answer carries the
+// refusing error's codespace and code, which is what callers match on.
 func (c *Client) simulate(ctx context.Context, factory clienttx.Factory, msgs []sdk.Msg) (uint64, error) {
 	simBytes, err := factory.BuildSimTx(msgs...)
 	if err != nil {
 		return 0, err
 	}
-	sim, err := c.Tx.Simulate(ctx, &txtypes.SimulateRequest{TxBytes: simBytes})
+	res, err := c.Comet.ABCIQuery(ctx, &cmtservice.ABCIQueryRequest{Path: simulatePath, Data: simBytes})
 	if err != nil {
-		if s, ok := status.FromError(err); ok && s.Code() == codes.Unknown {
-			return 0, &TxError{Hash: "(simulation)", Log: s.Message()}
-		}
 		return 0, fmt.Errorf("simulate: %w", err)
 	}
-	return uint64(factory.GasAdjustment() * float64(sim.GasInfo.GasUsed)), nil
+	gasUsed, err := simulationGas(res)
+	if err != nil {
+		return 0, err
+	}
+	return uint64(factory.GasAdjustment() * float64(gasUsed)), nil
+}
+
+// simulatePath is BaseApp's query that simulates a transaction.
+const simulatePath = "/app/simulate"
+
+// simulationGas reads the gas used from the answer of /app/simulate: a refusal with its
+// (codespace, code), or the JSON of sdk.SimulationResponse.
+func simulationGas(res *cmtservice.ABCIQueryResponse) (uint64, error) {
+	if err := resultError("(simulation)", res.Codespace, res.Code, res.Log); err != nil {
+		return 0, err
+	}
+	var sim struct {
+		GasInfo struct {
+			GasUsed json.Number `json:"gas_used"`
+		} `json:"gas_info"`
+	}
+	if err := json.Unmarshal(res.Value, &sim); err != nil {
+		return 0, fmt.Errorf("simulate: the node's answer does not decode: %w", err)
+	}
+	gas, err := strconv.ParseUint(sim.GasInfo.GasUsed.String(), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("simulate: the node's answer has gas_used %q: %w", sim.GasInfo.GasUsed, err)
+	}
+	return gas, nil
 }
 
 // waitTx polls until the transaction is in a block, then reports its result.
@@ -256,12 +262,9 @@ func (c *Client) waitTx(ctx context.Context, hash string) (*sdk.TxResponse, erro
 	for {
 		res, err := c.Tx.GetTx(ctx, &txtypes.GetTxRequest{Hash: hash})
 		if err == nil {
-			if res.TxResponse.Code != 0 {
-				return res.TxResponse, &TxError{Hash: hash, Codespace: res.TxResponse.Codespace, Code: res.TxResponse.Code, Log: res.TxResponse.RawLog}
-			}
-			return res.TxResponse, nil
+			return res.TxResponse, resultError(hash, res.TxResponse.Codespace, res.TxResponse.Code, res.TxResponse.RawLog)
 		}
-		if s, ok := status.FromError(err); !ok || (s.Code() != codes.NotFound && !strings.Contains(s.Message(), "not found")) {
+		if status.Code(err) != codes.NotFound {
 			return nil, fmt.Errorf("waiting for tx %s: %w", hash, err)
 		}
 		select {

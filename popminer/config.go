@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/daemon"
 )
 
@@ -27,7 +28,6 @@ type DaemonConfig struct {
 func DefaultDaemonConfig() DaemonConfig {
 	return DaemonConfig{
 		Connections: daemon.DefaultConnections("popminer", "127.0.0.1:9102"),
-		Network:     bitcoin.MainNet,
 		AddressKind: "p2wpkh",
 		FeeFloor:    1,
 		FeeCap:      100,
@@ -39,7 +39,8 @@ func DefaultDaemonConfig() DaemonConfig {
 // BindFlags declares the flags; their defaults are cfg's values.
 func (cfg *DaemonConfig) BindFlags(fs *pflag.FlagSet) {
 	cfg.Connections.BindFlags(fs)
-	fs.StringVar(&cfg.Network, "network", cfg.Network, "Bitcoin network: mainnet, testnet3, testnet4, signet or regtest")
+	fs.StringVar(&cfg.Network, "network", cfg.Network, "Bitcoin network: mainnet, testnet3, testnet4, signet or regtest; the miner refuses to start "+
+		"unless it is the network of hemid's x/btclc and of the Bitcoin node (default: x/btclc's)")
 	fs.StringVar(&cfg.AddressKind, "address-kind", cfg.AddressKind, "the miner's Bitcoin address: p2wpkh or p2pkh")
 	fs.StringVar(&cfg.StateFile, "state-file", cfg.StateFile, "where the miner remembers the transactions it signed (default <home>/popminer/state.json)")
 	fs.Int64Var(&cfg.FeeFloor, "fee-floor", cfg.FeeFloor, "lowest fee rate, sat/vB")
@@ -51,8 +52,10 @@ func (cfg *DaemonConfig) BindFlags(fs *pflag.FlagSet) {
 // Validate says what is missing or wrong.
 func (cfg DaemonConfig) Validate() error {
 	errs := []error{cfg.Connections.Validate()}
-	if _, err := bitcoin.NetworkByName(cfg.Network); err != nil {
-		errs = append(errs, err)
+	if cfg.Network != "" {
+		if _, err := bitcoin.NetworkByName(cfg.Network); err != nil {
+			errs = append(errs, fmt.Errorf("--network: %w", err))
+		}
 	}
 	if _, err := cfg.Kind(); err != nil {
 		errs = append(errs, err)
@@ -64,12 +67,12 @@ func (cfg DaemonConfig) Validate() error {
 }
 
 // Kind is the configured address kind.
-func (cfg DaemonConfig) Kind() (bitcoin.AddressKind, error) {
+func (cfg DaemonConfig) Kind() (wallet.AddressKind, error) {
 	switch cfg.AddressKind {
 	case "p2wpkh":
-		return bitcoin.P2WPKH, nil
+		return wallet.P2WPKH, nil
 	case "p2pkh":
-		return bitcoin.P2PKH, nil
+		return wallet.P2PKH, nil
 	}
 	return 0, fmt.Errorf("--address-kind %q: use p2wpkh or p2pkh", cfg.AddressKind)
 }

@@ -4,9 +4,15 @@
 // (the reward goes to the account derived from the key that signs a PoP transaction's first input).
 // The miner publishes the newest keystone nobody has published yet, at most one at a time, bumps the
 // fee (RBF, same inputs) when the transaction is not mined within a few blocks, and submits the
-// proof once the block is in x/btclc. Every transaction is written to the state file before it is
-// broadcast, so a restart re-sends the same bytes instead of signing anew: the miner never publishes
-// a keystone twice and never spends an input twice.
+// proof once the block is in x/btclc. A publication whose fee cannot be raised any further (the fee
+// cap, or no change output to take it from) is given up for the newest keystone once there is a
+// newer one nobody published: each keystone commits to its predecessor, so the newest anchors the
+// older ones too. Every transaction is written to the state file before it is broadcast, so a
+// restart re-sends the same bytes instead of signing anew: the miner never publishes a keystone
+// twice and never spends an input twice.
+//
+// The state machine runs against three interfaces: BitcoinNode (chain reads), Wallet (coins,
+// fees, signing, broadcast) and Hemi (x/pop and x/btclc), so it is tested over fakes.
 package popminer
 
 import (
@@ -16,15 +22,47 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
-	"github.com/cosmos/cosmos-sdk/types/query"
-
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/hemiclient"
-	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
+
+// BitcoinNode is what the miner reads from its Bitcoin node (rpc.Client).
+type BitcoinNode interface {
+	GetBlockCount(ctx context.Context) (int64, error)
+	GetBlockHash(ctx context.Context, height int64) (chainhash.Hash, error)
+	GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error)
+	GetBlockHeaderVerbose(ctx context.Context, hash chainhash.Hash) (*rpc.HeaderInfo, error)
+}
+
+// Wallet is the miner's Bitcoin wallet (wallet.Wallet).
+type Wallet interface {
+	UTXOs(ctx context.Context, minConf int64) ([]wallet.UTXO, error)
+	FeeRate(ctx context.Context, confTarget int64) (int64, error)
+	FeeLimits() (floor, cap int64)
+	BuildTx(utxos []wallet.UTXO, outputs []*wire.TxOut, feeRate int64) (*wire.MsgTx, int64, error)
+	BumpFee(tx *wire.MsgTx, spent []wallet.UTXO, newFeeRate int64) (*wire.MsgTx, int64, error)
+	Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error)
+}
+
+// Hemi is what the miner asks of hemid (ChainHemi).
+type Hemi interface {
+	// NewestKeystone is x/pop's newest keystone; false before the first.
+	NewestKeystone(ctx context.Context) (poptypes.Keystone, bool, error)
+	// Published tells whether x/pop holds a publication of the keystone at height.
+	Published(ctx context.Context, height uint64) (bool, error)
+	// HasBitcoinBlock tells whether x/btclc holds the block.
+	HasBitcoinBlock(ctx context.Context, hash chainhash.Hash) (bool, error)
+	// SubmitPoPProof proves transaction txid of block; a duplicate is success.
+	SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) (hemiclient.ProofOutcome, error)
+	// BitcoinChain is the Bitcoin chain x/btclc follows.
+	BitcoinChain(ctx context.Context) (BitcoinChain, error)
+}
 
 // Config tunes the miner.
 type Config struct {
@@ -39,18 +77,20 @@ type Config struct {
 // Miner is the PoP miner's state machine.
 type Miner struct {
 	cfg     Config
-	btc     *bitcoin.RPCClient
-	wallet  *bitcoin.Wallet
-	hemi    *hemiclient.Client
-	pop     poptypes.QueryClient
+	btc     BitcoinNode
+	wallet  Wallet
+	hemi    Hemi
 	state   *State
 	file    *StateFile
 	log     *slog.Logger
 	metrics *Metrics
+	// cannotBump is why the fee of the pending publication (by its first txid) cannot be raised.
+	// It is not persisted: a miner restarted with a higher --fee-cap tries again.
+	cannotBump map[string]error
 }
 
-// New loads the state file and returns the miner.
-func New(cfg Config, btc *bitcoin.RPCClient, wallet *bitcoin.Wallet, hemi *hemiclient.Client, file *StateFile, log *slog.Logger, metrics *Metrics) (*Miner, error) {
+// New loads the state file and returns the miner. metrics may be nil.
+func New(cfg Config, btc BitcoinNode, w Wallet, hemi Hemi, file *StateFile, log *slog.Logger, metrics *Metrics) (*Miner, error) {
 	if cfg.ConfTarget <= 0 {
 		cfg.ConfTarget = 2
 	}
@@ -67,8 +107,8 @@ func New(cfg Config, btc *bitcoin.RPCClient, wallet *bitcoin.Wallet, hemi *hemic
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	return &Miner{cfg: cfg, btc: btc, wallet: wallet, hemi: hemi, pop: poptypes.NewQueryClient(hemi.Conn()),
-		state: state, file: file, log: log, metrics: metrics}, nil
+	return &Miner{cfg: cfg, btc: btc, wallet: w, hemi: hemi, state: state, file: file, log: log, metrics: metrics,
+		cannotBump: map[string]error{}}, nil
 }
 
 // Run steps until ctx ends; errors are logged and retried.
@@ -111,26 +151,34 @@ func (m *Miner) Step(ctx context.Context) error {
 	return fmt.Errorf("state file: publication of keystone %d has unknown status %q", p.KeystoneHeight, p.Status)
 }
 
+// newestUnpublished is x/pop's newest keystone if it is newer than any this miner published and
+// nobody has published it yet.
+func (m *Miner) newestUnpublished(ctx context.Context) (poptypes.Keystone, bool, error) {
+	k, ok, err := m.hemi.NewestKeystone(ctx)
+	if err != nil || !ok {
+		return k, false, err // !ok: the chain has not reached its first keystone yet
+	}
+	if last := m.state.Latest(); last != nil && last.KeystoneHeight >= k.Height {
+		return k, false, nil // already published by us
+	}
+	published, err := m.hemi.Published(ctx, k.Height)
+	if err != nil || published {
+		return k, false, err // someone else published it; it anchors every earlier keystone too
+	}
+	return k, true, nil
+}
+
 // publishNewest signs a transaction for the newest keystone that has no publication yet.
 func (m *Miner) publishNewest(ctx context.Context, tip int64) error {
-	res, err := m.pop.Keystones(ctx, &poptypes.QueryKeystonesRequest{Pagination: &query.PageRequest{Limit: 1}})
-	if err != nil {
-		return fmt.Errorf("x/pop keystones: %w", err)
+	k, ok, err := m.newestUnpublished(ctx)
+	if err != nil || !ok {
+		return err
 	}
-	if len(res.Keystones) == 0 {
-		return nil // the chain has not reached its first keystone yet
-	}
-	k := res.Keystones[0]
-	if last := m.state.Latest(); last != nil && last.KeystoneHeight >= k.Height {
-		return nil // already published by us
-	}
-	status, err := m.pop.KeystoneStatus(ctx, &poptypes.QueryKeystoneStatusRequest{Height: k.Height})
-	if err != nil {
-		return fmt.Errorf("x/pop keystone status %d: %w", k.Height, err)
-	}
-	if len(status.Status.Publications) > 0 {
-		return nil // someone else published it; it anchors every earlier keystone too
-	}
+	return m.publish(ctx, k, tip)
+}
+
+// publish signs, persists and broadcasts a transaction publishing k.
+func (m *Miner) publish(ctx context.Context, k poptypes.Keystone, tip int64) error {
 	payload, err := k.Abbreviate()
 	if err != nil {
 		return fmt.Errorf("keystone %d from hemid: %w", k.Height, err)
@@ -205,6 +253,9 @@ func (m *Miner) watch(ctx context.Context, p *Publication, tip int64) error {
 	if tip-p.BroadcastHeight < m.cfg.BumpAfterBlocks {
 		return m.broadcast(ctx, p) // the node may have dropped it (a restart); sending again is harmless
 	}
+	if reason, stuck := m.cannotBump[p.TxIDs[0]]; stuck {
+		return m.stuck(ctx, p, tip, reason)
+	}
 	return m.bump(ctx, p, tip)
 }
 
@@ -222,9 +273,13 @@ func (m *Miner) bump(ctx context.Context, p *Publication, tip int64) error {
 	_, cap := m.wallet.FeeLimits()
 	rate = min(rate, cap)
 	replacement, fee, err := m.wallet.BumpFee(tx, p.Inputs.utxos(), rate)
-	if errors.Is(err, bitcoin.ErrFeeAboveCap) || errors.Is(err, bitcoin.ErrBumpBelowDust) {
-		m.log.Warn("publication not mined yet and its fee cannot be raised further; waiting", "keystone", p.KeystoneHeight, "reason", err)
-		return m.broadcast(ctx, p)
+	if errors.Is(err, wallet.ErrFeeAboveCap) || errors.Is(err, wallet.ErrBumpBelowDust) || errors.Is(err, wallet.ErrNotReplaceable) {
+		// Nothing changes that until the miner restarts (with another --fee-cap): remember it,
+		// so each poll neither retries nor fails.
+		m.cannotBump[p.TxIDs[0]] = err
+		m.log.Warn("the fee of a publication not mined yet cannot be raised; it waits to be mined, "+
+			"or to be given up for the next keystone", "keystone", p.KeystoneHeight, "txid", tx.TxHash(), "reason", err)
+		return m.stuck(ctx, p, tip, err)
 	}
 	if err != nil {
 		return err
@@ -242,11 +297,34 @@ func (m *Miner) bump(ctx context.Context, p *Publication, tip int64) error {
 	return m.broadcast(ctx, p)
 }
 
+// stuck handles p, waiting too long with a fee that cannot be raised (reason): once x/pop has a
+// newer keystone nobody published, the miner gives p up and publishes that one, which anchors p's
+// keystone too; until then it keeps p in the node's mempool. p's transaction is not withdrawn
+// (no replacement within the fee cap could), so it may still be mined, and then it is a
+// publication like any other, which the relayer proves.
+func (m *Miner) stuck(ctx context.Context, p *Publication, tip int64, reason error) error {
+	k, ok, err := m.newestUnpublished(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return m.broadcast(ctx, p)
+	}
+	m.log.Warn("giving up the publication of a keystone whose fee cannot be raised; publishing the newest keystone instead, "+
+		"which anchors it", "keystone", p.KeystoneHeight, "txids", p.TxIDs, "reason", reason, "newest_keystone", k.Height)
+	delete(m.cannotBump, p.TxIDs[0])
+	p.Status = StatusSuperseded
+	if err := m.file.Save(m.state); err != nil {
+		return err
+	}
+	return m.publish(ctx, k, tip)
+}
+
 // prove submits the SPV proof of p's mined transaction once x/btclc holds its block.
 func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	blockHash, err := bitcoin.ParseDisplayHash(p.BlockHash)
 	if err != nil {
-		return fmt.Errorf("state file: block hash %q: %w", p.BlockHash, err)
+		return fmt.Errorf("state file: block of keystone %d: %w", p.KeystoneHeight, err)
 	}
 	// A Bitcoin reorg may have taken the block away: then wait for the transaction again.
 	info, err := m.btc.GetBlockHeaderVerbose(ctx, blockHash)
@@ -261,11 +339,11 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 		p.Status, p.MinedTxID, p.BlockHash = StatusBroadcast, "", ""
 		return m.file.Save(m.state)
 	}
-	contains, err := m.hemi.BTCLC.Contains(ctx, &btclctypes.QueryContainsRequest{Hash: blockHash.String()})
+	contains, err := m.hemi.HasBitcoinBlock(ctx, blockHash)
 	if err != nil {
 		return err
 	}
-	if !contains.Contains {
+	if !contains {
 		return nil // the relayer has not brought the block to x/btclc yet
 	}
 	block, err := m.btc.GetBlock(ctx, blockHash)
@@ -274,24 +352,16 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	}
 	txid, err := bitcoin.ParseDisplayHash(p.MinedTxID)
 	if err != nil {
-		return fmt.Errorf("state file: txid %q: %w", p.MinedTxID, err)
+		return fmt.Errorf("state file: txid of keystone %d: %w", p.KeystoneHeight, err)
 	}
-	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(m.hemi.Address().String(), block, txid)
+	outcome, err := m.hemi.SubmitPoPProof(ctx, block, txid)
 	if err != nil {
-		return err
-	}
-	if _, err := m.hemi.SendTx(ctx, msg); err != nil && !IsAlreadyRecorded(err) {
 		return fmt.Errorf("submitting the proof of keystone %d: %w", p.KeystoneHeight, err)
 	}
 	p.Status = StatusProven
 	m.metrics.Proven.Inc()
-	m.log.Info("publication proven on hemi", "keystone", p.KeystoneHeight, "txid", p.MinedTxID)
+	m.log.Info("publication proven on hemi", "keystone", p.KeystoneHeight, "txid", p.MinedTxID, "proof", outcome)
 	return m.file.Save(m.state)
-}
-
-// IsAlreadyRecorded: another submitter (the relayer, the miner) proved the same transaction first.
-func IsAlreadyRecorded(err error) bool {
-	return hemiclient.IsChainError(err, poptypes.ErrDuplicatePublication)
 }
 
 func boolGauge(b bool) float64 {
@@ -301,7 +371,7 @@ func boolGauge(b bool) float64 {
 	return 0
 }
 
-func sumValues(utxos []bitcoin.UTXO) int64 {
+func sumValues(utxos []wallet.UTXO) int64 {
 	var total int64
 	for _, u := range utxos {
 		total += u.Value

@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 )
 
 // Publication is one keystone the miner publishes, from signing to the proof on hemi.
@@ -81,8 +82,8 @@ type SpentOutput struct {
 type SpentOutputs []SpentOutput
 
 // spentInputs records the coins tx spends, from the UTXOs it was built from.
-func spentInputs(tx *wire.MsgTx, utxos []bitcoin.UTXO) SpentOutputs {
-	byOutPoint := make(map[wire.OutPoint]bitcoin.UTXO, len(utxos))
+func spentInputs(tx *wire.MsgTx, utxos []wallet.UTXO) SpentOutputs {
+	byOutPoint := make(map[wire.OutPoint]wallet.UTXO, len(utxos))
 	for _, u := range utxos {
 		byOutPoint[u.OutPoint] = u
 	}
@@ -97,15 +98,15 @@ func spentInputs(tx *wire.MsgTx, utxos []bitcoin.UTXO) SpentOutputs {
 
 // utxos converts back for the wallet; the state file was written by this program, and the wallet
 // checks the coins against the transaction it bumps.
-func (s SpentOutputs) utxos() []bitcoin.UTXO {
-	out := make([]bitcoin.UTXO, 0, len(s))
+func (s SpentOutputs) utxos() []wallet.UTXO {
+	out := make([]wallet.UTXO, 0, len(s))
 	for _, o := range s {
 		hash, err := bitcoin.ParseDisplayHash(o.TxID)
 		script, err2 := hex.DecodeString(o.PkScript)
 		if err != nil || err2 != nil {
 			continue
 		}
-		out = append(out, bitcoin.UTXO{OutPoint: wire.OutPoint{Hash: hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1})
+		out = append(out, wallet.UTXO{OutPoint: wire.OutPoint{Hash: hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1})
 	}
 	return out
 }
@@ -122,6 +123,9 @@ const (
 	StatusMined Status = "mined"
 	// StatusProven: hemi recorded the publication.
 	StatusProven Status = "proven"
+	// StatusSuperseded: not mined while its fee could not be raised, and given up for a newer
+	// keystone. Its transaction may still be mined; the relayer proves it then.
+	StatusSuperseded Status = "superseded"
 )
 
 // State is everything the miner must remember across restarts, so that it never signs a second
@@ -138,9 +142,10 @@ func (s *State) Latest() *Publication {
 	return &s.Publications[len(s.Publications)-1]
 }
 
-// Pending returns the publication not yet proven, or nil. The miner keeps at most one.
+// Pending returns the publication not yet proven nor superseded, or nil. The miner keeps at most
+// one.
 func (s *State) Pending() *Publication {
-	if p := s.Latest(); p != nil && p.Status != StatusProven {
+	if p := s.Latest(); p != nil && p.Status != StatusProven && p.Status != StatusSuperseded {
 		return p
 	}
 	return nil

@@ -55,9 +55,9 @@ func (c ChainLightClient) HashAt(ctx context.Context, height int64) (chainhash.H
 func (c ChainLightClient) Insert(ctx context.Context, headers [][]byte) error {
 	_, err := c.Client.SendTx(ctx, &btclctypes.MsgInsertHeaders{Signer: c.Client.Address().String(), Headers: headers})
 	switch {
-	case hemiclient.IsChainError(err, btclctypes.ErrForkNotHeavier):
+	case errors.Is(err, btclctypes.ErrForkNotHeavier):
 		return fmt.Errorf("%w: %v", ErrForkNotHeavier, err)
-	case hemiclient.IsChainError(err, btclctypes.ErrKnownHeader):
+	case errors.Is(err, btclctypes.ErrKnownHeader):
 		return nil // raced with another relayer; the next step starts from the new tip
 	}
 	return err

@@ -2,7 +2,6 @@ package relayer
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
@@ -83,14 +82,9 @@ func (p ChainPoPProver) Recorded(ctx context.Context, txid chainhash.Hash) (bool
 	return res.Publication.OnMainChain, nil
 }
 
-// Prove sends MsgSubmitPoPProof; a publication someone recorded meanwhile counts as proven.
+// Prove submits the proof through hemiclient; a publication someone recorded meanwhile counts as
+// proven.
 func (p ChainPoPProver) Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) error {
-	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(p.Client.Address().String(), block, txid)
-	if err != nil {
-		return err
-	}
-	if _, err := p.Client.SendTx(ctx, msg); err != nil && !hemiclient.IsChainError(err, poptypes.ErrDuplicatePublication) {
-		return fmt.Errorf("x/pop refused the proof: %w", err)
-	}
-	return nil
+	_, err := p.Client.SubmitPoPProof(ctx, block, txid)
+	return err
 }

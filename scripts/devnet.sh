@@ -90,14 +90,19 @@ rpc=http://127.0.0.1:$(port "$base" 0 $RPC)
 api=http://127.0.0.1:$(port "$base" 0 $API)
 wait_for_height "$rpc" 1 120 || fail hemid "$root/hemid.log"
 
-setsid "$bin/relayer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password "$btc_password" \
-  --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" --home "$home" --key relayer \
+# The daemons read btcd's RPC password from a file, so that it is not in the process list, and
+# their keys from the devnet's unencrypted test keyring, which they use only when told to.
+btc_password_file=$root/btcd/rpc-password
+(umask 077 && printf '%s\n' "$btc_password" >"$btc_password_file")
+
+setsid "$bin/relayer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password-file "$btc_password_file" \
+  --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" --home "$home" "${KEYRING[@]}" --key relayer \
   --metrics "127.0.0.1:$(port "$base" 1 $API)" >"$root/relayer.log" 2>&1 &
 pids+=($!)
 
-setsid "$bin/popminer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password "$btc_password" \
+setsid "$bin/popminer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password-file "$btc_password_file" \
   --network regtest --address-kind p2pkh --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" \
-  --home "$home" --key popminer --metrics "127.0.0.1:$(port "$base" 1 $GRPC)" >"$root/popminer.log" 2>&1 &
+  --home "$home" "${KEYRING[@]}" --key popminer --metrics "127.0.0.1:$(port "$base" 1 $GRPC)" >"$root/popminer.log" 2>&1 &
 pids+=($!)
 payee=$(key_address "$home" popminer)
 

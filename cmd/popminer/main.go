@@ -1,6 +1,6 @@
 // Command popminer publishes hemi's keystones to Bitcoin and proves them back to hemi.
 //
-//	popminer --btc-rpc http://127.0.0.1:18443 --btc-user u --btc-password p --network regtest \
+//	popminer --btc-rpc http://127.0.0.1:18443 --btc-user u --btc-password-file ~/.btc-rpc-password --network regtest \
 //	         --hemid-grpc 127.0.0.1:9090 --chain-id hemidev_74301-1 --home ~/.hemid --key popminer
 //
 // Flags may also come from a TOML file (--config) whose keys are the flag names.
@@ -17,7 +17,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/app/params"
-	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/daemon"
 	"github.com/hemi-appchain/hemi/popminer"
 )
@@ -49,13 +49,19 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	network, _ := bitcoin.NetworkByName(cfg.Network) // checked by Validate
-	kind, _ := cfg.Kind()
-	wallet, err := bitcoin.NewWallet(key, network.Chain, kind, btc)
+	ctx, stop := daemon.SignalContext()
+	defer stop()
+	chain := popminer.ChainHemi{Client: hemi}
+	network, err := popminer.CheckNetwork(ctx, chain, btc, cfg.Network)
 	if err != nil {
 		return err
 	}
-	if err := wallet.SetFeeLimits(cfg.FeeFloor, cfg.FeeCap); err != nil {
+	kind, _ := cfg.Kind() // checked by Validate
+	w, err := wallet.New(key, network.Chain, kind, btc)
+	if err != nil {
+		return err
+	}
+	if err := w.SetFeeLimits(cfg.FeeFloor, cfg.FeeCap); err != nil {
 		return err
 	}
 	statePath := cfg.StateFile
@@ -76,13 +82,11 @@ func run() error {
 	defer stopMetrics()
 
 	miner, err := popminer.New(popminer.Config{ConfTarget: cfg.ConfTarget, BumpAfterBlocks: cfg.BumpAfter, PollInterval: cfg.Poll},
-		btc, wallet, hemi, stateFile, log, metrics)
+		btc, w, chain, stateFile, log, metrics)
 	if err != nil {
 		return err
 	}
-	ctx, stop := daemon.SignalContext()
-	defer stop()
-	log.Info("PoP miner started", "bitcoin", btc.Name(), "bitcoin_address", wallet.Address().EncodeAddress(),
+	log.Info("PoP miner started", "network", network.Name, "bitcoin", btc.Name(), "bitcoin_address", w.Address().EncodeAddress(),
 		"payee", hemi.Address().String(), "hemid", cfg.HemidGRPC, "state_file", statePath)
 	err = miner.Run(ctx)
 	log.Info("PoP miner stopped")

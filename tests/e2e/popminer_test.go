@@ -85,8 +85,13 @@ func popMinerEnv(minerKey *btcec.PrivateKey) []string {
 func startPoPMiner(t *testing.T, net *network, btc *btcdtest.Node) *process {
 	t.Helper()
 	cfg := btc.ClientConfig()
+	// The password comes from a file, as in production, not from the command line.
+	passwordFile := filepath.Join(net.root, "btc-rpc-password")
+	if err := os.WriteFile(passwordFile, []byte(cfg.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return startProcess(t, filepath.Join(net.root, "popminer.log"), popminerBin,
-		"--btc-rpc", cfg.URL, "--btc-user", cfg.User, "--btc-password", cfg.Password,
+		"--btc-rpc", cfg.URL, "--btc-user", cfg.User, "--btc-password-file", passwordFile,
 		"--network", bitcoin.RegTest, "--address-kind", "p2pkh",
 		"--hemid-grpc", net.nodes[0].GRPC, "--chain-id", testChainID,
 		"--home", net.home(0), "--keyring-backend", "test", "--key", "popminer",

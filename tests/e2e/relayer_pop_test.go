@@ -16,6 +16,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
@@ -44,19 +45,19 @@ func TestRelayerProvesOthersPublications(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	wallet, err := bitcoin.NewWallet(publisherKey, &chaincfg.RegressionNetParams, bitcoin.P2PKH, btc.Client())
+	w, err := wallet.New(publisherKey, &chaincfg.RegressionNetParams, wallet.P2PKH, btc.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	utxos, err := wallet.UTXOs(ctx, 1)
+	utxos, err := w.UTXOs(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, _, err := wallet.BuildTx(utxos, []*wire.TxOut{{PkScript: bitcoin.PoPScript(payload)}}, 2)
+	tx, _, err := w.BuildTx(utxos, []*wire.TxOut{{PkScript: bitcoin.PoPScript(payload)}}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wallet.Broadcast(ctx, tx); err != nil {
+	if _, err := w.Broadcast(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
 	btc.Generate(1)

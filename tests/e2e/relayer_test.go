@@ -19,7 +19,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 
-	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
@@ -98,7 +98,7 @@ func waitLightClientHeight(t *testing.T, lc btclctypes.QueryClient, height int64
 }
 
 // assertSameChain checks every x/btclc header against the Bitcoin node's block at that height.
-func assertSameChain(t *testing.T, lc btclctypes.QueryClient, btc *bitcoin.RPCClient) {
+func assertSameChain(t *testing.T, lc btclctypes.QueryClient, btc *rpc.Client) {
 	t.Helper()
 	ctx := context.Background()
 	count := 0

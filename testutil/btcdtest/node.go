@@ -21,6 +21,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 )
 
 const (
@@ -59,7 +60,7 @@ type Node struct {
 	addr     btcutil.Address
 	cmd      *exec.Cmd
 	exited   chan struct{}
-	client   *bitcoin.RPCClient
+	client   *rpc.Client
 	name     string
 	p2pAddr  string
 	rpcAddr  string
@@ -196,7 +197,7 @@ func (n *Node) launch() error {
 		if n.client == nil {
 			// With TLS the client needs the certificate btcd writes at
 			// startup, so it is built once that exists.
-			if n.client, err = bitcoin.NewRPCClient(n.ClientConfig()); err != nil {
+			if n.client, err = rpc.NewClient(n.ClientConfig()); err != nil {
 				continue
 			}
 		}
@@ -315,8 +316,8 @@ func (n *Node) MiningAddress() btcutil.Address { return n.addr }
 
 // ClientConfig is the RPC configuration for this node, to build clients
 // with other settings (a wrong password, say).
-func (n *Node) ClientConfig() bitcoin.RPCConfig {
-	cfg := bitcoin.RPCConfig{
+func (n *Node) ClientConfig() rpc.Config {
+	cfg := rpc.Config{
 		URL:      "http://" + n.rpcAddr,
 		User:     RPCUser,
 		Password: RPCPassword,
@@ -330,7 +331,7 @@ func (n *Node) ClientConfig() bitcoin.RPCConfig {
 }
 
 // Client returns the node's RPC client.
-func (n *Node) Client() *bitcoin.RPCClient { return n.client }
+func (n *Node) Client() *rpc.Client { return n.client }
 
 func (n *Node) call(method string, params []any, result any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)

@@ -16,12 +16,13 @@ import (
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
 // btclcBaseCmd sets x/btclc's genesis (network and trusted base header) from a Bitcoin node.
 func btclcBaseCmd() *cobra.Command {
-	var rpc bitcoin.RPCConfig
+	var rpcCfg rpc.Config
 	var height int64
 	cmd := &cobra.Command{
 		Use:   "btclc-base",
@@ -35,7 +36,7 @@ start of the newest complete retarget period (0 on regtest).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Minute)
 			defer cancel()
-			node, err := bitcoin.NewRPCClient(rpc)
+			node, err := rpc.NewClient(rpcCfg)
 			if err != nil {
 				return err
 			}
@@ -82,17 +83,17 @@ start of the newest complete retarget period (0 on regtest).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&rpc.URL, "btc-rpc", "", "Bitcoin node RPC URL (http://host:port, or https:// with --btc-cacert)")
-	cmd.Flags().StringVar(&rpc.User, "btc-user", "", "Bitcoin node RPC user")
-	cmd.Flags().StringVar(&rpc.Password, "btc-password", "", "Bitcoin node RPC password")
-	cmd.Flags().StringVar(&rpc.CACertFile, "btc-cacert", "", "PEM certificate to trust for an https Bitcoin RPC")
+	cmd.Flags().StringVar(&rpcCfg.URL, "btc-rpc", "", "Bitcoin node RPC URL (http://host:port, or https:// with --btc-cacert)")
+	cmd.Flags().StringVar(&rpcCfg.User, "btc-user", "", "Bitcoin node RPC user")
+	cmd.Flags().StringVar(&rpcCfg.Password, "btc-password", "", "Bitcoin node RPC password")
+	cmd.Flags().StringVar(&rpcCfg.CACertFile, "btc-cacert", "", "PEM certificate to trust for an https Bitcoin RPC")
 	cmd.Flags().Int64Var(&height, "height", -1, "height of the base header (default: start of the newest complete retarget period; 0 on regtest)")
 	_ = cmd.MarkFlagRequired("btc-rpc")
 	return cmd
 }
 
 // detectNetwork recognises the node's network by its genesis block.
-func detectNetwork(ctx context.Context, node *bitcoin.RPCClient) (*bitcoin.Params, error) {
+func detectNetwork(ctx context.Context, node *rpc.Client) (*bitcoin.Params, error) {
 	genesis, err := node.GetBlockHash(ctx, 0)
 	if err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func detectNetwork(ctx context.Context, node *bitcoin.RPCClient) (*bitcoin.Param
 }
 
 // chainWork sums the work of blocks 0..height as the node reports them.
-func chainWork(ctx context.Context, cmd *cobra.Command, node *bitcoin.RPCClient, height int64) (*big.Int, error) {
+func chainWork(ctx context.Context, cmd *cobra.Command, node *rpc.Client, height int64) (*big.Int, error) {
 	work := new(big.Int)
 	for h := int64(0); h <= height; h++ {
 		hash, err := node.GetBlockHash(ctx, h)

@@ -1,4 +1,6 @@
-package bitcoin
+// Package rpc is the Bitcoin node client of hemi's daemons and CLI: JSON-RPC over HTTP(S) to btcd
+// or Bitcoin Core, every answer checked before it is returned. The state machine never uses it.
+package rpc
 
 import (
 	"bytes"
@@ -21,28 +23,30 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
 )
 
-// Errors of the RPC client. Every error a method of RPCClient returns is a
+// Errors of the RPC client. Every error a method of Client returns is a
 // *NodeError (naming the node and the method) wrapping one of three classes,
 // so a daemon can decide what to do with errors.Is / errors.As:
 //
-//   - ErrRPCTransport: the request did not complete (node down, connection
+//   - ErrTransport: the request did not complete (node down, connection
 //     refused or reset, timeout, HTTP 5xx without an answer). Retry later.
-//   - *RPCError: the node answered with a JSON-RPC error (code and message),
-//     e.g. "Block not found". ErrRPCAuth is the HTTP-level variant for bad
+//   - *Error: the node answered with a JSON-RPC error (code and message),
+//     e.g. "Block not found". ErrAuth is the HTTP-level variant for bad
 //     credentials. Retrying the same request will not help.
-//   - ErrRPCBadData: the node answered, but the answer is malformed or fails
+//   - ErrBadData: the node answered, but the answer is malformed or fails
 //     validation (bad hex, wrong length, wrong hash, wrong merkle root). The
 //     node is broken or lying; do not use anything it sent for this request.
-//     A more specific sentinel (ErrBadHex, ErrHeaderLength, ErrHashMismatch,
-//     ErrMerkleRootMismatch, ErrBadTransaction, ...) is wrapped as well.
+//     A more specific sentinel (ErrBadHex, ErrHashMismatch, bitcoin.ErrHeaderLength,
+//     bitcoin.ErrMerkleRootMismatch, bitcoin.ErrBadTransaction, ...) is wrapped as well.
 //
 // EstimateSmartFee adds ErrNoFeeEstimate, which is not a failure of the node.
 var (
-	ErrRPCTransport = errors.New("transport failure (node down or unreachable): retry later")
-	ErrRPCAuth      = errors.New("RPC credentials refused: check the RPC user and password")
-	ErrRPCBadData   = errors.New("invalid answer (the node is faulty or malicious)")
+	ErrTransport = errors.New("transport failure (node down or unreachable): retry later")
+	ErrAuth      = errors.New("RPC credentials refused: check the RPC user and password")
+	ErrBadData   = errors.New("invalid answer (the node is faulty or malicious)")
 
 	ErrBadHex       = errors.New("not a hex string")
 	ErrHashMismatch = errors.New("data does not hash to the requested hash")
@@ -55,10 +59,10 @@ var (
 
 // JSON-RPC error codes the client looks at. Bitcoin Core and btcd share them.
 const (
-	RPCCodeMethodNotFound       = -32601
-	RPCCodeInvalidParams        = -32602
-	RPCCodeInvalidAddressOrKey  = -5 // "Block not found", "No such mempool or blockchain transaction"
-	RPCCodeVerifyAlreadyInChain = -27
+	CodeMethodNotFound       = -32601
+	CodeInvalidParams        = -32602
+	CodeInvalidAddressOrKey  = -5 // "Block not found", "No such mempool or blockchain transaction"
+	CodeVerifyAlreadyInChain = -27
 )
 
 // maxResponseSize bounds what the client reads from a node: a 4 MB block is
@@ -66,17 +70,17 @@ const (
 // the daemon buffer without limit.
 const maxResponseSize = 32 << 20
 
-// RPCError is an error answer from the node.
-type RPCError struct {
+// Error is an error answer from the node.
+type Error struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 }
 
-func (e *RPCError) Error() string {
+func (e *Error) Error() string {
 	return fmt.Sprintf("RPC error %d: %s", e.Code, e.Message)
 }
 
-// NodeError is what every method of RPCClient returns on failure: which node,
+// NodeError is what every method of Client returns on failure: which node,
 // which RPC method, and what went wrong (Err, one of the classes above).
 type NodeError struct {
 	Node   string
@@ -95,11 +99,11 @@ func (e *NodeError) Unwrap() error { return e.Err }
 // restart-safe daemon treats as success. The codes and texts are those of
 // Bitcoin Core and btcd.
 func IsAlreadyKnown(err error) bool {
-	var rpcErr *RPCError
+	var rpcErr *Error
 	if !errors.As(err, &rpcErr) {
 		return false
 	}
-	if rpcErr.Code == RPCCodeVerifyAlreadyInChain {
+	if rpcErr.Code == CodeVerifyAlreadyInChain {
 		return true
 	}
 	msg := strings.ToLower(rpcErr.Message)
@@ -111,8 +115,8 @@ func IsAlreadyKnown(err error) bool {
 	return false
 }
 
-// RPCConfig says how to reach a node.
-type RPCConfig struct {
+// Config says how to reach a node.
+type Config struct {
 	// URL of the RPC endpoint, e.g. "http://127.0.0.1:18443" (bitcoind,
 	// btcd --notls) or "https://127.0.0.1:18334" (btcd's default TLS). A
 	// bare "host:port" means plain HTTP.
@@ -124,15 +128,15 @@ type RPCConfig struct {
 	CACertFile string
 	// Name labels the node in errors and logs; the URL's host:port if empty.
 	Name string
-	// HTTPClient replaces the client the RPCClient builds (CACertFile is then
+	// HTTPClient replaces the client the Client builds (CACertFile is then
 	// ignored). Deadlines come from each call's context, not from here.
 	HTTPClient *http.Client
 }
 
-// RPCClient speaks JSON-RPC 1.0 over HTTP(S) with basic auth, the dialect of
+// Client speaks JSON-RPC 1.0 over HTTP(S) with basic auth, the dialect of
 // both Bitcoin Core and btcd. It is safe for concurrent use. It does not
 // retry: the caller owns timeouts (through the context) and retry policy.
-type RPCClient struct {
+type Client struct {
 	url      string
 	user     string
 	password string
@@ -141,8 +145,8 @@ type RPCClient struct {
 	nextID   atomic.Uint64
 }
 
-// NewRPCClient checks cfg and builds a client. It does not contact the node.
-func NewRPCClient(cfg RPCConfig) (*RPCClient, error) {
+// NewClient checks cfg and builds a client. It does not contact the node.
+func NewClient(cfg Config) (*Client, error) {
 	raw := cfg.URL
 	if !strings.Contains(raw, "://") {
 		raw = "http://" + raw
@@ -154,7 +158,7 @@ func NewRPCClient(cfg RPCConfig) (*RPCClient, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("bitcoin rpc: node URL %q must be http://host:port or https://host:port", cfg.URL)
 	}
-	c := &RPCClient{user: cfg.User, password: cfg.Password, name: cfg.Name}
+	c := &Client{user: cfg.User, password: cfg.Password, name: cfg.Name}
 	// Credentials in the URL are moved out of it so that they never appear
 	// in error messages, which quote the URL.
 	if u.User != nil {
@@ -196,25 +200,35 @@ func NewRPCClient(cfg RPCConfig) (*RPCClient, error) {
 }
 
 // Name is the label the client uses for its node in errors.
-func (c *RPCClient) Name() string { return c.name }
+func (c *Client) Name() string { return c.name }
 
-func (c *RPCClient) fail(method string, err error) error {
+func (c *Client) fail(method string, err error) error {
 	return &NodeError{Node: c.name, Method: method, Err: err}
 }
 
+// BadData is the error for an answer of Call that failed the caller's
+// validation: a *NodeError wrapping ErrBadData and kind (a more specific
+// sentinel, or nil), like the typed methods' own.
+func (c *Client) BadData(method string, kind error, format string, args ...any) error {
+	return c.badData(method, kind, format, args...)
+}
+
+// BadAnswer is BadData for a check that returned err.
+func (c *Client) BadAnswer(method string, err error) error { return c.badAnswer(method, err) }
+
 // badData reports an answer that failed validation; kind is a more specific
 // sentinel or nil.
-func (c *RPCClient) badData(method string, kind error, format string, args ...any) error {
+func (c *Client) badData(method string, kind error, format string, args ...any) error {
 	detail := fmt.Sprintf(format, args...)
 	if kind != nil {
-		return c.fail(method, fmt.Errorf("%w: %w: %s", ErrRPCBadData, kind, detail))
+		return c.fail(method, fmt.Errorf("%w: %w: %s", ErrBadData, kind, detail))
 	}
-	return c.fail(method, fmt.Errorf("%w: %s", ErrRPCBadData, detail))
+	return c.fail(method, fmt.Errorf("%w: %s", ErrBadData, detail))
 }
 
 // badAnswer reports an answer that failed a check returning err.
-func (c *RPCClient) badAnswer(method string, err error) error {
-	return c.fail(method, fmt.Errorf("%w: %w", ErrRPCBadData, err))
+func (c *Client) badAnswer(method string, err error) error {
+	return c.fail(method, fmt.Errorf("%w: %w", ErrBadData, err))
 }
 
 type rpcRequest struct {
@@ -233,7 +247,7 @@ type rpcResponse struct {
 // Call sends one request and decodes the result into result (a pointer, or
 // nil to ignore it). It is the building block of the typed methods and the
 // way to reach any other method; it does no validation beyond JSON decoding.
-func (c *RPCClient) Call(ctx context.Context, method string, params []any, result any) error {
+func (c *Client) Call(ctx context.Context, method string, params []any, result any) error {
 	raw, err := c.call(ctx, method, params)
 	if err != nil {
 		return err
@@ -248,7 +262,7 @@ func (c *RPCClient) Call(ctx context.Context, method string, params []any, resul
 }
 
 // call returns the raw "result" of a successful answer.
-func (c *RPCClient) call(ctx context.Context, method string, params []any) (json.RawMessage, error) {
+func (c *Client) call(ctx context.Context, method string, params []any) (json.RawMessage, error) {
 	if params == nil {
 		params = []any{} // some servers refuse "params": null
 	}
@@ -266,15 +280,15 @@ func (c *RPCClient) call(ctx context.Context, method string, params []any) (json
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.fail(method, fmt.Errorf("%w: %w", ErrRPCTransport, err))
+		return nil, c.fail(method, fmt.Errorf("%w: %w", ErrTransport, err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
 	if err != nil {
-		return nil, c.fail(method, fmt.Errorf("%w: reading answer: %w", ErrRPCTransport, err))
+		return nil, c.fail(method, fmt.Errorf("%w: reading answer: %w", ErrTransport, err))
 	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return nil, c.fail(method, fmt.Errorf("%w (HTTP %d)", ErrRPCAuth, resp.StatusCode))
+		return nil, c.fail(method, fmt.Errorf("%w (HTTP %d)", ErrAuth, resp.StatusCode))
 	}
 	if len(data) > maxResponseSize {
 		return nil, c.badData(method, nil, "answer is larger than %d bytes", maxResponseSize)
@@ -287,7 +301,7 @@ func (c *RPCClient) call(ctx context.Context, method string, params []any) (json
 		if resp.StatusCode >= 500 {
 			// E.g. Core's "Work queue depth exceeded" or a proxy in front
 			// of a node that is down: temporary.
-			return nil, c.fail(method, fmt.Errorf("%w: HTTP %d: %s", ErrRPCTransport, resp.StatusCode, truncate(data)))
+			return nil, c.fail(method, fmt.Errorf("%w: HTTP %d: %s", ErrTransport, resp.StatusCode, truncate(data)))
 		}
 		return nil, c.badData(method, nil, "HTTP %d, body is not a JSON-RPC answer: %s", resp.StatusCode, truncate(data))
 	}
@@ -296,7 +310,7 @@ func (c *RPCClient) call(ctx context.Context, method string, params []any) (json
 		return nil, c.badData(method, nil, "answer has id %s, request had %d", truncate(r.ID), id)
 	}
 	if len(r.Error) > 0 && string(r.Error) != "null" {
-		var rpcErr RPCError
+		var rpcErr Error
 		if err := json.Unmarshal(r.Error, &rpcErr); err != nil {
 			return nil, c.badData(method, nil, "error field %s is not a JSON-RPC error", truncate(r.Error))
 		}
@@ -315,7 +329,7 @@ func truncate(b []byte) string {
 }
 
 // hexResult decodes a result that must be a JSON string of hex digits.
-func (c *RPCClient) hexResult(method string, raw json.RawMessage) ([]byte, error) {
+func (c *Client) hexResult(method string, raw json.RawMessage) ([]byte, error) {
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, c.badData(method, ErrBadHex, "result %s is not a JSON string", truncate(raw))
@@ -327,9 +341,12 @@ func (c *RPCClient) hexResult(method string, raw json.RawMessage) ([]byte, error
 	return b, nil
 }
 
-// parseHash is ParseDisplayHash for a node's answer, classified as bad hex.
+// ParseHash is bitcoin.ParseDisplayHash for a node's answer, classified as
+// bad hex.
+func ParseHash(s string) (chainhash.Hash, error) { return parseHash(s) }
+
 func parseHash(s string) (chainhash.Hash, error) {
-	h, err := ParseDisplayHash(s)
+	h, err := bitcoin.ParseDisplayHash(s)
 	if err != nil {
 		return h, fmt.Errorf("%w: %w", ErrBadHex, err)
 	}
@@ -337,7 +354,7 @@ func parseHash(s string) (chainhash.Hash, error) {
 }
 
 // hashResult decodes a result that must be one hash in display order.
-func (c *RPCClient) hashResult(method string, raw json.RawMessage) (chainhash.Hash, error) {
+func (c *Client) hashResult(method string, raw json.RawMessage) (chainhash.Hash, error) {
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return chainhash.Hash{}, c.badData(method, ErrBadHex, "result %s is not a JSON string", truncate(raw))
@@ -350,7 +367,7 @@ func (c *RPCClient) hashResult(method string, raw json.RawMessage) (chainhash.Ha
 }
 
 // GetBlockCount returns the height of the node's best chain.
-func (c *RPCClient) GetBlockCount(ctx context.Context) (int64, error) {
+func (c *Client) GetBlockCount(ctx context.Context) (int64, error) {
 	var n int64
 	if err := c.Call(ctx, "getblockcount", nil, &n); err != nil {
 		return 0, err
@@ -362,7 +379,7 @@ func (c *RPCClient) GetBlockCount(ctx context.Context) (int64, error) {
 }
 
 // GetBlockHash returns the hash of the best-chain block at height.
-func (c *RPCClient) GetBlockHash(ctx context.Context, height int64) (chainhash.Hash, error) {
+func (c *Client) GetBlockHash(ctx context.Context, height int64) (chainhash.Hash, error) {
 	raw, err := c.call(ctx, "getblockhash", []any{height})
 	if err != nil {
 		return chainhash.Hash{}, err
@@ -371,7 +388,7 @@ func (c *RPCClient) GetBlockHash(ctx context.Context, height int64) (chainhash.H
 }
 
 // GetBestBlockHash returns the hash of the node's best-chain tip.
-func (c *RPCClient) GetBestBlockHash(ctx context.Context) (chainhash.Hash, error) {
+func (c *Client) GetBestBlockHash(ctx context.Context) (chainhash.Hash, error) {
 	raw, err := c.call(ctx, "getbestblockhash", nil)
 	if err != nil {
 		return chainhash.Hash{}, err
@@ -381,7 +398,7 @@ func (c *RPCClient) GetBestBlockHash(ctx context.Context) (chainhash.Hash, error
 
 // GetBlockHeaderRaw returns the 80 serialized bytes of the header of block
 // hash, checked to hash to hash.
-func (c *RPCClient) GetBlockHeaderRaw(ctx context.Context, hash chainhash.Hash) ([]byte, error) {
+func (c *Client) GetBlockHeaderRaw(ctx context.Context, hash chainhash.Hash) ([]byte, error) {
 	const method = "getblockheader"
 	raw, err := c.call(ctx, method, []any{hash.String(), false})
 	if err != nil {
@@ -391,8 +408,8 @@ func (c *RPCClient) GetBlockHeaderRaw(ctx context.Context, hash chainhash.Hash) 
 	if err != nil {
 		return nil, err
 	}
-	if len(b) != HeaderSize {
-		return nil, c.badData(method, ErrHeaderLength, "got %d bytes for block %s", len(b), hash)
+	if len(b) != bitcoin.HeaderSize {
+		return nil, c.badData(method, bitcoin.ErrHeaderLength, "got %d bytes for block %s", len(b), hash)
 	}
 	if got := chainhash.DoubleHashH(b); got != hash {
 		return nil, c.badData(method, ErrHashMismatch, "header hashes to %s, requested %s", got, hash)
@@ -401,12 +418,12 @@ func (c *RPCClient) GetBlockHeaderRaw(ctx context.Context, hash chainhash.Hash) 
 }
 
 // GetBlockHeader returns the header of block hash, checked to hash to hash.
-func (c *RPCClient) GetBlockHeader(ctx context.Context, hash chainhash.Hash) (*wire.BlockHeader, error) {
+func (c *Client) GetBlockHeader(ctx context.Context, hash chainhash.Hash) (*wire.BlockHeader, error) {
 	b, err := c.GetBlockHeaderRaw(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
-	return ParseHeader(b)
+	return bitcoin.ParseHeader(b)
 }
 
 // HeaderInfo is the node's view of a block header (getblockheader verbose).
@@ -439,7 +456,7 @@ type verboseHeader struct {
 // confirmations and (when reported) chain work. The header is rebuilt from
 // the reported fields and must hash to hash, so the fields are checked too;
 // height, confirmations and chain work are the node's word.
-func (c *RPCClient) GetBlockHeaderVerbose(ctx context.Context, hash chainhash.Hash) (*HeaderInfo, error) {
+func (c *Client) GetBlockHeaderVerbose(ctx context.Context, hash chainhash.Hash) (*HeaderInfo, error) {
 	const method = "getblockheader"
 	var v verboseHeader
 	if err := c.Call(ctx, method, []any{hash.String(), true}, &v); err != nil {
@@ -473,7 +490,7 @@ func (c *RPCClient) GetBlockHeaderVerbose(ctx context.Context, hash chainhash.Ha
 		return nil, c.badData(method, ErrBadHex, "field bits %q is not 8 hex digits", v.Bits)
 	}
 	h.Bits = uint32(bits)
-	if got := blockHash(h); got != hash {
+	if got := h.BlockHash(); got != hash {
 		return nil, c.badData(method, ErrHashMismatch, "reported header fields hash to %s, requested %s", got, hash)
 	}
 	info := &HeaderInfo{Header: h, Hash: hash, Height: *v.Height, Confirmations: *v.Confirmations}
@@ -491,11 +508,11 @@ func (c *RPCClient) GetBlockHeaderVerbose(ctx context.Context, hash chainhash.Ha
 // produce its merkle root, and its witness data matches its witness
 // commitment. It asks for raw hex (verbosity 0); a node that only takes the
 // old boolean form ("getblock hash false") is asked again that way.
-func (c *RPCClient) GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error) {
+func (c *Client) GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error) {
 	const method = "getblock"
 	raw, err := c.call(ctx, method, []any{hash.String(), 0})
-	var rpcErr *RPCError
-	if errors.As(err, &rpcErr) && rpcErr.Code != RPCCodeInvalidAddressOrKey {
+	var rpcErr *Error
+	if errors.As(err, &rpcErr) && rpcErr.Code != CodeInvalidAddressOrKey {
 		if raw2, err2 := c.call(ctx, method, []any{hash.String(), false}); err2 == nil {
 			raw, err = raw2, nil
 		}
@@ -507,7 +524,7 @@ func (c *RPCClient) GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.Ms
 	if err != nil {
 		return nil, err
 	}
-	block, err := DecodeBlock(b)
+	block, err := bitcoin.DecodeBlock(b)
 	if err != nil {
 		return nil, c.badData(method, err, "block %s", hash)
 	}
@@ -524,7 +541,7 @@ func checkBlock(block *wire.MsgBlock, hash chainhash.Hash) error {
 		return fmt.Errorf("%w: block hashes to %s, requested %s", ErrHashMismatch, got, hash)
 	}
 	if len(block.Transactions) == 0 {
-		return fmt.Errorf("%w: block %s", ErrNoTransactions, hash)
+		return fmt.Errorf("%w: block %s", bitcoin.ErrNoTransactions, hash)
 	}
 	txids := make([]chainhash.Hash, len(block.Transactions))
 	seen := make(map[chainhash.Hash]struct{}, len(txids))
@@ -533,13 +550,13 @@ func checkBlock(block *wire.MsgBlock, hash chainhash.Hash) error {
 		// A repeated txid would let a different transaction list produce
 		// the same merkle root (CVE-2012-2459); no valid block has one.
 		if _, dup := seen[txids[i]]; dup {
-			return fmt.Errorf("%w: block %s lists transaction %s twice", ErrMerkleRootMismatch, hash, txids[i])
+			return fmt.Errorf("%w: block %s lists transaction %s twice", bitcoin.ErrMerkleRootMismatch, hash, txids[i])
 		}
 		seen[txids[i]] = struct{}{}
 	}
-	root, _ := MerkleRoot(txids)
+	root, _ := bitcoin.MerkleRoot(txids)
 	if root != block.Header.MerkleRoot {
-		return fmt.Errorf("%w: transactions of block %s give %s, header has %s", ErrMerkleRootMismatch, hash, root, block.Header.MerkleRoot)
+		return fmt.Errorf("%w: transactions of block %s give %s, header has %s", bitcoin.ErrMerkleRootMismatch, hash, root, block.Header.MerkleRoot)
 	}
 	return checkWitnessCommitment(block)
 }
@@ -574,7 +591,7 @@ func checkWitnessCommitment(block *wire.MsgBlock) error {
 	for i, tx := range block.Transactions[1:] { // the coinbase's wtxid counts as zero
 		wtxids[i+1] = tx.WitnessHash()
 	}
-	root, _ := MerkleRoot(wtxids)
+	root, _ := bitcoin.MerkleRoot(wtxids)
 	want := chainhash.DoubleHashB(append(root[:], coinbase.TxIn[0].Witness[0]...))
 	if !bytes.Equal(want, commitment) {
 		return fmt.Errorf("%w: witness data gives %x, coinbase commits to %x", ErrBadWitness, want, commitment)
@@ -584,7 +601,7 @@ func checkWitnessCommitment(block *wire.MsgBlock) error {
 
 // SendRawTransaction submits tx and returns its txid. See IsAlreadyKnown for
 // a node that already has it.
-func (c *RPCClient) SendRawTransaction(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error) {
+func (c *Client) SendRawTransaction(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error) {
 	const method = "sendrawtransaction"
 	var buf bytes.Buffer
 	if err := tx.Serialize(&buf); err != nil {
@@ -606,7 +623,7 @@ func (c *RPCClient) SendRawTransaction(ctx context.Context, tx *wire.MsgTx) (cha
 
 // GetRawTransaction returns transaction txid, checked to hash to txid. The
 // node needs a transaction index (or the transaction in its mempool).
-func (c *RPCClient) GetRawTransaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error) {
+func (c *Client) GetRawTransaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error) {
 	const method = "getrawtransaction"
 	// No verbosity argument: raw hex is the default of Core and btcd, which
 	// disagree on the argument's type.
@@ -618,7 +635,7 @@ func (c *RPCClient) GetRawTransaction(ctx context.Context, txid chainhash.Hash) 
 	if err != nil {
 		return nil, err
 	}
-	tx, err := DecodeTx(b)
+	tx, err := bitcoin.DecodeTx(b)
 	if err != nil {
 		return nil, c.badData(method, err, "transaction %s", txid)
 	}
@@ -632,14 +649,14 @@ func (c *RPCClient) GetRawTransaction(ctx context.Context, txid chainhash.Hash) 
 // confirmation within confTarget blocks. It uses estimatesmartfee (Bitcoin
 // Core) and falls back to estimatefee on nodes without it (btcd). With no
 // estimate available the error wraps ErrNoFeeEstimate.
-func (c *RPCClient) EstimateSmartFee(ctx context.Context, confTarget int64) (float64, error) {
+func (c *Client) EstimateSmartFee(ctx context.Context, confTarget int64) (float64, error) {
 	var res struct {
 		FeeRate json.Number `json:"feerate"`
 		Errors  []string    `json:"errors"`
 	}
 	err := c.Call(ctx, "estimatesmartfee", []any{confTarget}, &res)
-	var rpcErr *RPCError
-	if errors.As(err, &rpcErr) && rpcErr.Code == RPCCodeMethodNotFound {
+	var rpcErr *Error
+	if errors.As(err, &rpcErr) && rpcErr.Code == CodeMethodNotFound {
 		return c.estimateFee(ctx, confTarget)
 	}
 	if err != nil {
@@ -653,11 +670,11 @@ func (c *RPCClient) EstimateSmartFee(ctx context.Context, confTarget int64) (flo
 
 // estimateFee is btcd's estimatefee: BTC/kB, 0 or -1 (or an RPC error) when
 // it has not seen enough blocks or transactions.
-func (c *RPCClient) estimateFee(ctx context.Context, confTarget int64) (float64, error) {
+func (c *Client) estimateFee(ctx context.Context, confTarget int64) (float64, error) {
 	const method = "estimatefee"
 	var rate json.Number
 	err := c.Call(ctx, method, []any{confTarget}, &rate)
-	var rpcErr *RPCError
+	var rpcErr *Error
 	if errors.As(err, &rpcErr) {
 		return 0, c.fail(method, fmt.Errorf("%w: %w", ErrNoFeeEstimate, rpcErr))
 	}
@@ -667,7 +684,7 @@ func (c *RPCClient) estimateFee(ctx context.Context, confTarget int64) (float64,
 	return c.feeRate(method, rate)
 }
 
-func (c *RPCClient) feeRate(method string, btcPerKvB json.Number) (float64, error) {
+func (c *Client) feeRate(method string, btcPerKvB json.Number) (float64, error) {
 	rate, err := BTCPerKvBToSatPerVB(string(btcPerKvB))
 	if err != nil {
 		return 0, c.badAnswer(method, err)

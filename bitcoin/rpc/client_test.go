@@ -1,4 +1,4 @@
-package bitcoin_test
+package rpc_test
 
 import (
 	"bytes"
@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
-	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 )
 
@@ -102,7 +102,10 @@ func TestRPCClientBtcd(t *testing.T) {
 		if in := coinbase.TxIn[0].PreviousOutPoint; in.Index != wire.MaxPrevOutIndex || in.Hash != (chainhash.Hash{}) {
 			t.Fatalf("first transaction is not a coinbase: spends %s", in)
 		}
-		script := p2pkhScript(node.MiningAddress().ScriptAddress())
+		script, err := txscript.PayToAddrScript(node.MiningAddress())
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !bytes.Equal(coinbase.TxOut[0].PkScript, script) {
 			t.Fatalf("coinbase pays %x, want the mining address's script %x", coinbase.TxOut[0].PkScript, script)
 		}
@@ -116,7 +119,7 @@ func TestRPCClientBtcd(t *testing.T) {
 		// btcd has no estimatesmartfee, and with no transactions seen its
 		// estimatefee has no estimate: the client must fall back and say so.
 		_, err := c.EstimateSmartFee(ctx, 6)
-		if !errors.Is(err, bitcoin.ErrNoFeeEstimate) {
+		if !errors.Is(err, rpc.ErrNoFeeEstimate) {
 			t.Fatalf("EstimateSmartFee on an empty regtest chain: %v, want ErrNoFeeEstimate", err)
 		}
 	})
@@ -127,7 +130,7 @@ func TestRPCClientBtcd(t *testing.T) {
 		if err != nil || txid != tx.TxHash() {
 			t.Fatalf("SendRawTransaction = %s, %v; want %s", txid, err, tx.TxHash())
 		}
-		if _, err := c.SendRawTransaction(ctx, tx); !bitcoin.IsAlreadyKnown(err) {
+		if _, err := c.SendRawTransaction(ctx, tx); !rpc.IsAlreadyKnown(err) {
 			t.Fatalf("sending twice: %v, want an already-known error", err)
 		}
 		hash := node.Generate(1)[0]
@@ -158,12 +161,12 @@ func TestRPCClientBtcd(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		cfg := node.ClientConfig()
 		cfg.Password = "wrong"
-		bad, err := bitcoin.NewRPCClient(cfg)
+		bad, err := rpc.NewClient(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = bad.GetBlockCount(ctx)
-		if !errors.Is(err, bitcoin.ErrRPCAuth) || !strings.Contains(err.Error(), node.Name()) || !strings.Contains(err.Error(), "getblockcount") {
+		if !errors.Is(err, rpc.ErrAuth) || !strings.Contains(err.Error(), node.Name()) || !strings.Contains(err.Error(), "getblockcount") {
 			t.Fatalf("wrong password: %v, want ErrRPCAuth naming the node and method", err)
 		}
 	})
@@ -171,16 +174,16 @@ func TestRPCClientBtcd(t *testing.T) {
 	t.Run("stopped node", func(t *testing.T) {
 		node.Stop()
 		_, err := c.GetBlockCount(ctx)
-		var rpcErr *bitcoin.RPCError
-		if !errors.Is(err, bitcoin.ErrRPCTransport) || errors.Is(err, bitcoin.ErrRPCBadData) || errors.As(err, &rpcErr) {
+		var rpcErr *rpc.Error
+		if !errors.Is(err, rpc.ErrTransport) || errors.Is(err, rpc.ErrBadData) || errors.As(err, &rpcErr) {
 			t.Fatalf("stopped node: %v, want only ErrRPCTransport", err)
 		}
 	})
 }
 
 // spendCoinbase signs a transaction spending the P2PKH coinbase output of
-// block blockHash back to the same script, signing legacySigHash.
-func spendCoinbase(t *testing.T, c *bitcoin.RPCClient, node *btcdtest.Node, blockHash chainhash.Hash) *wire.MsgTx {
+// block blockHash back to the same script.
+func spendCoinbase(t *testing.T, c *rpc.Client, node *btcdtest.Node, blockHash chainhash.Hash) *wire.MsgTx {
 	t.Helper()
 	block, err := c.GetBlock(testCtx(t), blockHash)
 	if err != nil {
@@ -189,15 +192,15 @@ func spendCoinbase(t *testing.T, c *bitcoin.RPCClient, node *btcdtest.Node, bloc
 	coinbase := block.Transactions[0]
 	prev := coinbase.TxOut[0]
 	key := node.MiningKey()
-	pubKey := key.PubKey().SerializeCompressed()
-	if !bytes.Equal(prev.PkScript, p2pkhScript(btcutil.Hash160(pubKey))) {
+	if want, _ := txscript.PayToAddrScript(node.MiningAddress()); !bytes.Equal(prev.PkScript, want) {
 		t.Fatalf("coinbase output %x is not P2PKH of the mining key", prev.PkScript)
 	}
 	tx := wire.NewMsgTx(2)
 	tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: coinbase.TxHash(), Index: 0}, nil, nil))
 	tx.AddTxOut(wire.NewTxOut(prev.Value-5000, prev.PkScript))
-	sig := append(ecdsa.Sign(key, legacySigHash(t, tx, 0, prev.PkScript)).Serialize(), 1)
-	tx.TxIn[0].SignatureScript = append(append([]byte{byte(len(sig))}, sig...), append([]byte{byte(len(pubKey))}, pubKey...)...)
+	if tx.TxIn[0].SignatureScript, err = txscript.SignatureScript(tx, 0, prev.PkScript, txscript.SigHashAll, key, true); err != nil {
+		t.Fatal(err)
+	}
 	return tx
 }
 
@@ -212,7 +215,7 @@ func TestRPCClientBtcdTLS(t *testing.T) {
 	// Without the CA file, btcd's self-signed certificate is not trusted.
 	cfg := node.ClientConfig()
 	cfg.CACertFile = ""
-	c, err := bitcoin.NewRPCClient(cfg)
+	c, err := rpc.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +267,7 @@ func TestRPCClientBtcdReorg(t *testing.T) {
 
 // fakeNode serves JSON-RPC answers made by handle, to feed the client bad
 // data a real node would not send.
-func fakeNode(t *testing.T, handle func(method string, params []json.RawMessage) (any, *bitcoin.RPCError)) *bitcoin.RPCClient {
+func fakeNode(t *testing.T, handle func(method string, params []json.RawMessage) (any, *rpc.Error)) *rpc.Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -280,7 +283,7 @@ func fakeNode(t *testing.T, handle func(method string, params []json.RawMessage)
 		_ = json.NewEncoder(w).Encode(map[string]any{"result": result, "error": rpcErr, "id": req.ID})
 	}))
 	t.Cleanup(srv.Close)
-	c, err := bitcoin.NewRPCClient(bitcoin.RPCConfig{URL: srv.URL, User: "u", Password: "p", Name: "fake"})
+	c, err := rpc.NewClient(rpc.Config{URL: srv.URL, User: "u", Password: "p", Name: "fake"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,8 +291,8 @@ func fakeNode(t *testing.T, handle func(method string, params []json.RawMessage)
 }
 
 // answer is a handler that gives the same result to every request.
-func answer(result any) func(string, []json.RawMessage) (any, *bitcoin.RPCError) {
-	return func(string, []json.RawMessage) (any, *bitcoin.RPCError) { return result, nil }
+func answer(result any) func(string, []json.RawMessage) (any, *rpc.Error) {
+	return func(string, []json.RawMessage) (any, *rpc.Error) { return result, nil }
 }
 
 func TestRPCClientRejectsBadAnswers(t *testing.T) {
@@ -329,56 +332,56 @@ func TestRPCClientRejectsBadAnswers(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		handle func(string, []json.RawMessage) (any, *bitcoin.RPCError)
-		call   func(c *bitcoin.RPCClient) error
+		handle func(string, []json.RawMessage) (any, *rpc.Error)
+		call   func(c *rpc.Client) error
 		want   error
 	}{
 		{
 			name:   "header for another block",
 			handle: answer(hex.EncodeToString(rawHeader)),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlockHeader(ctx, otherHash); return err },
-			want:   bitcoin.ErrHashMismatch,
+			call:   func(c *rpc.Client) error { _, err := c.GetBlockHeader(ctx, otherHash); return err },
+			want:   rpc.ErrHashMismatch,
 		},
 		{
 			name:   "header not hex",
 			handle: answer("zz" + hex.EncodeToString(rawHeader[1:])),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlockHeader(ctx, genesisHash); return err },
-			want:   bitcoin.ErrBadHex,
+			call:   func(c *rpc.Client) error { _, err := c.GetBlockHeader(ctx, genesisHash); return err },
+			want:   rpc.ErrBadHex,
 		},
 		{
 			name:   "header not a string",
 			handle: answer(42),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlockHeader(ctx, genesisHash); return err },
-			want:   bitcoin.ErrBadHex,
+			call:   func(c *rpc.Client) error { _, err := c.GetBlockHeader(ctx, genesisHash); return err },
+			want:   rpc.ErrBadHex,
 		},
 		{
 			name:   "header 79 bytes",
 			handle: answer(hex.EncodeToString(rawHeader[:79])),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlockHeader(ctx, genesisHash); return err },
+			call:   func(c *rpc.Client) error { _, err := c.GetBlockHeader(ctx, genesisHash); return err },
 			want:   bitcoin.ErrHeaderLength,
 		},
 		{
 			name:   "header 81 bytes",
 			handle: answer(hex.EncodeToString(append(append([]byte{}, rawHeader...), 0))),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlockHeader(ctx, genesisHash); return err },
+			call:   func(c *rpc.Client) error { _, err := c.GetBlockHeader(ctx, genesisHash); return err },
 			want:   bitcoin.ErrHeaderLength,
 		},
 		{
 			name:   "verbose header with a wrong field",
 			handle: answer(verbose(func(v map[string]any) { v["nonce"] = genesis.Header.Nonce + 1 })),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlockHeaderVerbose(ctx, genesisHash); return err },
-			want:   bitcoin.ErrHashMismatch,
+			call:   func(c *rpc.Client) error { _, err := c.GetBlockHeaderVerbose(ctx, genesisHash); return err },
+			want:   rpc.ErrHashMismatch,
 		},
 		{
 			name:   "verbose header for another block",
 			handle: answer(verbose(func(v map[string]any) { v["hash"] = otherHash.String() })),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlockHeaderVerbose(ctx, genesisHash); return err },
-			want:   bitcoin.ErrHashMismatch,
+			call:   func(c *rpc.Client) error { _, err := c.GetBlockHeaderVerbose(ctx, genesisHash); return err },
+			want:   rpc.ErrHashMismatch,
 		},
 		{
 			name:   "block with a wrong merkle root",
 			handle: answer(hex.EncodeToString(tamperedRaw.Bytes())),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlock(ctx, genesisHash); return err },
+			call:   func(c *rpc.Client) error { _, err := c.GetBlock(ctx, genesisHash); return err },
 			want:   bitcoin.ErrMerkleRootMismatch,
 		},
 		{
@@ -386,41 +389,41 @@ func TestRPCClientRejectsBadAnswers(t *testing.T) {
 			// refused before anything is allocated for it.
 			name:   "block declaring 400000 transactions in 5 bytes",
 			handle: answer(hex.EncodeToString(append(append([]byte{}, rawHeader...), 0xfe, 0x80, 0x1a, 0x06, 0x00))),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlock(ctx, genesisHash); return err },
+			call:   func(c *rpc.Client) error { _, err := c.GetBlock(ctx, genesisHash); return err },
 			want:   bitcoin.ErrBadBlock,
 		},
 		{
 			name:   "block for another hash",
 			handle: answer(hex.EncodeToString(tamperedRaw.Bytes())),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlock(ctx, otherHash); return err },
-			want:   bitcoin.ErrHashMismatch,
+			call:   func(c *rpc.Client) error { _, err := c.GetBlock(ctx, otherHash); return err },
+			want:   rpc.ErrHashMismatch,
 		},
 		{
 			name:   "short block hash",
 			handle: answer("abcd"),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetBlockHash(ctx, 1); return err },
-			want:   bitcoin.ErrBadHex,
+			call:   func(c *rpc.Client) error { _, err := c.GetBlockHash(ctx, 1); return err },
+			want:   rpc.ErrBadHex,
 		},
 		{
 			name:   "transaction for another txid",
 			handle: answer(hex.EncodeToString(mustSerializeTx(t, genesis.Transactions[0]))),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.GetRawTransaction(ctx, otherHash); return err },
-			want:   bitcoin.ErrHashMismatch,
+			call:   func(c *rpc.Client) error { _, err := c.GetRawTransaction(ctx, otherHash); return err },
+			want:   rpc.ErrHashMismatch,
 		},
 		{
 			name:   "wrong txid for a sent transaction",
 			handle: answer(otherHash.String()),
-			call: func(c *bitcoin.RPCClient) error {
+			call: func(c *rpc.Client) error {
 				_, err := c.SendRawTransaction(ctx, genesis.Transactions[0])
 				return err
 			},
-			want: bitcoin.ErrHashMismatch,
+			want: rpc.ErrHashMismatch,
 		},
 		{
 			name:   "negative fee rate",
 			handle: answer(map[string]any{"feerate": -1, "blocks": 2}),
-			call:   func(c *bitcoin.RPCClient) error { _, err := c.EstimateSmartFee(ctx, 2); return err },
-			want:   bitcoin.ErrNoFeeEstimate,
+			call:   func(c *rpc.Client) error { _, err := c.EstimateSmartFee(ctx, 2); return err },
+			want:   rpc.ErrNoFeeEstimate,
 		},
 	}
 	for _, tc := range tests {
@@ -429,10 +432,10 @@ func TestRPCClientRejectsBadAnswers(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
-			if tc.want != bitcoin.ErrNoFeeEstimate && !errors.Is(err, bitcoin.ErrRPCBadData) {
+			if tc.want != rpc.ErrNoFeeEstimate && !errors.Is(err, rpc.ErrBadData) {
 				t.Fatalf("%v is not ErrRPCBadData", err)
 			}
-			var nodeErr *bitcoin.NodeError
+			var nodeErr *rpc.NodeError
 			if !errors.As(err, &nodeErr) || nodeErr.Node != "fake" || !strings.Contains(err.Error(), "fake") {
 				t.Fatalf("%v does not name the node", err)
 			}
@@ -487,15 +490,15 @@ func TestGetBlockChecksWitnessCommitment(t *testing.T) {
 	if err := getBlock(good, false); err != nil {
 		t.Fatalf("block with a correct witness commitment: %v", err)
 	}
-	if err := getBlock(good, true); !errors.Is(err, bitcoin.ErrBadWitness) {
+	if err := getBlock(good, true); !errors.Is(err, rpc.ErrBadWitness) {
 		t.Fatalf("block with its witnesses stripped: %v, want ErrBadWitness", err)
 	}
 	altered := makeBlock(true)
 	altered.Transactions[1].TxIn[0].Witness = wire.TxWitness{{4, 5, 6}}
-	if err := getBlock(altered, false); !errors.Is(err, bitcoin.ErrBadWitness) {
+	if err := getBlock(altered, false); !errors.Is(err, rpc.ErrBadWitness) {
 		t.Fatalf("block with an altered witness: %v, want ErrBadWitness", err)
 	}
-	if err := getBlock(makeBlock(false), false); !errors.Is(err, bitcoin.ErrBadWitness) {
+	if err := getBlock(makeBlock(false), false); !errors.Is(err, rpc.ErrBadWitness) {
 		t.Fatalf("witness data without a commitment: %v, want ErrBadWitness", err)
 	}
 }
@@ -518,9 +521,9 @@ func TestRPCClientAcceptsGoodAnswers(t *testing.T) {
 	}
 
 	// A node that only takes the boolean form of getblock's second argument.
-	c := fakeNode(t, func(method string, params []json.RawMessage) (any, *bitcoin.RPCError) {
+	c := fakeNode(t, func(method string, params []json.RawMessage) (any, *rpc.Error) {
 		if string(params[1]) != "false" {
-			return nil, &bitcoin.RPCError{Code: bitcoin.RPCCodeInvalidParams, Message: "verbose must be a bool"}
+			return nil, &rpc.Error{Code: rpc.CodeInvalidParams, Message: "verbose must be a bool"}
 		}
 		return hex.EncodeToString(raw.Bytes()), nil
 	})
@@ -546,19 +549,19 @@ func TestRPCClientErrorClasses(t *testing.T) {
 	ctx := testCtx(t)
 
 	// The node's own error answers come back as *RPCError, not as bad data.
-	c := fakeNode(t, func(string, []json.RawMessage) (any, *bitcoin.RPCError) {
-		return nil, &bitcoin.RPCError{Code: -5, Message: "Block not found"}
+	c := fakeNode(t, func(string, []json.RawMessage) (any, *rpc.Error) {
+		return nil, &rpc.Error{Code: -5, Message: "Block not found"}
 	})
 	_, err := c.GetBlockHeader(ctx, chainhash.Hash{})
-	var rpcErr *bitcoin.RPCError
-	if !errors.As(err, &rpcErr) || rpcErr.Code != -5 || errors.Is(err, bitcoin.ErrRPCBadData) || errors.Is(err, bitcoin.ErrRPCTransport) {
+	var rpcErr *rpc.Error
+	if !errors.As(err, &rpcErr) || rpcErr.Code != -5 || errors.Is(err, rpc.ErrBadData) || errors.Is(err, rpc.ErrTransport) {
 		t.Fatalf("RPC error answer: %v", err)
 	}
 
-	serve := func(h http.HandlerFunc) *bitcoin.RPCClient {
+	serve := func(h http.HandlerFunc) *rpc.Client {
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
-		c, err := bitcoin.NewRPCClient(bitcoin.RPCConfig{URL: srv.URL})
+		c, err := rpc.NewClient(rpc.Config{URL: srv.URL})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -566,35 +569,35 @@ func TestRPCClientErrorClasses(t *testing.T) {
 	}
 	// Bitcoin Core answers bad credentials with an empty 401.
 	c = serve(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) })
-	if _, err := c.GetBlockCount(ctx); !errors.Is(err, bitcoin.ErrRPCAuth) {
+	if _, err := c.GetBlockCount(ctx); !errors.Is(err, rpc.ErrAuth) {
 		t.Fatalf("HTTP 401: %v, want ErrRPCAuth", err)
 	}
 	// An answer to another request.
 	c = serve(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`{"result": 5, "error": null, "id": 999}`))
 	})
-	if _, err := c.GetBlockCount(ctx); !errors.Is(err, bitcoin.ErrRPCBadData) {
+	if _, err := c.GetBlockCount(ctx); !errors.Is(err, rpc.ErrBadData) {
 		t.Fatalf("wrong id: %v, want ErrRPCBadData", err)
 	}
 	// Overloaded or proxied node: temporary.
 	c = serve(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "Work queue depth exceeded", http.StatusServiceUnavailable)
 	})
-	if _, err := c.GetBlockCount(ctx); !errors.Is(err, bitcoin.ErrRPCTransport) {
+	if _, err := c.GetBlockCount(ctx); !errors.Is(err, rpc.ErrTransport) {
 		t.Fatalf("HTTP 503: %v, want ErrRPCTransport", err)
 	}
 	// Nothing listening.
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	c, _ = bitcoin.NewRPCClient(bitcoin.RPCConfig{URL: srv.URL, Name: "gone"})
-	if _, err := c.GetBlockCount(ctx); !errors.Is(err, bitcoin.ErrRPCTransport) || !strings.Contains(err.Error(), "gone") {
+	c, _ = rpc.NewClient(rpc.Config{URL: srv.URL, Name: "gone"})
+	if _, err := c.GetBlockCount(ctx); !errors.Is(err, rpc.ErrTransport) || !strings.Contains(err.Error(), "gone") {
 		t.Fatalf("closed server: %v, want ErrRPCTransport naming the node", err)
 	}
 }
 
 func TestEstimateSmartFee(t *testing.T) {
 	ctx := testCtx(t)
-	notFound := &bitcoin.RPCError{Code: bitcoin.RPCCodeMethodNotFound, Message: "Method not found"}
+	notFound := &rpc.Error{Code: rpc.CodeMethodNotFound, Message: "Method not found"}
 	tests := []struct {
 		name    string
 		answers map[string]any // method -> result or *RPCError
@@ -606,19 +609,19 @@ func TestEstimateSmartFee(t *testing.T) {
 		{"btcd", map[string]any{"estimatesmartfee": notFound, "estimatefee": 0.0002}, 20, false},
 		{"btcd without transactions", map[string]any{"estimatesmartfee": notFound, "estimatefee": 0}, 0, true},
 		{"btcd without blocks", map[string]any{"estimatesmartfee": notFound,
-			"estimatefee": &bitcoin.RPCError{Code: -32603, Message: "not enough blocks have been observed"}}, 0, true},
+			"estimatefee": &rpc.Error{Code: -32603, Message: "not enough blocks have been observed"}}, 0, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := fakeNode(t, func(method string, _ []json.RawMessage) (any, *bitcoin.RPCError) {
-				if e, ok := tc.answers[method].(*bitcoin.RPCError); ok {
+			c := fakeNode(t, func(method string, _ []json.RawMessage) (any, *rpc.Error) {
+				if e, ok := tc.answers[method].(*rpc.Error); ok {
 					return nil, e
 				}
 				return tc.answers[method], nil
 			})
 			got, err := c.EstimateSmartFee(ctx, 2)
 			if tc.noEst {
-				if !errors.Is(err, bitcoin.ErrNoFeeEstimate) {
+				if !errors.Is(err, rpc.ErrNoFeeEstimate) {
 					t.Fatalf("got %v, %v; want ErrNoFeeEstimate", got, err)
 				}
 				return
@@ -644,13 +647,13 @@ func TestBTCPerKvBToSatPerVB(t *testing.T) {
 		{"0", 0},
 		{"-1", -100000},
 	} {
-		got, err := bitcoin.BTCPerKvBToSatPerVB(tc.in)
+		got, err := rpc.BTCPerKvBToSatPerVB(tc.in)
 		if err != nil || got != tc.want {
 			t.Errorf("BTCPerKvBToSatPerVB(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
 	for _, bad := range []string{"", "abc", "1.2.3"} {
-		if _, err := bitcoin.BTCPerKvBToSatPerVB(bad); err == nil {
+		if _, err := rpc.BTCPerKvBToSatPerVB(bad); err == nil {
 			t.Errorf("BTCPerKvBToSatPerVB(%q) succeeded", bad)
 		}
 	}

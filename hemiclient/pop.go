@@ -1,0 +1,63 @@
+package hemiclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// ProofOutcome is what became of a submitted PoP proof.
+type ProofOutcome int
+
+const (
+	// ProofRecorded: x/pop recorded the publication from this proof.
+	ProofRecorded ProofOutcome = iota + 1
+	// ProofAlreadyRecorded: another submitter proved the same transaction first (x/pop refused
+	// the proof with ErrDuplicatePublication). The publication is on hemi, which is what the
+	// submitter wanted.
+	ProofAlreadyRecorded
+)
+
+func (o ProofOutcome) String() string {
+	switch o {
+	case ProofRecorded:
+		return "recorded"
+	case ProofAlreadyRecorded:
+		return "already recorded"
+	}
+	return fmt.Sprintf("ProofOutcome(%d)", int(o))
+}
+
+// SubmitPoPProof proves to x/pop that transaction txid of block is a PoP publication. It is the
+// one proof-submission path of the daemons (the relayer and the PoP miner): the message is built
+// here, from the block the caller read from its Bitcoin node and checked, so whatever a proof
+// must carry is added in this one place.
+func (c *Client) SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) (ProofOutcome, error) {
+	return submitPoPProof(ctx, c.SendTx, c.address.String(), block, txid)
+}
+
+// submitPoPProof is SubmitPoPProof over any sender, so that tests can hand it the chain's
+// answers.
+func submitPoPProof(ctx context.Context, send func(context.Context, ...sdk.Msg) (*sdk.TxResponse, error),
+	submitter string, block *wire.MsgBlock, txid chainhash.Hash,
+) (ProofOutcome, error) {
+	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(submitter, block, txid)
+	if err != nil {
+		return 0, fmt.Errorf("building the proof of %s: %w", txid, err)
+	}
+	_, err = send(ctx, msg)
+	switch {
+	case err == nil:
+		return ProofRecorded, nil
+	case errors.Is(err, poptypes.ErrDuplicatePublication):
+		return ProofAlreadyRecorded, nil
+	}
+	return 0, fmt.Errorf("x/pop refused the proof of %s: %w", txid, err)
+}

@@ -1,0 +1,89 @@
+package hemiclient
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// proofBlock is a block of a coinbase and two other transactions.
+func proofBlock() *wire.MsgBlock {
+	block := &wire.MsgBlock{}
+	for i := range 3 {
+		tx := wire.NewMsgTx(2)
+		prev := wire.OutPoint{Hash: chainhash.Hash{byte(i + 1)}, Index: uint32(i)}
+		if i == 0 {
+			prev = wire.OutPoint{Index: wire.MaxPrevOutIndex}
+		}
+		tx.AddTxIn(wire.NewTxIn(&prev, []byte{byte(i)}, nil))
+		tx.AddTxOut(wire.NewTxOut(int64(i), []byte{0x51}))
+		block.Transactions = append(block.Transactions, tx)
+	}
+	txids := make([]chainhash.Hash, len(block.Transactions))
+	for i, tx := range block.Transactions {
+		txids[i] = tx.TxHash()
+	}
+	block.Header.MerkleRoot, _ = bitcoin.MerkleRoot(txids)
+	return block
+}
+
+// TestSubmitPoPProof: the message is the block's proof of txid signed by the submitter; a
+// duplicate (matched by code) is success; any other refusal is an error that keeps its class.
+func TestSubmitPoPProof(t *testing.T) {
+	block := proofBlock()
+	txid := block.Transactions[2].TxHash()
+	const submitter = "hemi1submitter"
+	answer := func(err error) func(context.Context, ...sdk.Msg) (*sdk.TxResponse, error) {
+		return func(_ context.Context, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
+			if len(msgs) != 1 {
+				t.Fatalf("%d messages, want 1", len(msgs))
+			}
+			msg, ok := msgs[0].(*poptypes.MsgSubmitPoPProof)
+			if !ok {
+				t.Fatalf("sent %T", msgs[0])
+			}
+			if msg.Submitter != submitter || msg.BtcBlockHash != block.BlockHash().String() || msg.TxIndex != 2 || len(msg.MerkleSiblings) != 2 {
+				t.Fatalf("message %+v is not the proof of tx 2 by %s", msg, submitter)
+			}
+			if got, err := bitcoin.TxID(msg.Tx); err != nil || got != txid {
+				t.Fatalf("message carries tx %s (%v), want %s", got, err, txid)
+			}
+			if err := bitcoin.VerifyInclusion(msg.Tx, block.Header.MerkleRoot, msg.TxIndex, toHashes(msg.MerkleSiblings)); err != nil {
+				t.Fatalf("the proof does not verify: %v", err)
+			}
+			return &sdk.TxResponse{}, err
+		}
+	}
+	ctx := context.Background()
+	if got, err := submitPoPProof(ctx, answer(nil), submitter, block, txid); err != nil || got != ProofRecorded {
+		t.Fatalf("accepted proof: %v, %v; want recorded", got, err)
+	}
+	dup := poptypes.ErrDuplicatePublication
+	if got, err := submitPoPProof(ctx, answer(&TxError{Codespace: dup.Codespace(), Code: dup.ABCICode(), Log: "already there"}), submitter, block, txid); err != nil || got != ProofAlreadyRecorded {
+		t.Fatalf("duplicate: %v, %v; want already recorded, no error", got, err)
+	}
+	mismatch := poptypes.ErrKeystoneMismatch
+	refusal := &TxError{Codespace: mismatch.Codespace(), Code: mismatch.ABCICode(), Log: dup.Error()}
+	if _, err := submitPoPProof(ctx, answer(refusal), submitter, block, txid); !errors.Is(err, mismatch) {
+		t.Fatalf("refusal: %v; want an error matching %v", err, mismatch)
+	}
+	if _, err := submitPoPProof(ctx, answer(nil), submitter, block, chainhash.Hash{9}); err == nil {
+		t.Fatal("a txid not in the block was submitted")
+	}
+}
+
+func toHashes(b [][]byte) []chainhash.Hash {
+	out := make([]chainhash.Hash, len(b))
+	for i := range b {
+		copy(out[i][:], b[i])
+	}
+	return out
+}

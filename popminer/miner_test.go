@@ -1,0 +1,306 @@
+package popminer
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+)
+
+// TestMinerPublishesNewestAndProves: the miner publishes the newest keystone only, waits for the
+// block to be mined and to reach x/btclc, then proves it, and moves to the next keystone.
+func TestMinerPublishesNewestAndProves(t *testing.T) {
+	h := newHarness(t, 100, 1_000_000)
+	h.step() // no keystone yet
+	if len(h.node.mempool) != 0 {
+		t.Fatal("published before the first keystone")
+	}
+	h.hemi.addKeystone(10)
+	h.hemi.addKeystone(20)
+	h.step()
+	if len(h.node.mempool) != 1 || publishedKeystone(t, h.node.mempool[0]) != 20 {
+		t.Fatalf("mempool %v; want one publication of keystone 20, the newest", h.node.mempool)
+	}
+	tx := h.node.mempool[0]
+	if p := h.pending(); p.Status != StatusBroadcast || p.KeystoneHeight != 20 {
+		t.Fatalf("pending %+v; want keystone 20 broadcast", p)
+	}
+	if payee, ok := bitcoin.PoPPayee(tx); !ok || payee != h.w.Payee() {
+		t.Fatal("the publication does not pay the miner's key")
+	}
+
+	block := h.node.mine(tx)
+	h.step()
+	if p := h.pending(); p.Status != StatusMined || p.BlockHash != block.BlockHash().String() {
+		t.Fatalf("pending %+v; want mined in %s", p, block.BlockHash())
+	}
+	h.step() // x/btclc does not hold the block yet: nothing to prove
+	if len(h.hemi.proofs) != 0 {
+		t.Fatal("proved before x/btclc held the block")
+	}
+	h.hemi.btclc[block.BlockHash()] = true
+	h.step()
+	if !h.hemi.recorded[tx.TxHash()] || h.miner.state.Pending() != nil {
+		t.Fatalf("proofs %v, state %+v; want the publication proven", h.hemi.proofs, h.miner.state)
+	}
+
+	h.hemi.published[30] = true // another miner published keystone 30: nothing to do
+	h.hemi.addKeystone(30)
+	h.step()
+	if len(h.node.mempool) != 0 {
+		t.Fatal("published a keystone someone else published")
+	}
+	h.hemi.addKeystone(40)
+	h.step()
+	if len(h.node.mempool) != 1 || publishedKeystone(t, h.node.mempool[0]) != 40 {
+		t.Fatalf("mempool %v; want keystone 40 published", h.node.mempool)
+	}
+}
+
+// TestMinerBumpsFee: a publication not mined within BumpAfterBlocks is replaced (RBF: same inputs,
+// higher fee); the replacement is the one mined and proven.
+func TestMinerBumpsFee(t *testing.T) {
+	h := newHarness(t, 100, 1_000_000)
+	h.hemi.addKeystone(10)
+	h.step()
+	orig := h.node.mempool[0]
+	origFee := h.pending().Fee
+	h.node.mineEmpty(3)
+	h.step()
+	if h.w.bumpCalls != 1 || len(h.node.mempool) != 1 {
+		t.Fatalf("bump calls %d, mempool %d; want one replacement in the mempool", h.w.bumpCalls, len(h.node.mempool))
+	}
+	repl := h.node.mempool[0]
+	p := h.pending()
+	if repl.TxHash() == orig.TxHash() || len(p.TxIDs) != 2 || p.Fee <= origFee || p.FeeRate <= 2 {
+		t.Fatalf("publication %+v after the bump; want a second version with a higher fee than %d", p, origFee)
+	}
+	for i := range orig.TxIn {
+		if repl.TxIn[i].PreviousOutPoint != orig.TxIn[i].PreviousOutPoint {
+			t.Fatal("the replacement spends other inputs: both could be mined")
+		}
+	}
+	block := h.node.mine(repl)
+	h.hemi.btclc[block.BlockHash()] = true
+	h.step()
+	h.step()
+	if !h.hemi.recorded[repl.TxHash()] || h.miner.state.Pending() != nil {
+		t.Fatalf("the replacement was not proven: proofs %v", h.hemi.proofs)
+	}
+}
+
+// TestMinerMovesOnAtFeeCap: a publication whose fee has reached the cap is given up for the newest
+// keystone once there is one nobody published; the reason is logged. Until then the miner waits
+// without failing and without trying to bump again.
+func TestMinerMovesOnAtFeeCap(t *testing.T) {
+	h := newHarness(t, 2, 1_000_000, 900_000) // the fee rate is 2, the cap too
+	h.hemi.addKeystone(10)
+	h.step()
+	stuck := h.node.mempool[0]
+	h.node.mineEmpty(3)
+	h.step()
+	h.step()
+	if h.w.bumpCalls != 1 {
+		t.Fatalf("%d bump attempts; want one: the cap does not move while the miner runs", h.w.bumpCalls)
+	}
+	if p := h.pending(); p.KeystoneHeight != 10 || !h.node.inMempool(stuck.TxHash()) {
+		t.Fatalf("pending %+v; want keystone 10 still waiting in the mempool (no newer keystone yet)", p)
+	}
+
+	h.hemi.addKeystone(20)
+	h.step()
+	p := h.pending()
+	if p.KeystoneHeight != 20 || p.Status != StatusBroadcast {
+		t.Fatalf("pending %+v; want the newest keystone, 20, published", p)
+	}
+	if got := h.miner.state.Publications[0].Status; got != StatusSuperseded {
+		t.Fatalf("keystone 10's publication is %q, want superseded", got)
+	}
+	if len(h.node.mempool) != 2 || publishedKeystone(t, h.node.mempool[1]) != 20 {
+		t.Fatalf("mempool %v; want keystone 10's and keystone 20's publications", h.node.mempool)
+	}
+	log := h.log.String()
+	if !strings.Contains(log, "publishing the newest keystone instead") || !strings.Contains(log, "above the wallet's cap") ||
+		!strings.Contains(log, "newest_keystone=20") {
+		t.Fatalf("the log does not say why the miner moved on:\n%s", log)
+	}
+
+	// A restart keeps keystone 20 pending, not 10.
+	h.restart()
+	if p := h.pending(); p.KeystoneHeight != 20 {
+		t.Fatalf("after a restart, pending %+v; want keystone 20", p)
+	}
+}
+
+// TestMinerNotReplaceable: a publication without change (the remainder went to the fee) cannot be
+// bumped. The miner neither fails every poll nor retries the bump; it waits for the transaction
+// to be mined (and proves it), or gives it up for a newer keystone.
+func TestMinerNotReplaceable(t *testing.T) {
+	h := newHarness(t, 100)
+	payload, _ := testKeystone(10).Abbreviate()
+	pop := []*wire.TxOut{{PkScript: bitcoin.PoPScript(payload)}}
+	// Just enough for the fee at 2 sat/vB, and less than the dust limit more: no change output.
+	exact := 2*h.w.EstimateVSize(1, pop) + 100
+	h.w = newFakeWallet(t, h.node, 100, exact, 1_000_000)
+	big := h.w.coins[1] // comes later
+	h.w.coins = h.w.coins[:1]
+	h.restart()
+	h.hemi.addKeystone(10)
+	h.step()
+	tx := h.node.mempool[0]
+	if len(tx.TxOut) != 1 {
+		t.Fatalf("the publication has %d outputs; the test needs one without change", len(tx.TxOut))
+	}
+	h.node.mineEmpty(3)
+	for range 3 {
+		h.step() // fails before the fix: ErrNotReplaceable on every poll
+	}
+	if h.w.bumpCalls != 1 {
+		t.Fatalf("%d bump attempts; want one", h.w.bumpCalls)
+	}
+	if !strings.Contains(h.log.String(), "cannot be fee-bumped") {
+		t.Fatalf("the log does not say why the fee is not raised:\n%s", h.log.String())
+	}
+	if !h.node.inMempool(tx.TxHash()) {
+		t.Fatal("the publication left the mempool")
+	}
+
+	// Mined after all: it is proven.
+	block := h.node.mine(tx)
+	h.hemi.btclc[block.BlockHash()] = true
+	h.step()
+	h.step()
+	if !h.hemi.recorded[tx.TxHash()] {
+		t.Fatal("the publication was not proven once mined")
+	}
+
+	// The next one cannot be bumped either, and a newer keystone replaces it.
+	again := h.w.coins[0]
+	again.OutPoint.Index = 77
+	h.w.coins = append(h.w.coins, again)
+	h.hemi.addKeystone(20)
+	h.step()
+	if p := h.pending(); p.KeystoneHeight != 20 || len(h.node.mempool[0].TxOut) != 1 {
+		t.Fatalf("pending %+v; want keystone 20 published without change", p)
+	}
+	h.w.coins = append(h.w.coins, big)
+	h.node.mineEmpty(3)
+	h.step()
+	h.hemi.addKeystone(30)
+	h.step()
+	if p := h.pending(); p.KeystoneHeight != 30 {
+		t.Fatalf("pending %+v; want keystone 30 once keystone 20's publication could not be bumped", p)
+	}
+}
+
+// TestMinerDuplicateProofIsSuccess: another submitter (the relayer) proved the publication first;
+// the miner's proof is a duplicate, which completes the publication.
+func TestMinerDuplicateProofIsSuccess(t *testing.T) {
+	h := newHarness(t, 100, 1_000_000)
+	h.hemi.addKeystone(10)
+	h.step()
+	tx := h.node.mempool[0]
+	block := h.node.mine(tx)
+	h.hemi.btclc[block.BlockHash()] = true
+	h.hemi.recorded[tx.TxHash()] = true // the relayer was first
+	h.step()
+	h.step()
+	if len(h.hemi.proofs) != 1 || h.miner.state.Pending() != nil || h.miner.state.Latest().Status != StatusProven {
+		t.Fatalf("proofs %v, state %+v; want one (duplicate) proof and the publication proven", h.hemi.proofs, h.miner.state)
+	}
+}
+
+// TestMinerRestartFromStateFile: a transaction is persisted before it is broadcast, so a miner
+// restarted after a failed broadcast, a node restart (empty mempool) or a mined block sends the
+// same bytes and proves the same transaction: it never signs a second one for a keystone.
+func TestMinerRestartFromStateFile(t *testing.T) {
+	h := newHarness(t, 100, 1_000_000)
+	h.hemi.addKeystone(10)
+	h.node.refuse = errNodeDown
+	if err := h.miner.Step(context.Background()); err == nil {
+		t.Fatal("a refused broadcast was not an error")
+	}
+	signed := h.pending()
+	if signed.Status != StatusSigned || len(h.node.mempool) != 0 {
+		t.Fatalf("pending %+v; want the transaction signed and saved, not sent", signed)
+	}
+	txid := signed.TxIDs[0]
+
+	h.node.refuse = nil
+	h.restart()
+	h.step()
+	if len(h.node.mempool) != 1 || h.node.mempool[0].TxHash().String() != txid {
+		t.Fatalf("after the restart the mempool holds %v; want the saved transaction %s", h.node.mempool, txid)
+	}
+
+	h.node.mempool = nil // the Bitcoin node restarted and lost its mempool
+	h.restart()
+	h.step()
+	if len(h.node.mempool) != 1 || h.node.mempool[0].TxHash().String() != txid || len(h.miner.state.Publications) != 1 {
+		t.Fatalf("mempool %v, %d publications; want the same transaction sent again", h.node.mempool, len(h.miner.state.Publications))
+	}
+
+	block := h.node.mine(h.node.mempool[0])
+	h.step()
+	h.hemi.btclc[block.BlockHash()] = true
+	h.restart()
+	h.step()
+	if got := h.hemi.proofs; len(got) != 1 || got[0].String() != txid || h.miner.state.Pending() != nil {
+		t.Fatalf("proofs %v; want the saved transaction %s proven", got, txid)
+	}
+}
+
+var errNodeDown = &nodeDownError{}
+
+type nodeDownError struct{}
+
+func (*nodeDownError) Error() string { return "connection refused" }
+
+// TestCheckNetwork: the miner starts only on x/btclc's network, with a node of that network that
+// holds x/btclc's base header; the errors say what to change.
+func TestCheckNetwork(t *testing.T) {
+	ctx := context.Background()
+	node := newFakeNode()
+	node.mineEmpty(5)
+	hemi := newFakeHemi()
+	hemi.chain.BaseHeight, hemi.chain.BaseHash = 3, node.blocks[3].BlockHash()
+
+	for _, flag := range []string{"", bitcoin.RegTest} {
+		params, err := CheckNetwork(ctx, hemi, node, flag)
+		if err != nil || params.Name != bitcoin.RegTest {
+			t.Fatalf("--network %q: %v, %v; want regtest", flag, params, err)
+		}
+	}
+	if _, err := CheckNetwork(ctx, hemi, node, bitcoin.MainNet); err == nil || !strings.Contains(err.Error(), "--network regtest") {
+		t.Fatalf("--network mainnet on a regtest chain: %v; want an error naming the flag to use", err)
+	}
+
+	mainnet := &fakeNode{blocks: []*wire.MsgBlock{chaincfg.MainNetParams.GenesisBlock}}
+	if _, err := CheckNetwork(ctx, hemi, mainnet, ""); err == nil || !strings.Contains(err.Error(), "--btc-rpc at a regtest node") {
+		t.Fatalf("a mainnet node: %v; want an error saying which node to use", err)
+	}
+
+	other := newFakeNode() // another regtest chain: same genesis, other blocks
+	other.mineEmpty(1)
+	other.blocks[1].Header.Nonce = 1
+	other.mineEmpty(4)
+	if _, err := CheckNetwork(ctx, hemi, other, ""); err == nil || !strings.Contains(err.Error(), "another regtest chain") {
+		t.Fatalf("a node of another regtest chain: %v; want an error", err)
+	}
+
+	short := newFakeNode() // still syncing, below the base: nothing to compare yet
+	if _, err := CheckNetwork(ctx, hemi, short, ""); err != nil {
+		t.Fatalf("a node below x/btclc's base: %v", err)
+	}
+
+	hemi.chain.Network = "litecoin"
+	if _, err := CheckNetwork(ctx, hemi, node, ""); err == nil {
+		t.Fatal("an unknown network was accepted")
+	}
+	_ = chainhash.Hash{}
+}
