@@ -15,6 +15,9 @@ const (
 	// carries real proof of work; the charge bounds a block's work instead.
 	// The ante handler adds ~10 gas per byte of the 80 header bytes.
 	DefaultGasPerHeader = 1_000
+	// DefaultMaxForkDepth is two periods: how far below the tip (in work)
+	// a side chain may start and still be kept while it grows.
+	DefaultMaxForkDepth = 2 * 2016
 
 	// MaxHeadersPerMsgLimit bounds max_headers_per_msg at ten periods.
 	MaxHeadersPerMsgLimit = 10 * 2016
@@ -24,6 +27,9 @@ const (
 	// MaxAllowlistLen bounds insert_allowlist, which is scanned for every
 	// message.
 	MaxAllowlistLen = 100
+	// MaxForkDepthLimit bounds max_fork_depth at ten periods, so the
+	// side-chain store holds at most 40,320 headers (about 8 MB).
+	MaxForkDepthLimit = 10 * 2016
 )
 
 // DefaultParams: anyone may relay (every header carries its own proof of
@@ -32,8 +38,15 @@ func DefaultParams() Params {
 	return Params{
 		MaxHeadersPerMsg: DefaultMaxHeadersPerMsg,
 		GasPerHeader:     DefaultGasPerHeader,
+		MaxForkDepth:     DefaultMaxForkDepth,
 	}
 }
+
+// MaxSideHeaders is the capacity of the side-chain store: twice
+// max_fork_depth, so that evicting an honest fork (at most max_fork_depth
+// headers) takes more side-chain headers than the fork has (README.md, "Side
+// chains").
+func (p Params) MaxSideHeaders() uint64 { return 2 * p.MaxForkDepth }
 
 // ReadGasDivisor: reading a stored header costs gas_per_header divided by
 // it. Measured, a read (store lookup and decoding) takes about a tenth of
@@ -51,6 +64,9 @@ func (p Params) Validate() error {
 	}
 	if p.GasPerHeader == 0 || p.GasPerHeader > MaxGasPerHeader {
 		return ErrInvalidParams.Wrapf("gas_per_header must be between 1 and %d, got %d", MaxGasPerHeader, p.GasPerHeader)
+	}
+	if p.MaxForkDepth == 0 || p.MaxForkDepth > MaxForkDepthLimit {
+		return ErrInvalidParams.Wrapf("max_fork_depth must be between 1 and %d, got %d", MaxForkDepthLimit, p.MaxForkDepth)
 	}
 	if len(p.InsertAllowlist) > MaxAllowlistLen {
 		return ErrInvalidParams.Wrapf("insert_allowlist has %d addresses, at most %d are allowed", len(p.InsertAllowlist), MaxAllowlistLen)
