@@ -143,7 +143,7 @@ func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) 
 	var resp *types.MsgInsertHeadersResponse
 	switch {
 	case !parentOnSide && parent.Height == tip.Height:
-		resp, err = k.extendTip(sdkCtx, parent, overlay, fresh)
+		resp, err = k.extendTip(sdkCtx, params, parent, overlay, fresh)
 	case newWork.Cmp(tip.Work()) > 0:
 		resp, err = k.reorg(sdkCtx, params, tip, view, parent, parentOnSide, overlay, fresh)
 	default:
@@ -198,8 +198,8 @@ func (k Keeper) knownPrefix(ctx context.Context, raw [][]byte) (skipped int, las
 }
 
 // extendTip appends the batch to the canonical tip.
-func (k Keeper) extendTip(ctx sdk.Context, tip types.HeaderInfo, overlay *bitcoin.Overlay, fresh [][]byte) (*types.MsgInsertHeadersResponse, error) {
-	newTip, err := k.appendHeaders(ctx, tip, overlay, fresh)
+func (k Keeper) extendTip(ctx sdk.Context, params types.Params, tip types.HeaderInfo, overlay *bitcoin.Overlay, fresh [][]byte) (*types.MsgInsertHeadersResponse, error) {
+	newTip, err := k.appendHeaders(ctx, params, tip, overlay, fresh)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +242,7 @@ func (k Keeper) reorg(ctx sdk.Context, params types.Params, tip types.HeaderInfo
 			return nil, err
 		}
 	}
-	newTip, err := k.appendHeaders(ctx, parent, overlay, fresh)
+	newTip, err := k.appendHeaders(ctx, params, parent, overlay, fresh)
 	if err != nil {
 		return nil, err
 	}
@@ -332,11 +332,29 @@ func (k Keeper) setCanonical(ctx context.Context, info types.HeaderInfo) error {
 
 // appendHeaders writes the validated batch above parent on the canonical
 // chain with the cumulative work of each header, and returns the new tip.
-func (k Keeper) appendHeaders(ctx context.Context, parent types.HeaderInfo, overlay *bitcoin.Overlay, raw [][]byte) (types.HeaderInfo, error) {
+// A header of the batch may be in the side-chain store, left there without
+// its parent (the known prefix stops at the first unknown header): it leaves
+// it, so no header is both canonical and side-chain. That costs a lookup per
+// header only while the side-chain store is not empty.
+func (k Keeper) appendHeaders(ctx sdk.Context, params types.Params, parent types.HeaderInfo, overlay *bitcoin.Overlay, raw [][]byte) (types.HeaderInfo, error) {
+	sideCount, err := k.sideCount(ctx)
+	if err != nil {
+		return types.HeaderInfo{}, err
+	}
 	var last types.HeaderInfo
-	err := forEachNew(parent, overlay, raw, parent.Work(), func(info types.HeaderInfo) error {
+	err = forEachNew(parent, overlay, raw, parent.Work(), func(info types.HeaderInfo) error {
 		last = info
 		hash, _ := overlay.HashByHeight(info.Height) // computed once, by the validation
+		if sideCount > 0 {
+			ctx.GasMeter().ConsumeGas(params.ReadGas(), "btclc: look up side-chain header")
+			if side, err := k.SideHeaders.Has(ctx, hash); err != nil {
+				return err
+			} else if side {
+				if err := k.removeSide(ctx, info); err != nil {
+					return err
+				}
+			}
+		}
 		if err := k.Headers.Set(ctx, info.Height, info); err != nil {
 			return err
 		}
