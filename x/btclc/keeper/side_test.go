@@ -106,7 +106,7 @@ func TestSideChainValidatesAgainstItsOwnBranch(t *testing.T) {
 	common := datagen.RegtestChain(t, genesis, 20, 1)
 	f.mustInsert(datagen.SerializeHeaders(common), 2016)
 	f.mustInsert(datagen.SerializeHeaders(spacedChain(t, common[19], 30, 2, time.Hour)), 2016) // canonical 21..50
-	side := spacedChain(t, common[19], 20, 3, time.Second)                                    // 21..40
+	side := spacedChain(t, common[19], 20, 3, time.Second)                                     // 21..40
 	resp := f.mustInsert(datagen.SerializeHeaders(side), 2016)
 	require.True(t, resp.SideChain)
 
