@@ -8,13 +8,12 @@ const (
 	// DefaultMaxHeadersPerMsg is one retarget period: a relayer catching up
 	// sends whole periods, and one message's work stays bounded.
 	DefaultMaxHeadersPerMsg = 2016
-	// DefaultGasPerHeader is charged per header inserted or rolled back, and
-	// it is the whole price of MsgInsertHeaders' store access (see
-	// README.md, "Gas"): a tenth of what Babylon's light client costs per
-	// header. Store growth needs no price of its own because every header
-	// carries real proof of work; the charge bounds a block's work instead.
-	// The ante handler adds ~10 gas per byte of the 80 header bytes.
-	DefaultGasPerHeader = 1_000
+	// DefaultGasPerHeader is charged per header validated, moved by a reorg
+	// or pruned, and it is the whole price of MsgInsertHeaders' store access
+	// besides the read gas (see README.md, "Gas"): priced so that a header's
+	// gas per unit of time, written and committed, is at least a bank send's
+	// (BenchmarkGasPrice, bench/btclc.sh).
+	DefaultGasPerHeader = 7_500
 	// DefaultMaxForkDepth is two periods: how far below the tip (in work)
 	// a side chain may start and still be kept while it grows.
 	DefaultMaxForkDepth = 2 * 2016
