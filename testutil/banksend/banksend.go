@@ -30,9 +30,9 @@ import (
 // Fixture holds n funded senders and n existing recipients on a committed
 // IAVL store.
 type Fixture struct {
-	Ctx  sdk.Context
-	CMS  store.CommitMultiStore
-	msgs banktypes.MsgServer
+	Ctx   sdk.Context
+	CMS   store.CommitMultiStore
+	msgs  banktypes.MsgServer
 	sends []*banktypes.MsgSend
 }
 
