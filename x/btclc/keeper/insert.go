@@ -218,8 +218,9 @@ func (k Keeper) reorg(ctx sdk.Context, params types.Params, tip types.HeaderInfo
 	forkHeight, branch := parent.Height, []types.HeaderInfo(nil)
 	if parentOnSide {
 		var err error
+		paid := view.reads // the validation's reads are paid already
 		branch, forkHeight, err = view.sideBranch()
-		ctx.GasMeter().ConsumeGas(view.reads*params.ReadGas(), "btclc: read side chain")
+		ctx.GasMeter().ConsumeGas((view.reads-paid)*params.ReadGas(), "btclc: read side chain")
 		if err != nil {
 			return nil, err
 		}
