@@ -3,20 +3,28 @@
 #   floor      double-SHA256 of the same 2016×80 bytes (the least any validator must do)
 #   core       bitcoin.ConnectHeaders-style validation alone (bitcoin/)
 #   msg server MsgInsertHeaders through x/btclc's msg server into a block's cache of an IAVL store
-#              (x/btclc's benchmark also reports the same written through and committed)
-# and the ratios between them, plus gas per header.
+# and the ratios between them; then the gas price: headers written to IAVL and committed (one
+# 2016-header message, and 2005 single-header messages) against bank sends committed the same way,
+# as gas per microsecond of each. A header must not be cheaper per microsecond than a bank send.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${BENCH_COUNT:-5}
 out=$(go test -run '^$' -bench 'BenchmarkValidateMainnet2016|BenchmarkDoubleSHA256Floor' -count "$count" ./bitcoin/
-      go test -run '^$' -bench 'BenchmarkMsgServerInsert2016' -count "$count" ./x/btclc/keeper/)
+      go test -run '^$' -bench 'BenchmarkMsgServerInsert2016|BenchmarkGasPrice' -count "$count" ./x/btclc/keeper/)
 echo "$out" | grep '^Benchmark'
-# median ns/op of a benchmark
-median() { echo "$out" | awk -v b="$1" '$1 ~ b {print $3}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# median of a benchmark's metric (default ns/op)
+median() { echo "$out" | awk -v b="$1" -v u="${2:-ns/op}" '$1 ~ b {for (i = 2; i < NF; i++) if ($(i+1) == u) print $i}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 floor=$(median 'DoubleSHA256Floor') core=$(median 'ValidateMainnet2016') msg=$(median 'MsgServerInsert2016/msgserver-')
-gas=$(echo "$out" | awk '/MsgServerInsert2016\/msgserver-/ {for (i = 1; i < NF; i++) if ($(i+1) == "gas/header") print $i}' | head -1)
-awk -v f="$floor" -v c="$core" -v m="$msg" -v g="$gas" 'BEGIN {
+awk -v f="$floor" -v c="$core" -v m="$msg" 'BEGIN {
   printf "\nper header:  floor %.0f ns   core %.0f ns   msg server %.0f ns   (%.0f headers/s through the msg server)\n", f/2016, c/2016, m/2016, 2016e9/m
   printf "ratios:      core/floor %.1fx   msg server/core %.1fx   msg server/floor %.1fx\n", c/f, m/c, m/f
-  if (g != "") printf "gas:         %s per header\n", g
+}'
+hn=$(median 'GasPrice/headers\+commit-' ns/header) hg=$(median 'GasPrice/headers\+commit-' gas/header)
+sn=$(median 'GasPrice/header1\+commit-' ns/msg) sg=$(median 'GasPrice/header1\+commit-' gas/msg)
+bn=$(median 'GasPrice/banksend\+commit-' ns/send) bg=$(median 'GasPrice/banksend\+commit-' gas/send)
+awk -v hn="$hn" -v hg="$hg" -v sn="$sn" -v sg="$sg" -v bn="$bn" -v bg="$bg" 'BEGIN {
+  rate = bg / (bn / 1000)
+  printf "\ncommitted:   bank send %.0f µs, %d gas (%.0f gas/µs)\n", bn/1000, bg, rate
+  printf "             header in a 2016-header message %.1f µs, %d gas (%.0f gas/µs, %.2fx a bank send; at its rate %.0f gas)\n", hn/1000, hg, hg/(hn/1000), (hg/(hn/1000))/rate, rate*hn/1000
+  printf "             single-header message %.1f µs, %d gas (%.0f gas/µs, %.2fx a bank send; at its rate %.0f gas)\n", sn/1000, sg, sg/(sn/1000), (sg/(sn/1000))/rate, rate*sn/1000
 }'

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/hemiclient"
@@ -51,16 +53,40 @@ func (c ChainLightClient) HashAt(ctx context.Context, height int64) (chainhash.H
 	return hash, err
 }
 
-// Insert sends one MsgInsertHeaders. A batch another relayer already delivered is success.
-func (c ChainLightClient) Insert(ctx context.Context, headers [][]byte) error {
-	_, err := c.Client.SendTx(ctx, &btclctypes.MsgInsertHeaders{Signer: c.Client.Address().String(), Headers: headers})
-	switch {
-	case errors.Is(err, btclctypes.ErrForkNotHeavier):
-		return fmt.Errorf("%w: %v", ErrForkNotHeavier, err)
-	case errors.Is(err, btclctypes.ErrKnownHeader):
-		return nil // raced with another relayer; the next step starts from the new tip
+// Known tells whether x/btclc holds the block, canonical or as a side-chain header.
+func (c ChainLightClient) Known(ctx context.Context, hash chainhash.Hash) (bool, error) {
+	_, err := c.Client.BTCLC.Header(ctx, &btclctypes.QueryHeaderRequest{Id: hash.String()})
+	if status.Code(err) == codes.NotFound {
+		return false, nil
 	}
-	return err
+	return err == nil, err
+}
+
+// MaxHeadersPerMsg reads x/btclc's max_headers_per_msg.
+func (c ChainLightClient) MaxHeadersPerMsg(ctx context.Context) (int, error) {
+	res, err := c.Client.BTCLC.Params(ctx, &btclctypes.QueryParamsRequest{})
+	if err != nil {
+		return 0, err
+	}
+	return int(res.Params.MaxHeadersPerMsg), nil
+}
+
+// Insert sends one MsgInsertHeaders. Headers another relayer already delivered are skipped by
+// x/btclc, so overlapping batches succeed. The headers were kept as a side chain when the
+// canonical tip is not their last header afterwards.
+func (c ChainLightClient) Insert(ctx context.Context, headers [][]byte) (bool, error) {
+	_, err := c.Client.SendTx(ctx, &btclctypes.MsgInsertHeaders{Signer: c.Client.Address().String(), Headers: headers})
+	if errors.Is(err, btclctypes.ErrUnknownParent) {
+		return false, fmt.Errorf("%w: %v", ErrUnknownParent, err)
+	}
+	if err != nil {
+		return false, err
+	}
+	_, tip, err := c.Tip(ctx)
+	if err != nil {
+		return false, err
+	}
+	return tip != chainhash.DoubleHashH(headers[len(headers)-1]), nil
 }
 
 func headerID(h btclctypes.HeaderView) (int64, chainhash.Hash, error) {

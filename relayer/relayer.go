@@ -32,17 +32,25 @@ type LightClient interface {
 	BaseHeight(ctx context.Context) (int64, error)
 	// HashAt is the canonical hash at a height.
 	HashAt(ctx context.Context, height int64) (chainhash.Hash, error)
-	// Insert submits headers that extend the canonical chain or fork from it.
-	Insert(ctx context.Context, headers [][]byte) error
+	// Known tells whether x/btclc holds a block, canonical or in its side-chain store.
+	Known(ctx context.Context, hash chainhash.Hash) (bool, error)
+	// MaxHeadersPerMsg is x/btclc's max_headers_per_msg param.
+	MaxHeadersPerMsg(ctx context.Context) (int, error)
+	// Insert submits headers that extend the canonical chain, a side chain, or fork from the
+	// canonical chain. sideChain reports that they were kept as a side chain: the fork they
+	// belong to does not have more work than the canonical chain yet.
+	Insert(ctx context.Context, headers [][]byte) (sideChain bool, err error)
 }
 
-// ErrForkNotHeavier is what LightClient.Insert returns when a fork was refused because it does not
-// (yet) have more work than the canonical chain. The relayer waits for more blocks.
-var ErrForkNotHeavier = errors.New("fork not heavier than the canonical chain")
+// ErrUnknownParent is what LightClient.Insert returns when x/btclc does not hold the parent of
+// the first header (or a side-chain ancestor it needs): the relayer sends the fork again from
+// the canonical ancestor.
+var ErrUnknownParent = errors.New("x/btclc does not hold the parent of the first header")
 
 // Config tunes the relayer.
 type Config struct {
-	// BatchSize is the most headers per transaction (at most x/btclc's max_headers_per_msg).
+	// BatchSize is the most headers per transaction: 0 follows x/btclc's max_headers_per_msg,
+	// which a smaller value lowers (a larger one is ignored).
 	BatchSize int
 	// PollInterval is the wait between checks once in sync.
 	PollInterval time.Duration
@@ -63,9 +71,7 @@ type Relayer struct {
 
 // New returns a relayer. metrics may be nil.
 func New(cfg Config, btc BitcoinNode, lc LightClient, log *slog.Logger, metrics *Metrics) *Relayer {
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 500
-	}
+	cfg.BatchSize = max(cfg.BatchSize, 0)
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 2 * time.Second
 	}
@@ -136,24 +142,44 @@ func (r *Relayer) Step(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 
-	to := min(btcTip, ancestor+int64(r.cfg.BatchSize))
-	headers, err := r.fetchHeaders(ctx, ancestor+1, to)
+	batch, err := r.batchSize(ctx)
 	if err != nil {
 		return false, err
 	}
-
-	reorg := ancestor < lcTip
-	if reorg {
-		r.log.Info("Bitcoin reorg: submitting the fork from the common ancestor",
-			"ancestor", ancestor, "replaced_tip", lcTip, "replaced_tip_hash", lcTipHash, "fork_headers", len(headers))
-	}
-	if err := r.lc.Insert(ctx, headers); err != nil {
-		if errors.Is(err, ErrForkNotHeavier) {
-			r.log.Info("the Bitcoin node's fork does not have more work than x/btclc's chain yet; waiting for more blocks",
-				"ancestor", ancestor, "fork_tip", to, "btclc_tip", lcTip)
-			return false, nil
+	// A fork longer than one batch goes in pieces: x/btclc keeps the pieces as a side chain until
+	// the fork has more work, so continue after the last block of the node's chain it holds.
+	from := ancestor
+	if ancestor < lcTip { // only a fork can have pieces in x/btclc already
+		if from, err = r.knownAbove(ctx, ancestor, btcTip); err != nil {
+			return false, err
 		}
-		return false, fmt.Errorf("inserting headers %d..%d: %w", ancestor+1, to, err)
+	}
+	if from == btcTip {
+		r.log.Info("the Bitcoin node's fork does not have more work than x/btclc's chain yet; waiting for more blocks",
+			"ancestor", ancestor, "fork_tip", btcTip, "btclc_tip", lcTip)
+		return false, nil
+	}
+	reorg := ancestor < lcTip
+	sideChain, to, headers, err := r.insertFrom(ctx, from, btcTip, batch)
+	if errors.Is(err, ErrUnknownParent) && from > ancestor {
+		// The side chain's lower part is gone (pruned or evicted): send it again from the
+		// canonical ancestor.
+		r.log.Warn("x/btclc no longer holds the fork's lower part; sending it again from the common ancestor", "ancestor", ancestor, "from", from)
+		sideChain, to, headers, err = r.insertFrom(ctx, ancestor, btcTip, batch)
+		from = ancestor
+	}
+	if err != nil {
+		return false, err
+	}
+	if reorg {
+		r.log.Info("Bitcoin reorg: submitted the fork from the common ancestor",
+			"ancestor", ancestor, "replaced_tip", lcTip, "replaced_tip_hash", lcTipHash, "from", from+1, "to", to, "side_chain", sideChain)
+	}
+	if sideChain {
+		r.metrics.HeadersSubmitted.Add(float64(len(headers)))
+		r.log.Info("relayed a piece of a fork; x/btclc keeps it as a side chain until the fork has more work",
+			"from", from+1, "to", to, "bitcoin_tip", btcTip, "btclc_tip", lcTip)
+		return true, nil
 	}
 	if reorg {
 		r.metrics.Reorgs.Inc()
@@ -167,9 +193,61 @@ func (r *Relayer) Step(ctx context.Context) (bool, error) {
 	}
 	r.log.Info("relayed Bitcoin headers", attrs...)
 	if r.pop != nil {
-		r.scanPublications(ctx, headers, ancestor+1, btcTip)
+		r.scanPublications(ctx, headers, from+1, btcTip)
 	}
 	return true, nil
+}
+
+// batchSize is x/btclc's max_headers_per_msg, or the configured size when that is smaller.
+func (r *Relayer) batchSize(ctx context.Context) (int, error) {
+	chainMax, err := r.lc.MaxHeadersPerMsg(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("x/btclc params: %w", err)
+	}
+	if chainMax < 1 {
+		return 0, fmt.Errorf("x/btclc reports max_headers_per_msg %d", chainMax)
+	}
+	if r.cfg.BatchSize > 0 {
+		return min(r.cfg.BatchSize, chainMax), nil
+	}
+	return chainMax, nil
+}
+
+// insertFrom submits the node's headers from+1 up to at most batch of them.
+func (r *Relayer) insertFrom(ctx context.Context, from, btcTip int64, batch int) (sideChain bool, to int64, headers [][]byte, err error) {
+	to = min(btcTip, from+int64(batch))
+	if headers, err = r.fetchHeaders(ctx, from+1, to); err != nil {
+		return false, 0, nil, err
+	}
+	if sideChain, err = r.lc.Insert(ctx, headers); err != nil {
+		return false, 0, nil, fmt.Errorf("inserting headers %d..%d: %w", from+1, to, err)
+	}
+	return sideChain, to, headers, nil
+}
+
+// knownAbove returns the highest height k in ancestor..btcTip such that x/btclc holds the node's
+// blocks ancestor+1..k (as side-chain headers: they are above the canonical common ancestor). The
+// relayer sends a fork's pieces in order, so what x/btclc holds of it is a prefix, found by
+// binary search.
+func (r *Relayer) knownAbove(ctx context.Context, ancestor, btcTip int64) (int64, error) {
+	lo, hi := ancestor, btcTip // lo is known (or the ancestor); everything above hi is not
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		hash, err := r.btc.GetBlockHash(ctx, mid)
+		if err != nil {
+			return 0, fmt.Errorf("bitcoin block hash at %d: %w", mid, err)
+		}
+		known, err := r.lc.Known(ctx, hash)
+		if err != nil {
+			return 0, fmt.Errorf("x/btclc header %s: %w", hash, err)
+		}
+		if known {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo, nil
 }
 
 // fetchConcurrency is how many header reads the relayer keeps in flight: a node answers each in

@@ -54,13 +54,19 @@ func (f *fakeBitcoin) GetBlockHeaderRaw(_ context.Context, hash chainhash.Hash) 
 	return nil, fmt.Errorf("no block %s", hash)
 }
 
-// fakeLightClient applies x/btclc's fork rule with the real validation core: a batch must connect
-// to the canonical chain and validate, and a fork must have more work than what it replaces.
+// fakeLightClient applies x/btclc's rules with the real validation core: known headers at the
+// start of a batch are skipped; the rest must build on a canonical or side-chain header and
+// validate on its branch; a branch replaces the canonical chain only with more work, and is kept
+// as a side chain otherwise.
 type fakeLightClient struct {
-	t       *testing.T
-	params  *bitcoin.Params
-	headers []wire.BlockHeader // the canonical chain; headers[h] is at height h
-	inserts int                // accepted batches
+	t        *testing.T
+	params   *bitcoin.Params
+	headers  []wire.BlockHeader // the canonical chain; headers[h] is at height h
+	side     map[chainhash.Hash]wire.BlockHeader
+	maxBatch int
+	index    map[chainhash.Hash]int // hash -> canonical height
+	inserts  int                    // accepted batches
+	batches  []int
 }
 
 func newFakeLightClient(t *testing.T, base wire.BlockHeader) *fakeLightClient {
@@ -68,7 +74,7 @@ func newFakeLightClient(t *testing.T, base wire.BlockHeader) *fakeLightClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fakeLightClient{t: t, params: p, headers: []wire.BlockHeader{base}}
+	return &fakeLightClient{t: t, params: p, headers: []wire.BlockHeader{base}, side: map[chainhash.Hash]wire.BlockHeader{}, maxBatch: 2016}
 }
 
 func (f *fakeLightClient) Tip(context.Context) (int64, chainhash.Hash, error) {
@@ -84,44 +90,93 @@ func (f *fakeLightClient) HashAt(_ context.Context, h int64) (chainhash.Hash, er
 	return f.headers[h].BlockHash(), nil
 }
 
-func (f *fakeLightClient) Insert(_ context.Context, raw [][]byte) error {
+func (f *fakeLightClient) MaxHeadersPerMsg(context.Context) (int, error) { return f.maxBatch, nil }
+
+func (f *fakeLightClient) canonicalHeight(hash chainhash.Hash) int {
+	if len(f.index) != len(f.headers) || f.index[f.headers[len(f.headers)-1].BlockHash()] != len(f.headers)-1 {
+		f.index = make(map[chainhash.Hash]int, len(f.headers))
+		for h := range f.headers {
+			f.index[f.headers[h].BlockHash()] = h
+		}
+	}
+	if h, ok := f.index[hash]; ok {
+		return h
+	}
+	return -1
+}
+
+func (f *fakeLightClient) Known(_ context.Context, hash chainhash.Hash) (bool, error) {
+	_, side := f.side[hash]
+	return side || f.canonicalHeight(hash) >= 0, nil
+}
+
+func (f *fakeLightClient) Insert(ctx context.Context, raw [][]byte) (bool, error) {
+	if len(raw) > f.maxBatch {
+		return false, fmt.Errorf("%d headers, max_headers_per_msg %d", len(raw), f.maxBatch)
+	}
+	for len(raw) > 0 {
+		known, _ := f.Known(ctx, chainhash.DoubleHashH(raw[0]))
+		if !known {
+			break
+		}
+		raw = raw[1:]
+	}
+	if len(raw) == 0 {
+		return false, nil
+	}
 	first, err := bitcoin.ParseHeader(raw[0])
 	if err != nil {
-		return err
+		return false, err
 	}
-	fork := -1
-	for h := range f.headers {
-		if f.headers[h].BlockHash() == first.PrevBlock {
-			fork = h
+	// The branch: side-chain headers down to a canonical fork point.
+	var branch []wire.BlockHeader
+	prev := first.PrevBlock
+	fork := f.canonicalHeight(prev)
+	for fork < 0 {
+		h, ok := f.side[prev]
+		if !ok {
+			return false, fmt.Errorf("%w: %s", ErrUnknownParent, prev)
 		}
-	}
-	if fork < 0 {
-		return fmt.Errorf("unknown parent %s", first.PrevBlock)
+		branch = append([]wire.BlockHeader{h}, branch...)
+		prev = h.PrevBlock
+		fork = f.canonicalHeight(prev)
 	}
 	view := bitcoin.NewMemChain(0, f.headers[0])
-	for i := 1; i <= fork; i++ {
-		if err := view.Extend(f.params, &f.headers[i]); err != nil {
-			return err
+	for _, h := range append(append([]wire.BlockHeader{}, f.headers[1:fork+1]...), branch...) {
+		if err := view.Extend(f.params, &h); err != nil {
+			return false, err
 		}
 	}
-	overlay, err := bitcoin.ConnectHeaders(f.params, view, uint64(fork), raw)
+	overlay, err := bitcoin.ConnectHeaders(f.params, view, view.TipHeight(), raw)
 	if err != nil {
-		return err
+		return false, err
+	}
+	added := overlay.AddedWork()
+	for _, h := range branch {
+		added.Add(added, bitcoin.CalcWork(h.Bits))
 	}
 	replaced := new(big.Int)
 	for _, h := range f.headers[fork+1:] {
 		replaced.Add(replaced, bitcoin.CalcWork(h.Bits))
 	}
-	if fork < len(f.headers)-1 && overlay.AddedWork().Cmp(replaced) <= 0 {
-		return ErrForkNotHeavier
-	}
-	f.headers = f.headers[:fork+1]
+	f.inserts++
+	f.batches = append(f.batches, len(raw))
+	var fresh []wire.BlockHeader
 	for _, r := range raw {
 		h, _ := bitcoin.ParseHeader(r)
-		f.headers = append(f.headers, *h)
+		fresh = append(fresh, *h)
 	}
-	f.inserts++
-	return nil
+	if fork < len(f.headers)-1 && added.Cmp(replaced) <= 0 {
+		for _, h := range fresh {
+			f.side[h.BlockHash()] = h
+		}
+		return true, nil
+	}
+	for _, h := range branch {
+		delete(f.side, h.BlockHash())
+	}
+	f.headers = append(append(f.headers[:fork+1:fork+1], branch...), fresh...)
+	return false, nil
 }
 
 func newTestRelayer(btc BitcoinNode, lc LightClient, batch int) *Relayer {
@@ -180,12 +235,16 @@ func TestRelayerFollowsHeavierForkOnly(t *testing.T) {
 	r := newTestRelayer(btc, lc, 100)
 	syncAll(t, r)
 
-	// The node switches to a fork from height 25 with the same length: equal work, no reorg.
+	// The node switches to a fork from height 25 with the same length: equal work, no reorg;
+	// x/btclc keeps it as a side chain, and the relayer does not send it again.
 	fork := append(append([]wire.BlockHeader{}, main[:26]...), datagen.RegtestChain(t, main[25], 5, 2)...)
 	btc.chain = fork
 	syncAll(t, r)
 	if _, hash, _ := lc.Tip(context.Background()); hash != main[30].BlockHash() {
 		t.Fatalf("an equal-work fork replaced the tip")
+	}
+	if len(lc.side) != 5 || lc.inserts != 2 {
+		t.Fatalf("side chain of %d headers after %d batches, want 5 after 2", len(lc.side), lc.inserts)
 	}
 
 	// One more block on the fork makes it heavier: the relayer submits it from the ancestor.
@@ -216,4 +275,62 @@ func testutilCounter(c interface{ Write(*dto.Metric) error }) float64 {
 		return -1
 	}
 	return m.GetCounter().GetValue()
+}
+
+// Finding 4: the node's chain is a fork 3,100 headers long from height 100, while x/btclc holds
+// 3,050 other headers there. The chain's max_headers_per_msg (500 here) sets the batch size, the
+// fork goes in pieces from the common ancestor, each piece after the last one x/btclc holds, and
+// it wins with its last piece.
+func TestRelayerSubmitsLongForkInPieces(t *testing.T) {
+	genesis := datagen.RegtestGenesis()
+	common := append([]wire.BlockHeader{genesis}, datagen.RegtestChain(t, genesis, 100, 1)...)
+	lc := newFakeLightClient(t, genesis)
+	lc.headers = append(append([]wire.BlockHeader{}, common...), datagen.RegtestChain(t, common[100], 3050, 2)...)
+	lc.maxBatch = 500
+	btc := &fakeBitcoin{chain: append(append([]wire.BlockHeader{}, common...), datagen.RegtestChain(t, common[100], 3100, 3)...)}
+
+	r := newTestRelayer(btc, lc, 0)
+	syncAll(t, r)
+	assertSameTip(t, btc, lc)
+	want := []int{500, 500, 500, 500, 500, 500, 100}
+	if fmt.Sprint(lc.batches) != fmt.Sprint(want) {
+		t.Fatalf("batches %v, want %v", lc.batches, want)
+	}
+	if len(lc.side) != 0 {
+		t.Fatalf("%d headers left in the side chain", len(lc.side))
+	}
+	if got := testutilCounter(r.metrics.Reorgs); got != 1 {
+		t.Fatalf("reorgs metric %v, want 1", got)
+	}
+
+	// A configured batch size only lowers the chain's.
+	lc2 := newFakeLightClient(t, genesis)
+	lc2.maxBatch = 50
+	syncAll(t, newTestRelayer(&fakeBitcoin{chain: common}, lc2, 500))
+	if fmt.Sprint(lc2.batches) != "[50 50]" {
+		t.Fatalf("batches %v with max_headers_per_msg 50 and --batch-size 500", lc2.batches)
+	}
+	lc3 := newFakeLightClient(t, genesis)
+	syncAll(t, newTestRelayer(&fakeBitcoin{chain: common}, lc3, 30))
+	if fmt.Sprint(lc3.batches) != "[30 30 30 10]" {
+		t.Fatalf("batches %v with --batch-size 30", lc3.batches)
+	}
+}
+
+// A side chain whose lower part x/btclc no longer holds is sent again from the common ancestor.
+func TestRelayerResendsPrunedSideChain(t *testing.T) {
+	genesis := datagen.RegtestGenesis()
+	common := append([]wire.BlockHeader{genesis}, datagen.RegtestChain(t, genesis, 10, 1)...)
+	lc := newFakeLightClient(t, genesis)
+	lc.headers = append(append([]wire.BlockHeader{}, common...), datagen.RegtestChain(t, common[10], 40, 2)...)
+	lc.maxBatch = 20
+	forkChain := datagen.RegtestChain(t, common[10], 41, 3)
+	btc := &fakeBitcoin{chain: append(append([]wire.BlockHeader{}, common...), forkChain...)}
+	r := newTestRelayer(btc, lc, 0)
+	if _, err := r.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	delete(lc.side, forkChain[0].BlockHash()) // the fork's first header was evicted
+	syncAll(t, r)
+	assertSameTip(t, btc, lc)
 }

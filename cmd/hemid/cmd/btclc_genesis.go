@@ -28,9 +28,10 @@ func btclcBaseCmd() *cobra.Command {
 		Use:   "btclc-base",
 		Short: "Set x/btclc's Bitcoin network and base header in genesis.json from a Bitcoin node",
 		Long: `Reads the block at --height from a Bitcoin node (btcd or bitcoind) and makes it x/btclc's trusted
-base header. The network is recognised from the node's genesis block. For mainnet and the testnets
-the height must be a multiple of 2016 so that every later retarget can be checked; the default is the
-start of the newest complete retarget period (0 on regtest).`,
+base header, with the 10 headers below it as context for the median-time-past rule. The network is
+recognised from the node's genesis block. The height must be a multiple of 2016 so that every later
+retarget can be checked; the default is the start of the newest complete retarget period (0 on
+regtest).`,
 		Example: "hemid genesis btclc-base --btc-rpc http://127.0.0.1:18443 --btc-user u --btc-password p",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -72,7 +73,11 @@ start of the newest complete retarget period (0 on regtest).`,
 					return err
 				}
 			}
-			genesisState, err := btclctypes.NewGenesisState(btclctypes.DefaultParams(), network.Name, uint64(height), raw, work)
+			ancestors, err := baseAncestors(ctx, node, height)
+			if err != nil {
+				return err
+			}
+			genesisState, err := btclctypes.NewGenesisState(btclctypes.DefaultParams(), network.Name, uint64(height), raw, work, ancestors)
 			if err != nil {
 				return err
 			}
@@ -108,6 +113,24 @@ func detectNetwork(ctx context.Context, node *rpc.Client) (*bitcoin.Params, erro
 		}
 	}
 	return nil, fmt.Errorf("the node's genesis block %s is not that of mainnet, testnet3, testnet4, signet or regtest", genesis)
+}
+
+// baseAncestors reads the raw headers of the (up to) 10 blocks below height,
+// oldest first.
+func baseAncestors(ctx context.Context, node *rpc.Client, height int64) ([][]byte, error) {
+	var out [][]byte
+	for h := max(height-btclctypes.BaseAncestorCount, 0); h < height; h++ {
+		hash, err := node.GetBlockHash(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := node.GetBlockHeaderRaw(ctx, hash)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw)
+	}
+	return out, nil
 }
 
 // chainWork sums the work of blocks 0..height as the node reports them.

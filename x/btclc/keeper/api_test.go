@@ -129,12 +129,30 @@ func TestQueries(t *testing.T) {
 		require.Equal(t, h830000.Bits, v.Bits)
 		require.Equal(t, h830000.Nonce, v.Nonce)
 		require.Len(t, v.HeaderHex, 160)
+		require.True(t, resp.Canonical)
 	}
 	wantCode(t, codes.InvalidArgument)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: "latest"}))
 	wantCode(t, codes.InvalidArgument)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: ""}))
 	wantCode(t, codes.InvalidArgument)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: "zz" + h830000.BlockHash().String()[2:]}))
 	wantCode(t, codes.NotFound)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: "1"}))
 	wantCode(t, codes.NotFound)(q.Header(f.ctx, &types.QueryHeaderRequest{Id: staleHash(t).String()}))
+	// A side-chain header is found by hash, marked not canonical; depth and
+	// contains still speak of the canonical chain only.
+	sideCtx := cacheCtx(f.ctx)
+	deep := types.DefaultParams()
+	deep.MaxForkDepth = types.MaxForkDepthLimit // 823226 is 7366 below the tip
+	_, err = f.msgs.UpdateParams(sideCtx, types.NewMsgUpdateParams(f.authority, deep))
+	require.NoError(t, err)
+	_, err = f.k.InsertHeaders(sideCtx, f.relayer, [][]byte{staleHeader(t).Raw})
+	require.NoError(t, err)
+	side, err := q.Header(sideCtx, &types.QueryHeaderRequest{Id: staleHash(t).String()})
+	require.NoError(t, err)
+	require.False(t, side.Canonical)
+	require.Equal(t, uint64(823226), side.Header.Height)
+	contains, err := q.Contains(sideCtx, &types.QueryContainsRequest{Hash: staleHash(t).String()})
+	require.NoError(t, err)
+	require.False(t, contains.Contains)
+	wantCode(t, codes.NotFound)(q.Depth(sideCtx, &types.QueryDepthRequest{Hash: staleHash(t).String()}))
 
 	mc, err := q.MainChain(f.ctx, &types.QueryMainChainRequest{From: 830590})
 	require.NoError(t, err)

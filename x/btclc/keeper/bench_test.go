@@ -6,8 +6,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/banksend"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	"github.com/hemi-appchain/hemi/x/btclc/types"
 )
@@ -121,4 +123,90 @@ func BenchmarkRegtestWalkBack(b *testing.B) {
 		gas = ctx.GasMeter().GasConsumed()
 	}
 	b.ReportMetric(float64(gas), "gas/msg")
+}
+
+// BenchmarkGasPrice prices gas_per_header: the real cost of inserting headers,
+// written to IAVL and committed, against the baseline of a bank send in the
+// same run, whose gas is what the SDK's default store gas charges it.
+// bench/btclc.sh turns the figures into gas per microsecond of each and the
+// ratio. Each runs as a block does: every message on its own cache of the
+// block's cache, written back when it succeeds, the block's cache written to
+// IAVL at the end, then Commit.
+//
+//   - headers+commit: one 2016-header MsgInsertHeaders of real mainnet
+//     headers: ns and gas per header;
+//   - header1+commit: 2005 single-header messages: the fixed costs of a
+//     message (its lookups and the 11 reads of the median time), which
+//     gas_per_header and the read gas pay;
+//   - banksend+commit: 2016 bank sends between distinct accounts: ns and gas
+//     per send.
+func BenchmarkGasPrice(b *testing.B) {
+	run := datagen.LoadHeaders(b, "mainnet-headers-822528-830592.hex")
+	raws := run.RawRange(b, 822529, 824544)
+	// block runs msgs messages as DeliverTx would, and commits.
+	block := func(ctx sdk.Context, commit func(), msgs int, deliver func(sdk.Context, int) uint64) uint64 {
+		blockCtx, writeBlock := ctx.CacheContext()
+		var gas uint64
+		for i := range msgs {
+			txCtx, writeTx := blockCtx.CacheContext()
+			gas = deliver(txCtx.WithGasMeter(storetypes.NewGasMeter(1<<40)), i)
+			writeTx()
+		}
+		writeBlock()
+		commit()
+		return gas
+	}
+	insert := func(b *testing.B, f *fixture, batch func(int) [][]byte) func(sdk.Context, int) uint64 {
+		return func(ctx sdk.Context, i int) uint64 {
+			if _, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, batch(i))); err != nil {
+				b.Fatal(err)
+			}
+			return ctx.GasMeter().GasConsumed()
+		}
+	}
+
+	b.Run("headers+commit", func(b *testing.B) {
+		var gas uint64
+		for range b.N {
+			b.StopTimer()
+			f, _, _ := mainnet822528(b)
+			b.StartTimer()
+			gas = block(f.ctx, func() { f.cms.Commit() }, 1, insert(b, f, func(int) [][]byte { return raws }))
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(raws)), "ns/header")
+		b.ReportMetric(float64(gas)/float64(len(raws)), "gas/header")
+	})
+
+	b.Run("header1+commit", func(b *testing.B) {
+		var gas uint64
+		for range b.N {
+			b.StopTimer()
+			f, _, _ := mainnet822528(b)
+			f.mustInsert(raws[:11], 2016)
+			f.cms.Commit()
+			b.StartTimer()
+			gas = block(f.ctx, func() { f.cms.Commit() }, len(raws)-11, insert(b, f, func(i int) [][]byte { return raws[11+i : 12+i] }))
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*(len(raws)-11)), "ns/msg")
+		b.ReportMetric(float64(gas), "gas/msg")
+	})
+
+	b.Run("banksend+commit", func(b *testing.B) {
+		const sends = 2016
+		var gas uint64
+		for range b.N {
+			b.StopTimer()
+			bank := banksend.New(b, sends)
+			b.StartTimer()
+			gas = block(bank.Ctx, func() { bank.CMS.Commit() }, sends, func(ctx sdk.Context, i int) uint64 {
+				g, err := bank.Send(ctx, i)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return g
+			})
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*sends), "ns/send")
+		b.ReportMetric(float64(gas), "gas/send")
+	})
 }

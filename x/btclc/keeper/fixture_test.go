@@ -148,10 +148,11 @@ func (f *fixture) requireRejected(raw [][]byte, want error) error {
 	return err
 }
 
-// genesisAt starts a chain at a real base header with its real chain work.
-func genesisAt(tb testing.TB, network string, height uint64, raw []byte, work *big.Int) *types.GenesisState {
+// genesisAt starts a chain at a real base header with its real chain work
+// and its 10 ancestors.
+func genesisAt(tb testing.TB, network string, height uint64, raw []byte, work *big.Int, ancestors [][]byte) *types.GenesisState {
 	tb.Helper()
-	gs, err := types.NewGenesisState(types.DefaultParams(), network, height, raw, work)
+	gs, err := types.NewGenesisState(types.DefaultParams(), network, height, raw, work, ancestors)
 	require.NoError(tb, err)
 	return gs
 }
@@ -161,7 +162,7 @@ func genesisAt(tb testing.TB, network string, height uint64, raw []byte, work *b
 func genesisFromZero(tb testing.TB, network string, run *datagen.HeaderRun) *types.GenesisState {
 	tb.Helper()
 	require.Zero(tb, run.Start)
-	return genesisAt(tb, network, 0, run.Raw[0], bitcoin.CalcWork(run.Headers[0].Bits))
+	return genesisAt(tb, network, 0, run.Raw[0], bitcoin.CalcWork(run.Headers[0].Bits), nil)
 }
 
 // regtestFixture starts at regtest's genesis block (the default genesis).
@@ -171,15 +172,38 @@ func regtestFixture(tb testing.TB) (*fixture, wire.BlockHeader) {
 }
 
 // mainnet822528 is mainnet from the base 822528 with the chain work the
-// boundaries file gives for it, and the run of real headers above it.
+// boundaries file gives for it, and the run of real headers above it. The
+// test data has no headers below 822528, which a genesis needs as the base's
+// ancestors, so this base is written into the store directly, as InitGenesis
+// would without them: the median time past of 822529..822538 then reads
+// fewer than 11 timestamps (see mainnetAt for a base with its ancestors).
 func mainnet822528(tb testing.TB) (*fixture, *datagen.HeaderRun, map[uint64]datagen.Boundary) {
 	tb.Helper()
 	run := datagen.LoadHeaders(tb, "mainnet-headers-822528-830592.hex")
 	bounds := datagen.LoadBoundaries(tb)
 	base := bounds[822528]
 	require.Equal(tb, run.RawAt(tb, 822528), base.Raw)
-	f := newFixture(tb, genesisAt(tb, bitcoin.MainNet, 822528, base.Raw, base.ChainWork))
+	f := newFixture(tb, types.DefaultGenesis())
+	require.NoError(tb, f.k.Headers.Remove(f.ctx, 0))
+	genesis := datagen.RegtestGenesis()
+	require.NoError(tb, f.k.HashToHeight.Remove(f.ctx, genesis.BlockHash()))
+	require.NoError(tb, f.k.NetworkName.Set(f.ctx, bitcoin.MainNet))
+	info, err := types.NewHeaderInfo(base.Raw, 822528, base.ChainWork)
+	require.NoError(tb, err)
+	require.NoError(tb, f.k.Headers.Set(f.ctx, 822528, info))
+	require.NoError(tb, f.k.HashToHeight.Set(f.ctx, info.Hash(), 822528))
 	return f, run, bounds
+}
+
+// mainnetAt is mainnet from a base inside the real run 822528..830592 (a
+// period start above 822528), with its chain work and its 10 real
+// ancestors, through InitGenesis.
+func mainnetAt(tb testing.TB, height uint64) (*fixture, *datagen.HeaderRun) {
+	tb.Helper()
+	run := datagen.LoadHeaders(tb, "mainnet-headers-822528-830592.hex")
+	base := datagen.LoadBoundaries(tb)[height]
+	require.Equal(tb, run.RawAt(tb, height), base.Raw)
+	return newFixture(tb, genesisAt(tb, bitcoin.MainNet, height, base.Raw, base.ChainWork, run.RawRange(tb, height-10, height-1))), run
 }
 
 // typedEvents decodes the module's typed events emitted so far, in order.

@@ -22,6 +22,12 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.NetworkName.Set(ctx, gs.Network); err != nil {
 		return err
 	}
+	base := gs.Headers[0].Height
+	for i, raw := range gs.BaseAncestors {
+		if err := k.BaseAncestors.Set(ctx, base-uint64(len(gs.BaseAncestors)-i), raw); err != nil {
+			return err
+		}
+	}
 	for _, h := range gs.Headers {
 		if err := k.Headers.Set(ctx, h.Height, h); err != nil {
 			return err
@@ -33,8 +39,10 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	return nil
 }
 
-// ExportGenesis exports the params, the network and the whole canonical
-// chain; the lowest header becomes the base of the new chain.
+// ExportGenesis exports the params, the network, the whole canonical chain
+// and the base's ancestors; the lowest header stays the base of the new
+// chain. The side-chain store is not exported: a fork in progress is sent
+// again from its canonical ancestor.
 func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -52,7 +60,15 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &types.GenesisState{Params: params, Network: network, Headers: headers}, nil
+	var ancestors [][]byte
+	err = k.BaseAncestors.Walk(ctx, nil, func(_ uint64, raw []byte) (bool, error) {
+		ancestors = append(ancestors, raw)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &types.GenesisState{Params: params, Network: network, Headers: headers, BaseAncestors: ancestors}, nil
 }
 
 // validateParams is Params.Validate plus what needs the address codec.

@@ -66,22 +66,29 @@ func (q Querier) Tip(ctx context.Context, req *types.QueryTipRequest) (*types.Qu
 }
 
 // Header implements types.QueryServer: id is a block hash (64 hex
-// characters) or a height (decimal).
+// characters), canonical or in the side-chain store (canonical says which),
+// or a canonical height (decimal).
 func (q Querier) Header(ctx context.Context, req *types.QueryHeaderRequest) (*types.QueryHeaderResponse, error) {
 	if req == nil {
 		return nil, errEmptyRequest
 	}
 	id := strings.TrimSpace(req.Id)
 	var (
-		info types.HeaderInfo
-		err  error
+		info      types.HeaderInfo
+		err       error
+		canonical = true
 	)
 	if len(id) == 2*chainhash.HashSize {
 		hash, perr := bitcoin.ParseDisplayHash(id)
 		if perr != nil {
 			return nil, status.Error(codes.InvalidArgument, perr.Error())
 		}
-		info, err = q.k.HeaderByHash(ctx, hash)
+		var side, found bool
+		info, side, found, _, err = q.k.lookup(ctx, hash)
+		canonical = !side
+		if err == nil && !found {
+			err = types.ErrHeaderNotFound.Wrapf("block %s is neither on the canonical chain nor in the side-chain store", hash)
+		}
 	} else {
 		height, perr := strconv.ParseUint(id, 10, 64)
 		if perr != nil {
@@ -96,7 +103,7 @@ func (q Querier) Header(ctx context.Context, req *types.QueryHeaderRequest) (*ty
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	return &types.QueryHeaderResponse{Header: view}, nil
+	return &types.QueryHeaderResponse{Header: view, Canonical: canonical}, nil
 }
 
 // MainChain implements types.QueryServer: up to limit canonical headers from

@@ -3,6 +3,7 @@ package keeper
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/big"
 
 	errorsmod "cosmossdk.io/errors"
@@ -18,21 +19,27 @@ import (
 )
 
 // InsertHeaders applies a MsgInsertHeaders: a chain of raw headers that
-// extends the canonical tip, or forks from a canonical ancestor and replaces
-// the tip if it has strictly more cumulative work. Everything is checked
-// before anything is written, so a rejected message changes no state; the
-// error is a registered x/btclc error (or the SDK's invalid-address error)
-// that names the failing header.
+// extends the canonical tip, extends a side chain in the side-chain store, or
+// forks from a canonical ancestor. Headers already known at the start of the
+// batch (canonical or in the side-chain store) are skipped, so overlapping
+// batches from two relayers both succeed; a batch that is entirely known
+// changes nothing. The canonical tip moves to another branch only when that
+// branch has strictly more cumulative work; a branch with less or equal work
+// is kept in the side-chain store until it has more.
 //
-// Gas: params.gas_per_header for every header validated and for every
-// header a reorg removes, and a tenth of it for every stored header the
-// validation reads. These are the whole price of the store access here,
-// which therefore runs with a zero KV gas config: see README.md, "Gas", for
-// the reasons and the bounds.
+// Everything is checked before anything is written, so a rejected message
+// changes no state; the error is a registered x/btclc error (or the SDK's
+// invalid-address error) that names the failing header.
+//
+// Gas: params.gas_per_header for every header validated, for every header a
+// reorg moves onto or off the canonical chain and for every side-chain header
+// pruned, and params.ReadGas for every store lookup. These are the whole
+// price of the store access here, which therefore runs with a zero KV gas
+// config: see README.md, "Gas", for how the price was measured.
 func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) (*types.MsgInsertHeadersResponse, error) {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	sdkCtx := sdk.UnwrapSDKContext(ctx).WithKVGasConfig(storetypes.GasConfig{})
 	gasMeter := sdkCtx.GasMeter()
-	ctx = sdkCtx.WithKVGasConfig(storetypes.GasConfig{})
+	ctx = sdkCtx
 
 	// Who may insert.
 	signerAddr, err := k.addressCodec.StringToBytes(signer)
@@ -68,9 +75,6 @@ func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) 
 		}
 	}
 
-	gasMeter.ConsumeGas(params.GasPerHeader*uint64(n), "btclc: validate headers")
-
-	// Where the batch attaches.
 	p, err := k.Network(ctx)
 	if err != nil {
 		return nil, err
@@ -79,87 +83,210 @@ func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) 
 	if err != nil {
 		return nil, err
 	}
-	var prev chainhash.Hash
-	copy(prev[:], raw[0][4:36])
-	parentHeight, found, err := k.heightOf(ctx, prev)
+
+	// Skip the known prefix: what another relayer (or an attacker copying
+	// the first header) already sent is not an error.
+	skipped, parent, parentOnSide, reads, err := k.knownPrefix(ctx, raw)
+	gasMeter.ConsumeGas(reads*params.ReadGas(), "btclc: look up known headers")
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, types.ErrUnknownParent.Wrapf("header 0 builds on block %s, which is not on the canonical chain (tip %d, %s): insert the headers it builds on first",
-			prev, tip.Height, tip.Hash())
+	if skipped == n {
+		return &types.MsgInsertHeadersResponse{TipHeight: tip.Height, TipHash: tip.Hash().String(), Skipped: uint32(n)}, nil
 	}
-	isFork := parentHeight < tip.Height
-	if isFork {
-		// The child of a canonical header that is itself canonical means the
-		// batch repeats known headers: a relayer should send only what
-		// follows the last header it knows is in.
-		first := chainhash.DoubleHashH(raw[0])
-		if height, known, err := k.heightOf(ctx, first); err != nil {
+	fresh := raw[skipped:]
+	if skipped == 0 {
+		var prev chainhash.Hash
+		copy(prev[:], raw[0][4:36])
+		var found bool
+		parent, parentOnSide, found, reads, err = k.lookup(ctx, prev)
+		gasMeter.ConsumeGas(reads*params.ReadGas(), "btclc: look up parent")
+		if err != nil {
 			return nil, err
-		} else if known {
-			return nil, types.ErrKnownHeader.Wrapf("header 0 (%s) is already canonical at height %d (tip %d): send only headers after the last known one",
-				first, height, tip.Height)
+		}
+		if !found {
+			return nil, types.ErrUnknownParent.Wrapf("header 0 builds on block %s, which is neither on the canonical chain (tip %d, %s) nor in the side-chain store: insert the headers it builds on first",
+				prev, tip.Height, tip.Hash())
 		}
 	}
 
-	// Every header, as a Bitcoin node checks it, on top of its parent.
-	view := k.newStoreView(ctx)
-	overlay, err := bitcoin.ConnectHeaders(p, view, parentHeight, raw)
-	gasMeter.ConsumeGas(view.reads*params.ReadGas(), "btclc: read stored headers")
-	if view.err != nil {
-		return nil, view.err
-	}
-	if err != nil {
-		return nil, types.WrapBitcoinError(err)
-	}
+	gasMeter.ConsumeGas(params.GasPerHeader*uint64(len(fresh)), "btclc: validate headers")
 
-	// Fork choice.
-	parent, err := k.HeaderByHeight(ctx, parentHeight)
+	// Every new header, as a Bitcoin node checks it, on top of the branch
+	// it extends.
+	view, err := k.newStoreView(ctx, parent, parentOnSide)
 	if err != nil {
 		return nil, err
 	}
-	newWork := new(big.Int).Add(parent.Work(), overlay.AddedWork())
-	if isFork && newWork.Cmp(tip.Work()) <= 0 {
-		return nil, types.ErrForkNotHeavier.Wrapf("fork from height %d to %d has cumulative work %s, the canonical tip %d has %s: a fork replaces the tip only with strictly more work (on equal work the first seen stays)",
-			parentHeight, overlay.TipHeight(), newWork, tip.Height, tip.Work())
+	overlay, err := bitcoin.ConnectHeaders(p, view, parent.Height, fresh)
+	gasMeter.ConsumeGas(view.reads*params.ReadGas(), "btclc: read stored headers")
+	if view.err == nil && err != nil {
+		err = types.WrapBitcoinError(err)
+	}
+	if view.err != nil {
+		err = view.err
+	}
+	if err != nil {
+		if skipped > 0 {
+			return nil, errorsmod.Wrapf(err, "after skipping %d known headers", skipped)
+		}
+		return nil, err
 	}
 
 	// The largest work written is newWork; refuse it here, not halfway
 	// through the writes, if it does not fit (no real chain comes close).
+	newWork := new(big.Int).Add(parent.Work(), overlay.AddedWork())
 	if err := sdkmath.UintOverflow(newWork); err != nil {
 		return nil, types.ErrInvalidHeader.Wrapf("cumulative work at height %d: %v", overlay.TipHeight(), err)
 	}
 
-	// Everything is valid: apply it.
-	removed := tip.Height - parentHeight
-	if removed > 0 {
-		gasMeter.ConsumeGas(params.GasPerHeader*removed, "btclc: roll back headers")
-		if err := k.removeAbove(ctx, parentHeight, tip.Height); err != nil {
-			return nil, err
-		}
+	var resp *types.MsgInsertHeadersResponse
+	switch {
+	case !parentOnSide && parent.Height == tip.Height:
+		resp, err = k.extendTip(sdkCtx, params, parent, overlay, fresh)
+	case newWork.Cmp(tip.Work()) > 0:
+		resp, err = k.reorg(sdkCtx, params, tip, view, parent, parentOnSide, overlay, fresh)
+	default:
+		resp, err = k.storeSide(sdkCtx, params, tip, parent, overlay, fresh, newWork)
 	}
-	newTip, err := k.appendHeaders(ctx, parent, overlay, raw)
 	if err != nil {
 		return nil, err
 	}
-	newTipHash := newTip.Hash()
+	resp.Skipped = uint32(skipped)
 
-	if isFork {
-		if err := emitRollBack(sdkCtx, tip.Height, parentHeight, parent.Hash()); err != nil {
+	// The tip may have moved: prune what fell too far below it.
+	newTip := tip
+	if resp.TipHeight != tip.Height || resp.Reorged {
+		if newTip, err = k.Tip(ctx); err != nil {
 			return nil, err
 		}
-		if err := k.recordRollBack(ctx, parentHeight); err != nil {
+	}
+	floor, _, err := k.pruneFloor(ctx, params, newTip)
+	if err != nil {
+		return nil, err
+	}
+	pruned, err := k.pruneSide(ctx, params, floor)
+	if err != nil {
+		return nil, err
+	}
+	gasMeter.ConsumeGas(params.GasPerHeader*pruned, "btclc: prune side-chain headers")
+	return resp, nil
+}
+
+// knownPrefix counts the headers at the start of raw that are already
+// canonical or in the side-chain store, and returns the last of them. Known
+// headers must still link to each other.
+func (k Keeper) knownPrefix(ctx context.Context, raw [][]byte) (skipped int, last types.HeaderInfo, onSide bool, reads uint64, err error) {
+	var prevHash chainhash.Hash
+	for i, b := range raw {
+		if i > 0 && !bytes.Equal(b[4:36], prevHash[:]) {
+			return 0, types.HeaderInfo{}, false, reads, types.WrapBitcoinError(fmt.Errorf("header %d of %d: %w: prev %s, header %d is %s",
+				i, len(raw), bitcoin.ErrPrevBlockMismatch, chainhash.Hash(b[4:36]), i-1, prevHash))
+		}
+		hash := chainhash.DoubleHashH(b)
+		info, side, found, n, err := k.lookup(ctx, hash)
+		reads += n
+		if err != nil {
+			return 0, types.HeaderInfo{}, false, reads, err
+		}
+		if !found {
+			break
+		}
+		skipped, last, onSide, prevHash = i+1, info, side, hash
+	}
+	return skipped, last, onSide, reads, nil
+}
+
+// extendTip appends the batch to the canonical tip.
+func (k Keeper) extendTip(ctx sdk.Context, params types.Params, tip types.HeaderInfo, overlay *bitcoin.Overlay, fresh [][]byte) (*types.MsgInsertHeadersResponse, error) {
+	newTip, err := k.appendHeaders(ctx, params, tip, overlay, fresh)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.recordRollForward(ctx, tip.Height+1, newTip, uint32(len(fresh))); err != nil {
+		return nil, err
+	}
+	return &types.MsgInsertHeadersResponse{TipHeight: newTip.Height, TipHash: newTip.Hash().String()}, nil
+}
+
+// reorg makes the batch's branch canonical: it has strictly more work than
+// the tip. The branch forks from a canonical header, directly or through
+// side-chain headers, which move onto the canonical chain with it.
+func (k Keeper) reorg(ctx sdk.Context, params types.Params, tip types.HeaderInfo, view *storeView, parent types.HeaderInfo, parentOnSide bool,
+	overlay *bitcoin.Overlay, fresh [][]byte,
+) (*types.MsgInsertHeadersResponse, error) {
+	forkHeight, branch := parent.Height, []types.HeaderInfo(nil)
+	if parentOnSide {
+		var err error
+		paid := view.reads // the validation's reads are paid already
+		branch, forkHeight, err = view.sideBranch()
+		ctx.GasMeter().ConsumeGas((view.reads-paid)*params.ReadGas(), "btclc: read side chain")
+		if err != nil {
 			return nil, err
 		}
 	}
-	if err := emitRollForward(sdkCtx, parentHeight+1, newTip.Height, uint32(n), newTipHash); err != nil {
+	fork, err := k.HeaderByHeight(ctx, forkHeight)
+	if err != nil {
 		return nil, err
 	}
-	if err := k.PendingRollForward.Set(ctx, true); err != nil {
+	removed := tip.Height - forkHeight
+	ctx.GasMeter().ConsumeGas(params.GasPerHeader*(removed+uint64(len(branch))), "btclc: reorg headers")
+
+	if err := k.removeAbove(ctx, forkHeight, tip.Height); err != nil {
 		return nil, err
 	}
-	return &types.MsgInsertHeadersResponse{TipHeight: newTip.Height, TipHash: newTipHash.String(), Reorged: isFork}, nil
+	for _, info := range branch {
+		if err := k.removeSide(ctx, info); err != nil {
+			return nil, err
+		}
+		if err := k.setCanonical(ctx, info); err != nil {
+			return nil, err
+		}
+	}
+	newTip, err := k.appendHeaders(ctx, params, parent, overlay, fresh)
+	if err != nil {
+		return nil, err
+	}
+	if err := emitRollBack(ctx, tip.Height, forkHeight, fork.Hash()); err != nil {
+		return nil, err
+	}
+	if err := k.recordRollBack(ctx, forkHeight); err != nil {
+		return nil, err
+	}
+	if err := k.recordRollForward(ctx, forkHeight+1, newTip, uint32(len(branch)+len(fresh))); err != nil {
+		return nil, err
+	}
+	return &types.MsgInsertHeadersResponse{TipHeight: newTip.Height, TipHash: newTip.Hash().String(), Reorged: true}, nil
+}
+
+// storeSide keeps a batch that does not (yet) out-work the tip in the
+// side-chain store, unless it starts too far below the tip to be kept.
+func (k Keeper) storeSide(ctx sdk.Context, params types.Params, tip, parent types.HeaderInfo, overlay *bitcoin.Overlay, fresh [][]byte, newWork *big.Int) (*types.MsgInsertHeadersResponse, error) {
+	floor, floorInfo, err := k.pruneFloor(ctx, params, tip)
+	if err != nil {
+		return nil, err
+	}
+	firstHeader, _ := overlay.HeaderByHeight(parent.Height + 1) // the overlay holds every height it validated
+	firstWork := new(big.Int).Add(parent.Work(), bitcoin.CalcWork(firstHeader.Bits))
+	if floor != nil && firstWork.Cmp(floor) < 0 {
+		return nil, types.ErrForkTooDeep.Wrapf("the fork's header at height %d has cumulative work %s, less than the canonical header %d (%d below the tip %d) with %s: side chains are kept only while within max_fork_depth of the tip, and this one has %s in all against the tip's %s",
+			parent.Height+1, firstWork, floorInfo.Height, params.MaxForkDepth, tip.Height, floor, newWork, tip.Work())
+	}
+	err = forEachNew(parent, overlay, fresh, parent.Work(), func(info types.HeaderInfo) error {
+		return k.addSide(ctx, info)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgInsertHeadersResponse{TipHeight: tip.Height, TipHash: tip.Hash().String(), SideChain: true}, nil
+}
+
+// recordRollForward emits EventRollForward and owes EndBlock the hook.
+func (k Keeper) recordRollForward(ctx sdk.Context, from uint64, newTip types.HeaderInfo, count uint32) error {
+	if err := emitRollForward(ctx, from, newTip.Height, count, newTip.Hash()); err != nil {
+		return err
+	}
+	return k.PendingRollForward.Set(ctx, true)
 }
 
 // checkAllowed applies params.insert_allowlist: empty lets anyone relay.
@@ -196,34 +323,70 @@ func (k Keeper) removeAbove(ctx context.Context, forkHeight, tipHeight uint64) e
 	return nil
 }
 
-// appendHeaders writes the validated batch above parent with the cumulative
-// work of each header, and returns the new tip.
-func (k Keeper) appendHeaders(ctx context.Context, parent types.HeaderInfo, overlay *bitcoin.Overlay, raw [][]byte) (types.HeaderInfo, error) {
-	work := parent.Work()
+// setCanonical writes a header at its height of the canonical chain.
+func (k Keeper) setCanonical(ctx context.Context, info types.HeaderInfo) error {
+	if err := k.Headers.Set(ctx, info.Height, info); err != nil {
+		return err
+	}
+	return k.HashToHeight.Set(ctx, info.Hash(), info.Height)
+}
+
+// appendHeaders writes the validated batch above parent on the canonical
+// chain with the cumulative work of each header, and returns the new tip.
+// A header of the batch may be in the side-chain store, left there without
+// its parent (the known prefix stops at the first unknown header): it leaves
+// it, so no header is both canonical and side-chain. That costs a lookup per
+// header only while the side-chain store is not empty.
+func (k Keeper) appendHeaders(ctx sdk.Context, params types.Params, parent types.HeaderInfo, overlay *bitcoin.Overlay, raw [][]byte) (types.HeaderInfo, error) {
+	sideCount, err := k.sideCount(ctx)
+	if err != nil {
+		return types.HeaderInfo{}, err
+	}
+	var last types.HeaderInfo
+	err = forEachNew(parent, overlay, raw, parent.Work(), func(info types.HeaderInfo) error {
+		last = info
+		hash, _ := overlay.HashByHeight(info.Height) // computed once, by the validation
+		if sideCount > 0 {
+			ctx.GasMeter().ConsumeGas(params.ReadGas(), "btclc: look up side-chain header")
+			if side, err := k.SideHeaders.Has(ctx, hash); err != nil {
+				return err
+			} else if side {
+				if err := k.removeSide(ctx, info); err != nil {
+					return err
+				}
+			}
+		}
+		if err := k.Headers.Set(ctx, info.Height, info); err != nil {
+			return err
+		}
+		return k.HashToHeight.Set(ctx, hash, info.Height)
+	})
+	return last, err
+}
+
+// forEachNew calls fn with the stored form of each validated header of the
+// batch above parent, work being the parent's cumulative work (it is
+// modified).
+func forEachNew(parent types.HeaderInfo, overlay *bitcoin.Overlay, raw [][]byte, work *big.Int, fn func(types.HeaderInfo) error) error {
 	var (
-		info     types.HeaderInfo
 		lastBits uint32
 		lastWork *big.Int
 	)
 	for i, b := range raw {
 		height := parent.Height + 1 + uint64(i)
 		h, _ := overlay.HeaderByHeight(height) // the overlay holds every height it validated
-		hash, _ := overlay.HashByHeight(height)
 		// Consecutive headers nearly always share nBits.
 		if lastWork == nil || h.Bits != lastBits {
 			lastBits, lastWork = h.Bits, bitcoin.CalcWork(h.Bits)
 		}
 		work.Add(work, lastWork)
-		var err error
-		if info, err = types.NewHeaderInfo(b, height, work); err != nil {
-			return types.HeaderInfo{}, err
+		info, err := types.NewHeaderInfo(b, height, work)
+		if err != nil {
+			return err
 		}
-		if err := k.Headers.Set(ctx, height, info); err != nil {
-			return types.HeaderInfo{}, err
-		}
-		if err := k.HashToHeight.Set(ctx, hash, height); err != nil {
-			return types.HeaderInfo{}, err
+		if err := fn(info); err != nil {
+			return err
 		}
 	}
-	return info, nil
+	return nil
 }

@@ -33,11 +33,14 @@ func TestInsertMainnet822528To830592(t *testing.T) {
 		require.False(t, resp.Reorged)
 	}
 	// Store access is priced by the module alone: gas_per_header per header,
-	// and a tenth of it per stored header read. The first message reads the
-	// base and finds no 822527; the others read the 11 headers of the first
-	// header's median time (the retarget's period start is among them).
+	// and read gas per store lookup. Each message looks its first header up
+	// (canonical index, side-chain store) and its parent (index, header):
+	// 4 lookups. Then the first message reads the base and finds no 822527
+	// in the chain nor among the base's ancestors (this base has none in
+	// the test data); the others read the 11 headers of the first header's
+	// median time (the retarget's period start is among them).
 	params := types.DefaultParams()
-	reads := uint64(2 + 3*11)
+	reads := uint64(4*4 + 3 + 3*11)
 	require.Equal(t, uint64(len(raw))*params.GasPerHeader+reads*params.ReadGas(), f.ctx.GasMeter().GasConsumed())
 
 	// One EventRollForward per message, none per header.
@@ -123,12 +126,24 @@ func TestGasChargesStoreReads(t *testing.T) {
 	_, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, datagen.SerializeHeaders(chain[100:])))
 	require.NoError(t, err)
 	params := types.DefaultParams()
-	require.Equal(t, params.GasPerHeader+12*params.ReadGas(), ctx.GasMeter().GasConsumed(), "heights 100 down to 90, and 0")
+	// 4 lookups of the header and its parent, then heights 100 down to 90,
+	// and 0.
+	require.Equal(t, params.GasPerHeader+(4+12)*params.ReadGas(), ctx.GasMeter().GasConsumed())
 
-	// A rejected fork pays for what it made the chain read, too.
+	// A fork kept in the side-chain store pays the same.
 	ctx = f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
 	fork := datagen.RegtestChain(t, chain[98], 1, 2) // equal work at height 100
-	_, err = f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, datagen.SerializeHeaders(fork)))
-	require.ErrorIs(t, err, types.ErrForkNotHeavier)
-	require.Equal(t, params.GasPerHeader+12*params.ReadGas(), ctx.GasMeter().GasConsumed(), "heights 99 down to 89, and 0")
+	resp, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, datagen.SerializeHeaders(fork)))
+	require.NoError(t, err)
+	require.True(t, resp.SideChain)
+	require.Equal(t, params.GasPerHeader+(4+12)*params.ReadGas(), ctx.GasMeter().GasConsumed(), "heights 99 down to 89, and 0")
+
+	// A rejected message pays for what it made the chain read, too.
+	ctx = f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+	bad := datagen.RegtestChild(t, &chain[99], 3)
+	bad.Timestamp = chain[94].Timestamp // the median of heights 90..100
+	datagen.Mine(t, datagen.Network(t, bitcoin.RegTest), &bad)
+	_, err = f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, [][]byte{datagen.SerializeHeader(&bad)}))
+	require.ErrorIs(t, err, types.ErrInvalidTimestamp)
+	require.Equal(t, params.GasPerHeader+(4+11)*params.ReadGas(), ctx.GasMeter().GasConsumed(), "the median time fails before the difficulty reads 0")
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // Keeper holds x/btclc's state: the canonical Bitcoin header chain from a
-// trusted base, and the params. It applies what the pure validation core in
+// trusted base, a bounded store of side-chain headers, and the params. It applies what the pure validation core in
 // package bitcoin accepts; it never decides a Bitcoin rule itself.
 type Keeper struct {
 	storeService corestore.KVStoreService
@@ -39,6 +39,18 @@ type Keeper struct {
 	// hook calls EndBlock owes (see abci.go). Both are empty between blocks.
 	PendingRollBack    collections.Item[uint64]
 	PendingRollForward collections.Item[bool]
+	// SideHeaders is the side-chain store: validated headers that are not
+	// canonical, by hash, so that a heavier fork can arrive over several
+	// messages (see side.go). Disjoint from HashToHeight.
+	SideHeaders collections.Map[chainhash.Hash, types.HeaderInfo]
+	// SideByWork indexes SideHeaders by (cumulative work, hash), least work
+	// first: what pruning and eviction remove first.
+	SideByWork collections.KeySet[collections.Pair[[]byte, chainhash.Hash]]
+	// SideCount is the number of entries of SideHeaders.
+	SideCount collections.Item[uint64]
+	// BaseAncestors holds the 10 raw headers below the base, for the
+	// median time past of the first headers above it only.
+	BaseAncestors collections.Map[uint64, []byte]
 }
 
 // NewKeeper builds x/btclc's keeper. authority is the address allowed to
@@ -61,6 +73,10 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, aut
 		HashToHeight:       collections.NewMap(sb, types.HashToHeightKey, "hash_to_height", bitcoin.HashKey, collections.Uint64Value),
 		PendingRollBack:    collections.NewItem(sb, types.PendingRollBackKey, "pending_rollback", collections.Uint64Value),
 		PendingRollForward: collections.NewItem(sb, types.PendingRollForwardKey, "pending_rollforward", collections.BoolValue),
+		SideHeaders:        collections.NewMap(sb, types.SideHeadersKey, "side_headers", bitcoin.HashKey, types.HeaderInfoValue(cdc)),
+		SideByWork:         collections.NewKeySet(sb, types.SideByWorkKey, "side_by_work", collections.PairKeyCodec(collections.BytesKey, bitcoin.HashKey)),
+		SideCount:          collections.NewItem(sb, types.SideCountKey, "side_count", collections.Uint64Value),
+		BaseAncestors:      collections.NewMap(sb, types.BaseAncestorsKey, "base_ancestors", collections.Uint64Key, collections.BytesValue),
 	}
 	schema, err := sb.Build()
 	if err != nil {

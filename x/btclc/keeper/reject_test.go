@@ -79,15 +79,29 @@ func TestRejectMainnet(t *testing.T) {
 		require.Contains(t, err.Error(), "header 1 of 2 (height 823302)")
 	})
 
-	t.Run("stale block 823226 has less work than the tip", func(t *testing.T) {
+	t.Run("stale block 823226 has less work than the tip: side chain", func(t *testing.T) {
 		stale := staleHeader(t)
-		err := f.requireRejected([][]byte{stale.Raw}, types.ErrForkNotHeavier)
-		require.Contains(t, err.Error(), "fork from height 823225 to 823226")
+		ctx := cacheCtx(f.ctx)
+		resp, err := f.k.InsertHeaders(ctx, f.relayer, [][]byte{stale.Raw})
+		require.NoError(t, err)
+		require.True(t, resp.SideChain)
+		require.Equal(t, uint64(823300), resp.TipHeight)
+		info, found, err := f.k.SideHeader(ctx, stale.Header.BlockHash())
+		require.NoError(t, err)
+		require.True(t, found)
+		require.Equal(t, uint64(823226), info.Height)
+		require.Zero(t, f.header(823226).Work().Cmp(info.Work()), "same parent, same nBits: same work")
 	})
 
-	t.Run("fork starting with a known header", func(t *testing.T) {
-		err := f.requireRejected(run.RawRange(t, 823200, 823210), types.ErrKnownHeader)
-		require.Contains(t, err.Error(), "already canonical at height 823200")
+	t.Run("batch of known headers is a no-op", func(t *testing.T) {
+		before := f.snapshot()
+		events := len(f.ctx.EventManager().Events())
+		resp, err := f.insert(run.RawRange(t, 823200, 823210))
+		require.NoError(t, err)
+		require.Equal(t, uint32(11), resp.Skipped)
+		require.Equal(t, uint64(823300), resp.TipHeight)
+		require.Equal(t, before, f.snapshot())
+		require.Len(t, f.ctx.EventManager().Events(), events)
 	})
 
 	t.Run("unknown parent", func(t *testing.T) {
@@ -160,15 +174,31 @@ func TestStaleBlockRace(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, stale.Header.BlockHash(), f.tip().Hash())
 
-	// The canonical 823226 alone has equal work: no reorg, first seen stays.
-	err = f.requireRejected([][]byte{canonical}, types.ErrForkNotHeavier)
-	require.Contains(t, err.Error(), "strictly more work")
+	// The canonical 823226 alone has equal work: no reorg, first seen
+	// stays, and the block waits in the side-chain store.
+	events := len(f.ctx.EventManager().Events())
+	resp, err := f.insert([][]byte{canonical})
+	require.NoError(t, err)
+	require.True(t, resp.SideChain)
+	require.False(t, resp.Reorged)
+	require.Equal(t, stale.Header.BlockHash(), f.tip().Hash())
+	require.Len(t, f.ctx.EventManager().Events(), events, "no canonical change, no event")
 
-	// With 823227 on top it is heavier and replaces the stale block.
-	resp, err := f.insert(run.RawRange(t, 823226, 823227))
+	// With 823227 on top it is heavier and replaces the stale block: the
+	// known 823226 is skipped, and moves from the side-chain store onto the
+	// canonical chain.
+	resp, err = f.insert(run.RawRange(t, 823226, 823227))
 	require.NoError(t, err)
 	require.True(t, resp.Reorged)
+	require.Equal(t, uint32(1), resp.Skipped)
 	require.Equal(t, uint64(823227), resp.TipHeight)
+	_, inSide, err := f.k.SideHeader(f.ctx, run.At(t, 823226).BlockHash())
+	require.NoError(t, err)
+	require.False(t, inSide, "a canonical header is not also in the side-chain store")
+	require.Equal(t, []any{
+		&types.EventRollBack{From: 823226, To: 823225, ForkPointHash: run.At(t, 823225).BlockHash().String()},
+		&types.EventRollForward{From: 823226, To: 823227, Count: 2, TipHash: run.At(t, 823227).BlockHash().String()},
+	}, typedEvents(t, f.ctx)[events:])
 	on, err := f.k.IsOnMainChain(f.ctx, stale.Header.BlockHash())
 	require.NoError(t, err)
 	require.False(t, on)

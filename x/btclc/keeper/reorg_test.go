@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"cosmossdk.io/collections"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hemi-appchain/hemi/testutil/datagen"
@@ -66,22 +68,33 @@ func TestHeavierForkReorgs(t *testing.T) {
 	require.False(t, has)
 }
 
-// A fork with the same work as the tip does not reorg (the first seen stays),
-// whatever its length relation, and leaves the store as it was.
+// A fork with the same work as the tip, or less, does not reorg (the first
+// seen stays): it goes to the side-chain store, and the canonical chain, its
+// indexes and the events are untouched.
 func TestEqualWorkForkDoesNotReorg(t *testing.T) {
 	f, genesis := regtestFixture(t)
 	a := datagen.RegtestChain(t, genesis, 5, 1)
 	f.mustInsert(datagen.SerializeHeaders(a), 2016)
+	canonical := canonicalSnapshot(t, f)
+	events := len(f.ctx.EventManager().Events())
 
-	c := datagen.RegtestChain(t, a[1], 3, 3) // heights 3..5: equal work
-	err := f.requireRejected(datagen.SerializeHeaders(c), types.ErrForkNotHeavier)
-	require.Contains(t, err.Error(), "the canonical tip 5")
-	f.requireRejected(datagen.SerializeHeaders(c[:2]), types.ErrForkNotHeavier) // less work
+	c := datagen.RegtestChain(t, a[1], 3, 3)               // heights 3..5: equal work
+	resp, err := f.insert(datagen.SerializeHeaders(c[:2])) // less work
+	require.NoError(t, err)
+	require.True(t, resp.SideChain)
+	resp, err = f.insert(datagen.SerializeHeaders(c)) // then equal work
+	require.NoError(t, err)
+	require.True(t, resp.SideChain)
+	require.False(t, resp.Reorged)
+	require.Equal(t, uint32(2), resp.Skipped)
 	require.Equal(t, a[4].BlockHash(), f.tip().Hash())
+	require.Equal(t, canonical, canonicalSnapshot(t, f))
+	require.Len(t, f.ctx.EventManager().Events(), events)
+	require.Equal(t, uint64(3), sideCount(t, f))
 
 	// A fork from the genesis block itself, the lowest possible fork point.
 	g := datagen.RegtestChain(t, genesis, 6, 4)
-	resp, err := f.insert(datagen.SerializeHeaders(g))
+	resp, err = f.insert(datagen.SerializeHeaders(g))
 	require.NoError(t, err)
 	require.True(t, resp.Reorged)
 	require.Equal(t, uint64(6), f.tip().Height)
@@ -179,4 +192,39 @@ func TestMultiHooks(t *testing.T) {
 	a.err = errors.New("first fails")
 	require.ErrorContains(t, m.AfterRollForward(context.Background(), info), "first fails")
 	require.Len(t, b.calls, 2, "hooks after a failing one ran")
+}
+
+// canonicalSnapshot is the canonical chain's two indexes.
+func canonicalSnapshot(t *testing.T, f *fixture) [][2][]byte {
+	t.Helper()
+	var out [][2][]byte
+	for _, kv := range f.snapshot() {
+		if kv[0][0] == types.HeadersKey[0] || kv[0][0] == types.HashToHeightKey[0] {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func sideCount(t testing.TB, f *fixture) uint64 {
+	t.Helper()
+	n := uint64(0)
+	require.NoError(t, f.k.SideHeaders.Walk(f.ctx, nil, func(chainhash.Hash, types.HeaderInfo) (bool, error) {
+		n++
+		return false, nil
+	}))
+	stored, err := f.k.SideCount.Get(f.ctx)
+	if n == 0 {
+		require.ErrorIs(t, err, collections.ErrNotFound)
+	} else {
+		require.NoError(t, err)
+		require.Equal(t, n, stored, "side_count disagrees with side_headers")
+	}
+	keys := uint64(0)
+	require.NoError(t, f.k.SideByWork.Walk(f.ctx, nil, func(collections.Pair[[]byte, chainhash.Hash]) (bool, error) {
+		keys++
+		return false, nil
+	}))
+	require.Equal(t, n, keys, "side_by_work disagrees with side_headers")
+	return n
 }

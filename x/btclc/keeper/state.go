@@ -99,17 +99,35 @@ func (k Keeper) heightOf(ctx context.Context, hash chainhash.Hash) (uint64, bool
 	return height, true, nil
 }
 
-// storeView is a bitcoin.ChainView of the canonical chain in the store, for
-// validating one message. It decodes each header once. A ChainView cannot
-// return errors, so a store failure reads as a missing header and is kept in
-// err for the caller to report instead of the validation error it causes.
+// storeView is a bitcoin.ChainView of the branch a message builds on, for
+// validating that message. For a batch on a canonical header that is the
+// canonical chain. For a batch on a side-chain header it is that header's own
+// ancestry: heights above the fork point come from the side-chain store,
+// found by following PrevBlock down from the header the batch builds on, so
+// that the median time, the retarget and the minimum-difficulty rule read the
+// branch the new headers extend, never the canonical headers at the same
+// heights. Below the base it holds the base's ancestors, which only the
+// median time past reads: difficulty never looks below the start of the
+// period of the parent, and the base starts a period.
+//
+// It decodes each header once. A ChainView cannot return errors, so a store
+// failure, or a side-chain ancestor that is no longer stored, reads as a
+// missing header and is kept in err for the caller to report instead of the
+// validation error it causes.
 type storeView struct {
-	ctx     context.Context
-	headers collections.Map[uint64, types.HeaderInfo]
-	cache   map[uint64]viewEntry
-	// reads counts store lookups, which the message pays for: the
-	// minimum-difficulty walk-back can read up to a period of headers for
-	// a single new one.
+	ctx   context.Context
+	k     Keeper
+	cache map[uint64]viewEntry
+	// low is the lowest side-chain header of the branch read so far, nil
+	// once the walk down reached the canonical chain (then forkHeight is
+	// where) or for a batch on a canonical header.
+	low        *types.HeaderInfo
+	lowHeader  *wire.BlockHeader
+	forkHeight uint64
+	// branch is the side-chain ancestry read so far, from the header the
+	// batch builds on downwards.
+	branch []types.HeaderInfo
+	// reads counts store lookups, which the message pays for.
 	reads uint64
 	err   error
 }
@@ -121,8 +139,20 @@ type viewEntry struct {
 
 var _ bitcoin.ChainView = (*storeView)(nil)
 
-func (k Keeper) newStoreView(ctx context.Context) *storeView {
-	return &storeView{ctx: ctx, headers: k.Headers, cache: make(map[uint64]viewEntry)}
+// newStoreView is the view of the branch ending at parent, which is a
+// side-chain header when onSide is set and a canonical one otherwise.
+func (k Keeper) newStoreView(ctx context.Context, parent types.HeaderInfo, onSide bool) (*storeView, error) {
+	v := &storeView{ctx: ctx, k: k, cache: make(map[uint64]viewEntry), forkHeight: parent.Height}
+	if onSide {
+		h, err := parent.BlockHeader()
+		if err != nil {
+			return nil, err
+		}
+		v.cache[parent.Height] = viewEntry{header: h, raw: parent.Header}
+		v.low, v.lowHeader = &parent, h
+		v.branch = append(v.branch, parent)
+	}
+	return v, nil
 }
 
 // entry reads a height once, found or not: the median time of the first
@@ -132,7 +162,17 @@ func (v *storeView) entry(height uint64) (viewEntry, bool) {
 	if e, ok := v.cache[height]; ok {
 		return e, e.header != nil
 	}
-	v.reads++
+	if v.low != nil && height < v.low.Height {
+		v.walkDown(height)
+		if e, ok := v.cache[height]; ok {
+			return e, e.header != nil
+		}
+	}
+	if v.low != nil || v.err != nil || height > v.forkHeight {
+		// Above the fork point only the branch answers; after a failed
+		// walk nothing below it does.
+		return viewEntry{}, false
+	}
 	e, err := v.load(height)
 	if err != nil {
 		if !errors.Is(err, collections.ErrNotFound) && v.err == nil {
@@ -144,9 +184,83 @@ func (v *storeView) entry(height uint64) (viewEntry, bool) {
 	return e, e.header != nil
 }
 
+// walkDown follows the side branch down until it holds height or reaches the
+// canonical chain.
+func (v *storeView) walkDown(height uint64) {
+	for v.low != nil && v.low.Height > height {
+		prev := v.lowHeader.PrevBlock
+		v.reads++
+		canonHeight, canonical, err := v.k.heightOf(v.ctx, prev)
+		if err != nil {
+			v.fail(err)
+			return
+		}
+		if canonical {
+			if canonHeight+1 != v.low.Height {
+				v.fail(types.ErrInvalidHeader.Wrapf("side-chain header at height %d builds on canonical block %s at height %d: the store is corrupt", v.low.Height, prev, canonHeight))
+				return
+			}
+			v.low, v.lowHeader, v.forkHeight = nil, nil, canonHeight
+			return
+		}
+		v.reads++
+		info, err := v.k.SideHeaders.Get(v.ctx, prev)
+		if errors.Is(err, collections.ErrNotFound) {
+			v.fail(types.ErrUnknownParent.Wrapf("side-chain header %s at height %d builds on %s, which is no longer stored (it fell more than max_fork_depth below the tip or was evicted): resend the fork from its canonical ancestor",
+				v.low.Hash(), v.low.Height, prev))
+			return
+		}
+		if err == nil && info.Height+1 != v.low.Height {
+			err = types.ErrInvalidHeader.Wrapf("side-chain header %s has height %d, its child %d: the store is corrupt", prev, info.Height, v.low.Height)
+		}
+		var h *wire.BlockHeader
+		if err == nil {
+			h, err = info.BlockHeader()
+		}
+		if err != nil {
+			v.fail(err)
+			return
+		}
+		v.cache[info.Height] = viewEntry{header: h, raw: info.Header}
+		v.low, v.lowHeader = &info, h
+		v.branch = append(v.branch, info)
+	}
+}
+
+func (v *storeView) fail(err error) {
+	if v.err == nil {
+		v.err = err
+	}
+	v.low, v.lowHeader = nil, nil
+}
+
+// sideBranch walks the rest of the way down to the canonical chain and
+// returns the side-chain headers the batch builds on, lowest first, and the
+// height of the canonical header they build on.
+func (v *storeView) sideBranch() ([]types.HeaderInfo, uint64, error) {
+	v.walkDown(0)
+	if v.err != nil {
+		return nil, 0, v.err
+	}
+	out := make([]types.HeaderInfo, len(v.branch))
+	for i, info := range v.branch {
+		out[len(out)-1-i] = info
+	}
+	return out, v.forkHeight, nil
+}
+
+// load reads a canonical height, or below the base one of its ancestors.
 func (v *storeView) load(height uint64) (viewEntry, error) {
-	info, err := v.headers.Get(v.ctx, height)
-	if err != nil {
+	v.reads++
+	info, err := v.k.Headers.Get(v.ctx, height)
+	if errors.Is(err, collections.ErrNotFound) {
+		v.reads++
+		raw, aerr := v.k.BaseAncestors.Get(v.ctx, height)
+		if aerr != nil {
+			return viewEntry{}, aerr
+		}
+		info = types.HeaderInfo{Header: raw, Height: height}
+	} else if err != nil {
 		return viewEntry{}, err
 	}
 	h, err := bitcoin.ParseHeader(info.Header)

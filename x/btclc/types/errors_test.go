@@ -22,7 +22,7 @@ func TestErrorCodesArePinned(t *testing.T) {
 		11: types.ErrInvalidGenesis, 12: types.ErrHeaderNotFound, 13: types.ErrInvalidProofOfWork,
 		14: types.ErrBadDifficulty, 15: types.ErrInvalidTimestamp, 16: types.ErrHeaderTooNew,
 		17: types.ErrBadBlockVersion, 18: types.ErrInvalidHeader, 19: types.ErrUnknownNetwork,
-		20: types.ErrInvalidSPVProof, 21: types.ErrNotOnMainChain,
+		20: types.ErrInvalidSPVProof, 21: types.ErrNotOnMainChain, 22: types.ErrForkTooDeep,
 	} {
 		require.Equal(t, code, err.ABCICode(), err.Error())
 		require.Equal(t, types.ModuleName, err.Codespace())

@@ -2,10 +2,13 @@ package types
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/big"
 
 	sdkmath "cosmossdk.io/math"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 )
@@ -26,21 +29,28 @@ func DefaultGenesis() *GenesisState {
 	}
 }
 
+// BaseAncestorCount is how many headers below the base a genesis carries:
+// with the base they are the 11 timestamps of the median time past of the
+// first header above it.
+const BaseAncestorCount = 10
+
 // NewGenesisState starts a light client at a trusted base header: its raw
-// 80 bytes, its height (a multiple of 2016) and the chain work up to and
-// including it (bitcoind's getblockheader "chainwork").
-func NewGenesisState(params Params, network string, baseHeight uint64, baseHeader []byte, baseWork *big.Int) (*GenesisState, error) {
+// 80 bytes, its height (a multiple of 2016), the chain work up to and
+// including it (bitcoind's getblockheader "chainwork") and the raw headers of
+// its 10 ancestors, oldest first (none for a base at height 0).
+func NewGenesisState(params Params, network string, baseHeight uint64, baseHeader []byte, baseWork *big.Int, ancestors [][]byte) (*GenesisState, error) {
 	base, err := NewHeaderInfo(baseHeader, baseHeight, baseWork)
 	if err != nil {
 		return nil, err
 	}
-	gs := &GenesisState{Params: params, Network: network, Headers: []HeaderInfo{base}}
+	gs := &GenesisState{Params: params, Network: network, Headers: []HeaderInfo{base}, BaseAncestors: ancestors}
 	return gs, gs.Validate()
 }
 
 // Validate checks a genesis state as if every header were inserted again: a
 // known network, a base header at a period start that meets its own proof of
-// work (the network's genesis block at height 0), then a chain of headers
+// work (the network's genesis block at height 0), its 10 ancestors linked to
+// it (none at height 0), then a chain of headers
 // with consecutive heights, each valid on top of the ones before it as
 // bitcoin.ValidateHeader checks it, and each carrying the cumulative work of
 // the previous plus its own.
@@ -88,7 +98,11 @@ func (gs GenesisState) Validate() error {
 		return ErrInvalidGenesis.Wrapf("cumulative work of base %d must be more than its own work %s (use the chainwork bitcoind reports), got %s", base.Height, ownWork, work)
 	}
 
-	chain := bitcoin.NewMemChain(base.Height, *baseHeader)
+	below, err := gs.validateAncestors(p, base.Height, baseHeader)
+	if err != nil {
+		return err
+	}
+	chain := bitcoin.NewOverlay(below, base.Height)
 	for i, h := range gs.Headers[1:] {
 		want := base.Height + uint64(i) + 1
 		if h.Height != want {
@@ -107,4 +121,66 @@ func (gs GenesisState) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validateAncestors checks that the base's ancestors are the 10 headers
+// below it, each linked to the next and the last to the base, and returns a
+// view of them and the base. Linkage to the trusted base makes them trusted:
+// a hash commits to the parent's hash. Each must still meet its own proof of
+// work, which catches headers of another network.
+func (gs GenesisState) validateAncestors(p *bitcoin.Params, baseHeight uint64, base *wire.BlockHeader) (ancestorView, error) {
+	view := ancestorView{baseHeight: baseHeight, base: base}
+	want := min(uint64(BaseAncestorCount), baseHeight)
+	if uint64(len(gs.BaseAncestors)) != want {
+		return view, ErrInvalidGenesis.Wrapf("base_ancestors has %d headers, the base at height %d needs its %d ancestors (heights %d to %d, oldest first) for the median time past",
+			len(gs.BaseAncestors), baseHeight, want, baseHeight-want, baseHeight-1)
+	}
+	for i, raw := range gs.BaseAncestors {
+		h, err := bitcoin.ParseHeader(raw)
+		if err != nil {
+			return view, ErrInvalidGenesis.Wrapf("base_ancestors[%d]: %v", i, err)
+		}
+		hash := chainhash.DoubleHashH(raw)
+		if err := bitcoin.CheckProofOfWork(hash, h.Bits, p.Chain.PowLimit); err != nil {
+			return view, ErrInvalidGenesis.Wrapf("base_ancestors[%d] %s: %v", i, hash, err)
+		}
+		child, childName := base, "the base"
+		if i+1 < len(gs.BaseAncestors) {
+			if child, err = bitcoin.ParseHeader(gs.BaseAncestors[i+1]); err != nil {
+				return view, ErrInvalidGenesis.Wrapf("base_ancestors[%d]: %v", i+1, err)
+			}
+			childName = fmt.Sprintf("base_ancestors[%d]", i+1)
+		}
+		if child.PrevBlock != hash {
+			return view, ErrInvalidGenesis.Wrapf("base_ancestors[%d] is %s but %s builds on %s: give the %d headers below the base, oldest first",
+				i, hash, childName, child.PrevBlock, want)
+		}
+		view.ancestors = append(view.ancestors, h)
+	}
+	return view, nil
+}
+
+// ancestorView is a bitcoin.ChainView of the base and its ancestors.
+type ancestorView struct {
+	baseHeight uint64
+	base       *wire.BlockHeader
+	ancestors  []*wire.BlockHeader // oldest first, ending at baseHeight-1
+}
+
+func (v ancestorView) HeaderByHeight(height uint64) (*wire.BlockHeader, bool) {
+	if height == v.baseHeight {
+		return v.base, true
+	}
+	if height > v.baseHeight || v.baseHeight-height > uint64(len(v.ancestors)) {
+		return nil, false
+	}
+	return v.ancestors[len(v.ancestors)-int(v.baseHeight-height)], true
+}
+
+func (v ancestorView) HashByHeight(height uint64) (chainhash.Hash, bool) {
+	h, ok := v.HeaderByHeight(height)
+	if !ok {
+		return chainhash.Hash{}, false
+	}
+	return h.BlockHash(), true
 }

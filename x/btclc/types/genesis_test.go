@@ -23,16 +23,16 @@ func TestDefaultGenesis(t *testing.T) {
 	require.Equal(t, "2", gs.Headers[0].CumulativeWork.String()) // 2^256 / (2^255 + ...)
 }
 
-// mainnetGenesis is mainnet from the base 822528 followed by the real
-// headers up to last, each with its cumulative work.
+// mainnetGenesis is mainnet from the base 824544, with its 10 ancestors,
+// followed by the real headers up to last, each with its cumulative work.
 func mainnetGenesis(t *testing.T, last uint64) *types.GenesisState {
 	t.Helper()
 	run := datagen.LoadHeaders(t, "mainnet-headers-822528-830592.hex")
-	base := datagen.LoadBoundaries(t)[822528]
-	gs, err := types.NewGenesisState(types.DefaultParams(), bitcoin.MainNet, 822528, base.Raw, base.ChainWork)
+	base := datagen.LoadBoundaries(t)[824544]
+	gs, err := types.NewGenesisState(types.DefaultParams(), bitcoin.MainNet, 824544, base.Raw, base.ChainWork, run.RawRange(t, 824534, 824543))
 	require.NoError(t, err)
 	work := new(big.Int).Set(base.ChainWork)
-	for h := uint64(822529); h <= last; h++ {
+	for h := uint64(824545); h <= last; h++ {
 		work.Add(work, bitcoin.CalcWork(run.At(t, h).Bits))
 		info, err := types.NewHeaderInfo(run.RawAt(t, h), h, work)
 		require.NoError(t, err)
@@ -42,15 +42,15 @@ func mainnetGenesis(t *testing.T, last uint64) *types.GenesisState {
 }
 
 func TestGenesisValidate(t *testing.T) {
-	// Real chains validate, across a retarget (824544).
-	require.NoError(t, mainnetGenesis(t, 824600).Validate())
+	// Real chains validate, across a retarget (826560).
+	require.NoError(t, mainnetGenesis(t, 826600).Validate())
 	for _, tc := range []struct{ network, file string }{
 		{bitcoin.TestNet3, "testnet3-headers-0-9999.hex"},
 		{bitcoin.TestNet4, "testnet4-headers-0-30.hex"},
 		{bitcoin.SigNet, "signet-headers-0-2015.hex"},
 	} {
 		run := datagen.LoadHeaders(t, tc.file)
-		_, err := types.NewGenesisState(types.DefaultParams(), tc.network, 0, run.Raw[0], bitcoin.CalcWork(run.Headers[0].Bits))
+		_, err := types.NewGenesisState(types.DefaultParams(), tc.network, 0, run.Raw[0], bitcoin.CalcWork(run.Headers[0].Bits), nil)
 		require.NoError(t, err, tc.network)
 	}
 
@@ -83,10 +83,10 @@ func TestGenesisValidate(t *testing.T) {
 		"base work below its own work": {func(gs *types.GenesisState) {
 			gs.Headers[0].CumulativeWork = sdkmath.NewUint(1)
 		}, "must be more than its own work"},
-		"height gap": {func(gs *types.GenesisState) { gs.Headers[2].Height++ }, "headers[2] has height 822531, expected 822530"},
+		"height gap": {func(gs *types.GenesisState) { gs.Headers[2].Height++ }, "headers[2] has height 824547, expected 824546"},
 		"wrong cumulative work": {func(gs *types.GenesisState) {
 			gs.Headers[3].CumulativeWork = gs.Headers[3].CumulativeWork.AddUint64(1)
-		}, "headers[3] (height 822531) has cumulative work"},
+		}, "headers[3] (height 824547) has cumulative work"},
 		"corrupt header": {func(gs *types.GenesisState) {
 			raw := bytes.Clone(gs.Headers[5].Header)
 			raw[76] ^= 1
@@ -97,9 +97,27 @@ func TestGenesisValidate(t *testing.T) {
 		}, "previous-block hash does not match"},
 		"header from elsewhere": {func(gs *types.GenesisState) {
 			gs.Headers[6].Header = run.RawAt(t, 830000)
-		}, "headers[6] (height 822534)"},
+		}, "headers[6] (height 824550)"},
+		"no base ancestors": {func(gs *types.GenesisState) { gs.BaseAncestors = nil }, "base_ancestors has 0 headers, the base at height 824544 needs its 10 ancestors (heights 824534 to 824543"},
+		"nine base ancestors": {func(gs *types.GenesisState) {
+			gs.BaseAncestors = gs.BaseAncestors[1:]
+		}, "base_ancestors has 9 headers"},
+		"ancestors out of order": {func(gs *types.GenesisState) {
+			gs.BaseAncestors[3], gs.BaseAncestors[4] = gs.BaseAncestors[4], gs.BaseAncestors[3]
+		}, "base_ancestors[2] is"},
+		"ancestors not below the base": {func(gs *types.GenesisState) {
+			gs.BaseAncestors = run.RawRange(t, 824533, 824542)
+		}, "but the base builds on"},
+		"short ancestor": {func(gs *types.GenesisState) {
+			gs.BaseAncestors[0] = gs.BaseAncestors[0][:79]
+		}, "base_ancestors[0]"},
+		"ancestor without its proof of work": {func(gs *types.GenesisState) {
+			raw := bytes.Clone(gs.BaseAncestors[9])
+			raw[76] ^= 1
+			gs.BaseAncestors[9] = raw
+		}, "base_ancestors[9]"},
 	} {
-		gs := mainnetGenesis(t, 822540)
+		gs := mainnetGenesis(t, 824556)
 		tc.edit(gs)
 		err := gs.Validate()
 		require.ErrorIs(t, err, types.ErrInvalidGenesis, name)
@@ -109,6 +127,9 @@ func TestGenesisValidate(t *testing.T) {
 	// A regtest base must start a period too: the minimum-difficulty
 	// walk-back of the next header reads back to the period start.
 	gs := types.DefaultGenesis()
+	gs.BaseAncestors = [][]byte{gs.Headers[0].Header}
+	require.ErrorContains(t, gs.Validate(), "base_ancestors has 1 headers, the base at height 0 needs its 0 ancestors")
+	gs = types.DefaultGenesis()
 	gs.Headers[0].Height = 7
 	require.ErrorContains(t, gs.Validate(), "not a multiple of 2016")
 }

@@ -1,6 +1,8 @@
 package types
 
 import (
+	"math/big"
+
 	"cosmossdk.io/collections"
 )
 
@@ -29,4 +31,25 @@ var (
 	// PendingRollForwardKey is set, during a block, when the tip changed;
 	// EndBlock runs the hooks and clears it.
 	PendingRollForwardKey = collections.NewPrefix(5)
+	// SideHeadersKey maps block hash -> HeaderInfo for the side-chain store:
+	// validated headers that are not canonical.
+	SideHeadersKey = collections.NewPrefix(6)
+	// SideByWorkKey indexes the side-chain store by (cumulative work, hash),
+	// in ascending order of work: the eviction and pruning order.
+	SideByWorkKey = collections.NewPrefix(7)
+	// SideCountKey holds the number of side-chain headers.
+	SideCountKey = collections.NewPrefix(8)
+	// BaseAncestorsKey maps height -> raw header for the 10 headers before
+	// the base: median-time-past context only, never part of the chain.
+	BaseAncestorsKey = collections.NewPrefix(9)
 )
+
+// WorkKeySize is the width of a cumulative work in SideByWorkKey: 256 bits,
+// big-endian, so byte order is numeric order.
+const WorkKeySize = 32
+
+// WorkKey is a cumulative work as a SideByWorkKey component. Work above 256
+// bits never reaches the store (NewHeaderInfo refuses it).
+func WorkKey(work *big.Int) []byte {
+	return work.FillBytes(make([]byte, WorkKeySize))
+}

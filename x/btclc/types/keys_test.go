@@ -24,6 +24,10 @@ func TestKeysArePinned(t *testing.T) {
 		"hash_to_height":      {types.HashToHeightKey, 3},
 		"pending_rollback":    {types.PendingRollBackKey, 4},
 		"pending_rollforward": {types.PendingRollForwardKey, 5},
+		"side_headers":        {types.SideHeadersKey, 6},
+		"side_by_work":        {types.SideByWorkKey, 7},
+		"side_count":          {types.SideCountKey, 8},
+		"base_ancestors":      {types.BaseAncestorsKey, 9},
 	} {
 		require.Equal(t, []byte{tc.want}, tc.got.Bytes(), name)
 	}

@@ -10,13 +10,15 @@ const (
 	// DefaultMaxHeadersPerMsg is one retarget period: a relayer catching up
 	// sends whole periods, and one message's work stays bounded.
 	DefaultMaxHeadersPerMsg = bitcoin.RetargetInterval
-	// DefaultGasPerHeader is charged per header inserted or rolled back, and
-	// it is the whole price of MsgInsertHeaders' store access (see
-	// README.md, "Gas"): a tenth of what Babylon's light client costs per
-	// header. Store growth needs no price of its own because every header
-	// carries real proof of work; the charge bounds a block's work instead.
-	// The ante handler adds ~10 gas per byte of the 80 header bytes.
-	DefaultGasPerHeader = 1_000
+	// DefaultGasPerHeader is charged per header validated, moved by a reorg
+	// or pruned, and it is the whole price of MsgInsertHeaders' store access
+	// besides the read gas (see README.md, "Gas"): priced so that a header's
+	// gas per unit of time, written and committed, is at least a bank send's
+	// (BenchmarkGasPrice, bench/btclc.sh).
+	DefaultGasPerHeader = 7_500
+	// DefaultMaxForkDepth is two periods: how far below the tip (in work)
+	// a side chain may start and still be kept while it grows.
+	DefaultMaxForkDepth = 2 * bitcoin.RetargetInterval
 
 	// MaxHeadersPerMsgLimit bounds max_headers_per_msg at ten periods.
 	MaxHeadersPerMsgLimit = 10 * bitcoin.RetargetInterval
@@ -26,6 +28,9 @@ const (
 	// MaxAllowlistLen bounds insert_allowlist, which is scanned for every
 	// message.
 	MaxAllowlistLen = 100
+	// MaxForkDepthLimit bounds max_fork_depth at ten periods, so the
+	// side-chain store holds at most 40,320 headers (about 8 MB).
+	MaxForkDepthLimit = 10 * 2016
 )
 
 // DefaultParams: anyone may relay (every header carries its own proof of
@@ -34,8 +39,15 @@ func DefaultParams() Params {
 	return Params{
 		MaxHeadersPerMsg: DefaultMaxHeadersPerMsg,
 		GasPerHeader:     DefaultGasPerHeader,
+		MaxForkDepth:     DefaultMaxForkDepth,
 	}
 }
+
+// MaxSideHeaders is the capacity of the side-chain store: twice
+// max_fork_depth, so that evicting an honest fork (at most max_fork_depth
+// headers) takes more side-chain headers than the fork has (README.md, "Side
+// chains").
+func (p Params) MaxSideHeaders() uint64 { return 2 * p.MaxForkDepth }
 
 // ReadGasDivisor: reading a stored header costs gas_per_header divided by
 // it. Measured, a read (store lookup and decoding) takes about a tenth of
@@ -53,6 +65,9 @@ func (p Params) Validate() error {
 	}
 	if p.GasPerHeader == 0 || p.GasPerHeader > MaxGasPerHeader {
 		return ErrInvalidParams.Wrapf("gas_per_header must be between 1 and %d, got %d", MaxGasPerHeader, p.GasPerHeader)
+	}
+	if p.MaxForkDepth == 0 || p.MaxForkDepth > MaxForkDepthLimit {
+		return ErrInvalidParams.Wrapf("max_fork_depth must be between 1 and %d, got %d", MaxForkDepthLimit, p.MaxForkDepth)
 	}
 	if len(p.InsertAllowlist) > MaxAllowlistLen {
 		return ErrInvalidParams.Wrapf("insert_allowlist has %d addresses, at most %d are allowed", len(p.InsertAllowlist), MaxAllowlistLen)

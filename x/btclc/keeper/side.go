@@ -1,0 +1,164 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"math/big"
+
+	"cosmossdk.io/collections"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	"github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+// The side-chain store: validated headers that are not canonical, by hash,
+// with their height and cumulative work, so that a fork heavier than the
+// canonical chain can arrive over several messages. It is bounded twice
+// (README.md, "Side chains"):
+//
+//   - by depth: a side-chain header with less cumulative work than the
+//     canonical header max_fork_depth below the tip is pruned;
+//   - by count: at most 2 * max_fork_depth headers; beyond that the least
+//     cumulative work goes first.
+//
+// Both remove in SideByWork order, least work first. A parent has less work
+// than its child, so what goes is always the bottom of a branch, and a header
+// left without its parent (an orphan) stays harmless: a batch that needs its
+// ancestry fails with ErrUnknownParent and changes nothing, and resending
+// the fork from its canonical ancestor stores the missing headers again.
+
+// SideHeader returns the side-chain header with this hash (internal byte
+// order), if the store holds it.
+func (k Keeper) SideHeader(ctx context.Context, hash chainhash.Hash) (types.HeaderInfo, bool, error) {
+	info, err := k.SideHeaders.Get(ctx, hash)
+	switch {
+	case errors.Is(err, collections.ErrNotFound):
+		return types.HeaderInfo{}, false, nil
+	case err != nil:
+		return types.HeaderInfo{}, false, err
+	}
+	return info, true, nil
+}
+
+// lookup finds a header by hash on the canonical chain or in the side-chain
+// store. reads is the number of store lookups it made.
+func (k Keeper) lookup(ctx context.Context, hash chainhash.Hash) (info types.HeaderInfo, side, found bool, reads uint64, err error) {
+	height, canonical, err := k.heightOf(ctx, hash)
+	if err != nil {
+		return types.HeaderInfo{}, false, false, 1, err
+	}
+	if canonical {
+		info, err = k.HeaderByHeight(ctx, height)
+		return info, false, err == nil, 2, err
+	}
+	info, found, err = k.SideHeader(ctx, hash)
+	return info, true, found, 2, err
+}
+
+// addSide stores a validated header in the side-chain store. The header may
+// be there already (an orphan whose ancestry is being sent again): its value
+// is the same, since a hash fixes the header and its whole ancestry.
+func (k Keeper) addSide(ctx context.Context, info types.HeaderInfo) error {
+	hash := info.Hash()
+	known, err := k.SideHeaders.Has(ctx, hash)
+	if err != nil || known {
+		return err
+	}
+	if err := k.SideHeaders.Set(ctx, hash, info); err != nil {
+		return err
+	}
+	if err := k.SideByWork.Set(ctx, collections.Join(types.WorkKey(info.Work()), hash)); err != nil {
+		return err
+	}
+	return k.addSideCount(ctx, 1)
+}
+
+// removeSide deletes a header from the side-chain store.
+func (k Keeper) removeSide(ctx context.Context, info types.HeaderInfo) error {
+	hash := info.Hash()
+	if err := k.SideHeaders.Remove(ctx, hash); err != nil {
+		return err
+	}
+	if err := k.SideByWork.Remove(ctx, collections.Join(types.WorkKey(info.Work()), hash)); err != nil {
+		return err
+	}
+	return k.addSideCount(ctx, -1)
+}
+
+func (k Keeper) sideCount(ctx context.Context) (uint64, error) {
+	n, err := k.SideCount.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return 0, nil
+	}
+	return n, err
+}
+
+func (k Keeper) addSideCount(ctx context.Context, delta int64) error {
+	n, err := k.sideCount(ctx)
+	if err != nil {
+		return err
+	}
+	if delta < 0 && n < uint64(-delta) {
+		return types.ErrInvalidHeader.Wrap("side-chain count below zero: the store is corrupt")
+	}
+	n = uint64(int64(n) + delta)
+	if n == 0 {
+		return k.SideCount.Remove(ctx)
+	}
+	return k.SideCount.Set(ctx, n)
+}
+
+// pruneFloor is the least cumulative work a side-chain header may have to be
+// kept: that of the canonical header max_fork_depth below the tip, or nil
+// when the canonical chain is not that long.
+func (k Keeper) pruneFloor(ctx context.Context, params types.Params, tip types.HeaderInfo) (*big.Int, types.HeaderInfo, error) {
+	if tip.Height < params.MaxForkDepth {
+		return nil, types.HeaderInfo{}, nil
+	}
+	info, err := k.Headers.Get(ctx, tip.Height-params.MaxForkDepth)
+	switch {
+	case errors.Is(err, collections.ErrNotFound): // below the base
+		return nil, types.HeaderInfo{}, nil
+	case err != nil:
+		return nil, types.HeaderInfo{}, err
+	}
+	return info.Work(), info, nil
+}
+
+// pruneSide removes, least cumulative work first, the side-chain headers
+// below floor and those beyond the store's capacity, and returns how many it
+// removed.
+func (k Keeper) pruneSide(ctx context.Context, params types.Params, floor *big.Int) (uint64, error) {
+	count, err := k.sideCount(ctx)
+	if err != nil || count == 0 {
+		return 0, err
+	}
+	var floorKey []byte
+	if floor != nil {
+		floorKey = types.WorkKey(floor)
+	}
+	// Collect first: a store must not be written while it is iterated.
+	var doomed []chainhash.Hash
+	err = k.SideByWork.Walk(ctx, nil, func(key collections.Pair[[]byte, chainhash.Hash]) (bool, error) {
+		over := count-uint64(len(doomed)) > params.MaxSideHeaders()
+		below := floorKey != nil && string(key.K1()) < string(floorKey)
+		if !over && !below {
+			return true, nil
+		}
+		doomed = append(doomed, key.K2())
+		return false, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, hash := range doomed {
+		info, err := k.SideHeaders.Get(ctx, hash)
+		if err != nil {
+			return 0, err
+		}
+		if err := k.removeSide(ctx, info); err != nil {
+			return 0, err
+		}
+	}
+	return uint64(len(doomed)), nil
+}

@@ -1,0 +1,344 @@
+package keeper_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/wire"
+	"github.com/stretchr/testify/require"
+
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
+	"github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+// Finding 4: on regtest an attacker extends the tip with 3,050 cheap headers
+// from height 100; the honest chain, 3,100 headers from the same ancestor,
+// arrives in batches of 500. Every batch but the last is lighter than the
+// tip: each is accepted into the side-chain store, and the canonical chain,
+// its events and hooks stay as they were. The last batch makes the fork
+// heavier and it replaces the tip in one reorg.
+func TestLongForkWinsInPieces(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	common := datagen.RegtestChain(t, genesis, 100, 1)
+	f.mustInsert(datagen.SerializeHeaders(common), 2016)
+	attacker := datagen.RegtestChain(t, common[99], 3050, 2) // heights 101..3150
+	f.mustInsert(datagen.SerializeHeaders(attacker), 2016)
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	f.hooks.take()
+	attackerTip := f.tip()
+	require.Equal(t, uint64(3150), attackerTip.Height)
+
+	honest := datagen.SerializeHeaders(datagen.RegtestChain(t, common[99], 3100, 3)) // heights 101..3200
+	f.ctx = f.ctx.WithEventManager(newEventManager())
+	canonical := canonicalSnapshot(t, f)
+	for i := 0; i < 3000; i += 500 {
+		resp, err := f.insert(honest[i : i+500])
+		require.NoError(t, err, "batch at %d", i)
+		require.True(t, resp.SideChain)
+		require.False(t, resp.Reorged)
+		require.Equal(t, attackerTip.Height, resp.TipHeight)
+		require.Equal(t, attackerTip.Hash().String(), resp.TipHash)
+		require.Equal(t, uint64(i+500), sideCount(t, f))
+		require.Equal(t, canonical, canonicalSnapshot(t, f), "the canonical chain changed at batch %d", i)
+		require.Empty(t, f.ctx.EventManager().Events())
+	}
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	require.Empty(t, f.hooks.take(), "side-chain batches run no hooks")
+
+	// The last 100 headers: 3,200 > 3,150 headers of equal work.
+	ctx := f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+	resp, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, honest[3000:]))
+	require.NoError(t, err)
+	t.Logf("the winning message (100 new headers, 3,000 promoted, 3,050 removed): %d gas", ctx.GasMeter().GasConsumed())
+	require.True(t, resp.Reorged)
+	require.False(t, resp.SideChain)
+	require.Equal(t, uint64(3200), resp.TipHeight)
+	require.Equal(t, []any{
+		&types.EventRollBack{From: 3150, To: 100, ForkPointHash: common[99].BlockHash().String()},
+		&types.EventRollForward{From: 101, To: 3200, Count: 3100, TipHash: f.tip().Hash().String()},
+	}, typedEvents(t, f.ctx))
+
+	for i, raw := range honest {
+		got := f.header(uint64(101 + i))
+		require.Equal(t, raw, got.Header)
+		require.Equal(t, workOf(int64(102+i), datagen.RegtestBits), got.CumulativeWork)
+	}
+	for _, h := range attacker {
+		on, err := f.k.IsOnMainChain(f.ctx, h.BlockHash())
+		require.NoError(t, err)
+		require.False(t, on)
+	}
+	headers, hashes := countEntries(t, f)
+	require.Equal(t, 3201, headers)
+	require.Equal(t, 3201, hashes)
+	require.Zero(t, sideCount(t, f), "the promoted headers left the side-chain store")
+
+	require.NoError(t, f.k.EndBlocker(f.ctx))
+	require.Equal(t, []hookCall{
+		{"rollback", 100, common[99].BlockHash()},
+		{"rollforward", 3200, f.tip().Hash()},
+	}, f.hooks.take())
+}
+
+// spacedChain is n regtest headers on top of parent, spacing apart.
+func spacedChain(t *testing.T, parent wire.BlockHeader, n int, tag uint32, spacing time.Duration) []wire.BlockHeader {
+	t.Helper()
+	out := make([]wire.BlockHeader, 0, n)
+	for range n {
+		h := datagen.RegtestChild(t, &parent, tag)
+		h.Timestamp = parent.Timestamp.Add(spacing)
+		datagen.Mine(t, datagen.Network(t, bitcoin.RegTest), &h)
+		out = append(out, h)
+		parent = h
+	}
+	return out
+}
+
+// A batch on a side-chain header is validated against that branch's own
+// ancestry, never against the canonical headers at the same heights: here
+// the canonical chain above the fork point runs hours ahead of the side
+// chain, so its median time past is far later.
+func TestSideChainValidatesAgainstItsOwnBranch(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	common := datagen.RegtestChain(t, genesis, 20, 1)
+	f.mustInsert(datagen.SerializeHeaders(common), 2016)
+	f.mustInsert(datagen.SerializeHeaders(spacedChain(t, common[19], 30, 2, time.Hour)), 2016) // canonical 21..50
+	side := spacedChain(t, common[19], 20, 3, time.Second)                                     // 21..40
+	resp := f.mustInsert(datagen.SerializeHeaders(side), 2016)
+	require.True(t, resp.SideChain)
+
+	// The median of the side branch's heights 30..40 is height 35.
+	valid := datagen.RegtestChild(t, &side[19], 4)
+	valid.Timestamp = side[14].Timestamp.Add(time.Second)
+	datagen.Mine(t, datagen.Network(t, bitcoin.RegTest), &valid)
+	tooOld := valid
+	tooOld.Timestamp = side[14].Timestamp
+	datagen.Mine(t, datagen.Network(t, bitcoin.RegTest), &tooOld)
+
+	// Against the canonical heights 30..40 (an hour apart) the valid one
+	// would be far too old; against its branch it is fine.
+	canonical35 := f.header(35)
+	bh, err := canonical35.BlockHeader()
+	require.NoError(t, err)
+	require.True(t, valid.Timestamp.Before(bh.Timestamp))
+	err = f.requireRejected([][]byte{datagen.SerializeHeader(&tooOld)}, types.ErrInvalidTimestamp)
+	require.ErrorIs(t, err, bitcoin.ErrTimeTooOld)
+	resp, err = f.insert([][]byte{datagen.SerializeHeader(&valid)})
+	require.NoError(t, err)
+	require.True(t, resp.SideChain)
+	require.Equal(t, uint64(21), sideCount(t, f))
+}
+
+// Finding 6: an attacker copies the first header of a relayer's batch and
+// gets it in first. The relayer's batch still succeeds: the known prefix is
+// skipped. A batch that is all known is a no-op success.
+func TestFrontRunFirstHeader(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	chain := datagen.SerializeHeaders(datagen.RegtestChain(t, genesis, 1000, 1))
+	f.mustInsert(chain[:100], 2016)
+
+	attacker := mustAddr(t, []byte("attacker------------"))
+	_, err := f.msgs.InsertHeaders(f.ctx, types.NewMsgInsertHeaders(attacker, chain[100:101]))
+	require.NoError(t, err)
+
+	resp, err := f.insert(chain[100:600])
+	require.NoError(t, err)
+	require.Equal(t, uint32(1), resp.Skipped)
+	require.Equal(t, uint64(600), resp.TipHeight)
+	require.Equal(t, &types.EventRollForward{From: 102, To: 600, Count: 499, TipHash: f.tip().Hash().String()}, typedEvents(t, f.ctx)[2])
+
+	// Two relayers with overlapping batches: the second skips the overlap.
+	resp, err = f.insert(chain[500:800])
+	require.NoError(t, err)
+	require.Equal(t, uint32(100), resp.Skipped)
+	require.Equal(t, uint64(800), resp.TipHeight)
+
+	// Entirely known: success, no event, no key changed.
+	before := f.snapshot()
+	events := len(f.ctx.EventManager().Events())
+	resp, err = f.insert(chain[700:800])
+	require.NoError(t, err)
+	require.Equal(t, uint32(100), resp.Skipped)
+	require.Equal(t, uint64(800), resp.TipHeight)
+	require.Equal(t, before, f.snapshot())
+	require.Len(t, f.ctx.EventManager().Events(), events)
+
+	// The same on a side chain: its first header sent first by someone else.
+	fork := datagen.SerializeHeaders(datagen.RegtestChain(t, datagen.RegtestChain(t, genesis, 700, 1)[699], 50, 2))
+	_, err = f.msgs.InsertHeaders(f.ctx, types.NewMsgInsertHeaders(attacker, fork[:1]))
+	require.NoError(t, err)
+	resp, err = f.insert(fork)
+	require.NoError(t, err)
+	require.True(t, resp.SideChain)
+	require.Equal(t, uint32(1), resp.Skipped)
+	require.Equal(t, uint64(50), sideCount(t, f))
+
+	// Known headers must still form a chain with what follows.
+	f.requireRejected([][]byte{chain[10], chain[12]}, types.ErrHeadersNotLinked)
+	f.requireRejected([][]byte{chain[10], chain[11], chain[900], chain[902]}, types.ErrHeadersNotLinked)
+}
+
+// setForkDepth sets params.max_fork_depth (the side-chain store holds twice
+// as many headers) through governance.
+func setForkDepth(t *testing.T, f *fixture, depth uint64) types.Params {
+	t.Helper()
+	params := types.DefaultParams()
+	params.MaxForkDepth = depth
+	_, err := f.msgs.UpdateParams(f.ctx, types.NewMsgUpdateParams(f.authority, params))
+	require.NoError(t, err)
+	return params
+}
+
+// Side-chain headers that fall more than max_fork_depth below the tip (in
+// work) are pruned when the tip moves; a fork starting that deep is refused
+// and changes nothing; a branch whose bottom was pruned can no longer be
+// extended until its ancestry is sent again.
+func TestSideChainDepthBound(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	setForkDepth(t, f, 20)
+	chain := datagen.RegtestChain(t, genesis, 200, 1)
+	f.mustInsert(datagen.SerializeHeaders(chain[:100]), 2016)
+
+	side := datagen.SerializeHeaders(datagen.RegtestChain(t, chain[84], 10, 2)) // 86..95
+	resp := f.mustInsert(side, 2016)
+	require.True(t, resp.SideChain)
+	require.Equal(t, uint64(10), sideCount(t, f))
+
+	// A fork whose first header is below the canonical header 20 below the
+	// tip (height 80) is refused.
+	deep := datagen.SerializeHeaders(datagen.RegtestChain(t, chain[77], 30, 3)) // 79..108: still lighter? no: heavier
+	err := f.requireRejected(deep[:10], types.ErrForkTooDeep)
+	require.Contains(t, err.Error(), "within max_fork_depth")
+	// A single heavier message from that deep still reorgs: only side
+	// chains are bounded, not forks that win at once.
+	_, err = f.k.InsertHeaders(cacheCtx(f.ctx), f.relayer, deep)
+	require.NoError(t, err)
+
+	// The tip moves to 110: the floor is height 90, whose work equals that of
+	// side headers at 90; those below (86..89) are pruned, and paid for.
+	ctx := f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+	_, err = f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, datagen.SerializeHeaders(chain[100:110])))
+	require.NoError(t, err)
+	require.Equal(t, uint64(6), sideCount(t, f))
+	for i, raw := range side {
+		_, found, err := f.k.SideHeader(f.ctx, chainHash(raw))
+		require.NoError(t, err)
+		require.Equal(t, i >= 4, found, "side header at height %d", 86+i)
+	}
+
+	// The rest cannot be extended: its median time needs the pruned ones.
+	next := datagen.RegtestChild(t, mustHeader(t, side[9]), 2)
+	err = f.requireRejected([][]byte{datagen.SerializeHeader(&next)}, types.ErrUnknownParent)
+	require.Contains(t, err.Error(), "resend the fork from its canonical ancestor")
+	// Sent again from its ancestor, it now starts too deep to be kept.
+	f.requireRejected(append(append([][]byte{}, side...), datagen.SerializeHeader(&next)), types.ErrForkTooDeep)
+}
+
+// The count bound and why it cannot evict an honest fork cheaply: with
+// max_fork_depth 20 the store holds 40 headers. An honest fork of 16 headers
+// from 15 below the tip arrives in two pieces of 10 and 6; between them an
+// attacker fills every other slot (30 headers, each with more cumulative work
+// than the honest fork's first): nothing honest is evicted and the fork wins.
+// Only the attacker's 31st header, one more than the store has room for
+// beside the honest fork, evicts the honest fork's first header (least work
+// first). And even then the honest fork wins when sent again from its
+// canonical ancestor.
+func TestSideChainCountBound(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	params := setForkDepth(t, f, 20)
+	require.Equal(t, uint64(40), params.MaxSideHeaders())
+	chain := datagen.RegtestChain(t, genesis, 100, 1)
+	f.mustInsert(datagen.SerializeHeaders(chain), 2016)
+
+	honest := datagen.SerializeHeaders(datagen.RegtestChain(t, chain[84], 16, 2)) // 86..101
+	f.mustInsert(honest[:10], 2016)
+	var spam [][][]byte
+	for i, parent := range []int{85, 86, 87, 88, 89, 90} { // heights 87.. and up, 4 each
+		spam = append(spam, datagen.SerializeHeaders(datagen.RegtestChain(t, chain[parent], 4, uint32(10+i))))
+	}
+	for _, s := range spam {
+		resp := f.mustInsert(s, 2016)
+		require.True(t, resp.SideChain)
+	}
+	require.Equal(t, uint64(34), sideCount(t, f))
+	// 6 more attacker headers: 30 + 10 honest = 40, the capacity.
+	extra := datagen.SerializeHeaders(datagen.RegtestChain(t, chain[93], 6, 20)) // 95..100: equal work
+	f.mustInsert(extra, 2016)
+	require.Equal(t, uint64(40), sideCount(t, f))
+
+	t.Run("one more attacker header evicts the honest fork's least-work header", func(t *testing.T) {
+		saved := f.ctx
+		defer func() { f.ctx = saved }()
+		f.ctx = cacheCtx(saved)
+		one := datagen.SerializeHeaders(datagen.RegtestChain(t, chain[96], 1, 30))
+		f.mustInsert(one, 2016)
+		require.Equal(t, uint64(40), sideCount(t, f))
+		_, found, err := f.k.SideHeader(f.ctx, chainHash(honest[0]))
+		require.NoError(t, err)
+		require.False(t, found, "the least cumulative work goes first")
+		err = f.requireRejected(honest[10:], types.ErrUnknownParent)
+		require.Contains(t, err.Error(), "no longer stored")
+		resp, err := f.insert(honest)
+		require.NoError(t, err)
+		require.True(t, resp.Reorged)
+		require.Equal(t, uint64(101), resp.TipHeight)
+		// The orphans it made canonical left the side-chain store.
+		require.Equal(t, uint64(31), sideCount(t, f))
+	})
+
+	resp, err := f.insert(honest[10:])
+	require.NoError(t, err)
+	require.True(t, resp.Reorged)
+	require.Equal(t, uint64(101), resp.TipHeight)
+	require.Equal(t, uint64(30), sideCount(t, f), "the 10 promoted honest headers left the store")
+}
+
+func chainHash(raw []byte) [32]byte {
+	h := mustHeaderNoT(raw)
+	return h.BlockHash()
+}
+
+func mustHeaderNoT(raw []byte) *wire.BlockHeader {
+	h, err := bitcoin.ParseHeader(raw)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+func mustHeader(t *testing.T, raw []byte) *wire.BlockHeader {
+	t.Helper()
+	h, err := bitcoin.ParseHeader(raw)
+	require.NoError(t, err)
+	return h
+}
+
+// The gas of a reorg through a side chain: gas_per_header for the new
+// header, for each canonical header removed and each side-chain header
+// promoted, and read gas for each lookup, each read once.
+func TestSideChainReorgGas(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	chain := datagen.RegtestChain(t, genesis, 10, 1)
+	f.mustInsert(datagen.SerializeHeaders(chain), 2016)
+	fork := datagen.RegtestChain(t, chain[7], 3, 2) // 9..11
+	resp := f.mustInsert(datagen.SerializeHeaders(fork[:2]), 2016)
+	require.True(t, resp.SideChain)
+
+	ctx := f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+	resp, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, datagen.SerializeHeaders(fork[2:])))
+	require.NoError(t, err)
+	require.True(t, resp.Reorged)
+	params := types.DefaultParams()
+	// Reads: the new header and its parent looked up (2 + 2); the median
+	// time of heights 10..0: 10 is the parent, 9 from the side-chain store
+	// (2: not canonical, side), 8 found canonical (1) and read (1) with 7..0
+	// (8); the minimum-difficulty rule reads 0 again from the view; the
+	// promotion finds the branch already walked and empties the side-chain
+	// store, so the new header needs no side-chain lookup before it is
+	// written canonical.
+	reads := uint64(4 + 2 + 2 + 8)
+	require.Equal(t, params.GasPerHeader*(1+2+2)+reads*params.ReadGas(), ctx.GasMeter().GasConsumed())
+}
