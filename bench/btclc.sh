@@ -6,11 +6,15 @@
 # and the ratios between them; then the gas price: headers written to IAVL and committed (one
 # 2016-header message, and 2005 single-header messages) against bank sends committed the same way,
 # as gas per microsecond of each. A header must not be cheaper per microsecond than a bank send.
+# Last, what a reorg does besides validating (BenchmarkReorgPrice, regtest, 2015 headers deep, each
+# committed): the cost of a removed canonical header (rollback - extend), a promoted side-chain
+# header (the winning message of a fork in pieces, less its removals) and a pruned one (prune -
+# extend), against the same bank send.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${BENCH_COUNT:-5}
 out=$(go test -run '^$' -bench 'BenchmarkValidateMainnet2016|BenchmarkDoubleSHA256Floor' -count "$count" ./bitcoin/
-      go test -run '^$' -bench 'BenchmarkMsgServerInsert2016|BenchmarkGasPrice' -count "$count" ./x/btclc/keeper/)
+      go test -run '^$' -bench 'BenchmarkMsgServerInsert2016|BenchmarkGasPrice|BenchmarkReorgPrice' -count "$count" ./x/btclc/keeper/)
 echo "$out" | grep '^Benchmark'
 # median of a benchmark's metric (default ns/op)
 median() { echo "$out" | awk -v b="$1" -v u="${2:-ns/op}" '$1 ~ b {for (i = 2; i < NF; i++) if ($(i+1) == u) print $i}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -27,4 +31,19 @@ awk -v hn="$hn" -v hg="$hg" -v sn="$sn" -v sg="$sg" -v bn="$bn" -v bg="$bg" 'BEG
   printf "\ncommitted:   bank send %.0f µs, %d gas (%.0f gas/µs)\n", bn/1000, bg, rate
   printf "             header in a 2016-header message %.1f µs, %d gas (%.0f gas/µs, %.2fx a bank send; at its rate %.0f gas)\n", hn/1000, hg, hg/(hn/1000), (hg/(hn/1000))/rate, rate*hn/1000
   printf "             single-header message %.1f µs, %d gas (%.0f gas/µs, %.2fx a bank send; at its rate %.0f gas)\n", sn/1000, sg, sg/(sn/1000), (sg/(sn/1000))/rate, rate*sn/1000
+}'
+en=$(median 'ReorgPrice/extend\+commit-' ns/msg) eg=$(median 'ReorgPrice/extend\+commit-' gas/msg)
+rn=$(median 'ReorgPrice/rollback\+commit-' ns/msg) rg=$(median 'ReorgPrice/rollback\+commit-' gas/msg)
+pn=$(median 'ReorgPrice/promote\+commit-' ns/msg) pg=$(median 'ReorgPrice/promote\+commit-' gas/msg)
+qn=$(median 'ReorgPrice/prune\+commit-' ns/msg) qg=$(median 'ReorgPrice/prune\+commit-' gas/msg)
+awk -v bn="$bn" -v bg="$bg" -v en="$en" -v eg="$eg" -v rn="$rn" -v rg="$rg" -v pn="$pn" -v pg="$pg" -v qn="$qn" -v qg="$qg" 'BEGIN {
+  d = 2015; rate = bg / (bn / 1000)
+  rem = (rn - en) / d; remg = (rg - eg) / d
+  pro = (pn - rem * d) / d; prog = (pg - remg * d) / d
+  pru = (qn - en) / (d - 1); prug = (qg - eg) / (d - 1)
+  printf "\nreorg, 2015 deep, committed (bank send %.0f gas/µs):\n", rate
+  printf "             winning message (2015 removed, 2015 promoted, 1 new) %.1f ms, %d gas (%.0f gas/µs, %.2fx a bank send)\n", pn/1e6, pg, pg/(pn/1000), (pg/(pn/1000))/rate
+  printf "             removed canonical header %.1f µs, %.0f gas (%.0f gas/µs, %.2fx a bank send; at its rate %.0f gas)\n", rem/1000, remg, remg/(rem/1000), (remg/(rem/1000))/rate, rate*rem/1000
+  printf "             promoted side header %.1f µs, %.0f gas with its reads (%.0f gas/µs, %.2fx a bank send; at its rate %.0f gas)\n", pro/1000, prog, prog/(pro/1000), (prog/(pro/1000))/rate, rate*pro/1000
+  printf "             pruned side header %.1f µs, %.0f gas (%.0f gas/µs, %.2fx a bank send; at its rate %.0f gas)\n", pru/1000, prug, prug/(pru/1000), (prug/(pru/1000))/rate, rate*pru/1000
 }'

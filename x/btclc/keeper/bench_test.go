@@ -210,3 +210,96 @@ func BenchmarkGasPrice(b *testing.B) {
 		b.ReportMetric(float64(gas), "gas/send")
 	})
 }
+
+// BenchmarkReorgPrice prices what a reorg does besides validating new
+// headers: removing canonical headers, promoting side-chain headers and
+// pruning side-chain headers, all writes and deletes of headers validated
+// before. Each variant runs one message in a block written to IAVL and
+// committed, on regtest, with reorgDepth canonical headers above the fork
+// point; bench/btclc.sh sets them against BenchmarkGasPrice's bank send:
+//
+//   - extend+commit: reorgDepth+1 new headers on the tip (no reorg), the
+//     baseline the other variants subtract;
+//   - rollback+commit: a fork of reorgDepth+1 new headers in one message:
+//     the reorgDepth canonical headers it replaces are removed;
+//   - promote+commit: the fork's first reorgDepth headers wait in the
+//     side-chain store; the winning message is one new header that removes
+//     the reorgDepth canonical headers and promotes the reorgDepth side-chain
+//     ones (the winning message of a fork that arrives in pieces);
+//   - prune+commit: with max_fork_depth reorgDepth+1, a side chain of
+//     reorgDepth headers and reorgDepth+1 new headers on the tip, which prune
+//     the side chain.
+//
+// Each reports ns/msg and gas/msg; the script derives the cost per removed,
+// promoted and pruned header from the differences.
+func BenchmarkReorgPrice(b *testing.B) {
+	const reorgDepth = 2015 // so that the fork of reorgDepth+1 fits in one message
+	genesis := datagen.RegtestGenesis()
+	common := datagen.SerializeHeaders(datagen.RegtestChain(b, genesis, 100, 1))
+	commonTip := datagen.RegtestChain(b, genesis, 100, 1)[99]
+	canonical := datagen.RegtestChain(b, commonTip, 2*reorgDepth+1, 2)
+	fork := datagen.SerializeHeaders(datagen.RegtestChain(b, commonTip, reorgDepth+1, 3))
+	extension := datagen.SerializeHeaders(canonical[reorgDepth:])
+	canonicalRaw := datagen.SerializeHeaders(canonical[:reorgDepth])
+
+	// setup is a committed regtest chain of the common headers and
+	// reorgDepth canonical headers above them, with side as a side chain.
+	setup := func(b *testing.B, forkDepth uint64, side [][]byte) *fixture {
+		f, _ := regtestFixture(b)
+		if forkDepth > 0 {
+			setForkDepth(b, f, forkDepth)
+		}
+		f.mustInsert(common, 2016)
+		f.mustInsert(canonicalRaw, 2016)
+		if len(side) > 0 {
+			resp := f.mustInsert(side, 2016)
+			require.True(b, resp.SideChain)
+		}
+		require.NoError(b, f.k.EndBlocker(f.ctx))
+		f.cms.Commit()
+		return f
+	}
+	variant := func(name string, forkDepth uint64, side, msg [][]byte, check func(*testing.B, *types.MsgInsertHeadersResponse, *fixture)) {
+		b.Run(name, func(b *testing.B) {
+			var gas uint64
+			for range b.N {
+				b.StopTimer()
+				f := setup(b, forkDepth, side)
+				b.StartTimer()
+				blockCtx, writeBlock := f.ctx.CacheContext()
+				txCtx, writeTx := blockCtx.CacheContext()
+				txCtx = txCtx.WithGasMeter(storetypes.NewGasMeter(1 << 40))
+				resp, err := f.msgs.InsertHeaders(txCtx, types.NewMsgInsertHeaders(f.relayer, msg))
+				if err != nil {
+					b.Fatal(err)
+				}
+				gas = txCtx.GasMeter().GasConsumed()
+				writeTx()
+				writeBlock()
+				f.cms.Commit()
+				b.StopTimer()
+				check(b, resp, f)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/msg")
+			b.ReportMetric(float64(gas), "gas/msg")
+		})
+	}
+	variant("extend+commit", 0, nil, extension, func(b *testing.B, resp *types.MsgInsertHeadersResponse, _ *fixture) {
+		require.False(b, resp.Reorged)
+		require.Equal(b, uint64(100+2*reorgDepth+1), resp.TipHeight)
+	})
+	variant("rollback+commit", 0, nil, fork, func(b *testing.B, resp *types.MsgInsertHeadersResponse, _ *fixture) {
+		require.True(b, resp.Reorged)
+		require.Equal(b, uint64(100+reorgDepth+1), resp.TipHeight)
+	})
+	variant("promote+commit", 0, fork[:reorgDepth], fork[reorgDepth:], func(b *testing.B, resp *types.MsgInsertHeadersResponse, f *fixture) {
+		require.True(b, resp.Reorged)
+		require.Equal(b, uint64(100+reorgDepth+1), resp.TipHeight)
+		require.Zero(b, sideCount(b, f))
+	})
+	variant("prune+commit", reorgDepth+1, fork[:reorgDepth], extension, func(b *testing.B, resp *types.MsgInsertHeadersResponse, f *fixture) {
+		require.False(b, resp.Reorged)
+		require.LessOrEqual(b, sideCount(b, f), uint64(1))
+	})
+}

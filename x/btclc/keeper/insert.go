@@ -31,9 +31,10 @@ import (
 // changes no state; the error is a registered x/btclc error (or the SDK's
 // invalid-address error) that names the failing header.
 //
-// Gas: params.gas_per_header for every header validated, for every header a
-// reorg moves onto or off the canonical chain and for every side-chain header
-// pruned, and params.ReadGas for every store lookup. These are the whole
+// Gas: params.gas_per_header for every header validated and every
+// side-chain header pruned; RemoveGas and PromoteGas (fractions of it, each
+// at its measured cost) for every header a reorg moves off or onto the
+// canonical chain; and params.ReadGas for every store lookup. These are the whole
 // price of the store access here, which therefore runs with a zero KV gas
 // config: see README.md, "Gas", for how the price was measured.
 func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) (*types.MsgInsertHeadersResponse, error) {
@@ -230,7 +231,8 @@ func (k Keeper) reorg(ctx sdk.Context, params types.Params, tip types.HeaderInfo
 		return nil, err
 	}
 	removed := tip.Height - forkHeight
-	ctx.GasMeter().ConsumeGas(params.GasPerHeader*(removed+uint64(len(branch))), "btclc: reorg headers")
+	ctx.GasMeter().ConsumeGas(params.RemoveGas()*removed, "btclc: remove canonical headers")
+	ctx.GasMeter().ConsumeGas(params.PromoteGas()*uint64(len(branch)), "btclc: promote side-chain headers")
 
 	if err := k.removeAbove(ctx, forkHeight, tip.Height); err != nil {
 		return nil, err

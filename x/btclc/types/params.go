@@ -57,6 +57,27 @@ const ReadGasDivisor = 10
 // ReadGas is the gas of reading one stored header during validation.
 func (p Params) ReadGas() uint64 { return max(p.GasPerHeader/ReadGasDivisor, 1) }
 
+// A reorg moves headers that were validated when they arrived: no proof of
+// work, no context, only deletes and writes. Each move is priced as a fraction
+// of gas_per_header at its own measured cost, written and committed, against
+// the bank send of the same run, at the dearer of two runs (BenchmarkReorgPrice,
+// bench/btclc.sh; README.md, "Gas"):
+//
+//   - RemoveGas (1/3, 2,500 at the default): a canonical header a reorg
+//     removes, 15-16 µs (at most 1,600-2,400 gas at a bank send's rate);
+//   - PromoteGas (4/5, 6,000; 7,500 with the read gas of the two lookups that
+//     find it): a side-chain header a reorg makes canonical, 46-69 µs (at
+//     most 6,900-7,500 gas at a bank send's rate). It deletes two keys and
+//     writes two, dearer than storing a new header.
+//
+// Pruning a side-chain header pays gas_per_header: measured at 17-55 µs, no
+// fraction of it is honest.
+func (p Params) RemoveGas() uint64 { return max(p.GasPerHeader/3, 1) }
+
+// PromoteGas is the gas of a side-chain header a reorg makes canonical,
+// besides its read gas (see RemoveGas).
+func (p Params) PromoteGas() uint64 { return max(p.GasPerHeader/5*4, 1) }
+
 // Validate checks what can be checked without an address codec; the keeper
 // also decodes every allowlist address before it stores params.
 func (p Params) Validate() error {
