@@ -206,7 +206,7 @@ func TestMinerDuplicateProofIsSuccess(t *testing.T) {
 	tx := h.node.mempool[0]
 	block := h.node.mine(tx)
 	h.hemi.btclc[block.BlockHash()] = true
-	h.hemi.recorded[tx.TxHash()] = true // the relayer was first
+	h.hemi.recorded[tx.TxHash()] = true      // the relayer was first
 	h.hemi.payees[tx.TxHash()] = h.w.Payee() // with the funding transaction
 	h.step()
 	h.step()
