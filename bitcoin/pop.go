@@ -1,12 +1,10 @@
 package bitcoin
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"golang.org/x/crypto/sha3"
@@ -179,57 +177,6 @@ func FindPoPPayload(tx *wire.MsgTx) (AbbreviatedKeystone, error) {
 	return k, nil
 }
 
-// PoPPayee returns the account that earns the reward for a PoP transaction:
-// the Ethereum-style address (the last 20 bytes of the Keccak-256 of the
-// 64-byte uncompressed public key, X ‖ Y) of the key that signs the first
-// input. The key is read from
-//
-//   - a P2PKH spend: a scriptSig of exactly two pushes, <sig> <pubkey>, with
-//     a 33- or 65-byte key and no witness;
-//   - a P2WPKH spend: a witness of exactly two items, <sig> <pubkey>, with a
-//     33-byte key, and an empty scriptSig;
-//   - a P2SH-wrapped P2WPKH spend: the same witness, and a scriptSig that
-//     pushes only the redeem script OP_0 <hash160(pubkey)>, which is checked
-//     against the key.
-//
-// Any other first input (a coinbase, P2TR, P2SH or P2WSH scripts such as
-// multisig, a key that is not on the curve) has no payee and returns false.
-//
-// The signature is not verified: a transaction that reaches here was mined,
-// so Bitcoin already validated the spend, and checking again would need the
-// spent output, which the transaction does not carry. For the same reason a
-// P2PKH or native P2WPKH key cannot be matched with the hash it spends: a
-// script-hash spend whose last item happens to be a valid key is read as that
-// key. That only moves the reward of the transaction's own author, who chose
-// that item.
-//
-// Deprecated: PoPPayee is unsafe for anything a merkle proof is meant to
-// bind. A proof commits to the txid, which does not cover witness data, and
-// without the spent output the key cannot be checked: anyone can copy a mined
-// P2WPKH transaction, replace its witness with [junk, their own key], keep the
-// txid, and PoPPayee returns their account (TestPoPPayeeIsStealable). Use
-// InputSignerAccount with the funding transaction of input 0.
-func PoPPayee(tx *wire.MsgTx) ([20]byte, bool) {
-	if tx == nil || len(tx.TxIn) == 0 || isCoinbase(tx) {
-		return [20]byte{}, false
-	}
-	in := tx.TxIn[0]
-	var key []byte
-	if len(in.Witness) == 0 {
-		key = p2pkhKey(in.SignatureScript)
-	} else {
-		key = p2wpkhKey(in.SignatureScript, in.Witness)
-	}
-	if key == nil {
-		return [20]byte{}, false
-	}
-	pub, err := btcec.ParsePubKey(key)
-	if err != nil {
-		return [20]byte{}, false
-	}
-	return ethAddress(pub), true
-}
-
 // p2pkhKey returns the public key of a P2PKH scriptSig, <sig> <pubkey>, or
 // nil. An empty signature is refused: OP_CHECKSIG fails on it, so no mined
 // P2PKH spend has one.
@@ -245,34 +192,8 @@ func p2pkhKey(scriptSig []byte) []byte {
 	return key
 }
 
-// p2wpkhKey returns the public key of a native or P2SH-wrapped P2WPKH spend,
-// or nil. Segwit v0 key-hash spends need a compressed key (BIP143 policy), so
-// only 33-byte keys count.
-func p2wpkhKey(scriptSig []byte, witness wire.TxWitness) []byte {
-	if len(witness) != 2 || len(witness[0]) == 0 || len(witness[1]) != compressedKeySize {
-		return nil
-	}
-	key := witness[1]
-	if len(scriptSig) == 0 {
-		return key
-	}
-	// Wrapped in P2SH: the scriptSig pushes the v0 key-hash program, whose
-	// hash must be the key's, or the witness belongs to another script.
-	pushes, ok := scriptPushes(scriptSig)
-	if !ok || len(pushes) != 1 {
-		return nil
-	}
-	program := pushes[0]
-	const opData20 = 0x14
-	if len(program) != 22 || program[0] != 0x00 || program[1] != opData20 ||
-		!bytes.Equal(program[2:], btcutil.Hash160(key)) {
-		return nil
-	}
-	return key
-}
-
 // KeyPayee is the hemi account a PoP transaction pays when pub's key signs its
-// first input (see PoPPayee): a wallet checks its own transactions with it.
+// first input (see InputSignerAccount): a wallet knows its payee with it.
 func KeyPayee(pub *btcec.PublicKey) [20]byte { return ethAddress(pub) }
 
 // ethAddress is the Ethereum address of pub: the last 20 bytes of the

@@ -9,10 +9,12 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/btcsuite/btcd/blockchain"
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 
@@ -405,7 +407,7 @@ func lastItem(in *wire.TxIn) []byte {
 
 // Payees of real signed first inputs, for each kind of spend that has one,
 // with the keys written out and the expected addresses from go-ethereum.
-func TestPoPPayeeRealInputs(t *testing.T) {
+func TestSignerAccountRealInputs(t *testing.T) {
 	for _, tc := range []struct {
 		vector, kind, key string
 	}{
@@ -421,7 +423,7 @@ func TestPoPPayeeRealInputs(t *testing.T) {
 		if !bytes.Equal(lastItem(tx.TxIn[0]), key) {
 			t.Fatalf("%s: key %s is not the first input's", tc.vector, tc.key)
 		}
-		got, ok := bitcoin.PoPPayee(tx)
+		got, ok := signerAsSpent(t, tx)
 		if want := wantAddress(t, key); !ok || got != want {
 			t.Errorf("%s (%s): payee %x (%v), want %x", tc.vector, tc.kind, got, ok, want)
 		}
@@ -431,7 +433,7 @@ func TestPoPPayeeRealInputs(t *testing.T) {
 // Every real transaction: coinbases and first inputs that do not reveal a
 // single signing key have no payee; every other one (all P2PKH, P2WPKH and
 // P2SH-P2WPKH spends) has the address of the key its first input ends with.
-func TestPoPPayeeAllRealTransactions(t *testing.T) {
+func TestSignerAccountAllRealTransactions(t *testing.T) {
 	noKey := map[string]string{
 		"mainnet/830000/1":    "P2SH-P2WSH multisig: a 3-item witness",
 		"mainnet/830000/1850": "P2TR key path: a 1-item witness",
@@ -448,7 +450,7 @@ func TestPoPPayeeAllRealTransactions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := bitcoin.PoPPayee(tx)
+		got, ok := signerAsSpent(t, tx)
 		switch reason, listed := noKey[v.Name()]; {
 		case v.IsCoinbase:
 			coinbases++
@@ -531,7 +533,7 @@ func testKey(b byte) *btcec.PrivateKey {
 // go-ethereum's address of the private key, for a compressed and an
 // uncompressed key, and for the key 1 it is the well-known address of the
 // generator point.
-func TestPoPPayeeOwnSignedTx(t *testing.T) {
+func TestSignerAccountOwnSignedTx(t *testing.T) {
 	for _, b := range []byte{1, 2, 0x5a} {
 		priv := testKey(b)
 		want := ethcrypto.PubkeyToAddress(priv.ToECDSA().PublicKey)
@@ -544,13 +546,13 @@ func TestPoPPayeeOwnSignedTx(t *testing.T) {
 			if k, err := bitcoin.FindPoPPayload(decoded); err != nil || k != fixedKeystone() {
 				t.Fatalf("payload: %v", err)
 			}
-			got, ok := bitcoin.PoPPayee(decoded)
+			got, ok := signerAsSpent(t, decoded)
 			if !ok || got != want {
 				t.Errorf("key %d, compressed %v: payee %x (%v), want %x", b, compressed, got, ok, want)
 			}
 		}
 	}
-	got, _ := bitcoin.PoPPayee(signedPoPTx(t, testKey(1), true))
+	got, _ := signerAsSpent(t, signedPoPTx(t, testKey(1), true))
 	if hex.EncodeToString(got[:]) != "7e5f4552091a69125d5dfcb7b8c2659029395bdf" {
 		t.Fatalf("key 1: payee %x", got)
 	}
@@ -558,7 +560,7 @@ func TestPoPPayeeOwnSignedTx(t *testing.T) {
 
 // Inputs built here, each changed from a good P2PKH, P2WPKH or P2SH-P2WPKH
 // spend in one way. Only the first input decides.
-func TestPoPPayeeBuiltInputs(t *testing.T) {
+func TestSignerAccountBuiltInputs(t *testing.T) {
 	priv := testKey(3)
 	key := priv.PubKey().SerializeCompressed()
 	want := ethcrypto.PubkeyToAddress(priv.ToECDSA().PublicKey)
@@ -626,7 +628,7 @@ func TestPoPPayeeBuiltInputs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		got, ok := bitcoin.PoPPayee(decoded)
+		got, ok := signerAsSpent(t, decoded)
 		if ok != tc.ok || (ok && got != want) {
 			t.Errorf("%s: payee %x (%v), want found %v", tc.name, got, ok, tc.ok)
 		}
@@ -637,11 +639,11 @@ func TestPoPPayeeBuiltInputs(t *testing.T) {
 	tx := wire.NewMsgTx(2)
 	tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Index: 1}, nil, wire.TxWitness{make([]byte, 64)}))
 	tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Index: 2}, p2pkh, nil))
-	if got, ok := bitcoin.PoPPayee(tx); ok {
+	if got, ok := signerAsSpent(t, tx); ok {
 		t.Errorf("keyless first input: payee %x", got)
 	}
 	tx.TxIn[0] = wire.NewTxIn(&wire.OutPoint{Index: 3}, nil, wire.TxWitness{sig, testKey(4).PubKey().SerializeCompressed()})
-	if got, ok := bitcoin.PoPPayee(tx); !ok || got != ethcrypto.PubkeyToAddress(testKey(4).ToECDSA().PublicKey) {
+	if got, ok := signerAsSpent(t, tx); !ok || got != ethcrypto.PubkeyToAddress(testKey(4).ToECDSA().PublicKey) {
 		t.Errorf("two keys: payee %x (%v), want the first input's", got, ok)
 	}
 
@@ -650,7 +652,7 @@ func TestPoPPayeeBuiltInputs(t *testing.T) {
 	coinbase := wire.NewMsgTx(1)
 	coinbase.AddTxIn(wire.NewTxIn(&wire.OutPoint{Index: wire.MaxPrevOutIndex}, p2pkh, nil))
 	for name, tx := range map[string]*wire.MsgTx{"coinbase": coinbase, "no inputs": wire.NewMsgTx(2), "nil": nil} {
-		if got, ok := bitcoin.PoPPayee(tx); ok {
+		if got, ok := signerAsSpent(t, tx); ok {
 			t.Errorf("%s: payee %x", name, got)
 		}
 	}
@@ -720,8 +722,47 @@ func FuzzFindPoPPayload(f *testing.F) {
 				t.Fatalf("payload %+v from a tx with %d PoP outputs (coinbase %v)", k, len(popOutputs), coinbase)
 			}
 		}
-		if _, ok := bitcoin.PoPPayee(tx); ok && (coinbase || len(tx.TxIn) == 0) {
+		if _, ok := signerAsSpent(t, tx); ok && (coinbase || len(tx.TxIn) == 0) {
 			t.Fatal("payee for a coinbase or a tx without inputs")
 		}
 	})
+}
+
+// signerAsSpent is the account InputSignerAccount binds for tx's first input
+// when that input spends the key-hash output its own shape claims: P2PKH of
+// the key it ends with when it has no witness, P2WPKH of the witness key when
+// its scriptSig is empty, and otherwise P2SH of the script its scriptSig
+// pushes. The input is re-pointed at a funding transaction with that output
+// (the signature is not checked, so the copy keeps its key binding). These
+// are the most favourable funding outputs an input could have, so an input
+// without an account here has none with any funding transaction of these
+// kinds.
+func signerAsSpent(tb testing.TB, tx *wire.MsgTx) ([20]byte, bool) {
+	tb.Helper()
+	if tx == nil || len(tx.TxIn) == 0 || blockchain.IsCoinBaseTx(tx) {
+		got, err := bitcoin.InputSignerAccount(tx, nil)
+		return got, err == nil
+	}
+	in := tx.TxIn[0]
+	var pkScript []byte
+	switch {
+	case len(in.Witness) == 0:
+		var key []byte
+		if pushes, err := txscript.PushedData(in.SignatureScript); err == nil && len(pushes) > 0 {
+			key = pushes[len(pushes)-1]
+		}
+		pkScript = p2pkhScript(btcutil.Hash160(key))
+	case len(in.SignatureScript) == 0:
+		pkScript = append([]byte{0x00, 0x14}, btcutil.Hash160(in.Witness[len(in.Witness)-1])...)
+	default:
+		redeem := in.SignatureScript[1:] // after the push opcode
+		pkScript = append(append([]byte{0xa9, 0x14}, btcutil.Hash160(redeem)...), 0x87)
+	}
+	funding := wire.NewMsgTx(2)
+	funding.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.Hash{0xf0}}, nil, nil))
+	funding.AddTxOut(wire.NewTxOut(1000, pkScript))
+	spend := tx.Copy()
+	spend.TxIn[0].PreviousOutPoint = wire.OutPoint{Hash: funding.TxHash()}
+	got, err := bitcoin.InputSignerAccount(spend, funding)
+	return got, err == nil
 }

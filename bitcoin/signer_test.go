@@ -158,17 +158,19 @@ func TestInputSignerAccountRealSpends(t *testing.T) {
 		if want := wantAddress(t, lastItem(tx.TxIn[0])); got != want {
 			t.Errorf("%s %s: account %x, the signing key's is %x", p.kind, p.txid, got, want)
 		}
-		// The old reader agrees on honest transactions.
-		if old, ok := bitcoin.PoPPayee(tx); !ok || old != got {
-			t.Errorf("%s %s: PoPPayee %x %v", p.kind, p.txid, old, ok)
+		// The key the witness or scriptSig ends with is the bound one on
+		// honest transactions.
+		if got != wantAddress(t, lastItem(tx.TxIn[0])) {
+			t.Errorf("%s %s: account %x is not the last item's", p.kind, p.txid, got)
 		}
 	}
 }
 
 // Finding 1: copy a mined P2WPKH (or P2SH-P2WPKH) transaction, swap its
 // witness for [junk, attacker's key]: the txid, all a merkle proof commits
-// to, is unchanged. PoPPayee pays the attacker (P2WPKH); InputSignerAccount
-// gives no account, never the attacker's.
+// to, is unchanged. The old rule read the key from the witness alone, which
+// is now the attacker's (P2WPKH); InputSignerAccount gives no account, never
+// the attacker's.
 func TestSwappedWitnessTheft(t *testing.T) {
 	block := datagen.LoadBlock(t, "mainnet-block-830000.bin")
 	attacker := attackerKey(t)
@@ -184,16 +186,17 @@ func TestSwappedWitnessTheft(t *testing.T) {
 		if stolen.TxHash() != txid {
 			t.Fatalf("%s: the txid changed", kind)
 		}
-		// The hole: on a native P2WPKH spend the old reader pays whoever
-		// wrote the witness. On P2SH-P2WPKH it checks the key against the
-		// redeem script in the scriptSig, so the swap only loses the honest
-		// payee (griefing).
-		old, ok := bitcoin.PoPPayee(stolen)
-		if kind == "P2WPKH" && (!ok || old != attackerAccount) {
-			t.Fatalf("%s: PoPPayee gives %x %v, expected the attacker's %x (the hole)", kind, old, ok, attackerAccount)
+		// The hole: the old rule read the witness key, and on a native
+		// P2WPKH spend nothing else, so it paid whoever wrote the witness:
+		// that key's account is the attacker's. On P2SH-P2WPKH it also
+		// checked the key against the redeem script in the scriptSig, which
+		// the attacker's key does not hash to, so the swap only lost the
+		// honest payee (griefing).
+		if wantAddress(t, stolen.TxIn[0].Witness[1]) != attackerAccount {
+			t.Fatalf("%s: the witness key of the copy is not the attacker's", kind)
 		}
-		if kind == "P2SH-P2WPKH" && ok {
-			t.Fatalf("%s: PoPPayee gives %x", kind, old)
+		if kind == "P2SH-P2WPKH" && bytes.Equal(btcutil.Hash160(stolen.TxIn[0].Witness[1]), stolen.TxIn[0].SignatureScript[3:]) {
+			t.Fatalf("%s: the attacker's key matches the redeem script", kind)
 		}
 		got, err := bitcoin.InputSignerAccount(stolen, funding)
 		if got == attackerAccount {
@@ -238,9 +241,6 @@ func TestWitnessGriefing(t *testing.T) {
 	}
 	if _, err := bitcoin.InputSignerAccount(wrapped, funding); !errors.Is(err, bitcoin.ErrNoSignerAccount) {
 		t.Errorf("P2SH-P2WPKH without witness: %v", err)
-	}
-	if _, ok := bitcoin.PoPPayee(wrapped); ok {
-		t.Error("PoPPayee finds a payee in a stripped witness")
 	}
 
 	native, funding := spend(t, block, "P2WPKH")

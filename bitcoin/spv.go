@@ -25,9 +25,8 @@ func TxID(rawTx []byte) (chainhash.Hash, error) {
 
 // VerifyInclusion checks that the serialized transaction rawTx is at position
 // index of the block whose merkle root is merkleRoot, given the sibling hashes
-// from the leaf level up. A transaction that is 64 bytes without witness is
-// refused: its txid is indistinguishable from an inner node of the tree, so
-// such a "proof" could show an inner node as a transaction.
+// from the leaf level up. See VerifyTxInclusion; 64 bytes that do not even
+// decode are reported as the 64-byte case they imitate.
 func VerifyInclusion(rawTx []byte, merkleRoot chainhash.Hash, index uint32, siblings []chainhash.Hash) error {
 	if len(rawTx) == 64 {
 		return ErrTx64Bytes
@@ -36,6 +35,14 @@ func VerifyInclusion(rawTx []byte, merkleRoot chainhash.Hash, index uint32, sibl
 	if err != nil {
 		return err
 	}
+	return VerifyTxInclusion(tx, merkleRoot, index, siblings)
+}
+
+// VerifyTxInclusion is VerifyInclusion for a transaction already decoded. A
+// transaction that is 64 bytes without witness is refused: its txid is
+// indistinguishable from an inner node of the tree, so such a "proof" could
+// show an inner node as a transaction.
+func VerifyTxInclusion(tx *wire.MsgTx, merkleRoot chainhash.Hash, index uint32, siblings []chainhash.Hash) error {
 	if tx.SerializeSizeStripped() == 64 {
 		return ErrTx64Bytes
 	}

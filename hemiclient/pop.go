@@ -20,8 +20,9 @@ const (
 	// ProofRecorded: x/pop recorded the publication from this proof.
 	ProofRecorded ProofOutcome = iota + 1
 	// ProofAlreadyRecorded: another submitter proved the same transaction first (x/pop refused
-	// the proof with ErrDuplicatePublication). The publication is on hemi, which is what the
-	// submitter wanted.
+	// the proof with ErrDuplicatePublication): the publication is on hemi, and its payee is bound
+	// already (to the one key any proof can bind), or this proof could not bind one either, or
+	// the keystone's reward is settled.
 	ProofAlreadyRecorded
 )
 
@@ -39,16 +40,21 @@ func (o ProofOutcome) String() string {
 // one proof-submission path of the daemons (the relayer and the PoP miner): the message is built
 // here, from the block the caller read from its Bitcoin node and checked, so whatever a proof
 // must carry is added in this one place.
-func (c *Client) SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) (ProofOutcome, error) {
-	return submitPoPProof(ctx, c.SendTx, c.address.String(), block, txid)
+//
+// funding is the transaction whose output the first input of txid spends: x/pop pays the key
+// that signs that input only when the proof carries it (x/btclc checks it against the input's
+// outpoint). nil sends the proof without it: the publication anchors its keystone, and the
+// payee stays unbound until a proof with the funding transaction arrives.
+func (c *Client) SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) (ProofOutcome, error) {
+	return submitPoPProof(ctx, c.SendTx, c.address.String(), block, txid, funding)
 }
 
 // submitPoPProof is SubmitPoPProof over any sender, so that tests can hand it the chain's
 // answers.
 func submitPoPProof(ctx context.Context, send func(context.Context, ...sdk.Msg) (*sdk.TxResponse, error),
-	submitter string, block *wire.MsgBlock, txid chainhash.Hash,
+	submitter string, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx,
 ) (ProofOutcome, error) {
-	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(submitter, block, txid)
+	msg, err := poptypes.NewMsgSubmitPoPProofFromBlock(submitter, block, txid, funding)
 	if err != nil {
 		return 0, fmt.Errorf("building the proof of %s: %w", txid, err)
 	}

@@ -1,6 +1,7 @@
 package hemiclient
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -41,6 +42,15 @@ func TestSubmitPoPProof(t *testing.T) {
 	block := proofBlock()
 	txid := block.Transactions[2].TxHash()
 	const submitter = "hemi1submitter"
+	// The funding transaction of tx 2's input travels in the proof, byte for byte.
+	funding := wire.NewMsgTx(2)
+	funding.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.Hash{7}}, nil, nil))
+	funding.AddTxOut(wire.NewTxOut(5, []byte{0x51}))
+	var rawFunding bytes.Buffer
+	if err := funding.Serialize(&rawFunding); err != nil {
+		t.Fatal(err)
+	}
+	var wantFunding []byte
 	answer := func(err error) func(context.Context, ...sdk.Msg) (*sdk.TxResponse, error) {
 		return func(_ context.Context, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
 			if len(msgs) != 1 {
@@ -50,32 +60,40 @@ func TestSubmitPoPProof(t *testing.T) {
 			if !ok {
 				t.Fatalf("sent %T", msgs[0])
 			}
-			if msg.Submitter != submitter || msg.BtcBlockHash != block.BlockHash().String() || msg.TxIndex != 2 || len(msg.MerkleSiblings) != 2 {
+			p := msg.Proof
+			if msg.Submitter != submitter || p.BtcBlockHash != block.BlockHash().String() || p.TxIndex != 2 || len(p.MerkleSiblings) != 2 {
 				t.Fatalf("message %+v is not the proof of tx 2 by %s", msg, submitter)
 			}
-			if got, err := bitcoin.TxID(msg.Tx); err != nil || got != txid {
+			if !bytes.Equal(p.FundingTx, wantFunding) {
+				t.Fatalf("message carries funding transaction %x, want %x", p.FundingTx, wantFunding)
+			}
+			if got, err := bitcoin.TxID(p.Tx); err != nil || got != txid {
 				t.Fatalf("message carries tx %s (%v), want %s", got, err, txid)
 			}
-			if err := bitcoin.VerifyInclusion(msg.Tx, block.Header.MerkleRoot, msg.TxIndex, toHashes(msg.MerkleSiblings)); err != nil {
+			if err := bitcoin.VerifyInclusion(p.Tx, block.Header.MerkleRoot, p.TxIndex, toHashes(p.MerkleSiblings)); err != nil {
 				t.Fatalf("the proof does not verify: %v", err)
 			}
 			return &sdk.TxResponse{}, err
 		}
 	}
 	ctx := context.Background()
-	if got, err := submitPoPProof(ctx, answer(nil), submitter, block, txid); err != nil || got != ProofRecorded {
+	if got, err := submitPoPProof(ctx, answer(nil), submitter, block, txid, nil); err != nil || got != ProofRecorded {
+		t.Fatalf("accepted proof without funding transaction: %v, %v; want recorded", got, err)
+	}
+	wantFunding = rawFunding.Bytes()
+	if got, err := submitPoPProof(ctx, answer(nil), submitter, block, txid, funding); err != nil || got != ProofRecorded {
 		t.Fatalf("accepted proof: %v, %v; want recorded", got, err)
 	}
 	dup := poptypes.ErrDuplicatePublication
-	if got, err := submitPoPProof(ctx, answer(&TxError{Codespace: dup.Codespace(), Code: dup.ABCICode(), Log: "already there"}), submitter, block, txid); err != nil || got != ProofAlreadyRecorded {
+	if got, err := submitPoPProof(ctx, answer(&TxError{Codespace: dup.Codespace(), Code: dup.ABCICode(), Log: "already there"}), submitter, block, txid, funding); err != nil || got != ProofAlreadyRecorded {
 		t.Fatalf("duplicate: %v, %v; want already recorded, no error", got, err)
 	}
 	mismatch := poptypes.ErrKeystoneMismatch
 	refusal := &TxError{Codespace: mismatch.Codespace(), Code: mismatch.ABCICode(), Log: dup.Error()}
-	if _, err := submitPoPProof(ctx, answer(refusal), submitter, block, txid); !errors.Is(err, mismatch) {
+	if _, err := submitPoPProof(ctx, answer(refusal), submitter, block, txid, funding); !errors.Is(err, mismatch) {
 		t.Fatalf("refusal: %v; want an error matching %v", err, mismatch)
 	}
-	if _, err := submitPoPProof(ctx, answer(nil), submitter, block, chainhash.Hash{9}); err == nil {
+	if _, err := submitPoPProof(ctx, answer(nil), submitter, block, chainhash.Hash{9}, funding); err == nil {
 		t.Fatal("a txid not in the block was submitted")
 	}
 }

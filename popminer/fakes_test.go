@@ -136,10 +136,19 @@ func newFakeWallet(t *testing.T, node *fakeNode, feeCap int64, values ...int64) 
 	}
 	f := &fakeWallet{Wallet: w, node: node, rate: 2}
 	for i, v := range values {
-		f.coins = append(f.coins, wallet.UTXO{OutPoint: wire.OutPoint{Hash: chainhash.Hash{0xc0, byte(i)}, Index: uint32(i)},
-			Value: v, PkScript: w.PkScript(), Confirmations: 10})
+		f.coins = append(f.coins, f.newCoin(v, byte(i)))
 	}
 	return f
+}
+
+// newCoin is a confirmed coin of value paying the wallet, output 0 of a source transaction unique
+// per tag.
+func (w *fakeWallet) newCoin(value int64, tag byte) wallet.UTXO {
+	source := wire.NewMsgTx(2)
+	source.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.Hash{0xc0, tag}}, []byte{0x51}, nil))
+	source.AddTxOut(wire.NewTxOut(value, w.PkScript()))
+	return wallet.UTXO{OutPoint: wire.OutPoint{Hash: source.TxHash(), Index: 0},
+		Value: value, PkScript: w.PkScript(), Confirmations: 10, SourceTx: source}
 }
 
 // UTXOs are the coins no transaction in the mempool or the chain spends.
@@ -160,7 +169,7 @@ func (w *fakeWallet) UTXOs(context.Context, int64) ([]wallet.UTXO, error) {
 			for i, out := range tx.TxOut {
 				if bytes.Equal(out.PkScript, w.PkScript()) {
 					coins = append(coins, wallet.UTXO{OutPoint: wire.OutPoint{Hash: tx.TxHash(), Index: uint32(i)}, Value: out.Value,
-						PkScript: out.PkScript, Confirmations: 1})
+						PkScript: out.PkScript, Confirmations: 1, SourceTx: tx})
 				}
 			}
 		}
@@ -212,8 +221,9 @@ type fakeHemi struct {
 	keystones []poptypes.Keystone // oldest first
 	published map[uint64]bool
 	btclc     map[chainhash.Hash]bool
-	recorded  map[chainhash.Hash]bool // publications x/pop holds, by txid
-	proofs    []chainhash.Hash        // every proof submitted, duplicates included
+	recorded  map[chainhash.Hash]bool     // publications x/pop holds, by txid
+	payees    map[chainhash.Hash][20]byte // their payees, bound as x/pop binds them
+	proofs    []chainhash.Hash            // every proof submitted, duplicates included
 	chain     BitcoinChain
 }
 
@@ -221,7 +231,7 @@ var _ Hemi = (*fakeHemi)(nil)
 
 func newFakeHemi() *fakeHemi {
 	return &fakeHemi{published: map[uint64]bool{}, btclc: map[chainhash.Hash]bool{}, recorded: map[chainhash.Hash]bool{},
-		chain: BitcoinChain{Network: bitcoin.RegTest, BaseHash: *chaincfg.RegressionNetParams.GenesisHash}}
+		payees: map[chainhash.Hash][20]byte{}, chain: BitcoinChain{Network: bitcoin.RegTest, BaseHash: *chaincfg.RegressionNetParams.GenesisHash}}
 }
 
 func testKeystone(height uint64) poptypes.Keystone {
@@ -249,15 +259,31 @@ func (h *fakeHemi) HasBitcoinBlock(_ context.Context, hash chainhash.Hash) (bool
 	return h.btclc[hash], nil
 }
 
-func (h *fakeHemi) SubmitPoPProof(_ context.Context, block *wire.MsgBlock, txid chainhash.Hash) (hemiclient.ProofOutcome, error) {
+// SubmitPoPProof records the publication, and binds its payee as x/pop does: the signer of the
+// first input through the funding transaction, if the proof carries it; a proof that binds the
+// payee of a publication recorded without one succeeds.
+func (h *fakeHemi) SubmitPoPProof(_ context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) (hemiclient.ProofOutcome, error) {
 	h.proofs = append(h.proofs, txid)
 	if !h.btclc[block.BlockHash()] {
 		return 0, errors.New("block not in x/btclc")
 	}
-	if h.recorded[txid] {
+	var payee [20]byte
+	bound := false
+	for _, tx := range block.Transactions {
+		if tx.TxHash() == txid && funding != nil {
+			var err error
+			payee, err = bitcoin.InputSignerAccount(tx, funding)
+			bound = err == nil
+		}
+	}
+	_, hasPayee := h.payees[txid]
+	if h.recorded[txid] && (hasPayee || !bound) {
 		return hemiclient.ProofAlreadyRecorded, nil
 	}
 	h.recorded[txid] = true
+	if bound {
+		h.payees[txid] = payee
+	}
 	return hemiclient.ProofRecorded, nil
 }
 

@@ -58,8 +58,8 @@ func (h ChainHemi) HasBitcoinBlock(ctx context.Context, hash chainhash.Hash) (bo
 }
 
 // SubmitPoPProof is hemiclient's one proof path.
-func (h ChainHemi) SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) (hemiclient.ProofOutcome, error) {
-	return h.Client.SubmitPoPProof(ctx, block, txid)
+func (h ChainHemi) SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) (hemiclient.ProofOutcome, error) {
+	return h.Client.SubmitPoPProof(ctx, block, txid, funding)
 }
 
 // BitcoinChain asks x/btclc for the network it follows (with its tip) and its base header.

@@ -58,8 +58,9 @@ type Hemi interface {
 	Published(ctx context.Context, height uint64) (bool, error)
 	// HasBitcoinBlock tells whether x/btclc holds the block.
 	HasBitcoinBlock(ctx context.Context, hash chainhash.Hash) (bool, error)
-	// SubmitPoPProof proves transaction txid of block; a duplicate is success.
-	SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) (hemiclient.ProofOutcome, error)
+	// SubmitPoPProof proves transaction txid of block with funding, the transaction its first
+	// input spends from (which binds the payee); a duplicate is success.
+	SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) (hemiclient.ProofOutcome, error)
 	// BitcoinChain is the Bitcoin chain x/btclc follows.
 	BitcoinChain(ctx context.Context) (BitcoinChain, error)
 }
@@ -354,7 +355,21 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	if err != nil {
 		return fmt.Errorf("state file: txid of keystone %d: %w", p.KeystoneHeight, err)
 	}
-	outcome, err := m.hemi.SubmitPoPProof(ctx, block, txid)
+	var mined *wire.MsgTx
+	for _, tx := range block.Transactions {
+		if tx.TxHash() == txid {
+			mined = tx
+		}
+	}
+	if mined == nil {
+		return fmt.Errorf("block %s does not hold transaction %s of keystone %d", blockHash, txid, p.KeystoneHeight)
+	}
+	funding := p.Inputs.fundingTx(mined)
+	if funding == nil {
+		m.log.Warn("the state file lacks the funding transaction of the publication's first input; proving without it, "+
+			"so x/pop records no payee for it", "keystone", p.KeystoneHeight, "txid", txid)
+	}
+	outcome, err := m.hemi.SubmitPoPProof(ctx, block, txid, funding)
 	if err != nil {
 		return fmt.Errorf("submitting the proof of keystone %d: %w", p.KeystoneHeight, err)
 	}

@@ -30,9 +30,6 @@ func TestMinerPublishesNewestAndProves(t *testing.T) {
 	if p := h.pending(); p.Status != StatusBroadcast || p.KeystoneHeight != 20 {
 		t.Fatalf("pending %+v; want keystone 20 broadcast", p)
 	}
-	if payee, ok := bitcoin.PoPPayee(tx); !ok || payee != h.w.Payee() {
-		t.Fatal("the publication does not pay the miner's key")
-	}
 
 	block := h.node.mine(tx)
 	h.step()
@@ -47,6 +44,10 @@ func TestMinerPublishesNewestAndProves(t *testing.T) {
 	h.step()
 	if !h.hemi.recorded[tx.TxHash()] || h.miner.state.Pending() != nil {
 		t.Fatalf("proofs %v, state %+v; want the publication proven", h.hemi.proofs, h.miner.state)
+	}
+	// The proof carries the funding transaction, so the payee bound is the miner's key's.
+	if payee, ok := h.hemi.payees[tx.TxHash()]; !ok || payee != h.w.Payee() {
+		t.Fatal("the publication does not pay the miner's key")
 	}
 
 	h.hemi.published[30] = true // another miner published keystone 30: nothing to do
@@ -180,9 +181,7 @@ func TestMinerNotReplaceable(t *testing.T) {
 	}
 
 	// The next one cannot be bumped either, and a newer keystone replaces it.
-	again := h.w.coins[0]
-	again.OutPoint.Index = 77
-	h.w.coins = append(h.w.coins, again)
+	h.w.coins = append(h.w.coins, h.w.newCoin(exact, 77))
 	h.hemi.addKeystone(20)
 	h.step()
 	if p := h.pending(); p.KeystoneHeight != 20 || len(h.node.mempool[0].TxOut) != 1 {
@@ -207,7 +206,8 @@ func TestMinerDuplicateProofIsSuccess(t *testing.T) {
 	tx := h.node.mempool[0]
 	block := h.node.mine(tx)
 	h.hemi.btclc[block.BlockHash()] = true
-	h.hemi.recorded[tx.TxHash()] = true // the relayer was first
+	h.hemi.recorded[tx.TxHash()] = true      // the relayer was first
+	h.hemi.payees[tx.TxHash()] = h.w.Payee() // with the funding transaction
 	h.step()
 	h.step()
 	if len(h.hemi.proofs) != 1 || h.miner.state.Pending() != nil || h.miner.state.Latest().Status != StatusProven {
@@ -252,6 +252,10 @@ func TestMinerRestartFromStateFile(t *testing.T) {
 	h.step()
 	if got := h.hemi.proofs; len(got) != 1 || got[0].String() != txid || h.miner.state.Pending() != nil {
 		t.Fatalf("proofs %v; want the saved transaction %s proven", got, txid)
+	}
+	// The funding transaction came from the state file: the restarted miner still binds its payee.
+	if payee, ok := h.hemi.payees[h.node.blocks[len(h.node.blocks)-1].Transactions[1].TxHash()]; !ok || payee != h.w.Payee() {
+		t.Fatal("after the restart the proof did not bind the miner's payee")
 	}
 }
 

@@ -70,12 +70,16 @@ func (p *Publication) hasTxID(txid chainhash.Hash) bool {
 	return slices.Contains(p.TxIDs, txid.String())
 }
 
-// SpentOutput is a coin a publication spends, as the fee bump needs it.
+// SpentOutput is a coin a publication spends, as the fee bump and the proof need it.
 type SpentOutput struct {
 	TxID     string `json:"txid"`
 	Vout     uint32 `json:"vout"`
 	Value    int64  `json:"value_sats"`
 	PkScript string `json:"pk_script"`
+	// SourceTxHex is the raw transaction that created the coin. For the first input it is the
+	// funding transaction the proof carries, through which x/pop binds the payee to the miner's
+	// key; it is written at signing time, so a restart still has it.
+	SourceTxHex string `json:"source_tx_hex,omitempty"`
 }
 
 // SpentOutputs are the coins of a publication, in input order.
@@ -90,8 +94,15 @@ func spentInputs(tx *wire.MsgTx, utxos []wallet.UTXO) SpentOutputs {
 	out := make(SpentOutputs, 0, len(tx.TxIn))
 	for _, in := range tx.TxIn {
 		u := byOutPoint[in.PreviousOutPoint]
-		out = append(out, SpentOutput{TxID: in.PreviousOutPoint.Hash.String(), Vout: in.PreviousOutPoint.Index,
-			Value: u.Value, PkScript: hex.EncodeToString(u.PkScript)})
+		o := SpentOutput{TxID: in.PreviousOutPoint.Hash.String(), Vout: in.PreviousOutPoint.Index,
+			Value: u.Value, PkScript: hex.EncodeToString(u.PkScript)}
+		if u.SourceTx != nil {
+			var buf bytes.Buffer
+			if err := u.SourceTx.Serialize(&buf); err == nil {
+				o.SourceTxHex = hex.EncodeToString(buf.Bytes())
+			}
+		}
+		out = append(out, o)
 	}
 	return out
 }
@@ -106,9 +117,41 @@ func (s SpentOutputs) utxos() []wallet.UTXO {
 		if err != nil || err2 != nil {
 			continue
 		}
-		out = append(out, wallet.UTXO{OutPoint: wire.OutPoint{Hash: hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1})
+		out = append(out, wallet.UTXO{OutPoint: wire.OutPoint{Hash: hash, Index: o.Vout}, Value: o.Value, PkScript: script, Confirmations: 1,
+			SourceTx: o.sourceTx()})
 	}
 	return out
+}
+
+// sourceTx decodes the coin's source transaction; nil if the state file has none (or a broken
+// one: the wallet then refuses to sign, and the proof goes without it).
+func (o SpentOutput) sourceTx() *wire.MsgTx {
+	raw, err := hex.DecodeString(o.SourceTxHex)
+	if err != nil || len(raw) == 0 {
+		return nil
+	}
+	tx, err := bitcoin.DecodeTx(raw)
+	if err != nil {
+		return nil
+	}
+	return tx
+}
+
+// fundingTx returns the source transaction of the coin that tx's first input spends, the
+// funding transaction of its proof, or nil when the state file does not have it.
+func (s SpentOutputs) fundingTx(tx *wire.MsgTx) *wire.MsgTx {
+	if len(tx.TxIn) == 0 {
+		return nil
+	}
+	op := tx.TxIn[0].PreviousOutPoint
+	for _, o := range s {
+		if o.TxID == op.Hash.String() && o.Vout == op.Index {
+			if src := o.sourceTx(); src != nil && src.TxHash() == op.Hash {
+				return src
+			}
+		}
+	}
+	return nil
 }
 
 // Status is where a publication stands.

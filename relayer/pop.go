@@ -19,8 +19,9 @@ type PoPProver interface {
 	// Recorded tells whether x/pop already holds txid as a publication in a block of the main chain
 	// (one recorded in a block a reorg took away must be proven again where it was mined anew).
 	Recorded(ctx context.Context, txid chainhash.Hash) (bool, error)
-	// Prove submits the proof of transaction txid of block.
-	Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) error
+	// Prove submits the proof of transaction txid of block, with funding, the transaction whose
+	// output its first input spends (nil when the node could not serve it).
+	Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) error
 }
 
 // ScanDepth is how far below the Bitcoin tip the relayer looks for publications in the blocks it
@@ -55,14 +56,35 @@ func (r *Relayer) scanPublications(ctx context.Context, headers [][]byte, from, 
 			if known {
 				continue
 			}
-			if err := r.pop.Prove(ctx, block, txid); err != nil {
+			funding := r.fundingTx(ctx, tx)
+			if err := r.pop.Prove(ctx, block, txid, funding); err != nil {
 				r.log.Info("did not prove a PoP publication", "txid", txid, "block", hash, "reason", err)
 				continue
 			}
 			r.metrics.PublicationsProven.Inc()
-			r.log.Info("proved a PoP publication", "txid", txid, "block", hash, "height", height)
+			r.log.Info("proved a PoP publication", "txid", txid, "block", hash, "height", height, "payee_bound", funding != nil)
 		}
 	}
+}
+
+// fundingTx fetches the transaction whose output tx's first input spends: x/pop binds the
+// publication's payee (the key that signs that input) only through it. A node that cannot serve
+// it (no transaction index) gets the proof sent without it: the publication still anchors its
+// keystone, and the miner's own proof, which carries the funding transaction, binds the payee
+// later.
+func (r *Relayer) fundingTx(ctx context.Context, tx *wire.MsgTx) *wire.MsgTx {
+	if len(tx.TxIn) == 0 { // the node's block is untrusted
+		return nil
+	}
+	prev := tx.TxIn[0].PreviousOutPoint.Hash
+	funding, err := r.btc.GetRawTransaction(ctx, prev)
+	if err != nil {
+		r.log.Warn("could not fetch the funding transaction of a PoP publication (does the Bitcoin node run with a "+
+			"transaction index, btcd --txindex?); proving it without, so its payee stays unbound until the miner proves it",
+			"txid", tx.TxHash(), "funding_txid", prev, "err", err)
+		return nil
+	}
+	return funding
 }
 
 // ChainPoPProver is x/pop on a hemid node, reached through hemiclient.
@@ -84,7 +106,7 @@ func (p ChainPoPProver) Recorded(ctx context.Context, txid chainhash.Hash) (bool
 
 // Prove submits the proof through hemiclient; a publication someone recorded meanwhile counts as
 // proven.
-func (p ChainPoPProver) Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash) error {
-	_, err := p.Client.SubmitPoPProof(ctx, block, txid)
+func (p ChainPoPProver) Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) error {
+	_, err := p.Client.SubmitPoPProof(ctx, block, txid, funding)
 	return err
 }

@@ -22,6 +22,9 @@ type BitcoinNode interface {
 	GetBlockHash(ctx context.Context, height int64) (chainhash.Hash, error)
 	GetBlockHeaderRaw(ctx context.Context, hash chainhash.Hash) ([]byte, error)
 	GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error)
+	// GetRawTransaction returns a transaction checked to hash to txid; the node needs a
+	// transaction index (btcd --txindex, Core -txindex) for confirmed ones.
+	GetRawTransaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error)
 }
 
 // LightClient is x/btclc as the relayer sees it.

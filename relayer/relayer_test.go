@@ -45,6 +45,10 @@ func (f *fakeBitcoin) GetBlock(_ context.Context, hash chainhash.Hash) (*wire.Ms
 	return nil, fmt.Errorf("no block %s", hash)
 }
 
+func (f *fakeBitcoin) GetRawTransaction(_ context.Context, txid chainhash.Hash) (*wire.MsgTx, error) {
+	return nil, fmt.Errorf("no transaction %s", txid)
+}
+
 func (f *fakeBitcoin) GetBlockHeaderRaw(_ context.Context, hash chainhash.Hash) ([]byte, error) {
 	for i := range f.chain {
 		if f.chain[i].BlockHash() == hash {

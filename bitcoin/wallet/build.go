@@ -88,8 +88,10 @@ func checkOutputs(outputs []*wire.TxOut) (int64, error) {
 // BumpFee can replace the transaction. The fee is exactly
 // EstimateVSize × feeRate (plus the remainder when there is no change).
 //
-// The first input is signed by the wallet's key, so PoPPayee of the result is
-// Payee; this is checked, as the popminer's reward depends on it.
+// The first input is signed by the wallet's key, so the payee x/pop binds
+// for the result (bitcoin.InputSignerAccount with the first coin's
+// SourceTx, which that coin must have) is Payee; this is checked, as the
+// popminer's reward depends on it.
 func (w *Wallet) BuildTx(utxos []UTXO, outputs []*wire.TxOut, feeRate int64) (*wire.MsgTx, int64, error) {
 	if err := w.checkFeeRate(feeRate); err != nil {
 		return nil, 0, err

@@ -11,6 +11,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 )
 
@@ -135,5 +136,34 @@ func TestWalletTooManyInputs(t *testing.T) {
 	_, _, err := w.BuildTx(coins, []*wire.TxOut{wire.NewTxOut(2_000_000, w.PkScript())}, 1)
 	if !errors.Is(err, wallet.ErrTooManyInputs) {
 		t.Fatalf("err = %v, want ErrTooManyInputs", err)
+	}
+}
+
+// The wallet checks the payee x/pop will bind before a transaction leaves
+// it: the first input's signer through its coin's source transaction. A
+// first coin without one, or with a transaction that did not create it, gives
+// no transaction, since no proof could bind the payee to the wallet's key.
+func TestWalletBuildTxBindsPayee(t *testing.T) {
+	for _, kind := range walletKinds {
+		w := walletNew(t, walletKey(11), kind, nil)
+		outputs := []*wire.TxOut{walletPoPOutput(1)}
+		coins := walletCoins(w, 2, 1e6, "bind")
+		tx, _, err := w.BuildTx(coins, outputs, 2)
+		if err != nil {
+			t.Fatalf("%v: %v", kind, err)
+		}
+		walletVerify(t, w, tx, coins)
+
+		first := slices.IndexFunc(coins, func(u wallet.UTXO) bool { return u.OutPoint == tx.TxIn[0].PreviousOutPoint })
+		noSource := slices.Clone(coins)
+		noSource[first].SourceTx = nil
+		if _, _, err := w.BuildTx(noSource, outputs, 2); !errors.Is(err, wallet.ErrBadInput) {
+			t.Errorf("%v, first coin without source transaction: %v", kind, err)
+		}
+		wrongSource := slices.Clone(coins)
+		wrongSource[first].SourceTx = coins[1-first].SourceTx
+		if _, _, err := w.BuildTx(wrongSource, outputs, 2); !errors.Is(err, bitcoin.ErrFundingTxMismatch) {
+			t.Errorf("%v, first coin with another coin's source transaction: %v", kind, err)
+		}
 	}
 }

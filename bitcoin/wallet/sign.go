@@ -29,8 +29,9 @@ const (
 
 // sign signs every input of tx, which spends coins in order (all paying the
 // wallet's script) with SIGHASH_ALL, then runs the script engine on each
-// input and checks that the first input's key is the wallet's: a
-// transaction that fails either is never returned.
+// input and checks that the payee x/pop will bind, the signer account of the
+// first input through the transaction that created its coin, is the
+// wallet's: a transaction that fails either is never returned.
 func (w *Wallet) sign(tx *wire.MsgTx, coins []UTXO) error {
 	prevOuts := txscript.NewMultiPrevOutFetcher(nil)
 	for _, c := range coins {
@@ -73,7 +74,14 @@ func (w *Wallet) sign(tx *wire.MsgTx, coins []UTXO) error {
 			return fmt.Errorf("signed input %d does not verify: %v", i, err)
 		}
 	}
-	if payee, ok := bitcoin.PoPPayee(tx); !ok || payee != w.Payee() {
+	if coins[0].SourceTx == nil {
+		return fmt.Errorf("%w: the first coin (%s) has no source transaction, so no proof could bind the PoP payee to the wallet's key", ErrBadInput, coins[0].OutPoint)
+	}
+	payee, err := bitcoin.InputSignerAccount(tx, coins[0].SourceTx)
+	if err != nil {
+		return fmt.Errorf("the PoP payee of the first input would not be bound: %w", err)
+	}
+	if payee != w.Payee() {
 		return errors.New("the first input is not signed by the wallet's key, so the PoP payee would not be the wallet's")
 	}
 	return nil

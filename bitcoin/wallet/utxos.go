@@ -57,10 +57,11 @@ func (w *Wallet) UTXOs(ctx context.Context, minConf int64) ([]UTXO, error) {
 	if w.node == nil {
 		return nil, errors.New("wallet has no node to find its coins with")
 	}
-	candidates, err := w.searchAddress(ctx)
+	candidates, sources, err := w.searchAddress(ctx)
 	var rpcErr *rpc.Error
 	if errors.As(err, &rpcErr) && rpcErr.Code == rpc.CodeMethodNotFound {
 		candidates, err = w.scanUTXOSet(ctx)
+		sources = nil // fetched below, for the outputs still unspent
 	}
 	if err != nil {
 		return nil, err
@@ -84,6 +85,13 @@ func (w *Wallet) UTXOs(ctx context.Context, minConf int64) ([]UTXO, error) {
 		if !ok || u.Confirmations < minConf || (u.Coinbase && u.Confirmations < int64(w.net.CoinbaseMaturity)) {
 			continue
 		}
+		if u.SourceTx = sources[op.Hash]; u.SourceTx == nil {
+			// Bitcoin Core's scan lists outputs, not transactions. The
+			// source transaction binds the PoP payee, so it is needed.
+			if u.SourceTx, err = w.node.GetRawTransaction(ctx, op.Hash); err != nil {
+				return nil, fmt.Errorf("fetching the transaction that created %s (Bitcoin Core needs -txindex): %w", op, err)
+			}
+		}
 		utxos = append(utxos, u)
 	}
 	return utxos, nil
@@ -91,16 +99,16 @@ func (w *Wallet) UTXOs(ctx context.Context, minConf int64) ([]UTXO, error) {
 
 // searchAddress is the btcd scan: the outputs paying the wallet in the
 // address's history that no transaction of that history spends, with their
-// values.
-func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, error) {
+// values, and the transactions that created them.
+func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, map[chainhash.Hash]*wire.MsgTx, error) {
 	const method = "searchrawtransactions"
 	addr := w.addr.EncodeAddress()
 	outputs := map[wire.OutPoint]int64{}
 	spent := map[wire.OutPoint]bool{}
-	seen := map[chainhash.Hash]bool{}
+	seen := map[chainhash.Hash]*wire.MsgTx{}
 	for skip := 0; ; skip += searchPageSize {
 		if skip >= maxSearchTxs {
-			return nil, fmt.Errorf("address %s has more than %d transactions: too many to scan; use a fresh key", addr, maxSearchTxs)
+			return nil, nil, fmt.Errorf("address %s has more than %d transactions: too many to scan; use a fresh key", addr, maxSearchTxs)
 		}
 		// verbose=0: only the raw transactions, which are decoded here;
 		// the node's decoded view would be one more thing to distrust.
@@ -114,31 +122,31 @@ func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, er
 			break // no (more) transactions: btcd says so with an error
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(page) > searchPageSize {
-			return nil, w.node.BadData(method, nil, "asked for %d transactions, got %d", searchPageSize, len(page))
+			return nil, nil, w.node.BadData(method, nil, "asked for %d transactions, got %d", searchPageSize, len(page))
 		}
 		for _, txHex := range page {
 			raw, err := hex.DecodeString(txHex)
 			if err != nil {
-				return nil, w.node.BadData(method, rpc.ErrBadHex, "%v", err)
+				return nil, nil, w.node.BadData(method, rpc.ErrBadHex, "%v", err)
 			}
 			tx, err := bitcoin.DecodeTx(raw)
 			if err != nil {
-				return nil, w.node.BadAnswer(method, err)
+				return nil, nil, w.node.BadAnswer(method, err)
 			}
 			txid := tx.TxHash()
-			if seen[txid] {
+			if seen[txid] != nil {
 				continue // pages can overlap when a block arrives mid-scan
 			}
-			seen[txid] = true
+			seen[txid] = tx
 			for i, out := range tx.TxOut {
 				if !bytes.Equal(out.PkScript, w.pkScript) {
 					continue
 				}
 				if out.Value < 0 || out.Value > btcutil.MaxSatoshi {
-					return nil, w.node.BadData(method, nil, "transaction %s output %d has value %d sat", txid, i, out.Value)
+					return nil, nil, w.node.BadData(method, nil, "transaction %s output %d has value %d sat", txid, i, out.Value)
 				}
 				if out.Value > 0 { // a zero-value output is not worth an input
 					outputs[wire.OutPoint{Hash: txid, Index: uint32(i)}] = out.Value
@@ -157,7 +165,7 @@ func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, er
 	for op := range spent {
 		delete(outputs, op)
 	}
-	return outputs, nil
+	return outputs, seen, nil
 }
 
 // isNoAddressInfo reports btcd's answer for an address without (further)

@@ -166,6 +166,10 @@ func walletCheckUTXOs(t *testing.T, w *wallet.Wallet, got []wallet.UTXO, want ma
 		if !ok || u.Value != wu.Value || u.Confirmations != wu.Confirmations || u.Coinbase != wu.Coinbase || !bytes.Equal(u.PkScript, w.PkScript()) {
 			t.Fatalf("UTXO %d = %+v, want %+v", i, u, wu)
 		}
+		// The source transaction, which binds the PoP payee, comes along.
+		if u.SourceTx == nil || u.SourceTx.TxHash() != u.OutPoint.Hash {
+			t.Fatalf("UTXO %s has source transaction %v", u.OutPoint, u.SourceTx)
+		}
 		if i > 0 && bytes.Compare(got[i-1].OutPoint.Hash[:], u.OutPoint.Hash[:]) > 0 {
 			t.Fatalf("UTXOs are not sorted by outpoint")
 		}
@@ -178,7 +182,12 @@ func walletCheckUTXOs(t *testing.T, w *wallet.Wallet, got []wallet.UTXO, want ma
 func TestWalletUTXOsCoreScan(t *testing.T) {
 	w := walletNew(t, walletKey(7), wallet.P2WPKH, nil)
 	ours := w.PkScript()
-	a, b, cb := chainhash.HashH([]byte("a")), chainhash.HashH([]byte("b")), chainhash.HashH([]byte("cb"))
+	// The source transactions, which the scan does not list: the wallet
+	// fetches those of the unspent outputs with getrawtransaction.
+	txA := walletFakeTx("a", []wire.OutPoint{{Index: 3}}, wire.NewTxOut(1, ours), wire.NewTxOut(12345678, ours))
+	txCB := walletFakeTx("cb", nil, wire.NewTxOut(50e8, ours))
+	sources := map[string]*wire.MsgTx{txA.TxHash().String(): txA, txCB.TxHash().String(): txCB}
+	a, b, cb := txA.TxHash(), chainhash.HashH([]byte("b")), txCB.TxHash()
 	unspent := func(txid chainhash.Hash, vout int, btc string) map[string]any {
 		return map[string]any{"txid": txid.String(), "vout": vout, "scriptPubKey": hex.EncodeToString(ours),
 			"desc": "addr(...)", "amount": json.Number(btc), "height": 100}
@@ -198,6 +207,14 @@ func TestWalletUTXOsCoreScan(t *testing.T) {
 			// b:0 is spent by a mempool transaction: null.
 			cb.String() + ":0": walletTxOutAnswer(101, "50", ours, true),
 		}, &asked, &mu),
+		"getrawtransaction": func(params []json.RawMessage) (any, *rpc.Error) {
+			var txid string
+			_ = json.Unmarshal(params[0], &txid)
+			if tx, ok := sources[txid]; ok {
+				return walletTxHex(t, tx), nil
+			}
+			return nil, &rpc.Error{Code: -5, Message: "No such mempool or blockchain transaction"}
+		},
 	})
 	w = walletNew(t, walletKey(7), wallet.P2WPKH, c)
 	utxos, err := w.UTXOs(walletCtx(t), 1)

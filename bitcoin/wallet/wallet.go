@@ -110,10 +110,16 @@ type UTXO struct {
 	// Coinbase outputs can be spent only once they have
 	// chaincfg.Params.CoinbaseMaturity (100) confirmations.
 	Coinbase bool
+	// SourceTx is the transaction that created the output. The coin that
+	// becomes a transaction's first input needs it: x/pop binds a PoP
+	// transaction's payee to the key of that input only through it (the
+	// proof carries it as the funding transaction), and sign checks the
+	// binding before anything leaves the wallet.
+	SourceTx *wire.MsgTx
 }
 
 // Wallet is a single-key wallet for the popminer: one secp256k1 key is its
-// Bitcoin address and (through PoPPayee) its hemi payee. It finds its coins
+// Bitcoin address and (through bitcoin.InputSignerAccount) its hemi payee. It finds its coins
 // through the node's RPC, builds and signs transactions with opt-in RBF, and
 // replaces them with higher-fee versions that spend the same inputs, so at
 // most one version of a payment can ever confirm.
@@ -178,8 +184,9 @@ func (w *Wallet) PkScript() []byte { return bytes.Clone(w.pkScript) }
 // Kind is the wallet's address kind.
 func (w *Wallet) Kind() AddressKind { return w.kind }
 
-// Payee is the hemi account PoP rewards of the wallet's transactions go to
-// (see PoPPayee).
+// Payee is the hemi account PoP rewards of the wallet's transactions go to:
+// what bitcoin.InputSignerAccount binds for the first input the wallet's key
+// signs.
 func (w *Wallet) Payee() [20]byte { return bitcoin.KeyPayee(w.key.PubKey()) }
 
 // DustLimit is the smallest change output the wallet creates.

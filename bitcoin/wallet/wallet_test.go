@@ -52,15 +52,22 @@ func walletPoPOutput(tag byte) *wire.TxOut {
 	return wire.NewTxOut(0, script)
 }
 
-// walletCoins returns n fake UTXOs of w, each worth value.
+// walletCoins returns n fake UTXOs of w, each worth value: output i of a
+// source transaction (unique per salt and i) whose outputs all pay w.
 func walletCoins(w *wallet.Wallet, n int, value int64, salt string) []wallet.UTXO {
 	coins := make([]wallet.UTXO, n)
 	for i := range coins {
+		source := wire.NewMsgTx(2)
+		source.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.HashH([]byte(salt + strconv.Itoa(i)))}, []byte{txscript.OP_TRUE}, nil))
+		for range i + 1 {
+			source.AddTxOut(wire.NewTxOut(value, w.PkScript()))
+		}
 		coins[i] = wallet.UTXO{
-			OutPoint:      wire.OutPoint{Hash: chainhash.HashH([]byte(salt + strconv.Itoa(i))), Index: uint32(i)},
+			OutPoint:      wire.OutPoint{Hash: source.TxHash(), Index: uint32(i)},
 			Value:         value,
 			PkScript:      w.PkScript(),
 			Confirmations: 10,
+			SourceTx:      source,
 		}
 	}
 	return coins
@@ -96,9 +103,11 @@ func walletVerify(t *testing.T, w *wallet.Wallet, tx *wire.MsgTx, coins []wallet
 			t.Fatalf("input %d does not verify: %v", i, err)
 		}
 	}
-	payee, ok := bitcoin.PoPPayee(tx)
-	if !ok || payee != w.Payee() {
-		t.Fatalf("PoPPayee = %x, %v; want the wallet's payee %x", payee, ok, w.Payee())
+	// The payee x/pop binds: the first input's signer, through the
+	// transaction that created its coin.
+	payee, err := bitcoin.InputSignerAccount(tx, byOutPoint[tx.TxIn[0].PreviousOutPoint].SourceTx)
+	if err != nil || payee != w.Payee() {
+		t.Fatalf("InputSignerAccount = %x, %v; want the wallet's payee %x", payee, err, w.Payee())
 	}
 }
 

@@ -137,52 +137,14 @@ func MineSpendBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, spends 
 	txs := []*wire.MsgTx{coinbase}
 	mined := make([]MinedSpend, len(spends))
 	for i, s := range spends {
-		key := s.Key
-		if key == nil {
-			key = KeyFromSeed(uint32(i) + 1)
+		if s.Key == nil {
+			s.Key = KeyFromSeed(uint32(i) + 1)
 		}
-		m := MinedSpend{Kind: s.Kind, Key: key}
-		var pkScript, redeem []byte
-		switch s.Kind {
-		case P2PKH:
-			pkScript = payTo(tb, func() (btcutil.Address, error) {
-				return btcutil.NewAddressPubKeyHash(btcutil.Hash160(key.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
-			})
-		case P2WPKH:
-			pkScript = p2wpkhScript(tb, key.PubKey())
-		case P2SHP2WPKH:
-			redeem = p2wpkhScript(tb, key.PubKey())
-			pkScript = payTo(tb, func() (btcutil.Address, error) {
-				return btcutil.NewAddressScriptHash(redeem, &chaincfg.RegressionNetParams)
-			})
-		default:
-			tb.Fatalf("spend %d: unknown kind %v", i, s.Kind)
-		}
-		m.PkScript = pkScript
-
 		// The funding transaction spends a made-up outpoint, distinct per
 		// block and spend; nothing here tracks coins.
-		m.Funding = wire.NewMsgTx(2)
 		prev := chainhash.DoubleHashH(append(append(parentHash[:], tagBytes[:]...), byte(i), byte(i>>8)))
-		m.Funding.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&prev, 0), []byte{txscript.OP_TRUE}, nil))
-		m.Funding.AddTxOut(wire.NewTxOut(FundingValue, pkScript))
-
-		m.Spending = wire.NewMsgTx(2)
-		fundingHash := m.Funding.TxHash()
-		m.Spending.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&fundingHash, 0), nil, nil))
-		change := int64(FundingValue - SpendFee)
-		for _, out := range s.Outputs {
-			m.Spending.AddTxOut(out)
-			change -= out.Value
-		}
-		if change < 0 {
-			tb.Fatalf("spend %d: outputs worth more than %d sat", i, FundingValue-SpendFee)
-		}
-		m.Spending.AddTxOut(wire.NewTxOut(change, p2wpkhScript(tb, key.PubKey())))
-		sign(tb, m.Spending, pkScript, redeem, key)
-
-		txs = append(txs, m.Funding, m.Spending)
-		mined[i] = m
+		mined[i] = SignedSpend(tb, s, prev)
+		txs = append(txs, mined[i].Funding, mined[i].Spending)
 	}
 	addWitnessCommitment(tb, coinbase, txs)
 
@@ -215,6 +177,57 @@ func MineSpendBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, spends 
 		tb.Fatal(err)
 	}
 	return &MinedBlock{Block: block, RawHeader: SerializeHeader(&block.Header), RawBlock: raw.Bytes(), Spends: mined}
+}
+
+// SignedSpend returns one spend outside any block: a funding transaction
+// that spends prev and pays FundingValue to s.Key (which must be set) in an
+// output of s.Kind, and the spending transaction with s.Outputs and change,
+// signed by txscript. MineSpendBlock mines such spends; a test that builds
+// its own blocks uses it for real signed transactions with their funding
+// transaction (the proofs are left empty).
+func SignedSpend(tb testing.TB, s Spend, prev chainhash.Hash) MinedSpend {
+	tb.Helper()
+	key := s.Key
+	if key == nil {
+		tb.Fatal("SignedSpend needs a key")
+	}
+	m := MinedSpend{Kind: s.Kind, Key: key}
+	var pkScript, redeem []byte
+	switch s.Kind {
+	case P2PKH:
+		pkScript = payTo(tb, func() (btcutil.Address, error) {
+			return btcutil.NewAddressPubKeyHash(btcutil.Hash160(key.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
+		})
+	case P2WPKH:
+		pkScript = p2wpkhScript(tb, key.PubKey())
+	case P2SHP2WPKH:
+		redeem = p2wpkhScript(tb, key.PubKey())
+		pkScript = payTo(tb, func() (btcutil.Address, error) {
+			return btcutil.NewAddressScriptHash(redeem, &chaincfg.RegressionNetParams)
+		})
+	default:
+		tb.Fatalf("unknown spend kind %v", s.Kind)
+	}
+	m.PkScript = pkScript
+
+	m.Funding = wire.NewMsgTx(2)
+	m.Funding.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&prev, 0), []byte{txscript.OP_TRUE}, nil))
+	m.Funding.AddTxOut(wire.NewTxOut(FundingValue, pkScript))
+
+	m.Spending = wire.NewMsgTx(2)
+	fundingHash := m.Funding.TxHash()
+	m.Spending.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&fundingHash, 0), nil, nil))
+	change := int64(FundingValue - SpendFee)
+	for _, out := range s.Outputs {
+		m.Spending.AddTxOut(out)
+		change -= out.Value
+	}
+	if change < 0 {
+		tb.Fatalf("outputs worth more than %d sat", FundingValue-SpendFee)
+	}
+	m.Spending.AddTxOut(wire.NewTxOut(change, p2wpkhScript(tb, key.PubKey())))
+	sign(tb, m.Spending, pkScript, redeem, key)
+	return m
 }
 
 // sign signs input 0 of tx, which spends FundingValue sat locked by pkScript

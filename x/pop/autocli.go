@@ -11,9 +11,10 @@ import (
 )
 
 // AutoCLIOptions declares x/pop's CLI. Bitcoin hashes and txids are in
-// display order. submit-proof takes the raw transaction and each merkle
-// sibling in hex (autocli's bytes arguments also accept base64 or a file
-// path); the siblings are in internal byte order, leaf level first.
+// display order. submit-proof takes the one proof type,
+// hemi.btclc.v1.InclusionProof, as proto JSON (autocli reads a message
+// argument inline or from a .json file); its bytes are base64 and its
+// siblings in internal byte order, leaf level first.
 // update-params and resume-rewards are governance-only and have no command.
 func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 	app := version.AppName
@@ -70,19 +71,20 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
 				{
 					RpcMethod: "SubmitPoPProof",
-					Use:       "submit-proof <tx-hex> <btc-block-hash> <tx-index> [merkle-sibling-hex]...",
+					Use:       "submit-proof <proof.json | proof-json>",
 					Short:     "Prove that a Bitcoin transaction in a canonical block publishes a keystone of this chain",
 					Long: "Prove that a Bitcoin transaction in a canonical block publishes a keystone of this chain.\n" +
-						"tx-hex is the raw transaction; btc-block-hash is in display order (as bitcoin-cli prints it);\n" +
-						"tx-index is the transaction's position in the block; each merkle sibling is 32 bytes in hex,\n" +
-						"in internal byte order, leaf level first. Anyone may submit; the reward goes to the payee.",
-					Example: fmt.Sprintf("%s tx pop submit-proof 0200…0000 3f1c…9a02 5 8d2e…11f0 07aa…c3d1 --from relayer", app),
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
-						{ProtoField: "tx"},
-						{ProtoField: "btc_block_hash"},
-						{ProtoField: "tx_index"},
-						{ProtoField: "merkle_siblings", Varargs: true},
-					},
+						"The argument is a hemi.btclc.v1.InclusionProof in proto JSON, inline or in a file ending in .json:\n" +
+						"tx is the raw transaction (base64, with its witness); btc_block_hash is in display order (as\n" +
+						"bitcoin-cli prints it); tx_index is the transaction's position in the block; merkle_siblings\n" +
+						"are 32 bytes each (base64), in internal byte order, leaf level first; funding_tx (base64) is\n" +
+						"the transaction whose output the first input spends. Anyone may submit. The reward goes to the\n" +
+						"key that signs the first input, and only a proof with funding_tx binds it: without it the\n" +
+						"publication has no payee until a proof with it is sent.",
+					Example: fmt.Sprintf("%s tx pop submit-proof proof.json --from relayer\n"+
+						"%s tx pop submit-proof '{\"tx\":\"AgAAAAAB…\",\"btc_block_hash\":\"3f1c…9a02\",\"tx_index\":5,"+
+						"\"merkle_siblings\":[\"jS4…\"],\"funding_tx\":\"AgAAAAAB…\"}' --from relayer", app, app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "proof"}},
 				},
 				{
 					RpcMethod: "UpdateParams",

@@ -2,7 +2,10 @@ package pop_test
 
 import (
 	"context"
-	"encoding/hex"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
@@ -39,9 +42,10 @@ func TestAutoCLIOptionsMatchServices(t *testing.T) {
 	}
 }
 
-// submit-proof takes the transaction and the siblings as hex, the block hash
-// as text and the index as a number, through autocli's own argument parser.
-func TestAutoCLISubmitProofTakesHex(t *testing.T) {
+// submit-proof takes the proof as proto JSON, inline or from a .json file,
+// through autocli's own argument parser: every field of the one proof type,
+// funding_tx included, reaches the message.
+func TestAutoCLISubmitProofTakesJSON(t *testing.T) {
 	d, err := gogoproto.HybridResolver.FindDescriptorByName("hemi.pop.v1.MsgSubmitPoPProof")
 	require.NoError(t, err)
 	msgType := dynamicpb.NewMessageType(d.(protoreflect.MessageDescriptor))
@@ -64,17 +68,27 @@ func TestAutoCLISubmitProofTakesHex(t *testing.T) {
 	binder, err := b.AddMessageFlags(&ctx, pflag.NewFlagSet("test", pflag.ContinueOnError), msgType, submit)
 	require.NoError(t, err)
 
-	tx := []byte{2, 0, 0, 0, 1, 2, 3}
+	tx, funding := []byte{2, 0, 0, 0, 1, 2, 3}, []byte{2, 0, 0, 0, 9, 9}
 	blockHash := chainhash.Hash{0xab, 0xcd}.String()
 	s1, s2 := chainhash.Hash{1}, chainhash.Hash{2}
-	msg, err := binder.BuildMessage([]string{hex.EncodeToString(tx), blockHash, "5", hex.EncodeToString(s1[:]), hex.EncodeToString(s2[:])})
-	require.NoError(t, err)
-	fields := msgType.Descriptor().Fields()
-	require.Equal(t, tx, msg.Get(fields.ByName("tx")).Bytes())
-	require.Equal(t, blockHash, msg.Get(fields.ByName("btc_block_hash")).String())
-	require.Equal(t, uint64(5), msg.Get(fields.ByName("tx_index")).Uint())
-	siblings := msg.Get(fields.ByName("merkle_siblings")).List()
-	require.Equal(t, 2, siblings.Len())
-	require.Equal(t, s1[:], siblings.Get(0).Bytes())
-	require.Equal(t, s2[:], siblings.Get(1).Bytes())
+	b64 := base64.StdEncoding.EncodeToString
+	proof := fmt.Sprintf(`{"tx":%q,"btc_block_hash":%q,"tx_index":5,"merkle_siblings":[%q,%q],"funding_tx":%q}`,
+		b64(tx), blockHash, b64(s1[:]), b64(s2[:]), b64(funding))
+	file := filepath.Join(t.TempDir(), "proof.json")
+	require.NoError(t, os.WriteFile(file, []byte(proof), 0o600))
+
+	for _, arg := range []string{proof, file} {
+		msg, err := binder.BuildMessage([]string{arg})
+		require.NoError(t, err)
+		p := msg.Get(msgType.Descriptor().Fields().ByName("proof")).Message()
+		fields := p.Descriptor().Fields()
+		require.Equal(t, tx, p.Get(fields.ByName("tx")).Bytes())
+		require.Equal(t, blockHash, p.Get(fields.ByName("btc_block_hash")).String())
+		require.Equal(t, uint64(5), p.Get(fields.ByName("tx_index")).Uint())
+		siblings := p.Get(fields.ByName("merkle_siblings")).List()
+		require.Equal(t, 2, siblings.Len())
+		require.Equal(t, s1[:], siblings.Get(0).Bytes())
+		require.Equal(t, s2[:], siblings.Get(1).Bytes())
+		require.Equal(t, funding, p.Get(fields.ByName("funding_tx")).Bytes())
+	}
 }

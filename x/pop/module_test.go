@@ -58,9 +58,10 @@ func TestModuleRegistersMessages(t *testing.T) {
 	}
 	amino := codec.NewLegacyAmino()
 	pop.AppModule{}.RegisterLegacyAminoCodec(amino)
-	bz, err := amino.MarshalJSON(types.NewMsgSubmitPoPProof("hemi1x", nil, chainhash.Hash{}, 1, nil))
+	bz, err := amino.MarshalJSON(types.NewMsgSubmitPoPProof("hemi1x", nil, chainhash.Hash{}, 1, nil, []byte{7}))
 	require.NoError(t, err)
 	require.Contains(t, string(bz), "hemi/x/pop/MsgSubmitPoPProof")
+	require.Contains(t, string(bz), `"funding_tx"`, "the proof, funding transaction included, is in the amino JSON that is signed")
 	bz, err = amino.MarshalJSON(types.NewMsgResumeRewards("hemi1x"))
 	require.NoError(t, err)
 	require.Contains(t, string(bz), "hemi/x/pop/MsgResumeRewards")
@@ -86,7 +87,7 @@ func TestModuleMessageSigners(t *testing.T) {
 	addr, err := ac.BytesToString(who)
 	require.NoError(t, err)
 	for _, msg := range []gogoproto.Message{
-		types.NewMsgSubmitPoPProof(addr, []byte{1}, chainhash.Hash{}, 1, nil),
+		types.NewMsgSubmitPoPProof(addr, []byte{1}, chainhash.Hash{}, 1, nil, nil),
 		types.NewMsgUpdateParams(addr, types.DefaultParams()),
 		types.NewMsgResumeRewards(addr),
 	} {

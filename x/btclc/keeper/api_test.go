@@ -1,10 +1,12 @@
 package keeper_test
 
 import (
+	"bytes"
 	"encoding/hex"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -55,26 +57,36 @@ func TestKeeperChainAPI(t *testing.T) {
 	require.Equal(t, bitcoin.MainNet, p.Name)
 }
 
-// SPV proofs from spv-proofs.json: every vector of block 830000 (inside the
-// inserted run) verifies; a block that is not on the canonical chain fails
-// whatever the proof; a tampered proof fails with the SPV error.
-func TestKeeperVerifyInclusion(t *testing.T) {
+// SPV proofs from spv-proofs.json through VerifyProof: every vector of block
+// 830000 (inside the inserted run) verifies; a block that is not on the
+// canonical chain fails whatever the proof; a tampered proof fails with the
+// SPV error; malformed proofs get their own registered errors.
+func TestKeeperVerifyProof(t *testing.T) {
 	f, run, _ := mainnet822528(t)
 	f.mustInsert(run.RawRange(t, 822529, 830592), 2016)
 
+	proofOf := func(v datagen.SPVVector, index uint32) *types.InclusionProof {
+		p := &types.InclusionProof{Tx: datagen.MustHex(t, v.TxHex), BtcBlockHash: v.BlockHash, TxIndex: index}
+		for _, s := range v.Branch(t) {
+			p.MerkleSiblings = append(p.MerkleSiblings, append([]byte(nil), s[:]...))
+		}
+		return p
+	}
 	var in, out int
 	for _, v := range datagen.LoadSPVVectors(t) {
-		block := datagen.DisplayHash(t, v.BlockHash)
-		tx := datagen.MustHex(t, v.TxHex)
-		branch := v.Branch(t)
-		err := f.k.VerifyInclusion(f.ctx, tx, block, v.Index, branch)
+		proven, err := f.k.VerifyProof(f.ctx, proofOf(v, v.Index))
 		if v.Network == bitcoin.MainNet && v.Height != nil && *v.Height >= run.Start && *v.Height <= run.End() {
 			require.NoError(t, err, v.Name())
-			require.Equal(t, run.At(t, *v.Height).BlockHash(), block)
+			require.Equal(t, run.At(t, *v.Height).BlockHash(), proven.BlockHash)
+			require.Equal(t, *v.Height, proven.Block.Height)
+			require.Equal(t, v.TxID, proven.TxID.String())
+			require.Equal(t, run.End()-*v.Height+1, proven.Confirmations)
+			require.Nil(t, proven.Signer, "no funding transaction, no signer")
+			require.ErrorIs(t, proven.NoSigner, bitcoin.ErrNoSignerAccount)
 			in++
 
 			// Any other position fails against the same root.
-			err = f.k.VerifyInclusion(f.ctx, tx, block, v.Index^1, branch)
+			_, err = f.k.VerifyProof(f.ctx, proofOf(v, v.Index^1))
 			require.ErrorIs(t, err, types.ErrInvalidSPVProof, v.Name())
 			continue
 		}
@@ -84,17 +96,78 @@ func TestKeeperVerifyInclusion(t *testing.T) {
 	require.Equal(t, 10, in, "vectors of block 830000")
 	require.Positive(t, out)
 
-	// The proof checks of package bitcoin are all enforced.
 	v := datagen.LoadSPVVectors(t)[0]
 	require.Equal(t, uint64(830000), *v.Height)
-	block := datagen.DisplayHash(t, v.BlockHash)
-	err := f.k.VerifyInclusion(f.ctx, make([]byte, 64), block, 0, nil)
-	require.ErrorIs(t, err, bitcoin.ErrTx64Bytes)
+	bad := func(mutate func(p *types.InclusionProof)) error {
+		p := proofOf(v, v.Index)
+		mutate(p)
+		_, err := f.k.VerifyProof(f.ctx, p)
+		return err
+	}
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.Tx = make([]byte, 64) }), types.ErrInvalidTx)
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.Tx = nil }), types.ErrInvalidTx)
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.Tx = make([]byte, types.MaxProofTxSize+1) }), types.ErrInvalidTx)
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.Tx = []byte{1, 2, 3} }), bitcoin.ErrBadTransaction)
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.TxIndex = 1 << 12 }), bitcoin.ErrIndexOutOfRange)
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.BtcBlockHash = " " + p.BtcBlockHash }), types.ErrInvalidBlockHash)
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.MerkleSiblings[0] = p.MerkleSiblings[0][:31] }), types.ErrInvalidSPVProof)
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) {
+		p.MerkleSiblings = make([][]byte, types.MaxMerkleSiblings+1)
+	}), types.ErrInvalidSPVProof)
+	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.FundingTx = []byte{1} }), types.ErrInvalidFundingTx)
+	_, err := f.k.VerifyProof(f.ctx, nil)
 	require.ErrorIs(t, err, types.ErrInvalidSPVProof)
-	err = f.k.VerifyInclusion(f.ctx, datagen.MustHex(t, v.TxHex), block, 1<<12, v.Branch(t))
-	require.ErrorIs(t, err, bitcoin.ErrIndexOutOfRange)
-	err = f.k.VerifyInclusion(f.ctx, []byte{1, 2, 3}, block, 0, nil)
-	require.ErrorIs(t, err, bitcoin.ErrBadTransaction)
+}
+
+// VerifyProof binds input 0's key through the funding transaction, on real
+// same-block spends of block 830000 (a P2WPKH spend at index 21 of the output
+// made at index 20, see bitcoin's signer tests): the signer is the key's
+// account; a swapped witness keeps the txid and the proof but binds no
+// account; a funding transaction that is not the one spent is refused.
+func TestKeeperVerifyProofSigner(t *testing.T) {
+	f, run, _ := mainnet822528(t)
+	f.mustInsert(run.RawRange(t, 822529, 830000), 2016)
+	block := datagen.LoadBlock(t, "mainnet-block-830000.bin")
+	spend, funding := block.Transactions[21], block.Transactions[20]
+	require.Equal(t, funding.TxHash(), spend.TxIn[0].PreviousOutPoint.Hash, "the pinned same-block spend")
+
+	proofFor := func(tx *wire.MsgTx, fundingTx *wire.MsgTx) *types.InclusionProof {
+		index, siblings, _, err := bitcoin.InclusionProof(block, tx.TxHash())
+		require.NoError(t, err)
+		p := &types.InclusionProof{Tx: serialize(t, tx), BtcBlockHash: block.BlockHash().String(), TxIndex: index}
+		for _, s := range siblings {
+			p.MerkleSiblings = append(p.MerkleSiblings, append([]byte(nil), s[:]...))
+		}
+		if fundingTx != nil {
+			p.FundingTx = serialize(t, fundingTx)
+		}
+		return p
+	}
+
+	want, err := bitcoin.InputSignerAccount(spend, funding)
+	require.NoError(t, err)
+	proven, err := f.k.VerifyProof(f.ctx, proofFor(spend, funding))
+	require.NoError(t, err)
+	require.Equal(t, want[:], proven.Signer)
+	require.NoError(t, proven.NoSigner)
+	require.Equal(t, uint64(1), proven.Confirmations, "830000 is the tip")
+
+	stolen := spend.Copy()
+	stolen.TxIn[0].Witness = wire.TxWitness{bytes.Repeat([]byte{0x30}, 71), datagen.KeyFromSeed(7).PubKey().SerializeCompressed()}
+	proven, err = f.k.VerifyProof(f.ctx, proofFor(stolen, funding))
+	require.NoError(t, err, "the txid, and so the proof, is the same")
+	require.Nil(t, proven.Signer)
+	require.ErrorIs(t, proven.NoSigner, bitcoin.ErrNoSignerAccount)
+
+	_, err = f.k.VerifyProof(f.ctx, proofFor(spend, block.Transactions[45]))
+	require.ErrorIs(t, err, types.ErrInvalidFundingTx)
+}
+
+func serialize(t *testing.T, tx *wire.MsgTx) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, tx.Serialize(&b))
+	return b.Bytes()
 }
 
 // The gRPC queries: display-order hashes in and out, InvalidArgument for

@@ -35,6 +35,9 @@ var (
 	ErrInvalidSPVProof    = errorsmod.Register(ModuleName, 20, "invalid SPV inclusion proof")
 	ErrNotOnMainChain     = errorsmod.Register(ModuleName, 21, "block is not on the canonical chain")
 	ErrForkTooDeep        = errorsmod.Register(ModuleName, 22, "fork starts too far below the canonical tip to be kept as a side chain")
+	ErrInvalidTx          = errorsmod.Register(ModuleName, 23, "invalid bitcoin transaction")
+	ErrInvalidBlockHash   = errorsmod.Register(ModuleName, 24, "invalid bitcoin block hash: give 64 lowercase hex characters in display order")
+	ErrInvalidFundingTx   = errorsmod.Register(ModuleName, 25, "funding_tx is not the transaction that the first input spends")
 )
 
 // bitcoinErrors maps each sentinel of the bitcoin package to the registered
@@ -61,7 +64,8 @@ var bitcoinErrors = []struct {
 	{bitcoin.ErrTimeTooNew, ErrHeaderTooNew},
 	{bitcoin.ErrBlockVersionTooOld, ErrBadBlockVersion},
 
-	{bitcoin.ErrBadTransaction, ErrInvalidSPVProof},
+	{bitcoin.ErrBadTransaction, ErrInvalidTx},
+	{bitcoin.ErrFundingTxMismatch, ErrInvalidFundingTx},
 	{bitcoin.ErrTx64Bytes, ErrInvalidSPVProof},
 	{bitcoin.ErrBranchTooLong, ErrInvalidSPVProof},
 	{bitcoin.ErrIndexOutOfRange, ErrInvalidSPVProof},

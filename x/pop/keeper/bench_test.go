@@ -38,7 +38,7 @@ import (
 // check alone.
 func BenchmarkSubmitPoPProof(b *testing.B) {
 	f := newFixture(b)
-	m := newPoPMiner(b, 7, true)
+	m := newPoPMiner(f, 7, true)
 	f.advanceTo(10)
 	const index = 1234
 	var txs [][]byte
@@ -51,7 +51,7 @@ func BenchmarkSubmitPoPProof(b *testing.B) {
 	require.NoError(b, err)
 	f.btcTip = block.header
 	msg := f.proof(block, index)
-	require.Len(b, msg.MerkleSiblings, 11)
+	require.Len(b, msg.Proof.MerkleSiblings, 11)
 	f.commit()
 	f.beginBlock()
 
@@ -60,14 +60,14 @@ func BenchmarkSubmitPoPProof(b *testing.B) {
 		require.NoError(b, err)
 		b.ReportAllocs()
 		for b.Loop() {
-			tx, err := bitcoin.DecodeTx(msg.Tx)
+			tx, err := bitcoin.DecodeTx(msg.Proof.Tx)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if _, err := bitcoin.FindPoPPayload(tx); err != nil {
 				b.Fatal(err)
 			}
-			if err := bitcoin.VerifyInclusion(msg.Tx, block.header.MerkleRoot, index, branch); err != nil {
+			if err := bitcoin.VerifyInclusion(msg.Proof.Tx, block.header.MerkleRoot, index, branch); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -234,7 +234,7 @@ func finalityBenchFixture(b *testing.B, n int) *fixture {
 	gs.Params.KeystoneInterval = 1
 	f := newFixtureFrom(b, btclctypes.DefaultGenesis(), gs, 0)
 	f.advanceTo(int64(n))
-	m := newPoPMiner(b, 7, false)
+	m := newPoPMiner(f, 7, false)
 	f.beginBlock()
 	f.extendN(1)
 	depth := int(gs.Params.SuperfinalityDepth)

@@ -32,6 +32,16 @@ func emitPublicationRecorded(ctx sdk.Context, p types.Publication) error {
 	})
 }
 
+func emitPublicationPayeeBound(ctx sdk.Context, p types.Publication, submitter string) error {
+	v := p.View()
+	return ctx.EventManager().EmitTypedEvent(&types.EventPublicationPayeeBound{
+		KeystoneHeight: v.KeystoneHeight,
+		Txid:           v.Txid,
+		Payee:          v.Payee,
+		Submitter:      submitter,
+	})
+}
+
 // emitKeystoneSuperfinal reports that every keystone above previous up to
 // height became superfinal, anchored at Bitcoin height effective.
 func emitKeystoneSuperfinal(ctx sdk.Context, height, previous, effective, btcTip uint64) error {

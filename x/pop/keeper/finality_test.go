@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -25,7 +26,7 @@ func (f *fixture) anchoring(height uint64) anchoring {
 // K, confirmations = tip - effective + 1, superfinal at the depth (6).
 func TestConfirmationsAndSuperfinality(t *testing.T) {
 	f := newFixture(t)
-	m := newPoPMiner(t, 7, false)
+	m := newPoPMiner(f, 7, false)
 	f.advanceTo(30)
 
 	f.beginBlock()
@@ -81,7 +82,7 @@ func TestConfirmationsAndSuperfinality(t *testing.T) {
 // published: one publication of the newest makes them all superfinal.
 func TestLaterKeystoneAnchorsEarlierOnes(t *testing.T) {
 	f := newFixture(t)
-	m := newPoPMiner(t, 7, false)
+	m := newPoPMiner(f, 7, false)
 	f.advanceTo(100)
 	f.beginBlock()
 	f.publish(m, 100)
@@ -100,7 +101,7 @@ func TestLaterKeystoneAnchorsEarlierOnes(t *testing.T) {
 // so does the anchoring.
 func TestReorgDropsPublication(t *testing.T) {
 	f := newFixture(t)
-	m := newPoPMiner(t, 7, false)
+	m := newPoPMiner(f, 7, false)
 	f.advanceTo(10)
 	f.beginBlock()
 	f.extendN(2)
@@ -137,7 +138,7 @@ func TestReorgDropsPublication(t *testing.T) {
 // to the earlier keystone's own.
 func TestReorgAboveAndBetweenPublications(t *testing.T) {
 	f := newFixture(t)
-	m := newPoPMiner(t, 7, false)
+	m := newPoPMiner(f, 7, false)
 	f.advanceTo(20)
 	f.beginBlock()
 	f.publish(m, 20) // btc 1
@@ -165,7 +166,7 @@ func TestReorgAboveAndBetweenPublications(t *testing.T) {
 func TestFinalityViolation(t *testing.T) {
 	f := newFixture(t)
 	reward := types.DefaultKeystoneReward().Amount
-	a, b, c := newPoPMiner(t, 1, false), newPoPMiner(t, 2, false), newPoPMiner(t, 3, true)
+	a, b, c := newPoPMiner(f, 1, false), newPoPMiner(f, 2, false), newPoPMiner(f, 3, true)
 	f.advanceTo(20)
 	f.beginBlock()
 	f.publish(a, 20) // btc 1
@@ -173,7 +174,7 @@ func TestFinalityViolation(t *testing.T) {
 	f.endBlock()
 	require.Equal(t, types.FinalityState{LatestSuperfinal: 20, HighestEverSuperfinal: 20}, f.finality())
 	require.Equal(t, reward, f.bank.balance(t, a.payee(t)))
-	require.Equal(t, reward.String(), f.bank.pool.AmountOf(types.RewardDenom).String(), "keystone 10 has no publication of its own")
+	require.Equal(t, reward.String(), f.bank.Pool().AmountOf(types.RewardDenom).String(), "keystone 10 has no publication of its own")
 
 	f.beginBlock()
 	f.fork(0, 7) // a heavier Bitcoin history without the publication
@@ -186,7 +187,7 @@ func TestFinalityViolation(t *testing.T) {
 	require.Equal(t, anchoring{0, 0, 0, false}, f.anchoring(20))
 
 	// Superfinal again, and a new keystone too, while paused: no payout.
-	minted := f.bank.minted
+	minted := f.bank.Minted()
 	f.advanceTo(30)
 	f.beginBlock()
 	f.publish(b, 30) // btc 8
@@ -195,7 +196,7 @@ func TestFinalityViolation(t *testing.T) {
 	require.Equal(t, types.FinalityState{LatestSuperfinal: 30, HighestEverSuperfinal: 30}, f.finality())
 	require.Len(t, eventsOf[*types.EventKeystoneSuperfinal](t, f.ctx), 1)
 	require.Empty(t, eventsOf[*types.EventPoPReward](t, f.ctx))
-	require.Equal(t, minted, f.bank.minted)
+	require.Equal(t, minted, f.bank.Minted())
 	require.True(t, f.bank.balance(t, b.payee(t)).IsZero())
 
 	// Governance resumes; only keystones superfinal for the first time pay.
@@ -208,7 +209,7 @@ func TestFinalityViolation(t *testing.T) {
 	f.endBlock()
 	require.Equal(t, uint64(40), f.finality().LatestSuperfinal)
 	require.Equal(t, reward, f.bank.balance(t, c.payee(t)))
-	require.Equal(t, minted.Add(types.DefaultKeystoneReward()), f.bank.minted)
+	require.Equal(t, minted.Add(types.DefaultKeystoneReward()), f.bank.Minted())
 	require.Equal(t, reward, f.bank.balance(t, a.payee(t)), "keystone 20 is not paid again")
 }
 
@@ -216,7 +217,7 @@ func TestFinalityViolation(t *testing.T) {
 // governance's decision, not a violation: rewards go on.
 func TestDepthRaiseIsNotAViolation(t *testing.T) {
 	f := newFixture(t)
-	m := newPoPMiner(t, 7, false)
+	m := newPoPMiner(f, 7, false)
 	f.advanceTo(10)
 	f.beginBlock()
 	f.publish(m, 10)
@@ -245,7 +246,7 @@ func TestDepthRaiseIsNotAViolation(t *testing.T) {
 // fork point of the block.
 func TestEndBlockOnlyWhenDue(t *testing.T) {
 	f := newFixture(t)
-	m := newPoPMiner(t, 7, false)
+	m := newPoPMiner(f, 7, false)
 	f.advanceTo(10)
 	f.beginBlock()
 	before := f.snapshot()
@@ -278,7 +279,7 @@ func TestEndBlockOnlyWhenDue(t *testing.T) {
 // a block late.
 func TestReorgHookUpdatesFinalityAtOnce(t *testing.T) {
 	f := newFixture(t)
-	a := newPoPMiner(t, 1, false)
+	a := newPoPMiner(f, 1, false)
 	f.advanceTo(20)
 	f.beginBlock()
 	f.publish(a, 20) // btc 1
@@ -316,7 +317,7 @@ func TestReorgHookUpdatesFinalityAtOnce(t *testing.T) {
 // its block is on the main chain, a second proof is a duplicate.
 func TestReorgedPublicationProvenAgain(t *testing.T) {
 	f := newFixture(t)
-	m := newPoPMiner(t, 7, false)
+	m := newPoPMiner(f, 7, false)
 	f.advanceTo(10)
 	f.beginBlock()
 	f.extendN(2)
@@ -328,7 +329,7 @@ func TestReorgedPublicationProvenAgain(t *testing.T) {
 	f.beginBlock()
 	f.requireRejected(t, f.proof(pubBlock, 1), types.ErrDuplicatePublication)
 	branch := f.fork(2, 4, pubBlock.txs[1]) // heights 3..6 replace 3..5: the same tx again, at 3
-	require.Error(t, f.requireRejected(t, f.proof(pubBlock, 1), types.ErrBlockNotOnMainChain))
+	require.Error(t, f.requireRejected(t, f.proof(pubBlock, 1), btclctypes.ErrNotOnMainChain))
 	f.submit(branch[0])
 	f.endBlock()
 	require.Equal(t, anchoring{3, 3, 4, false}, f.anchoring(10))

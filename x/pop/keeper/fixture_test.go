@@ -2,56 +2,43 @@ package keeper_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"cosmossdk.io/core/header"
-	"cosmossdk.io/log/v2"
 	sdkmath "cosmossdk.io/math"
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	abci "github.com/cometbft/cometbft/abci/types"
-	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-	dbm "github.com/cosmos/cosmos-db"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cosmos/cosmos-sdk/codec"
-	"github.com/cosmos/cosmos-sdk/codec/address"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
-	"github.com/cosmos/cosmos-sdk/runtime"
-	"github.com/cosmos/cosmos-sdk/store/v2"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	sdkaddress "github.com/cosmos/cosmos-sdk/types/address"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
+	testkeeper "github.com/hemi-appchain/hemi/testutil/keeper"
 	btclckeeper "github.com/hemi-appchain/hemi/x/btclc/keeper"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/pop/keeper"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
-// testBlockTime is the block time of every test block: after every regtest
-// header the tests mine, so x/btclc's "too far in the future" never fires.
-var testBlockTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+// testBlockTime is the block time of every test block.
+var testBlockTime = testkeeper.BlockTime
 
 // testInterval is the keystone interval of the fixtures: short, as in the
 // demo, so a test reaches several keystones in a few blocks.
 const testInterval = 10
 
-var addrCodec = address.NewBech32Codec("hemi")
+var addrCodec = testkeeper.AddressCodec
 
 func mustAddr(tb testing.TB, b []byte) string {
 	tb.Helper()
@@ -61,11 +48,12 @@ func mustAddr(tb testing.TB, b []byte) string {
 }
 
 // fixture is x/pop on top of a real x/btclc keeper (regtest from its genesis
-// block), each on its own in-memory IAVL store, with a recording bank and
-// community pool. It drives hemi blocks (BeginBlock, EndBlock of x/btclc
-// then x/pop) and mines regtest blocks holding real transactions.
+// block), from testutil/keeper: each on its own in-memory IAVL store, with a
+// fake bank and community pool. It drives hemi blocks (BeginBlock, EndBlock
+// of x/btclc then x/pop) and mines regtest blocks holding real transactions.
 type fixture struct {
 	tb        testing.TB
+	env       *testkeeper.Env
 	ctx       sdk.Context
 	popKey    *storetypes.KVStoreKey
 	btclcKey  *storetypes.KVStoreKey
@@ -74,7 +62,7 @@ type fixture struct {
 	msgs      types.MsgServer
 	query     keeper.Querier
 	btclcMsgs btclctypes.MsgServer
-	bank      *fakeBank
+	bank      fakeBank
 	authority string
 	submitter string
 	height    int64 // last hemi block begun
@@ -82,7 +70,10 @@ type fixture struct {
 	// btcTip is x/btclc's canonical tip header; btcBlocks every block mined.
 	btcTip    wire.BlockHeader
 	btcBlocks map[chainhash.Hash]*btcBlock
-	nonce     uint32
+	// funding holds the funding transaction of every transaction the
+	// fixture's PoP miners signed, by the spending txid: proofs carry it.
+	funding map[chainhash.Hash][]byte
+	nonce   uint32
 }
 
 func newFixture(tb testing.TB) *fixture {
@@ -96,39 +87,24 @@ func newFixture(tb testing.TB) *fixture {
 // with initialHeight (0 for a chain that starts at 1).
 func newFixtureFrom(tb testing.TB, btclcGenesis *btclctypes.GenesisState, popGenesis *types.GenesisState, initialHeight int64) *fixture {
 	tb.Helper()
-	popKey := storetypes.NewKVStoreKey(types.StoreKey)
-	btclcKey := storetypes.NewKVStoreKey(btclctypes.StoreKey)
-	// Each store under its own prefix of one in-memory database, so both can
-	// be committed (testutil.DefaultContextWithKeys puts every IAVL tree at
-	// the same prefix).
-	cms := store.NewCommitMultiStore(dbm.NewMemDB(), log.NewNopLogger())
-	cms.MountStoreWithDB(popKey, storetypes.StoreTypeIAVL, nil)
-	cms.MountStoreWithDB(btclcKey, storetypes.StoreTypeIAVL, nil)
-	require.NoError(tb, cms.LoadLatestVersion())
-	ctx := sdk.NewContext(cms, cmtproto.Header{}, false, log.NewNopLogger())
-	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
-	authority := mustAddr(tb, sdkaddress.Module("gov"))
-
-	btclcK := btclckeeper.NewKeeper(cdc, runtime.NewKVStoreService(btclcKey), authority, addrCodec)
-	bank := newFakeBank()
-	k := keeper.NewKeeper(cdc, runtime.NewKVStoreService(popKey), authority, addrCodec, btclcK, bank, bank)
-	btclcK.SetHooks(btclctypes.NewMultiHooks(k.Hooks()))
-
+	env, btclcK, k, bank := testkeeper.BTCLCAndPop(tb)
 	f := &fixture{
 		tb:        tb,
-		ctx:       ctx.WithBlockTime(testBlockTime).WithBlockHeight(initialHeight),
-		popKey:    popKey,
-		btclcKey:  btclcKey,
+		env:       env,
+		ctx:       env.Ctx.WithBlockHeight(initialHeight),
+		popKey:    env.Key(types.StoreKey),
+		btclcKey:  env.Key(btclctypes.StoreKey),
 		k:         k,
 		btclc:     btclcK,
 		msgs:      keeper.NewMsgServerImpl(k),
 		query:     keeper.NewQuerier(k),
 		btclcMsgs: btclckeeper.NewMsgServerImpl(btclcK),
-		bank:      bank,
-		authority: authority,
+		bank:      fakeBank{bank},
+		authority: env.Authority,
 		submitter: mustAddr(tb, bytes.Repeat([]byte{0x42}, 20)),
 		btcTip:    datagen.RegtestGenesis(),
 		btcBlocks: make(map[chainhash.Hash]*btcBlock),
+		funding:   make(map[chainhash.Hash][]byte),
 	}
 	require.NoError(tb, btclcK.InitGenesis(f.ctx, btclcGenesis))
 	require.NoError(tb, k.InitGenesis(f.ctx, popGenesis))
@@ -171,9 +147,7 @@ func (f *fixture) endBlock() {
 
 // commit commits the stores, as the end of a block does: IAVL iterators over
 // a block's uncommitted writes cost in proportion to them.
-func (f *fixture) commit() {
-	f.ctx.MultiStore().(interface{ Commit() storetypes.CommitID }).Commit()
-}
+func (f *fixture) commit() { f.env.Commit() }
 
 // advanceTo runs empty hemi blocks up to and including height.
 func (f *fixture) advanceTo(height int64) {
@@ -350,12 +324,13 @@ func (f *fixture) btcTipHeight() uint64 {
 	return tip.Height
 }
 
-// proof is the MsgSubmitPoPProof of the block's transaction at index i.
+// proof is the MsgSubmitPoPProof of the block's transaction at index i,
+// with its funding transaction when a PoP miner of the fixture signed it.
 func (f *fixture) proof(b *btcBlock, i int) *types.MsgSubmitPoPProof {
 	f.tb.Helper()
 	branch, err := bitcoin.MerkleBranch(b.txids, uint32(i))
 	require.NoError(f.tb, err)
-	return types.NewMsgSubmitPoPProof(f.submitter, b.txs[i], b.hash(), uint32(i), branch)
+	return types.NewMsgSubmitPoPProof(f.submitter, b.txs[i], b.hash(), uint32(i), branch, f.funding[b.txids[i]])
 }
 
 // submit proves the PoP transaction at index 1 of b.
@@ -434,17 +409,18 @@ func eventsOf[T any](tb testing.TB, ctx sdk.Context) []T {
 // --- transactions ---
 
 // popMiner signs PoP transactions with one secp256k1 key, from a P2PKH or a
-// P2WPKH output, as a real PoP miner does.
+// P2WPKH output, as a real PoP miner does: datagen.SignedSpend signs them,
+// and the fixture keeps each funding transaction for the proofs.
 type popMiner struct {
+	f      *fixture
 	key    *btcec.PrivateKey
 	segwit bool
 	nonce  uint32
 }
 
-func newPoPMiner(tb testing.TB, seed byte, segwit bool) *popMiner {
-	tb.Helper()
+func newPoPMiner(f *fixture, seed byte, segwit bool) *popMiner {
 	key, _ := btcec.PrivKeyFromBytes(bytes.Repeat([]byte{seed}, 32))
-	return &popMiner{key: key, segwit: segwit}
+	return &popMiner{f: f, key: key, segwit: segwit}
 }
 
 // payee is the miner's hemi address: its key's Ethereum-style address.
@@ -453,28 +429,9 @@ func (m *popMiner) payee(tb testing.TB) string {
 	return mustAddr(tb, ethAddress(m.key.PubKey()))
 }
 
-// prevScript is the script of the output the miner spends.
-func (m *popMiner) prevScript(tb testing.TB) []byte {
-	tb.Helper()
-	hash := btcutil.Hash160(m.key.PubKey().SerializeCompressed())
-	var addr btcutil.Address
-	var err error
-	if m.segwit {
-		addr, err = btcutil.NewAddressWitnessPubKeyHash(hash, &chaincfg.RegressionNetParams)
-	} else {
-		addr, err = btcutil.NewAddressPubKeyHash(hash, &chaincfg.RegressionNetParams)
-	}
-	require.NoError(tb, err)
-	script, err := txscript.PayToAddrScript(addr)
-	require.NoError(tb, err)
-	return script
-}
-
-const spentAmount = 100_000
-
 // popTx returns a signed transaction spending one of the miner's outputs to
-// a PoP output carrying k and change back to the miner, plus any extra
-// outputs.
+// a PoP output carrying k, plus any extra outputs, and change back to the
+// miner.
 func (m *popMiner) popTx(tb testing.TB, k bitcoin.AbbreviatedKeystone, extra ...*wire.TxOut) []byte {
 	tb.Helper()
 	outs := append([]*wire.TxOut{wire.NewTxOut(0, bitcoin.PoPScript(k))}, extra...)
@@ -482,28 +439,18 @@ func (m *popMiner) popTx(tb testing.TB, k bitcoin.AbbreviatedKeystone, extra ...
 }
 
 // signedTx returns a transaction with the miner's signed input, outs and a
-// change output.
+// change output, and records its funding transaction.
 func (m *popMiner) signedTx(tb testing.TB, outs ...*wire.TxOut) []byte {
 	tb.Helper()
 	m.nonce++
-	prev := m.prevScript(tb)
-	tx := wire.NewMsgTx(2)
-	tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.HashH(fmt.Appendf(nil, "funding %x %d", m.key.Serialize(), m.nonce)), Index: 0}, nil, nil))
-	for _, o := range outs {
-		tx.AddTxOut(o)
-	}
-	tx.AddTxOut(wire.NewTxOut(spentAmount-1_000, prev))
+	kind := datagen.P2PKH
 	if m.segwit {
-		fetcher := txscript.NewCannedPrevOutputFetcher(prev, spentAmount)
-		w, err := txscript.WitnessSignature(tx, txscript.NewTxSigHashes(tx, fetcher), 0, spentAmount, prev, txscript.SigHashAll, m.key, true)
-		require.NoError(tb, err)
-		tx.TxIn[0].Witness = w
-	} else {
-		sig, err := txscript.SignatureScript(tx, 0, prev, txscript.SigHashAll, m.key, true)
-		require.NoError(tb, err)
-		tx.TxIn[0].SignatureScript = sig
+		kind = datagen.P2WPKH
 	}
-	return serializeTx(tb, tx)
+	prev := chainhash.HashH(fmt.Appendf(nil, "funding %x %d", m.key.Serialize(), m.nonce))
+	spend := datagen.SignedSpend(tb, datagen.Spend{Kind: kind, Key: m.key, Outputs: outs}, prev)
+	m.f.funding[spend.Spending.TxHash()] = serializeTx(tb, spend.Funding)
+	return serializeTx(tb, spend.Spending)
 }
 
 // ethAddress is the Ethereum address of a key, computed with go-ethereum as
@@ -542,63 +489,14 @@ func fillerTx(nonce, i uint32) []byte {
 
 // --- bank and community pool ---
 
-// fakeBank records balances, the supply minted and the community pool, and
-// refuses payouts to blocked addresses as the real bank does.
-type fakeBank struct {
-	balances map[string]sdk.Coins
-	minted   sdk.Coins
-	pool     sdk.Coins
-	blocked  map[string]bool
-}
-
-func newFakeBank() *fakeBank {
-	return &fakeBank{balances: map[string]sdk.Coins{}, blocked: map[string]bool{}}
-}
+// fakeBank is testutil/keeper's bank, with balances in the reward denom.
+type fakeBank struct{ *testkeeper.Bank }
 
 var popModuleAddress = authtypes.NewModuleAddress(types.ModuleName)
 
-func (b *fakeBank) MintCoins(_ context.Context, module string, amt sdk.Coins) error {
-	if module != types.ModuleName {
-		return fmt.Errorf("module %s may not mint", module)
-	}
-	b.minted = b.minted.Add(amt...)
-	b.add(popModuleAddress, amt)
-	return nil
-}
-
-func (b *fakeBank) SendCoinsFromModuleToAccount(_ context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error {
-	if b.blocked[string(to)] {
-		return fmt.Errorf("%s is not allowed to receive funds", to)
-	}
-	return b.move(authtypes.NewModuleAddress(module), to, amt)
-}
-
-func (b *fakeBank) FundCommunityPool(_ context.Context, amt sdk.Coins, from sdk.AccAddress) error {
-	if err := b.move(from, authtypes.NewModuleAddress("distribution"), amt); err != nil {
-		return err
-	}
-	b.pool = b.pool.Add(amt...)
-	return nil
-}
-
-func (b *fakeBank) add(addr sdk.AccAddress, amt sdk.Coins) {
-	b.balances[string(addr)] = b.balances[string(addr)].Add(amt...)
-}
-
-func (b *fakeBank) move(from, to sdk.AccAddress, amt sdk.Coins) error {
-	have := b.balances[string(from)]
-	left, neg := have.SafeSub(amt...)
-	if neg {
-		return fmt.Errorf("insufficient funds: %s < %s", have, amt)
-	}
-	b.balances[string(from)] = left
-	b.add(to, amt)
-	return nil
-}
-
-func (b *fakeBank) balance(tb testing.TB, addr string) sdkmath.Int {
+func (b fakeBank) balance(tb testing.TB, addr string) sdkmath.Int {
 	tb.Helper()
 	a, err := addrCodec.StringToBytes(addr)
 	require.NoError(tb, err)
-	return b.balances[string(a)].AmountOf(types.RewardDenom)
+	return b.Balance(a).AmountOf(types.RewardDenom)
 }

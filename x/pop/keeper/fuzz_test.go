@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -21,7 +22,7 @@ import (
 // recorded, in a canonical block.
 func FuzzSubmitPoPProof(f *testing.F) {
 	fx := newFixture(f)
-	m := newPoPMiner(f, 7, true)
+	m := newPoPMiner(fx, 7, true)
 	fx.advanceTo(20)
 	other := fx.keystone(20)
 	other.AppHash = appHash(99)
@@ -42,26 +43,28 @@ func FuzzSubmitPoPProof(f *testing.F) {
 
 	join := func(msg *types.MsgSubmitPoPProof) []byte {
 		var out []byte
-		for _, s := range msg.MerkleSiblings {
+		for _, s := range msg.Proof.MerkleSiblings {
 			out = append(out, s...)
 		}
 		return out
 	}
 	for i := 1; i < len(block.txs); i++ {
 		msg := fx.proof(block, i)
-		f.Add(msg.Tx, msg.BtcBlockHash, msg.TxIndex, join(msg))
+		f.Add(msg.Proof.Tx, msg.Proof.BtcBlockHash, msg.Proof.TxIndex, join(msg), msg.Proof.FundingTx)
+		f.Add(msg.Proof.Tx, msg.Proof.BtcBlockHash, msg.Proof.TxIndex, join(msg), []byte(nil))
 	}
 	good := fx.proof(block, 1)
-	f.Add(good.Tx, good.BtcBlockHash, uint32(0), join(good))
-	f.Add(good.Tx, good.BtcBlockHash[:63], uint32(1), join(good))
-	f.Add([]byte{}, "", uint32(0), []byte{})
-	f.Add(good.Tx[:len(good.Tx)-3], good.BtcBlockHash, uint32(1), join(good)[:40])
+	f.Add(good.Proof.Tx, good.Proof.BtcBlockHash, uint32(0), join(good), good.Proof.FundingTx)
+	f.Add(good.Proof.Tx, good.Proof.BtcBlockHash[:63], uint32(1), join(good), good.Proof.FundingTx)
+	f.Add([]byte{}, "", uint32(0), []byte{}, []byte{})
+	f.Add(good.Proof.Tx[:len(good.Proof.Tx)-3], good.Proof.BtcBlockHash, uint32(1), join(good)[:40], good.Proof.FundingTx[1:])
 
-	f.Fuzz(func(t *testing.T, tx []byte, blockHash string, index uint32, siblings []byte) {
-		msg := &types.MsgSubmitPoPProof{Submitter: fx.submitter, Tx: tx, BtcBlockHash: blockHash, TxIndex: index}
+	f.Fuzz(func(t *testing.T, tx []byte, blockHash string, index uint32, siblings, funding []byte) {
+		msg := &types.MsgSubmitPoPProof{Submitter: fx.submitter, Proof: btclctypes.InclusionProof{
+			Tx: tx, BtcBlockHash: blockHash, TxIndex: index, FundingTx: funding}}
 		for len(siblings) > 0 {
 			n := min(chainhash.HashSize, len(siblings))
-			msg.MerkleSiblings = append(msg.MerkleSiblings, siblings[:n])
+			msg.Proof.MerkleSiblings = append(msg.Proof.MerkleSiblings, siblings[:n])
 			siblings = siblings[n:]
 		}
 		ctx, _ := fx.ctx.CacheContext()
@@ -71,12 +74,13 @@ func FuzzSubmitPoPProof(f *testing.F) {
 			require.Empty(t, ctx.EventManager().Events())
 			return
 		}
-		// Accepted: the transaction at index of the block, publishing a
-		// keystone of this chain byte for byte.
+		// Accepted: the transaction at index of the block (its witness may
+		// differ: the txid does not cover it), publishing a keystone of this
+		// chain byte for byte, paying no one or the key that signed it.
 		require.Less(t, int(index), len(block.txs))
-		require.Equal(t, block.txs[index], tx)
 		decoded, err := bitcoin.DecodeTx(tx)
 		require.NoError(t, err)
+		require.Equal(t, block.txids[index], decoded.TxHash())
 		payload, err := bitcoin.FindPoPPayload(decoded)
 		require.NoError(t, err)
 		ks, err := fx.k.Keystones.Get(ctx, uint64(payload.KeystoneHeight))
@@ -87,5 +91,8 @@ func FuzzSubmitPoPProof(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, block.height, pub.BtcHeight)
 		require.Equal(t, block.hash().String(), pub.View().BtcBlockHash)
+		if pub.Payee != "" {
+			require.Equal(t, m.payee(t), pub.Payee)
+		}
 	})
 }

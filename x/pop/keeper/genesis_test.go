@@ -20,7 +20,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	p := f.params()
 	p.MaxKeystonesPaidPerBlock = 1
 	f.setParams(p)
-	a, b := newPoPMiner(t, 1, false), newPoPMiner(t, 2, false)
+	a, b := newPoPMiner(f, 1, false), newPoPMiner(f, 2, false)
 	f.advanceTo(30)
 	f.beginBlock()
 	f.publish(a, 20) // btc 1
@@ -102,7 +102,7 @@ func TestInitGenesisRejects(t *testing.T) {
 	f := newFixture(t)
 	f.advanceTo(20)
 	f.beginBlock()
-	f.publish(newPoPMiner(t, 1, false), 20)
+	f.publish(newPoPMiner(f, 1, false), 20)
 	f.endBlock()
 	exported, err := f.k.ExportGenesis(f.ctx)
 	require.NoError(t, err)

@@ -21,7 +21,7 @@ func requireCode(t *testing.T, err error, code codes.Code) {
 
 func TestQueries(t *testing.T) {
 	f := newFixture(t)
-	a := newPoPMiner(t, 1, false)
+	a := newPoPMiner(f, 1, false)
 	f.advanceTo(30)
 	f.beginBlock()
 	pub20 := f.publish(a, 20)

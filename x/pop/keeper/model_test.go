@@ -28,7 +28,7 @@ func TestFinalityMatchesModel(t *testing.T) {
 		p := f.params()
 		p.SuperfinalityDepth = uint32(2 + rng.Intn(4))
 		f.setParams(p)
-		miner := newPoPMiner(t, 1, false)
+		miner := newPoPMiner(f, 1, false)
 
 		for step := 0; step < 40; step++ {
 			f.advanceTo(f.height + int64(rng.Intn(12)))

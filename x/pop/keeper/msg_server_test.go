@@ -52,7 +52,7 @@ func TestResumeRewards(t *testing.T) {
 	drafted := f.params()
 	drafted.MaxRewardDelay = 4
 	f.beginBlock()
-	f.publish(newPoPMiner(t, 1, false), 20) // btc 1
+	f.publish(newPoPMiner(f, 1, false), 20) // btc 1
 	f.extendN(5)                            // tip 6: keystone 20 superfinal
 	f.endBlock()
 	f.beginBlock()

@@ -96,13 +96,13 @@ func TestRewardBacklogPaidInOrderUnderTheCap(t *testing.T) {
 	for _, h := range []uint64{1, 2, n / 2, n} {
 		require.Equal(t, reward, f.bank.balance(t, payee(h)), "keystone %d", h)
 	}
-	require.Equal(t, reward.MulRaw(n).String(), f.bank.minted.AmountOf(types.RewardDenom).String(), "minted once per keystone")
-	require.True(t, f.bank.pool.IsZero())
+	require.Equal(t, reward.MulRaw(n).String(), f.bank.Minted().AmountOf(types.RewardDenom).String(), "minted once per keystone")
+	require.True(t, f.bank.Pool().IsZero())
 
 	// Nothing more is paid later.
-	minted := f.bank.minted
+	minted := f.bank.Minted()
 	f.advanceTo(f.height + 3)
-	require.Equal(t, minted, f.bank.minted)
+	require.Equal(t, minted, f.bank.Minted())
 }
 
 // An owed keystone is paid only while it is superfinal, and not while
@@ -115,7 +115,7 @@ func TestOwedRewardsWait(t *testing.T) {
 	p.KeystoneReward.Amount = sdkmath.NewInt(1000)
 	p.MaxKeystonesPaidPerBlock = 1
 	f.setParams(p)
-	a, b := newPoPMiner(t, 1, false), newPoPMiner(t, 2, false)
+	a, b := newPoPMiner(f, 1, false), newPoPMiner(f, 2, false)
 	f.advanceTo(30)
 
 	f.beginBlock()
@@ -123,7 +123,7 @@ func TestOwedRewardsWait(t *testing.T) {
 	f.extendN(5)     // tip 6
 	f.endBlock()
 	require.Equal(t, uint64(30), f.finality().LatestSuperfinal)
-	require.Equal(t, "1000", f.bank.pool.AmountOf(types.RewardDenom).String(), "keystone 10 paid (no publication of its own: to the pool)")
+	require.Equal(t, "1000", f.bank.Pool().AmountOf(types.RewardDenom).String(), "keystone 10 paid (no publication of its own: to the pool)")
 
 	// A reorg takes the anchoring away: a violation; 20 and 30 stay owed.
 	f.beginBlock()
@@ -139,7 +139,7 @@ func TestOwedRewardsWait(t *testing.T) {
 	f.endBlock()
 	require.Equal(t, uint64(30), f.finality().LatestSuperfinal)
 	f.advanceTo(f.height + 2)
-	require.Equal(t, "1000", f.bank.minted.AmountOf(types.RewardDenom).String())
+	require.Equal(t, "1000", f.bank.Minted().AmountOf(types.RewardDenom).String())
 
 	// Resumed, but a raised depth makes them not superfinal: still waiting.
 	f.beginBlock()
@@ -150,7 +150,7 @@ func TestOwedRewardsWait(t *testing.T) {
 	f.endBlock()
 	require.Zero(t, f.finality().LatestSuperfinal)
 	f.advanceTo(f.height + 2)
-	require.Equal(t, "1000", f.bank.minted.AmountOf(types.RewardDenom).String())
+	require.Equal(t, "1000", f.bank.Minted().AmountOf(types.RewardDenom).String())
 
 	// Superfinal again: 20, then 30, one per block; 30's reward goes to b,
 	// whose publication is the canonical one now.
@@ -158,12 +158,12 @@ func TestOwedRewardsWait(t *testing.T) {
 	p.SuperfinalityDepth = 6
 	f.setParams(p)
 	f.endBlock()
-	require.Equal(t, "2000", f.bank.pool.AmountOf(types.RewardDenom).String(), "keystone 20")
+	require.Equal(t, "2000", f.bank.Pool().AmountOf(types.RewardDenom).String(), "keystone 20")
 	require.True(t, f.bank.balance(t, b.payee(t)).IsZero())
 	f.beginBlock()
 	f.endBlock()
 	require.Equal(t, "1000", f.bank.balance(t, b.payee(t)).String(), "keystone 30")
 	require.True(t, f.bank.balance(t, a.payee(t)).IsZero())
 	f.advanceTo(f.height + 2)
-	require.Equal(t, "3000", f.bank.minted.AmountOf(types.RewardDenom).String(), "each keystone once")
+	require.Equal(t, "3000", f.bank.Minted().AmountOf(types.RewardDenom).String(), "each keystone once")
 }

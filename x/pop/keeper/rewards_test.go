@@ -37,7 +37,7 @@ func TestRewardSplit(t *testing.T) {
 	f.setParams(p)
 	f.advanceTo(20)
 	ks := f.abbrev(20)
-	a, b, c, d, e := newPoPMiner(t, 1, false), newPoPMiner(t, 2, true), newPoPMiner(t, 3, false), newPoPMiner(t, 4, true), newPoPMiner(t, 5, false)
+	a, b, c, d, e := newPoPMiner(f, 1, false), newPoPMiner(f, 2, true), newPoPMiner(f, 3, false), newPoPMiner(f, 4, true), newPoPMiner(f, 5, false)
 
 	f.beginBlock()
 	b1 := f.extend(a.popTx(t, ks), b.popTx(t, ks)) // btc 1, delay 0: both score 100000
@@ -85,8 +85,8 @@ func TestRewardSplit(t *testing.T) {
 	// Keystone 10 has no publication of its own: its whole reward, and what
 	// keystone 20's publications did not earn, go to the pool.
 	pool := new(big.Int).Sub(new(big.Int).Mul(R, big.NewInt(2)), paid)
-	require.Equal(t, pool.String(), f.bank.pool.AmountOf(types.RewardDenom).String())
-	require.Equal(t, new(big.Int).Mul(R, big.NewInt(2)).String(), f.bank.minted.AmountOf(types.RewardDenom).String())
+	require.Equal(t, pool.String(), f.bank.Pool().AmountOf(types.RewardDenom).String())
+	require.Equal(t, new(big.Int).Mul(R, big.NewInt(2)).String(), f.bank.Minted().AmountOf(types.RewardDenom).String())
 	require.True(t, f.bank.balance(t, mustAddr(t, popModuleAddress)).IsZero(), "nothing stays in the module account")
 
 	// One event per payout, in publication order: (bitcoin height, txid).
@@ -114,7 +114,7 @@ func TestRewardCapAndCanonicalOnly(t *testing.T) {
 	p.KeystoneReward.Amount = sdkmath.NewInt(1000)
 	f.setParams(p)
 	f.advanceTo(10)
-	a, b, c, gone := newPoPMiner(t, 1, false), newPoPMiner(t, 2, false), newPoPMiner(t, 3, false), newPoPMiner(t, 4, false)
+	a, b, c, gone := newPoPMiner(f, 1, false), newPoPMiner(f, 2, false), newPoPMiner(f, 3, false), newPoPMiner(f, 4, false)
 
 	f.beginBlock()
 	f.extendN(1)
@@ -132,7 +132,7 @@ func TestRewardCapAndCanonicalOnly(t *testing.T) {
 	require.Equal(t, "500", f.bank.balance(t, b.payee(t)).String())
 	require.True(t, f.bank.balance(t, c.payee(t)).IsZero())
 	require.True(t, f.bank.balance(t, gone.payee(t)).IsZero())
-	require.True(t, f.bank.pool.IsZero())
+	require.True(t, f.bank.Pool().IsZero())
 }
 
 // A payee the bank refuses forfeits its share to the community pool; the
@@ -142,10 +142,10 @@ func TestRewardToBlockedPayee(t *testing.T) {
 	p := f.params()
 	p.KeystoneReward.Amount = sdkmath.NewInt(1000)
 	f.setParams(p)
-	a, b := newPoPMiner(t, 1, false), newPoPMiner(t, 2, false)
+	a, b := newPoPMiner(f, 1, false), newPoPMiner(f, 2, false)
 	blocked, err := addrCodec.StringToBytes(a.payee(t))
 	require.NoError(t, err)
-	f.bank.blocked[string(blocked)] = true
+	f.bank.Block(blocked)
 	f.advanceTo(10)
 	f.beginBlock()
 	b1 := f.extend(a.popTx(t, f.abbrev(10)), b.popTx(t, f.abbrev(10)))
@@ -156,7 +156,7 @@ func TestRewardToBlockedPayee(t *testing.T) {
 	f.endBlock()
 	require.True(t, f.bank.balance(t, a.payee(t)).IsZero())
 	require.Equal(t, "500", f.bank.balance(t, b.payee(t)).String())
-	require.Equal(t, "500", f.bank.pool.AmountOf(types.RewardDenom).String())
+	require.Equal(t, "500", f.bank.Pool().AmountOf(types.RewardDenom).String())
 	events := eventsOf[*types.EventPoPReward](t, f.ctx)
 	require.Len(t, events, 1)
 	require.Equal(t, b.payee(t), events[0].Payee)
@@ -168,14 +168,14 @@ func TestZeroReward(t *testing.T) {
 	p := f.params()
 	p.KeystoneReward.Amount = sdkmath.ZeroInt()
 	f.setParams(p)
-	m := newPoPMiner(t, 1, false)
+	m := newPoPMiner(f, 1, false)
 	f.advanceTo(10)
 	f.beginBlock()
 	f.publish(m, 10)
 	f.extendN(5)
 	f.endBlock()
 	require.Equal(t, uint64(10), f.finality().LatestSuperfinal)
-	require.True(t, f.bank.minted.IsZero())
+	require.True(t, f.bank.Minted().IsZero())
 }
 
 // One payee holds at most max_rewards_per_payee of a keystone's reward
@@ -199,7 +199,7 @@ func TestRewardPerPayeeCap(t *testing.T) {
 		f.setParams(p)
 		f.advanceTo(10)
 		ks := f.abbrev(10)
-		grinder, b, c, d := newPoPMiner(t, 1, false), newPoPMiner(t, 2, true), newPoPMiner(t, 3, false), newPoPMiner(t, 4, false)
+		grinder, b, c, d := newPoPMiner(f, 1, false), newPoPMiner(f, 2, true), newPoPMiner(f, 3, false), newPoPMiner(f, 4, false)
 
 		f.beginBlock()
 		b1 := f.extend(grinder.popTx(t, ks), grinder.popTx(t, ks), grinder.popTx(t, ks)) // btc 1, delay 0
@@ -251,6 +251,6 @@ func TestRewardPerPayeeCap(t *testing.T) {
 			require.Equal(t, "27027027", want[c.payee(t)].String())
 		}
 		require.Len(t, eventsOf[*types.EventPoPReward](t, f.ctx), len(slots)-1, "one event per paid slot")
-		require.Equal(t, new(big.Int).Sub(R, paid).String(), f.bank.pool.AmountOf(types.RewardDenom).String())
+		require.Equal(t, new(big.Int).Sub(R, paid).String(), f.bank.Pool().AmountOf(types.RewardDenom).String())
 	}
 }

@@ -7,86 +7,52 @@ import (
 	"strings"
 
 	"cosmossdk.io/collections"
-	errorsmod "cosmossdk.io/errors"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
-	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
-const (
-	// MaxTxSize bounds the transaction of a proof: Bitcoin Core relays no
-	// transaction above 400,000 weight units, and a PoP transaction is a
-	// few hundred bytes.
-	MaxTxSize = 100_000
-	// MaxMerkleDepth is the longest merkle branch a uint32 index can address.
-	MaxMerkleDepth = 32
-)
-
 // SubmitPoPProof applies a MsgSubmitPoPProof. It checks, in this order and
-// before writing anything: the submitter's address; the proof's shape (a
-// transaction of at most MaxTxSize bytes, a display-order block hash, at most
-// 32 siblings of 32 bytes, not the coinbase position); the transaction
-// decodes and carries exactly one PoP payload; the block is on x/btclc's
-// canonical chain; the SPV proof holds; the payload is, byte for byte, the
-// abbreviated form of the keystone this chain recorded at its height; the
-// txid was not recorded before. Each failure is its own registered error and
-// changes nothing. Then it records the publication, lowers the keystone's
-// anchor if the publication is its earliest, and asks EndBlock to
-// re-evaluate finality.
+// before writing anything: the submitter's address; the proof is not of the
+// coinbase position; x/btclc's VerifyProof (the proof's shape, the decoding,
+// the block on the canonical chain, the merkle path, the funding transaction
+// if any: its errors are x/btclc's and are returned as they are); the
+// transaction carries exactly one PoP payload; the payload is, byte for
+// byte, the abbreviated form of the keystone this chain recorded at its
+// height; the txid was not recorded before (see below). Each failure is its
+// own registered error and changes nothing. Then it records the
+// publication, lowers the keystone's anchor if the publication is its
+// earliest, and asks EndBlock to re-evaluate finality.
+//
+// The payee is the signer VerifyProof binds through the funding transaction,
+// and nothing else: a key read from the witness alone can be anyone's. A
+// proof without a funding transaction, or whose input binds no key, records
+// a publication without a payee. Because the bound signer is fixed by what
+// the Bitcoin block commits to, a later proof of the same transaction that
+// binds a signer binds the same one, so it may fill the payee in (bindPayee):
+// whoever proves a publication first, with whatever witness, cannot take or
+// destroy its reward.
 func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof) (*types.MsgSubmitPoPProofResponse, error) {
 	// Who.
 	if _, err := k.addressCodec.StringToBytes(msg.Submitter); err != nil {
 		return nil, sdkerrors.ErrInvalidAddress.Wrapf("invalid submitter address %q: %v", msg.Submitter, err)
 	}
-
-	// The proof on its own.
-	switch {
-	case len(msg.Tx) == 0:
-		return nil, types.ErrInvalidTx.Wrap("empty transaction: send the raw bitcoin transaction")
-	case len(msg.Tx) > MaxTxSize:
-		return nil, types.ErrInvalidTx.Wrapf("%d bytes, at most %d", len(msg.Tx), MaxTxSize)
-	}
-	blockHash, err := bitcoin.ParseDisplayHash(msg.BtcBlockHash)
-	if err != nil {
-		return nil, types.ErrInvalidBlockHash.Wrap(err.Error())
-	}
-	if len(msg.MerkleSiblings) > MaxMerkleDepth {
-		return nil, types.ErrInvalidProof.Wrapf("%d merkle siblings, no block needs more than %d", len(msg.MerkleSiblings), MaxMerkleDepth)
-	}
-	siblings := make([]chainhash.Hash, len(msg.MerkleSiblings))
-	for i, s := range msg.MerkleSiblings {
-		if len(s) != chainhash.HashSize {
-			return nil, types.ErrInvalidProof.Wrapf("merkle sibling %d is %d bytes, want %d", i, len(s), chainhash.HashSize)
-		}
-		copy(siblings[i][:], s)
-	}
-	if msg.TxIndex == 0 {
+	if msg.Proof.TxIndex == 0 {
 		return nil, types.ErrCoinbaseTx.Wrap("tx_index 0 is the block's coinbase")
 	}
-	tx, err := bitcoin.DecodeTx(msg.Tx)
-	if err != nil {
-		return nil, types.ErrInvalidTx.Wrap(err.Error())
-	}
-	payload, err := bitcoin.FindPoPPayload(tx)
-	if err != nil {
-		return nil, payloadError(err)
-	}
 
-	// Against Bitcoin.
-	header, err := k.btclc.HeaderByHash(ctx, blockHash)
-	if errors.Is(err, btclctypes.ErrHeaderNotFound) {
-		return nil, types.ErrBlockNotOnMainChain.Wrapf("block %s: relay its header first, or it was reorged away", blockHash)
-	}
+	// Against Bitcoin: the one SPV check of the chain.
+	proven, err := k.btclc.VerifyProof(ctx, &msg.Proof)
 	if err != nil {
 		return nil, err
 	}
-	if err := k.btclc.VerifyInclusion(ctx, msg.Tx, blockHash, msg.TxIndex, siblings); err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidProof, "transaction at index %d of block %s: %v", msg.TxIndex, blockHash, err)
+	payload, err := bitcoin.FindPoPPayload(proven.Tx)
+	if err != nil {
+		return nil, payloadError(err)
 	}
 
 	// Against this chain.
@@ -100,10 +66,20 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 	if diff := keystoneDiff(keystone, payload); diff != "" {
 		return nil, types.ErrKeystoneMismatch.Wrapf("keystone %d differs in %s: the payload was made for another chain or is forged", keystone.Height, diff)
 	}
-	txid := tx.TxHash()
-	// A transaction is recorded once. The exception is a publication whose block a Bitcoin reorg
-	// took off the main chain while the same transaction was mined again in another block: the new
-	// proof moves the record there, so the publication counts again.
+	var payee sdk.AccAddress = proven.Signer
+	payeeStr := ""
+	if len(payee) != 0 {
+		if payeeStr, err = k.addressCodec.BytesToString(payee); err != nil {
+			return nil, err
+		}
+	}
+
+	txid := proven.TxID
+	// A transaction is recorded once. Two exceptions: a proof that binds the
+	// payee of a publication recorded without one, and a publication whose
+	// block a Bitcoin reorg took off the main chain while the same
+	// transaction was mined again in another block: the new proof moves the
+	// record there, so the publication counts again.
 	if old, err := k.Publications.Get(ctx, txid); err == nil {
 		oldBlock, err := old.BlockHash()
 		if err != nil {
@@ -114,10 +90,16 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 			return nil, err
 		}
 		if onMain {
-			return nil, types.ErrDuplicatePublication.Wrapf("txid %s (in block %s)", txid, oldBlock)
+			return k.bindPayee(ctx, msg.Submitter, txid, old, oldBlock, payee, payeeStr, proven.NoSigner)
 		}
 		if err := k.removePublicationIndexes(ctx, txid, old); err != nil {
 			return nil, err
+		}
+		if len(payee) == 0 && old.Payee != "" { // the same transaction has the same signer
+			payeeStr = old.Payee
+			if payee, err = k.addressCodec.StringToBytes(old.Payee); err != nil {
+				return nil, err
+			}
 		}
 	} else if !errors.Is(err, collections.ErrNotFound) {
 		return nil, err
@@ -126,16 +108,10 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 	pub := types.Publication{
 		KeystoneHeight: keystone.Height,
 		Txid:           txid[:],
-		BtcHeight:      header.Height,
-		BtcBlockHash:   blockHash[:],
+		BtcHeight:      proven.Block.Height,
+		BtcBlockHash:   proven.BlockHash[:],
+		Payee:          payeeStr,
 		Submitter:      msg.Submitter,
-	}
-	var payee sdk.AccAddress
-	if addr, ok := bitcoin.PoPPayee(tx); ok {
-		payee = addr[:]
-		if pub.Payee, err = k.addressCodec.BytesToString(payee); err != nil {
-			return nil, err
-		}
 	}
 	if err := k.setPublication(ctx, txid, payee, pub); err != nil {
 		return nil, err
@@ -149,7 +125,66 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 	if err := emitPublicationRecorded(sdk.UnwrapSDKContext(ctx), pub); err != nil {
 		return nil, err
 	}
-	return &types.MsgSubmitPoPProofResponse{KeystoneHeight: pub.KeystoneHeight, Txid: txid.String()}, nil
+	return &types.MsgSubmitPoPProofResponse{KeystoneHeight: pub.KeystoneHeight, Txid: txid.String(), Payee: pub.Payee}, nil
+}
+
+// bindPayee handles a proof of a transaction already recorded in a block of
+// the main chain. If the record has no payee and this proof binds one, the
+// payee is written (with its index) and the proof succeeds: the bound signer
+// is the only one any proof can bind, so this is the payee the publication
+// always had. Otherwise the proof is a duplicate: the record has its payee
+// already (the same one), or this proof binds none (noSigner says why), or
+// the keystone's reward is settled (paid, or forfeited while rewards were
+// paused), which a payee written now could not change.
+func (k Keeper) bindPayee(ctx context.Context, submitter string, txid chainhash.Hash, pub types.Publication, block chainhash.Hash,
+	payee sdk.AccAddress, payeeStr string, noSigner error,
+) (*types.MsgSubmitPoPProofResponse, error) {
+	if pub.Payee != "" {
+		return nil, types.ErrDuplicatePublication.Wrapf("txid %s (in block %s), payee %s", txid, block, pub.Payee)
+	}
+	if len(payee) == 0 {
+		return nil, types.ErrDuplicatePublication.Wrapf("txid %s (in block %s) has no payee, and this proof binds none (%v): send the transaction that funds its first input as proof.funding_tx", txid, block, noSigner)
+	}
+	settled, err := k.rewardSettled(ctx, pub.KeystoneHeight)
+	if err != nil {
+		return nil, err
+	}
+	if settled {
+		return nil, types.ErrDuplicatePublication.Wrapf("txid %s (in block %s) has no payee, and keystone %d's reward is already settled, so binding %s would change nothing", txid, block, pub.KeystoneHeight, payeeStr)
+	}
+	pub.Payee = payeeStr
+	if err := k.Publications.Set(ctx, txid, pub); err != nil {
+		return nil, err
+	}
+	if err := k.PublicationsByPayee.Set(ctx, collections.Join(payee, txid)); err != nil {
+		return nil, err
+	}
+	if err := emitPublicationPayeeBound(sdk.UnwrapSDKContext(ctx), pub, submitter); err != nil {
+		return nil, err
+	}
+	return &types.MsgSubmitPoPProofResponse{KeystoneHeight: pub.KeystoneHeight, Txid: txid.String(), Payee: payeeStr, PayeeBound: true}, nil
+}
+
+// rewardSettled tells whether keystone K has had its one chance at a reward:
+// it has been superfinal (K <= highest_ever_superfinal) and is no longer
+// owed (it was paid, or it first became superfinal while rewards were
+// paused, so it never will be). A keystone still owed is paid later, from
+// the publications and payees recorded then.
+func (k Keeper) rewardSettled(ctx context.Context, keystone uint64) (bool, error) {
+	fs, err := k.getFinality(ctx)
+	if err != nil {
+		return false, err
+	}
+	if keystone > fs.HighestEverSuperfinal {
+		return false, nil
+	}
+	// The owed range with the greatest start below K is the only one that
+	// can hold it: the ranges are disjoint and in order.
+	last, found, err := firstEntry(ctx, k.OwedRewards, new(collections.Range[uint64]).EndExclusive(keystone).Descending())
+	if err != nil {
+		return false, err
+	}
+	return !found || last.value < keystone, nil
 }
 
 // setPublication writes a publication and its indexes. payee is nil when

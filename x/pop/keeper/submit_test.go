@@ -12,6 +12,7 @@ import (
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -21,12 +22,16 @@ func TestPoPTxIsSigned(t *testing.T) {
 	f := newFixture(t)
 	f.advanceTo(10)
 	for _, segwit := range []bool{false, true} {
-		m := newPoPMiner(t, 7, segwit)
+		m := newPoPMiner(f, 7, segwit)
 		tx, err := bitcoin.DecodeTx(m.popTx(t, f.abbrev(10)))
 		require.NoError(t, err)
-		fetcher := txscript.NewCannedPrevOutputFetcher(m.prevScript(t), spentAmount)
-		vm, err := txscript.NewEngine(m.prevScript(t), tx, 0, txscript.StandardVerifyFlags, nil,
-			txscript.NewTxSigHashes(tx, fetcher), spentAmount, fetcher)
+		funding, err := bitcoin.DecodeTx(f.funding[tx.TxHash()])
+		require.NoError(t, err)
+		require.Equal(t, funding.TxHash(), tx.TxIn[0].PreviousOutPoint.Hash)
+		spent := funding.TxOut[tx.TxIn[0].PreviousOutPoint.Index]
+		fetcher := txscript.NewCannedPrevOutputFetcher(spent.PkScript, spent.Value)
+		vm, err := txscript.NewEngine(spent.PkScript, tx, 0, txscript.StandardVerifyFlags, nil,
+			txscript.NewTxSigHashes(tx, fetcher), spent.Value, fetcher)
 		require.NoError(t, err)
 		require.NoError(t, vm.Execute(), "segwit=%v", segwit)
 	}
@@ -39,7 +44,7 @@ func TestSubmitPoPProofRecords(t *testing.T) {
 	for _, segwit := range []bool{false, true} {
 		f := newFixture(t)
 		f.advanceTo(10)
-		m := newPoPMiner(t, 7, segwit)
+		m := newPoPMiner(f, 7, segwit)
 		f.beginBlock()
 		f.extendN(2)
 		b := f.mineBlock(f.btcTip, 2, 5, m.popTx(t, f.abbrev(10)))
@@ -64,7 +69,7 @@ func TestSubmitPoPProofRecords(t *testing.T) {
 			Payee: m.payee(t), Submitter: f.submitter,
 		}
 		require.Equal(t, view, want.View())
-		require.Equal(t, &types.MsgSubmitPoPProofResponse{KeystoneHeight: 10, Txid: view.Txid}, resp)
+		require.Equal(t, &types.MsgSubmitPoPProofResponse{KeystoneHeight: 10, Txid: view.Txid, Payee: view.Payee}, resp)
 		got, err := f.k.Publications.Get(f.ctx, b.txids[1])
 		require.NoError(t, err)
 		require.Equal(t, want, got)
@@ -108,7 +113,7 @@ func TestSubmitPoPProofWithoutPayee(t *testing.T) {
 func TestSubmitPoPProofRejects(t *testing.T) {
 	f := newFixture(t)
 	f.advanceTo(20)
-	m := newPoPMiner(t, 7, false)
+	m := newPoPMiner(f, 7, false)
 	good := f.mineBlock(f.btcTip, 0, 6, m.popTx(t, f.abbrev(20)))
 	_, err := f.insert(good)
 	require.NoError(t, err)
@@ -140,32 +145,34 @@ func TestSubmitPoPProofRejects(t *testing.T) {
 		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Submitter = "" }), sdkerrors.ErrInvalidAddress)
 	})
 	t.Run("no transaction", func(t *testing.T) {
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Tx = nil }), types.ErrInvalidTx)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.Tx = nil }), btclctypes.ErrInvalidTx)
 	})
 	t.Run("transaction too large", func(t *testing.T) {
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Tx = make([]byte, 100_001) }), types.ErrInvalidTx)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.Tx = make([]byte, btclctypes.MaxProofTxSize+1) }), btclctypes.ErrInvalidTx)
 	})
 	t.Run("transaction does not decode", func(t *testing.T) {
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Tx = m.Tx[:len(m.Tx)-1] }), types.ErrInvalidTx)
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Tx = append(bytes.Clone(m.Tx), 0) }), types.ErrInvalidTx)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.Tx = m.Proof.Tx[:len(m.Proof.Tx)-1] }), btclctypes.ErrInvalidTx)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.Tx = append(bytes.Clone(m.Proof.Tx), 0) }), btclctypes.ErrInvalidTx)
 	})
 	t.Run("block hash", func(t *testing.T) {
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.BtcBlockHash = "" }), types.ErrInvalidBlockHash)
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.BtcBlockHash = m.BtcBlockHash[2:] }), types.ErrInvalidBlockHash)
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.BtcBlockHash = "zz" + m.BtcBlockHash[2:] }), types.ErrInvalidBlockHash)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.BtcBlockHash = "" }), btclctypes.ErrInvalidBlockHash)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.BtcBlockHash = m.Proof.BtcBlockHash[2:] }), btclctypes.ErrInvalidBlockHash)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.BtcBlockHash = "zz" + m.Proof.BtcBlockHash[2:] }), btclctypes.ErrInvalidBlockHash)
 	})
 	t.Run("sibling length", func(t *testing.T) {
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.MerkleSiblings[0] = m.MerkleSiblings[0][:31] }), types.ErrInvalidProof)
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.MerkleSiblings = make([][]byte, 33) }), types.ErrInvalidProof)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.MerkleSiblings[0] = m.Proof.MerkleSiblings[0][:31] }), btclctypes.ErrInvalidSPVProof)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.MerkleSiblings = make([][]byte, 33) }), btclctypes.ErrInvalidSPVProof)
 	})
 	t.Run("coinbase position", func(t *testing.T) {
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.TxIndex = 0 }), types.ErrCoinbaseTx)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.TxIndex = 0 }), types.ErrCoinbaseTx)
 	})
 	t.Run("coinbase-shaped transaction", func(t *testing.T) {
 		cb, err := bitcoin.DecodeTx(coinbaseTx(99))
 		require.NoError(t, err)
 		cb.AddTxOut(wire.NewTxOut(0, bitcoin.PoPScript(f.abbrev(20))))
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Tx = serializeTx(t, cb) }), types.ErrNoPayload)
+		// In a block at index 1, so that the SPV proof holds and only the
+		// payload rule can refuse it.
+		f.requireRejected(t, inBlock(serializeTx(t, cb)), types.ErrNoPayload)
 	})
 	t.Run("no payload", func(t *testing.T) {
 		f.requireRejected(t, inBlock(m.signedTx(t)), types.ErrNoPayload)
@@ -188,21 +195,21 @@ func TestSubmitPoPProofRejects(t *testing.T) {
 	t.Run("block not on the main chain", func(t *testing.T) {
 		// A valid block the light client never saw...
 		unseen := f.mineBlock(f.btcTip, f.btcTipHeight(), 3, m.popTx(t, f.abbrev(20)))
-		f.requireRejected(t, f.proof(unseen, 1), types.ErrBlockNotOnMainChain)
+		f.requireRejected(t, f.proof(unseen, 1), btclctypes.ErrNotOnMainChain)
 		// ...and one it saw, until a heavier fork replaced it.
 		tip := f.btcTipHeight()
 		gone := f.extend(m.popTx(t, f.abbrev(20)))
 		f.fork(tip, 2)
-		f.requireRejected(t, f.proof(gone, 1), types.ErrBlockNotOnMainChain)
+		f.requireRejected(t, f.proof(gone, 1), btclctypes.ErrNotOnMainChain)
 	})
 	t.Run("bad merkle path", func(t *testing.T) {
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.MerkleSiblings[1][0] ^= 1 }), types.ErrInvalidProof)
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.TxIndex = 2 }), types.ErrInvalidProof)
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.MerkleSiblings = m.MerkleSiblings[:2] }), types.ErrInvalidProof)
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.TxIndex = 1 << 10 }), types.ErrInvalidProof)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.MerkleSiblings[1][0] ^= 1 }), btclctypes.ErrInvalidSPVProof)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.TxIndex = 2 }), btclctypes.ErrInvalidSPVProof)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.MerkleSiblings = m.Proof.MerkleSiblings[:2] }), btclctypes.ErrInvalidSPVProof)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.TxIndex = 1 << 10 }), btclctypes.ErrInvalidSPVProof)
 		// The branch of another position of the block.
 		other := f.proof(good, 3)
-		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.MerkleSiblings = other.MerkleSiblings }), types.ErrInvalidProof)
+		f.requireRejected(t, proof(func(m *types.MsgSubmitPoPProof) { m.Proof.MerkleSiblings = other.Proof.MerkleSiblings }), btclctypes.ErrInvalidSPVProof)
 	})
 	t.Run("keystone never recorded", func(t *testing.T) {
 		a := f.abbrev(20)

@@ -6,6 +6,13 @@ import (
 
 // x/pop errors. Codes start at 2 and are never renumbered: clients and PoP
 // miners match on them.
+//
+// ErrInvalidTx, ErrInvalidBlockHash, ErrInvalidProof and
+// ErrBlockNotOnMainChain are no longer returned: the proof is checked by
+// x/btclc's VerifyProof, whose errors (x/btclc's ErrInvalidTx,
+// ErrInvalidBlockHash, ErrInvalidSPVProof, ErrNotOnMainChain,
+// ErrInvalidFundingTx) MsgSubmitPoPProof returns as they are. Their codes
+// stay registered and reserved.
 var (
 	ErrInvalidParams        = errorsmod.Register(ModuleName, 2, "invalid params")
 	ErrInvalidGenesis       = errorsmod.Register(ModuleName, 3, "invalid genesis state")

@@ -20,9 +20,10 @@ type BTCLCKeeper interface {
 	HeaderByHash(ctx context.Context, hash chainhash.Hash) (btclctypes.HeaderInfo, error)
 	// IsOnMainChain tells whether the block is canonical.
 	IsOnMainChain(ctx context.Context, hash chainhash.Hash) (bool, error)
-	// VerifyInclusion checks that rawTx is at position index of the
-	// canonical block blockHash, given the merkle siblings leaf level first.
-	VerifyInclusion(ctx context.Context, rawTx []byte, blockHash chainhash.Hash, index uint32, siblings []chainhash.Hash) error
+	// VerifyProof checks an inclusion proof against the canonical chain and
+	// returns what it proves, with the signer of input 0 when the proof's
+	// funding transaction binds one. It writes nothing.
+	VerifyProof(ctx context.Context, proof *btclctypes.InclusionProof) (btclctypes.ProvenTx, error)
 }
 
 // BankKeeper mints the keystone rewards and pays them out.

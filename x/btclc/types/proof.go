@@ -1,0 +1,43 @@
+package types
+
+import (
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+)
+
+const (
+	// MaxProofTxSize bounds the transaction and the funding transaction of
+	// an InclusionProof. A transaction at Bitcoin's standard weight limit
+	// (400,000 weight units) is at most 400,000 bytes even if it is all
+	// witness; Bitcoin nodes relay nothing larger.
+	MaxProofTxSize = 400_000
+	// MaxMerkleSiblings is the longest merkle branch a uint32 index can
+	// address.
+	MaxMerkleSiblings = 32
+)
+
+// ProvenTx is what an InclusionProof proves: a decoded transaction in a block
+// of the canonical chain, as of the state VerifyProof read.
+type ProvenTx struct {
+	// Tx is the decoded transaction, with its witness as sent. The txid does
+	// not commit to the witness: read it only through Signer.
+	Tx *wire.MsgTx
+	// TxID is the transaction's id, internal byte order.
+	TxID chainhash.Hash
+	// Index is the transaction's position in the block.
+	Index uint32
+	// Block is the canonical header that holds the transaction (its Height
+	// is the block's height).
+	Block HeaderInfo
+	// BlockHash is Block's hash, internal byte order.
+	BlockHash chainhash.Hash
+	// Confirmations is the block's depth: tip height - height + 1.
+	Confirmations uint64
+	// Signer is the account (20 bytes) bound to the key that signs the first
+	// input, or nil. It is set only when the proof carries the funding
+	// transaction and the spend binds a key (bitcoin.InputSignerAccount).
+	Signer []byte
+	// NoSigner says why Signer is nil: no funding transaction was sent, or
+	// the first input binds no key. It wraps bitcoin.ErrNoSignerAccount.
+	NoSigner error
+}
