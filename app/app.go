@@ -313,7 +313,8 @@ func New(
 	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping (once per block, in EndBlock).
 	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks()))
 
-	vmModule := vm.NewAppModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper, app.AccountKeeper.AddressCodec())
+	vmModule := newVMModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper,
+		vm.NewAppModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper, app.AccountKeeper.AddressCodec()))
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
