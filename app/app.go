@@ -374,6 +374,7 @@ func New(
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
 	app.setAnteHandler(cast.ToUint64(appOpts.Get(srvflags.EVMMaxTxGasWanted)))
+	app.SetProcessProposal(app.processProposal)
 	if err := app.configureEVMMempool(appOpts, logger); err != nil {
 		panic(fmt.Errorf("EVM mempool: %w", err))
 	}
