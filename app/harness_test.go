@@ -1,12 +1,17 @@
 package app_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
 	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/testutil/apptest"
@@ -46,5 +51,50 @@ func TestBankSendAndInsertHeadersBlock(t *testing.T) {
 	// A few empty blocks after it still agree (end-of-block work, base fee moves).
 	for range 3 {
 		c.NextBlock()
+	}
+}
+
+// fatalRecorder stops a harness call at its first Fatal, so a test can check that the harness
+// fails when it should.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.msg = fmt.Sprintf(format, args...)
+	panic(r)
+}
+
+func (r *fatalRecorder) Fatal(args ...any) {
+	r.msg = fmt.Sprint(args...)
+	panic(r)
+}
+
+// TestHarnessCatchesDivergence: a state change on one instance only (as non-deterministic code
+// would make) fails the next block with the height and both app hashes.
+func TestHarnessCatchesDivergence(t *testing.T) {
+	rec := &fatalRecorder{TB: t}
+	c := apptest.New(rec, apptest.Options{})
+	c.NextBlock()
+
+	// Write to the shadow's state outside any block: its next app hash differs.
+	shadow := c.Shadow()
+	ctx := shadow.NewUncachedContext(false, cmtproto.Header{ChainID: apptest.ChainID, Height: c.Height()})
+	coins := sdk.NewCoins(sdk.NewCoin(params.BaseDenom, sdkmath.NewInt(1)))
+	if err := shadow.BankKeeper.MintCoins(ctx, minttypes.ModuleName, coins); err != nil {
+		t.Fatal(err)
+	}
+
+	func() {
+		defer func() {
+			if r := recover(); r != nil && r != rec {
+				panic(r)
+			}
+		}()
+		c.NextBlock()
+	}()
+	if !strings.Contains(rec.msg, "app hash diverged at height 3") {
+		t.Fatalf("the harness did not report the divergence; it said %q", rec.msg)
 	}
 }
