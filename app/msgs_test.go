@@ -51,8 +51,8 @@ var hemiMsgs = map[string]msgClass{
 		{"x/btclc/keeper", "TestGasChargesStoreReads"}, {"x/btclc/keeper", "TestInsertAllowlist"},
 	}},
 	"/hemi.btclc.v1.MsgUpdateParams": {kind: "authority", tests: []testRef{{"x/btclc/keeper", "TestUpdateParams"}}},
-	"/hemi.pop.v1.MsgSubmitPoPProof":  {kind: "user", tests: []testRef{{"x/pop/keeper", "TestSubmitPoPProofRecords"}}},
-	"/hemi.pop.v1.MsgUpdateParams":    {kind: "authority", tests: []testRef{{"x/pop/keeper", "TestUpdateParams"}}},
+	"/hemi.pop.v1.MsgSubmitPoPProof": {kind: "user", tests: []testRef{{"x/pop/keeper", "TestSubmitPoPProofRecords"}}},
+	"/hemi.pop.v1.MsgUpdateParams":   {kind: "authority", tests: []testRef{{"x/pop/keeper", "TestUpdateParams"}}},
 }
 
 // TestEveryHemiMsgIsClassifiedAndTested: every registered /hemi.* Msg is in hemiMsgs (and every
