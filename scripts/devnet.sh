@@ -128,7 +128,7 @@ Try:
   $HEMID query btclc tip --node $rpc
   $HEMID query pop finality --node $rpc
   $HEMID tx bank send dev0 $(awk -F'\t' 'NR==3 {print $2}' "$net/accounts.tsv") 1000000000000000000ahemi \\
-      --home $home --keyring-backend test --chain-id $chain_id --node $rpc --gas-prices 1000000000ahemi --yes
+      --home $home --keyring-backend test --chain-id $chain_id --node $rpc --yes
 
 A Bitcoin block is mined every ${BTC_BLOCK_SECONDS:-3} s; the relayer brings it to x/btclc. Every
 ${KEYSTONE_INTERVAL:-10} hemi blocks a keystone is recorded; the PoP miner publishes it to Bitcoin and proves it

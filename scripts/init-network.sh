@@ -71,7 +71,7 @@ for i in $(seq 0 $((n - 1))); do
   home=$root/node$i
   [ "$i" -eq 0 ] || cp "$genesis" "$home/config/genesis.json"
   "$HEMID" genesis gentx "val$i" "$self_delegation" --chain-id "$chain_id" --home "$home" "${KEYRING[@]}" \
-    --moniker "val$i" --gas-prices 1000000000$DENOM --output-document "$root/node0/config/gentx/val$i.json" >/dev/null 2>&1
+    --moniker "val$i" --output-document "$root/node0/config/gentx/val$i.json" >/dev/null 2>&1
 done
 "$HEMID" genesis collect-gentxs --home "$root/node0" >/dev/null 2>&1
 "$HEMID" genesis validate --home "$root/node0" >/dev/null
