@@ -55,7 +55,8 @@ done
 # KEYSTONE_INTERVAL sets x/pop's keystone interval (default 150 blocks): short for demos and tests.
 if [ -n "${KEYSTONE_INTERVAL:-}" ]; then
   sed -i "s/\"keystone_interval\": \"[0-9]*\"/\"keystone_interval\": \"$KEYSTONE_INTERVAL\"/" "$genesis"
-  grep -q "\"keystone_interval\": \"$KEYSTONE_INTERVAL\"" "$genesis" || { echo "could not set keystone_interval in $genesis" >&2; exit 1; }
+  [ "$(chain_info "$root/node0" keystone_interval)" = "$KEYSTONE_INTERVAL" ] ||
+    { echo "could not set keystone_interval in $genesis" >&2; exit 1; }
 fi
 
 # With BTC_RPC set (and BTC_RPC_USER, BTC_RPC_PASSWORD), x/btclc starts from that Bitcoin node's

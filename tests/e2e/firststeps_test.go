@@ -43,6 +43,17 @@ func TestFirstStepsWithoutFeeFlags(t *testing.T) {
 	refused("is Ethereum mainnet's", "init", "val", "--chain-id", "hemi_1-1", "--home", filepath.Join(root, "mainnet"))
 	refused("is Hemi mainnet's", "init", "val", "--chain-id", "hemi_43111-1", "--home", filepath.Join(root, "hemi"))
 	must("init", "val", "--chain-id", testChainID, "--home", home)
+	var info struct {
+		EVMChainID         uint64 `json:"evm_chain_id"`
+		SuperfinalityDepth uint32 `json:"superfinality_depth"`
+		GasPrice           string `json:"gas_price"`
+	}
+	if err := json.Unmarshal([]byte(must("debug", "chain-info", "--home", home)), &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.EVMChainID != testEVMChainID || info.SuperfinalityDepth != 6 || info.GasPrice != "1000000000ahemi" {
+		t.Fatalf("hemid debug chain-info = %+v, want EVM chain id %d, depth 6, gas price 1000000000ahemi", info, testEVMChainID)
+	}
 	must(append([]string{"keys", "add", "val"}, keyring...)...)
 	must(append([]string{"genesis", "add-genesis-account", "val", "1000000" + hemi + "ahemi"}, keyring...)...)
 

@@ -123,7 +123,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		genesisCmd(tempApp, home),
 		cmtcli.NewCompletionCmd(rootCmd, true),
 		confixcmd.ConfigCommand(),
-		evmdebug.Cmd(),
+		debugCmd(tempApp),
 	)
 
 	evmserver.AddCommands(rootCmd, evmserver.NewDefaultStartOptions(newApp, home), exportApp, func(*cobra.Command) {})
@@ -186,6 +186,13 @@ func genesisCmd(tempApp *app.App, home string) *cobra.Command {
 	validate := subcommand(cmd, "validate")
 	validate.RunE = checkGenesisFirst(validate.RunE)
 	cmd.AddCommand(btclcBaseCmd())
+	return cmd
+}
+
+// debugCmd is cosmos/evm's debug commands plus chain-info.
+func debugCmd(tempApp *app.App) *cobra.Command {
+	cmd := evmdebug.Cmd()
+	cmd.AddCommand(chainInfoCmd(tempApp))
 	return cmd
 }
 
