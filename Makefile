@@ -4,7 +4,8 @@ BUILD_DIR := $(CURDIR)/build
 HEMID := $(BUILD_DIR)/hemid
 GO_TEST_TIMEOUT ?= 45m
 
-BTCD_VERSION := v0.24.2
+# btcd at the version go.mod requires (the one testutil/btcdtest builds too).
+BTCD_VERSION := $(shell go list -m -f "{{.Version}}" github.com/btcsuite/btcd)
 
 .PHONY: all build btcd demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench clean
 

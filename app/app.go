@@ -313,7 +313,8 @@ func New(
 	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping (once per block, in EndBlock).
 	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks()))
 
-	vmModule := vm.NewAppModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper, app.AccountKeeper.AddressCodec())
+	vmModule := newVMModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper,
+		vm.NewAppModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper, app.AccountKeeper.AddressCodec()))
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
@@ -373,6 +374,7 @@ func New(
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
 	app.setAnteHandler(cast.ToUint64(appOpts.Get(srvflags.EVMMaxTxGasWanted)))
+	app.SetProcessProposal(app.processProposal)
 	if err := app.configureEVMMempool(appOpts, logger); err != nil {
 		panic(fmt.Errorf("EVM mempool: %w", err))
 	}

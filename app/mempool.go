@@ -35,8 +35,11 @@ func (app *App) configureEVMMempool(appOpts servertypes.AppOptions, logger log.L
 	app.EVMMempool = mempool
 
 	// Transactions in the mempool were checked on insertion and are rechecked after every block,
-	// so proposal building only needs to encode them.
-	app.SetPrepareProposal(baseapp.NewDefaultProposalHandler(mempool, encodeOnlyVerifier{app.BaseApp}).PrepareProposalHandler())
+	// so proposal building only needs to encode them. The selector keeps a proposal within the
+	// limits that processProposal (proposal.go) enforces.
+	proposals := baseapp.NewDefaultProposalHandler(mempool, encodeOnlyVerifier{app.BaseApp})
+	proposals.SetTxSelector(&limitSelector{})
+	app.SetPrepareProposal(proposals.PrepareProposalHandler())
 	app.SetInsertTxHandler(mempool.NewInsertTxHandler(app.TxDecode))
 	app.SetReapTxsHandler(mempool.NewReapTxsHandler())
 	app.SetCheckTxHandler(mempool.NewCheckTxHandler(app.TxDecode, evmserver.GetMempoolCheckTxTimeout(appOpts, logger)))

@@ -106,8 +106,8 @@ setsid "$bin/popminer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$b
 pids+=($!)
 payee=$(key_address "$home" popminer)
 
-evm_chain_id=${chain_id#*_}
-evm_chain_id=${evm_chain_id%-*}
+evm_chain_id=$(chain_info "$home" evm_chain_id)
+depth=$(chain_info "$home" superfinality_depth)
 cat <<INFO
 
 hemid devnet is running (logs in $root: hemid.log, relayer.log, popminer.log, btcd.log)
@@ -133,11 +133,11 @@ Try:
   $HEMID query btclc tip --node $rpc
   $HEMID query pop finality --node $rpc
   $HEMID tx bank send dev0 $(awk -F'\t' 'NR==3 {print $2}' "$net/accounts.tsv") 1000000000000000000ahemi \\
-      --home $home --keyring-backend test --chain-id $chain_id --node $rpc --gas-prices 1000000000ahemi --yes
+      --home $home --keyring-backend test --chain-id $chain_id --node $rpc --yes
 
 A Bitcoin block is mined every ${BTC_BLOCK_SECONDS:-3} s; the relayer brings it to x/btclc. Every
 ${KEYSTONE_INTERVAL:-10} hemi blocks a keystone is recorded; the PoP miner publishes it to Bitcoin and proves it
-back; 6 Bitcoin confirmations make it superfinal and pay the miner. Press Ctrl-C to stop.
+back; $depth Bitcoin confirmations make it superfinal and pay the miner. Press Ctrl-C to stop.
 INFO
 start_balance=$(curl -s "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
 summary() {
@@ -170,7 +170,7 @@ while true; do
   if [ -n "$ks" ] && [ "$ks" != 0 ]; then
     st=$(curl -s "$api/hemi/pop/v1/keystone_status/$ks" | tr -d ' \n')
     confs=$(echo "$st" | json_field confirmations)
-    if echo "$st" | grep -q '"txid"'; then anchoring="published, ${confs:-0}/6"; else anchoring="not yet published"; fi
+    if echo "$st" | grep -q '"txid"'; then anchoring="published, ${confs:-0}/$depth"; else anchoring="not yet published"; fi
     echo "$st" | grep -q '"superfinal":true' && anchoring=superfinal
   fi
   balance=$(curl -s "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)

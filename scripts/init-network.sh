@@ -55,7 +55,8 @@ done
 # KEYSTONE_INTERVAL sets x/pop's keystone interval (default 150 blocks): short for demos and tests.
 if [ -n "${KEYSTONE_INTERVAL:-}" ]; then
   sed -i "s/\"keystone_interval\": \"[0-9]*\"/\"keystone_interval\": \"$KEYSTONE_INTERVAL\"/" "$genesis"
-  grep -q "\"keystone_interval\": \"$KEYSTONE_INTERVAL\"" "$genesis" || { echo "could not set keystone_interval in $genesis" >&2; exit 1; }
+  [ "$(chain_info "$root/node0" keystone_interval)" = "$KEYSTONE_INTERVAL" ] ||
+    { echo "could not set keystone_interval in $genesis" >&2; exit 1; }
 fi
 
 # With BTC_RPC set (and BTC_RPC_USER, BTC_RPC_PASSWORD), x/btclc starts from that Bitcoin node's
@@ -71,7 +72,7 @@ for i in $(seq 0 $((n - 1))); do
   home=$root/node$i
   [ "$i" -eq 0 ] || cp "$genesis" "$home/config/genesis.json"
   "$HEMID" genesis gentx "val$i" "$self_delegation" --chain-id "$chain_id" --home "$home" "${KEYRING[@]}" \
-    --moniker "val$i" --gas-prices 1000000000$DENOM --output-document "$root/node0/config/gentx/val$i.json" >/dev/null 2>&1
+    --moniker "val$i" --output-document "$root/node0/config/gentx/val$i.json" >/dev/null 2>&1
 done
 "$HEMID" genesis collect-gentxs --home "$root/node0" >/dev/null 2>&1
 "$HEMID" genesis validate --home "$root/node0" >/dev/null

@@ -67,10 +67,18 @@ key_address() {
 wait_for_height() {
   local url=$1 want=$2 deadline=$((SECONDS + $3)) h
   while [ $SECONDS -lt $deadline ]; do
-    h=$(curl -s "$url/status" | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p')
+    # A node still starting refuses the connection; that is not an error here.
+    h=$(curl -s "$url/status" | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p' || true)
     if [ -n "$h" ] && [ "$h" -ge "$want" ]; then return 0; fi
     sleep 0.5
   done
   echo "no block $want from $url after $3 s" >&2
   return 1
+}
+
+# chain_info HOME FIELD: a field of `hemid debug chain-info` for the genesis in HOME (evm_chain_id,
+# superfinality_depth, keystone_interval, bitcoin_network, gas_price, chain_id). The node's own
+# code derives these; scripts do not repeat the rules.
+chain_info() {
+  "$HEMID" debug chain-info --home "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
 }

@@ -63,5 +63,26 @@ func EVMChainID(chainID string) (uint64, error) {
 		// EIP-2294: chain ids above 2^53 do not survive JavaScript wallets.
 		return 0, fmt.Errorf("chain id %q: EVM chain id %s must be at most 2^53", chainID, m[2])
 	}
+	if name, taken := PublicEVMChainIDs[id]; taken {
+		// A signed Ethereum transaction names only its chain id, so one signed for that chain would
+		// be valid here too (and the reverse): a replay across chains.
+		return 0, fmt.Errorf("chain id %q: EVM chain id %d is %s's; a hemi chain must not share it, or transactions "+
+			"signed for one chain replay on the other: pick another number (for example hemi_74301-1)", chainID, id, name)
+	}
 	return id, nil
+}
+
+// PublicEVMChainIDs are the EIP-155 chain ids of public chains that a hemi chain id may not carry:
+// Ethereum, its live and retired testnets, and Hemi's own networks.
+var PublicEVMChainIDs = map[uint64]string{
+	1:        "Ethereum mainnet",
+	3:        "Ethereum's Ropsten testnet (retired)",
+	4:        "Ethereum's Rinkeby testnet (retired)",
+	5:        "Ethereum's Goerli testnet",
+	42:       "Ethereum's Kovan testnet (retired)",
+	17000:    "Ethereum's Holesky testnet",
+	560048:   "Ethereum's Hoodi testnet",
+	11155111: "Ethereum's Sepolia testnet",
+	43111:    "Hemi mainnet",
+	743111:   "Hemi's Sepolia testnet",
 }

@@ -94,6 +94,9 @@ func NewRootCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := applyDefaultGasPrices(cmd, clientCtx.Viper); err != nil {
+				return err
+			}
 			if err := client.SetCmdClientContextHandler(clientCtx, cmd); err != nil {
 				return err
 			}
@@ -120,7 +123,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		genesisCmd(tempApp, home),
 		cmtcli.NewCompletionCmd(rootCmd, true),
 		confixcmd.ConfigCommand(),
-		evmdebug.Cmd(),
+		debugCmd(tempApp),
 	)
 
 	evmserver.AddCommands(rootCmd, evmserver.NewDefaultStartOptions(newApp, home), exportApp, func(*cobra.Command) {})
@@ -147,27 +150,49 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 	}
 }
 
-// initCmd is the SDK's init, followed by the consensus params hemid needs: a finite block gas
-// limit for the EVM's fee market.
+// initCmd is the SDK's init with a chain id hemid can use, followed by the consensus params
+// hemid needs (a finite block gas limit for the EVM's fee market) and client.toml's default gas
+// price.
 func initCmd(tempApp *app.App, home string) *cobra.Command {
 	cmd := genutilcli.InitCmd(tempApp.BasicModuleManager, home)
+	cmd.PreRunE = requireChainID
 	cmd.PostRunE = func(cmd *cobra.Command, _ []string) error {
 		serverCtx := sdkserver.GetServerContextFromCmd(cmd)
 		genesisFile := serverCtx.Config.GenesisFile()
-		genesis, err := genutiltypes.AppGenesisFromFile(genesisFile)
+		genesis, state, err := genesisAppState(genesisFile)
 		if err != nil {
 			return err
 		}
 		genesis.Consensus.Params.Block.MaxGas = app.BlockMaxGas
-		return genesis.SaveAs(genesisFile)
+		if err := genesis.SaveAs(genesisFile); err != nil {
+			return err
+		}
+		floor, err := app.GenesisFeeFloor(tempApp.AppCodec(), state)
+		if err != nil {
+			return err
+		}
+		return writeClientGasPrices(serverCtx.Config.RootDir, floor)
 	}
 	return cmd
 }
 
-// genesisCmd is the SDK's genesis commands plus hemid's btclc-base.
+// genesisCmd is the SDK's genesis commands plus hemid's btclc-base, with gentxs that pay the fee
+// floor by default and genesis checks that refuse what would stop the node at its first block.
 func genesisCmd(tempApp *app.App, home string) *cobra.Command {
 	cmd := genutilcli.Commands(tempApp.TxConfig(), tempApp.BasicModuleManager, home)
+	subcommand(cmd, "gentx").PreRunE = gentxFeeDefault
+	collect := subcommand(cmd, "collect-gentxs")
+	collect.RunE = checkCollectedGenesis(collect.RunE)
+	validate := subcommand(cmd, "validate")
+	validate.RunE = checkGenesisFirst(validate.RunE)
 	cmd.AddCommand(btclcBaseCmd())
+	return cmd
+}
+
+// debugCmd is cosmos/evm's debug commands plus chain-info.
+func debugCmd(tempApp *app.App) *cobra.Command {
+	cmd := evmdebug.Cmd()
+	cmd.AddCommand(chainInfoCmd(tempApp))
 	return cmd
 }
 
