@@ -30,6 +30,7 @@ import (
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	consensustypes "github.com/cosmos/cosmos-sdk/x/consensus/types"
 
 	"github.com/hemi-appchain/hemi/app/params"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
@@ -68,6 +69,7 @@ type Client struct {
 	Comet     cmtservice.ServiceClient
 	Auth      authtypes.QueryClient
 	FeeMarket feemarkettypes.QueryClient
+	Consensus consensustypes.QueryClient
 	Tx        txtypes.ServiceClient
 }
 
@@ -122,6 +124,7 @@ func New(cfg Config) (*Client, error) {
 		Comet:     cmtservice.NewServiceClient(conn),
 		Auth:      authtypes.NewQueryClient(conn),
 		FeeMarket: feemarkettypes.NewQueryClient(conn),
+		Consensus: consensustypes.NewQueryClient(conn),
 		Tx:        txtypes.NewServiceClient(conn),
 	}, nil
 }
@@ -228,7 +231,30 @@ func (c *Client) simulate(ctx context.Context, factory clienttx.Factory, msgs []
 	if err != nil {
 		return 0, err
 	}
-	return uint64(factory.GasAdjustment() * float64(gasUsed)), nil
+	params, err := c.Consensus.Params(ctx, &consensustypes.QueryParamsRequest{})
+	if err != nil {
+		return 0, fmt.Errorf("consensus params: %w", err)
+	}
+	var maxGas int64
+	if params.Params != nil && params.Params.Block != nil {
+		maxGas = params.Params.Block.MaxGas
+	}
+	return gasLimit(gasUsed, factory.GasAdjustment(), maxGas)
+}
+
+// gasLimit is the gas limit to ask for: the simulated gas times the adjustment, but never more than
+// the block's max_gas (0 or less: no limit), since a validator refuses a block whose transactions
+// ask for more. A message whose simulated gas alone exceeds max_gas can never be included, and is
+// reported as such instead of being sent.
+func gasLimit(simulated uint64, adjustment float64, maxGas int64) (uint64, error) {
+	adjusted := uint64(adjustment * float64(simulated))
+	if maxGas <= 0 {
+		return adjusted, nil
+	}
+	if simulated > uint64(maxGas) {
+		return 0, fmt.Errorf("the transaction needs %d gas, more than a block holds (max_gas %d): split its messages", simulated, maxGas)
+	}
+	return min(adjusted, uint64(maxGas)), nil
 }
 
 // simulatePath is BaseApp's query that simulates a transaction.

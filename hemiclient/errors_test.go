@@ -67,3 +67,32 @@ func TestSimulationErrorCarriesCode(t *testing.T) {
 		t.Fatal("a negative gas_used was accepted")
 	}
 }
+
+// The gas asked for is capped at the block's max_gas, so a message that fits a block (a deep
+// Bitcoin reorg needs about 20M of a 30M block) is not refused for its headroom.
+func TestGasLimitCappedAtMaxGas(t *testing.T) {
+	for _, c := range []struct {
+		simulated uint64
+		maxGas    int64
+		want      uint64
+		fails     bool
+	}{
+		{simulated: 100_000, maxGas: 30_000_000, want: 150_000},
+		{simulated: 20_169_750, maxGas: 30_000_000, want: 30_000_000},
+		{simulated: 30_000_000, maxGas: 30_000_000, want: 30_000_000},
+		{simulated: 30_000_001, maxGas: 30_000_000, fails: true},
+		{simulated: 40_000_000, maxGas: 0, want: 60_000_000},
+		{simulated: 40_000_000, maxGas: -1, want: 60_000_000},
+	} {
+		got, err := gasLimit(c.simulated, 1.5, c.maxGas)
+		if c.fails {
+			if err == nil {
+				t.Errorf("simulated %d, max_gas %d: got %d, want an error", c.simulated, c.maxGas, got)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("simulated %d, max_gas %d: got %d, %v; want %d", c.simulated, c.maxGas, got, err, c.want)
+		}
+	}
+}
