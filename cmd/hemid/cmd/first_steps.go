@@ -26,8 +26,11 @@ import (
 // without fee flags, and refuse what would only fail later at the node's first block.
 
 // clientGasPricesKey is the client.toml key holding the gas price `hemid tx` pays when neither
-// --fees nor --gas-prices is given. The SDK's client config has no such key; hemid reads it itself.
-const clientGasPricesKey = "gas-prices"
+// --fees nor --gas-prices is given. The SDK's client config has no such key; hemid reads it itself
+// and sets --gas-prices from it. It must not be named "gas-prices": the SDK reads that name from
+// client.toml as if it were the flag, and would then refuse every --fees as "cannot provide both
+// fees and gas prices".
+const clientGasPricesKey = "default-gas-prices"
 
 // requireChainID refuses `hemid init` without a usable --chain-id: the SDK would invent
 // "test-chain-…", from which no EVM chain id can be derived, and the node would not start.
