@@ -51,9 +51,11 @@ var hemiMsgs = map[string]msgClass{
 		{"x/btclc/keeper", "TestGasChargesStoreReads"}, {"x/btclc/keeper", "TestInsertAllowlist"},
 	}},
 	"/hemi.btclc.v1.MsgUpdateParams": {kind: "authority", tests: []testRef{{"x/btclc/keeper", "TestUpdateParams"}}},
-	"/hemi.pop.v1.MsgSubmitPoPProof": {kind: "user", tests: []testRef{{"x/pop/keeper", "TestSubmitPoPProofRecords"}}},
-	"/hemi.pop.v1.MsgUpdateParams":   {kind: "authority", tests: []testRef{{"x/pop/keeper", "TestUpdateParams"}}},
-	"/hemi.pop.v1.MsgResumeRewards":  {kind: "authority", tests: []testRef{{"x/pop/keeper", "TestResumeRewards"}}},
+	"/hemi.pop.v1.MsgSubmitPoPProof": {kind: "user", tests: []testRef{
+		{"app", "TestEndBlockOrderSeesReorgInSameBlock"}, {"x/pop/keeper", "TestSubmitPoPProofRecords"},
+	}},
+	"/hemi.pop.v1.MsgUpdateParams":  {kind: "authority", tests: []testRef{{"x/pop/keeper", "TestUpdateParams"}}},
+	"/hemi.pop.v1.MsgResumeRewards": {kind: "authority", tests: []testRef{{"x/pop/keeper", "TestResumeRewards"}}},
 }
 
 // TestEveryHemiMsgIsClassifiedAndTested: every registered /hemi.* Msg is in hemiMsgs (and every
