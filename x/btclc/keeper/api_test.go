@@ -139,7 +139,9 @@ func TestKeeperVerifyProofSigner(t *testing.T) {
 			p.MerkleSiblings = append(p.MerkleSiblings, append([]byte(nil), s[:]...))
 		}
 		if fundingTx != nil {
-			p.FundingTx = serialize(t, fundingTx)
+			var b bytes.Buffer
+			require.NoError(t, fundingTx.SerializeNoWitness(&b))
+			p.FundingTx = b.Bytes()
 		}
 		return p
 	}
@@ -160,6 +162,19 @@ func TestKeeperVerifyProofSigner(t *testing.T) {
 	require.ErrorIs(t, proven.NoSigner, bitcoin.ErrNoSignerAccount)
 
 	_, err = f.k.VerifyProof(f.ctx, proofFor(spend, block.Transactions[45]))
+	require.ErrorIs(t, err, types.ErrInvalidFundingTx)
+
+	// The funding transaction travels without its witness: only its txid and outputs are read,
+	// and empty witness items decode into 24 times their bytes.
+	require.True(t, funding.HasWitness(), "the pinned funding transaction is segwit")
+	withWitness := proofFor(spend, funding)
+	withWitness.FundingTx = serialize(t, funding)
+	_, err = f.k.VerifyProof(f.ctx, withWitness)
+	require.ErrorIs(t, err, types.ErrInvalidFundingTx)
+	require.ErrorContains(t, err, "without its witness")
+	tooLarge := proofFor(spend, funding)
+	tooLarge.FundingTx = make([]byte, types.MaxFundingTxSize+1)
+	_, err = f.k.VerifyProof(f.ctx, tooLarge)
 	require.ErrorIs(t, err, types.ErrInvalidFundingTx)
 }
 

@@ -6,11 +6,15 @@ import (
 )
 
 const (
-	// MaxProofTxSize bounds the transaction and the funding transaction of
-	// an InclusionProof. A transaction at Bitcoin's standard weight limit
-	// (400,000 weight units) is at most 400,000 bytes even if it is all
-	// witness; Bitcoin nodes relay nothing larger.
+	// MaxProofTxSize bounds the transaction of an InclusionProof. A
+	// transaction at Bitcoin's standard weight limit (400,000 weight units)
+	// is at most 400,000 bytes even if it is all witness; Bitcoin nodes relay
+	// nothing larger.
 	MaxProofTxSize = 400_000
+	// MaxFundingTxSize bounds the funding transaction, which travels without
+	// its witness (only its txid and outputs are read): a standard
+	// transaction's non-witness part is at most a quarter of its weight.
+	MaxFundingTxSize = 100_000
 	// MaxMerkleSiblings is the longest merkle branch a uint32 index can
 	// address.
 	MaxMerkleSiblings = 32

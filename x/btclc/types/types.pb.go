@@ -298,7 +298,7 @@ type InclusionProof struct {
 	// internal byte order.
 	MerkleSiblings [][]byte `protobuf:"bytes,4,rep,name=merkle_siblings,json=merkleSiblings,proto3" json:"merkle_siblings,omitempty"`
 	// funding_tx is optional: the raw transaction whose output the first input of tx spends. Its
-	// txid must be that input's outpoint. It binds the key that signs input 0 to the output Bitcoin
+	// txid must be that input's outpoint, and it is sent without its witness (at most 100,000 bytes). It binds the key that signs input 0 to the output Bitcoin
 	// checked the signature against, which gives the input's signer account (see x/btclc's README).
 	FundingTx []byte `protobuf:"bytes,5,opt,name=funding_tx,json=fundingTx,proto3" json:"funding_tx,omitempty"`
 }

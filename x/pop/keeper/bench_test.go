@@ -6,26 +6,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-
-	dbm "github.com/cosmos/cosmos-db"
-
-	"cosmossdk.io/log/v2"
-
-	"github.com/cosmos/cosmos-sdk/codec"
-	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
-	"github.com/cosmos/cosmos-sdk/runtime"
-	"github.com/cosmos/cosmos-sdk/store/v2"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	authkeeper "github.com/cosmos/cosmos-sdk/x/auth/keeper"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	bankkeeper "github.com/cosmos/cosmos-sdk/x/bank/keeper"
-	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
-	minttypes "github.com/cosmos/cosmos-sdk/x/mint/types"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/banksend"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
@@ -88,58 +73,18 @@ func BenchmarkSubmitPoPProof(b *testing.B) {
 	// The baseline of the same run: a bank send through x/bank's Msg service, on an IAVL store
 	// with the same default store gas, between two existing accounts.
 	b.Run("banksend", func(b *testing.B) {
-		ctx, send := bankSendFixture(b)
+		bank := banksend.New(b, 1)
 		var gas uint64
 		b.ReportAllocs()
 		for b.Loop() {
-			cctx, _ := ctx.CacheContext()
-			cctx = cctx.WithGasMeter(storetypes.NewGasMeter(1 << 40))
-			if err := send(cctx); err != nil {
+			cctx, _ := bank.Ctx.CacheContext()
+			var err error
+			if gas, err = bank.Send(cctx.WithGasMeter(storetypes.NewGasMeter(1<<40)), 0); err != nil {
 				b.Fatal(err)
 			}
-			gas = cctx.GasMeter().GasConsumed()
 		}
 		b.ReportMetric(float64(gas), "gas/op")
 	})
-}
-
-// bankSendFixture mounts x/auth and x/bank on an IAVL store, funds an account and returns a
-// function that sends 1 ahemi from it to another existing account through the bank Msg service.
-func bankSendFixture(tb testing.TB) (sdk.Context, func(sdk.Context) error) {
-	tb.Helper()
-	authKey, bankKey := storetypes.NewKVStoreKey(authtypes.StoreKey), storetypes.NewKVStoreKey(banktypes.StoreKey)
-	cms := store.NewCommitMultiStore(dbm.NewMemDB(), log.NewNopLogger())
-	cms.MountStoreWithDB(authKey, storetypes.StoreTypeIAVL, nil)
-	cms.MountStoreWithDB(bankKey, storetypes.StoreTypeIAVL, nil)
-	require.NoError(tb, cms.LoadLatestVersion())
-	ctx := sdk.NewContext(cms, cmtproto.Header{}, false, log.NewNopLogger())
-	registry := codectypes.NewInterfaceRegistry()
-	authtypes.RegisterInterfaces(registry)
-	cdc := codec.NewProtoCodec(registry)
-	addrCodec := addresscodec.NewBech32Codec("hemi")
-	authority, err := addrCodec.BytesToString(authtypes.NewModuleAddress("gov"))
-	require.NoError(tb, err)
-	ak := authkeeper.NewAccountKeeper(cdc, runtime.NewKVStoreService(authKey), authtypes.ProtoBaseAccount,
-		map[string][]string{minttypes.ModuleName: {authtypes.Minter}}, addrCodec, "hemi", authority)
-	bk := bankkeeper.NewBaseKeeper(cdc, runtime.NewKVStoreService(bankKey), ak, nil, authority, log.NewNopLogger())
-	require.NoError(tb, bk.SetParams(ctx, banktypes.DefaultParams()))
-	from, to := sdk.AccAddress("bench-sender--------"), sdk.AccAddress("bench-recipient-----")
-	ak.SetAccount(ctx, ak.NewAccountWithAddress(ctx, from))
-	ak.SetAccount(ctx, ak.NewAccountWithAddress(ctx, to))
-	coins := sdk.NewCoins(sdk.NewInt64Coin("ahemi", 1_000_000_000))
-	require.NoError(tb, bk.MintCoins(ctx, minttypes.ModuleName, coins))
-	require.NoError(tb, bk.SendCoinsFromModuleToAccount(ctx, minttypes.ModuleName, from, coins))
-	cms.Commit()
-	msgs := bankkeeper.NewMsgServerImpl(bk)
-	fromStr, err := addrCodec.BytesToString(from)
-	require.NoError(tb, err)
-	toStr, err := addrCodec.BytesToString(to)
-	require.NoError(tb, err)
-	msg := &banktypes.MsgSend{FromAddress: fromStr, ToAddress: toStr, Amount: sdk.NewCoins(sdk.NewInt64Coin("ahemi", 1))}
-	return ctx, func(ctx sdk.Context) error {
-		_, err := msgs.Send(ctx, msg)
-		return err
-	}
 }
 
 // BenchmarkEndBlockFinality measures the end of a block, x/btclc's EndBlock

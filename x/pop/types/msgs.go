@@ -53,8 +53,9 @@ func NewMsgSubmitPoPProofFromBlock(submitter string, block *wire.MsgBlock, txid 
 	}
 	var rawFunding []byte
 	if funding != nil {
+		// Without its witness: x/btclc reads only its txid and outputs, and refuses a witness.
 		var buf bytes.Buffer
-		if err := funding.Serialize(&buf); err != nil {
+		if err := funding.SerializeNoWitness(&buf); err != nil {
 			return nil, err
 		}
 		rawFunding = buf.Bytes()
