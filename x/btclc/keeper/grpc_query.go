@@ -1,6 +1,8 @@
 package keeper
 
 import (
+	"math/big"
+
 	"context"
 	"errors"
 	"strconv"
@@ -84,7 +86,11 @@ func (q Querier) Header(ctx context.Context, req *types.QueryHeaderRequest) (*ty
 			return nil, status.Error(codes.InvalidArgument, perr.Error())
 		}
 		var side, found bool
-		info, side, found, _, err = q.k.lookup(ctx, hash)
+		var floor *big.Int
+		floor, err = q.k.currentFloor(ctx)
+		if err == nil {
+			info, side, found, _, err = q.k.lookup(ctx, hash, floor)
+		}
 		canonical = !side
 		if err == nil && !found {
 			err = types.ErrHeaderNotFound.Wrapf("block %s is neither on the canonical chain nor in the side-chain store", hash)

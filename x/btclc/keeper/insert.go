@@ -31,8 +31,10 @@ import (
 // changes no state; the error is a registered x/btclc error (or the SDK's
 // invalid-address error) that names the failing header.
 //
-// Gas: params.gas_per_header for every header validated and every
-// side-chain header pruned; RemoveGas and PromoteGas (fractions of it, each
+// Gas: params.gas_per_header for every header validated; PruneGas for every
+// header it stores in the side-chain store, its removal paid in advance (the
+// side-chain headers this message prunes or evicts, at most as many as it
+// validates, cost it nothing); RemoveGas and PromoteGas (fractions of it, each
 // at its measured cost) for every header a reorg moves off or onto the
 // canonical chain; and params.ReadGas for every store lookup. These are the whole
 // price of the store access here, which therefore runs with a zero KV gas
@@ -84,10 +86,15 @@ func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) 
 	if err != nil {
 		return nil, err
 	}
+	// Side-chain headers below the floor are dead: no lookup finds them.
+	floor, floorInfo, err := k.pruneFloor(ctx, params, tip)
+	if err != nil {
+		return nil, err
+	}
 
 	// Skip the known prefix: what another relayer (or an attacker copying
 	// the first header) already sent is not an error.
-	skipped, parent, parentOnSide, reads, err := k.knownPrefix(ctx, raw)
+	skipped, parent, parentOnSide, reads, err := k.knownPrefix(ctx, raw, floor)
 	gasMeter.ConsumeGas(reads*params.ReadGas(), "btclc: look up known headers")
 	if err != nil {
 		return nil, err
@@ -100,7 +107,7 @@ func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) 
 		var prev chainhash.Hash
 		copy(prev[:], raw[0][4:36])
 		var found bool
-		parent, parentOnSide, found, reads, err = k.lookup(ctx, prev)
+		parent, parentOnSide, found, reads, err = k.lookup(ctx, prev, floor)
 		gasMeter.ConsumeGas(reads*params.ReadGas(), "btclc: look up parent")
 		if err != nil {
 			return nil, err
@@ -115,7 +122,7 @@ func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) 
 
 	// Every new header, as a Bitcoin node checks it, on top of the branch
 	// it extends.
-	view, err := k.newStoreView(ctx, parent, parentOnSide)
+	view, err := k.newStoreView(ctx, parent, parentOnSide, floor)
 	if err != nil {
 		return nil, err
 	}
@@ -148,36 +155,36 @@ func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) 
 	case newWork.Cmp(tip.Work()) > 0:
 		resp, err = k.reorg(sdkCtx, params, tip, view, parent, parentOnSide, overlay, fresh)
 	default:
-		resp, err = k.storeSide(sdkCtx, params, tip, parent, overlay, fresh, newWork)
+		resp, err = k.storeSide(sdkCtx, params, tip, floor, floorInfo, parent, overlay, fresh, newWork)
 	}
 	if err != nil {
 		return nil, err
 	}
 	resp.Skipped = uint32(skipped)
 
-	// The tip may have moved: prune what fell too far below it.
-	newTip := tip
+	// The tip may have moved: prune what fell too far below it, and evict
+	// beyond the capacity, at most as many headers as this message
+	// validated. Their removal was paid when they were stored.
 	if resp.TipHeight != tip.Height || resp.Reorged {
-		if newTip, err = k.Tip(ctx); err != nil {
+		newTip, err := k.Tip(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if floor, _, err = k.pruneFloor(ctx, params, newTip); err != nil {
 			return nil, err
 		}
 	}
-	floor, _, err := k.pruneFloor(ctx, params, newTip)
-	if err != nil {
+	if _, err := k.pruneSide(ctx, params, floor, uint64(len(fresh))); err != nil {
 		return nil, err
 	}
-	pruned, err := k.pruneSide(ctx, params, floor)
-	if err != nil {
-		return nil, err
-	}
-	gasMeter.ConsumeGas(params.GasPerHeader*pruned, "btclc: prune side-chain headers")
 	return resp, nil
 }
 
 // knownPrefix counts the headers at the start of raw that are already
-// canonical or in the side-chain store, and returns the last of them. Known
+// canonical or live in the side-chain store (floor: see liveSide), and
+// returns the last of them. Known
 // headers must still link to each other.
-func (k Keeper) knownPrefix(ctx context.Context, raw [][]byte) (skipped int, last types.HeaderInfo, onSide bool, reads uint64, err error) {
+func (k Keeper) knownPrefix(ctx context.Context, raw [][]byte, floor *big.Int) (skipped int, last types.HeaderInfo, onSide bool, reads uint64, err error) {
 	var prevHash chainhash.Hash
 	for i, b := range raw {
 		if i > 0 && !bytes.Equal(b[4:36], prevHash[:]) {
@@ -185,7 +192,7 @@ func (k Keeper) knownPrefix(ctx context.Context, raw [][]byte) (skipped int, las
 				i, len(raw), bitcoin.ErrPrevBlockMismatch, chainhash.Hash(b[4:36]), i-1, prevHash))
 		}
 		hash := chainhash.DoubleHashH(b)
-		info, side, found, n, err := k.lookup(ctx, hash)
+		info, side, found, n, err := k.lookup(ctx, hash, floor)
 		reads += n
 		if err != nil {
 			return 0, types.HeaderInfo{}, false, reads, err
@@ -262,20 +269,24 @@ func (k Keeper) reorg(ctx sdk.Context, params types.Params, tip types.HeaderInfo
 }
 
 // storeSide keeps a batch that does not (yet) out-work the tip in the
-// side-chain store, unless it starts too far below the tip to be kept.
-func (k Keeper) storeSide(ctx sdk.Context, params types.Params, tip, parent types.HeaderInfo, overlay *bitcoin.Overlay, fresh [][]byte, newWork *big.Int) (*types.MsgInsertHeadersResponse, error) {
-	floor, floorInfo, err := k.pruneFloor(ctx, params, tip)
-	if err != nil {
-		return nil, err
-	}
+// side-chain store, unless it starts too far below the tip to be kept (floor
+// and floorInfo are the tip's pruneFloor). Every header it stores pays
+// PruneGas now, for its removal later.
+func (k Keeper) storeSide(ctx sdk.Context, params types.Params, tip types.HeaderInfo, floor *big.Int, floorInfo types.HeaderInfo, parent types.HeaderInfo,
+	overlay *bitcoin.Overlay, fresh [][]byte, newWork *big.Int,
+) (*types.MsgInsertHeadersResponse, error) {
 	firstHeader, _ := overlay.HeaderByHeight(parent.Height + 1) // the overlay holds every height it validated
 	firstWork := new(big.Int).Add(parent.Work(), bitcoin.CalcWork(firstHeader.Bits))
 	if floor != nil && firstWork.Cmp(floor) < 0 {
 		return nil, types.ErrForkTooDeep.Wrapf("the fork's header at height %d has cumulative work %s, less than the canonical header %d (%d below the tip %d) with %s: side chains are kept only while within max_fork_depth of the tip, and this one has %s in all against the tip's %s",
 			parent.Height+1, firstWork, floorInfo.Height, params.MaxForkDepth, tip.Height, floor, newWork, tip.Work())
 	}
-	err = forEachNew(parent, overlay, fresh, parent.Work(), func(info types.HeaderInfo) error {
-		return k.addSide(ctx, info)
+	err := forEachNew(parent, overlay, fresh, parent.Work(), func(info types.HeaderInfo) error {
+		added, err := k.addSide(ctx, info)
+		if added {
+			ctx.GasMeter().ConsumeGas(params.PruneGas(), "btclc: store side-chain header (its removal, in advance)")
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err

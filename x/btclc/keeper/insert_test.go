@@ -130,13 +130,14 @@ func TestGasChargesStoreReads(t *testing.T) {
 	// and 0.
 	require.Equal(t, params.GasPerHeader+(4+12)*params.ReadGas(), ctx.GasMeter().GasConsumed())
 
-	// A fork kept in the side-chain store pays the same.
+	// A fork kept in the side-chain store pays the same reads, and its
+	// removal from the store in advance.
 	ctx = f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
 	fork := datagen.RegtestChain(t, chain[98], 1, 2) // equal work at height 100
 	resp, err := f.msgs.InsertHeaders(ctx, types.NewMsgInsertHeaders(f.relayer, datagen.SerializeHeaders(fork)))
 	require.NoError(t, err)
 	require.True(t, resp.SideChain)
-	require.Equal(t, params.GasPerHeader+(4+12)*params.ReadGas(), ctx.GasMeter().GasConsumed(), "heights 99 down to 89, and 0")
+	require.Equal(t, params.GasPerHeader+params.PruneGas()+(4+12)*params.ReadGas(), ctx.GasMeter().GasConsumed(), "heights 99 down to 89, and 0")
 
 	// A rejected message pays for what it made the chain read, too.
 	ctx = f.ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())

@@ -26,6 +26,14 @@ import (
 // left without its parent (an orphan) stays harmless: a batch that needs its
 // ancestry fails with ErrUnknownParent and changes nothing, and resending
 // the fork from its canonical ancestor stores the missing headers again.
+//
+// Removal is paid in advance (PruneGas, by the message that stores the
+// header) and bounded per message: a message removes at most as many side
+// headers as it validated new ones (pruneSide). So one tip move can leave
+// headers below the floor in the store for later messages to remove. Until
+// then they are dead: every lookup of the side-chain store (liveSide, and
+// the walk down a side branch) treats a header below the floor as absent,
+// so nothing builds on them and nothing counts them.
 
 // SideHeader returns the side-chain header with this hash (internal byte
 // order), if the store holds it.
@@ -40,9 +48,41 @@ func (k Keeper) SideHeader(ctx context.Context, hash chainhash.Hash) (types.Head
 	return info, true, nil
 }
 
-// lookup finds a header by hash on the canonical chain or in the side-chain
-// store. reads is the number of store lookups it made.
-func (k Keeper) lookup(ctx context.Context, hash chainhash.Hash) (info types.HeaderInfo, side, found bool, reads uint64, err error) {
+// liveSide returns the side-chain header with this hash unless it is dead:
+// below floor (pruneFloor's), and so only waiting for a later message to
+// remove it.
+func (k Keeper) liveSide(ctx context.Context, hash chainhash.Hash, floor *big.Int) (types.HeaderInfo, bool, error) {
+	info, found, err := k.SideHeader(ctx, hash)
+	if err != nil || !found || belowFloor(info, floor) {
+		return types.HeaderInfo{}, false, err
+	}
+	return info, true, nil
+}
+
+// currentFloor is the prune floor of the current tip.
+func (k Keeper) currentFloor(ctx context.Context) (*big.Int, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tip, err := k.Tip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	floor, _, err := k.pruneFloor(ctx, params, tip)
+	return floor, err
+}
+
+// belowFloor reports whether a side-chain header has less cumulative work
+// than floor (nil: no floor), and is therefore dead.
+func belowFloor(info types.HeaderInfo, floor *big.Int) bool {
+	return floor != nil && info.Work().Cmp(floor) < 0
+}
+
+// lookup finds a header by hash on the canonical chain or, if it is live
+// there (see liveSide), in the side-chain store. reads is the number of store
+// lookups it made.
+func (k Keeper) lookup(ctx context.Context, hash chainhash.Hash, floor *big.Int) (info types.HeaderInfo, side, found bool, reads uint64, err error) {
 	height, canonical, err := k.heightOf(ctx, hash)
 	if err != nil {
 		return types.HeaderInfo{}, false, false, 1, err
@@ -51,26 +91,27 @@ func (k Keeper) lookup(ctx context.Context, hash chainhash.Hash) (info types.Hea
 		info, err = k.HeaderByHeight(ctx, height)
 		return info, false, err == nil, 2, err
 	}
-	info, found, err = k.SideHeader(ctx, hash)
+	info, found, err = k.liveSide(ctx, hash, floor)
 	return info, true, found, 2, err
 }
 
-// addSide stores a validated header in the side-chain store. The header may
-// be there already (an orphan whose ancestry is being sent again): its value
-// is the same, since a hash fixes the header and its whole ancestry.
-func (k Keeper) addSide(ctx context.Context, info types.HeaderInfo) error {
+// addSide stores a validated header in the side-chain store, and reports
+// whether it was new. The header may be there already (an orphan whose
+// ancestry is being sent again): its value is the same, since a hash fixes
+// the header and its whole ancestry.
+func (k Keeper) addSide(ctx context.Context, info types.HeaderInfo) (bool, error) {
 	hash := info.Hash()
 	known, err := k.SideHeaders.Has(ctx, hash)
 	if err != nil || known {
-		return err
+		return false, err
 	}
 	if err := k.SideHeaders.Set(ctx, hash, info); err != nil {
-		return err
+		return false, err
 	}
 	if err := k.SideByWork.Set(ctx, collections.Join(types.WorkKey(info.Work()), hash)); err != nil {
-		return err
+		return false, err
 	}
-	return k.addSideCount(ctx, 1)
+	return true, k.addSideCount(ctx, 1)
 }
 
 // removeSide deletes a header from the side-chain store.
@@ -126,11 +167,20 @@ func (k Keeper) pruneFloor(ctx context.Context, params types.Params, tip types.H
 }
 
 // pruneSide removes, least cumulative work first, the side-chain headers
-// below floor and those beyond the store's capacity, and returns how many it
-// removed.
-func (k Keeper) pruneSide(ctx context.Context, params types.Params, floor *big.Int) (uint64, error) {
+// below floor and those beyond the store's capacity, at most limit of them,
+// and returns how many it removed. Their removal was paid when they were
+// stored (PruneGas), so it charges nothing; the limit keeps an unpaid amount
+// of work out of any one message, and what is left goes in later messages.
+//
+// The caller passes as limit the number of headers its message validated:
+// then a message that stores n side headers can always evict the n the
+// capacity has no room for (overflow goes before anything live above it,
+// being at the bottom or being the bottom), so the count bound holds after
+// every message, and the unpaid work of a message is never more than the
+// work it paid for.
+func (k Keeper) pruneSide(ctx context.Context, params types.Params, floor *big.Int, limit uint64) (uint64, error) {
 	count, err := k.sideCount(ctx)
-	if err != nil || count == 0 {
+	if err != nil || count == 0 || limit == 0 {
 		return 0, err
 	}
 	var floorKey []byte
@@ -146,7 +196,7 @@ func (k Keeper) pruneSide(ctx context.Context, params types.Params, floor *big.I
 			return true, nil
 		}
 		doomed = append(doomed, key.K2())
-		return false, nil
+		return uint64(len(doomed)) == limit, nil
 	})
 	if err != nil {
 		return 0, err

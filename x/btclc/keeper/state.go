@@ -1,6 +1,8 @@
 package keeper
 
 import (
+	"math/big"
+
 	"context"
 	"errors"
 
@@ -127,6 +129,8 @@ type storeView struct {
 	// branch is the side-chain ancestry read so far, from the header the
 	// batch builds on downwards.
 	branch []types.HeaderInfo
+	// floor: side-chain headers with less cumulative work are dead.
+	floor *big.Int
 	// reads counts store lookups, which the message pays for.
 	reads uint64
 	err   error
@@ -140,9 +144,10 @@ type viewEntry struct {
 var _ bitcoin.ChainView = (*storeView)(nil)
 
 // newStoreView is the view of the branch ending at parent, which is a
-// side-chain header when onSide is set and a canonical one otherwise.
-func (k Keeper) newStoreView(ctx context.Context, parent types.HeaderInfo, onSide bool) (*storeView, error) {
-	v := &storeView{ctx: ctx, k: k, cache: make(map[uint64]viewEntry), forkHeight: parent.Height}
+// side-chain header when onSide is set and a canonical one otherwise. floor
+// is the tip's pruneFloor: side-chain headers below it are dead (liveSide).
+func (k Keeper) newStoreView(ctx context.Context, parent types.HeaderInfo, onSide bool, floor *big.Int) (*storeView, error) {
+	v := &storeView{ctx: ctx, k: k, cache: make(map[uint64]viewEntry), forkHeight: parent.Height, floor: floor}
 	if onSide {
 		h, err := parent.BlockHeader()
 		if err != nil {
@@ -205,6 +210,9 @@ func (v *storeView) walkDown(height uint64) {
 		}
 		v.reads++
 		info, err := v.k.SideHeaders.Get(v.ctx, prev)
+		if err == nil && belowFloor(info, v.floor) {
+			err = collections.ErrNotFound // dead, awaiting removal
+		}
 		if errors.Is(err, collections.ErrNotFound) {
 			v.fail(types.ErrUnknownParent.Wrapf("side-chain header %s at height %d builds on %s, which is no longer stored (it fell more than max_fork_depth below the tip or was evicted): resend the fork from its canonical ancestor",
 				v.low.Hash(), v.low.Height, prev))

@@ -70,13 +70,20 @@ func (p Params) ReadGas() uint64 { return max(p.GasPerHeader/ReadGasDivisor, 1) 
 //     most 6,900-7,500 gas at a bank send's rate). It deletes two keys and
 //     writes two, dearer than storing a new header.
 //
-// Pruning a side-chain header pays gas_per_header: measured at 17-55 µs, no
-// fraction of it is honest.
+// Pruning a side-chain header costs gas_per_header (PruneGas).
 func (p Params) RemoveGas() uint64 { return max(p.GasPerHeader/3, 1) }
 
 // PromoteGas is the gas of a side-chain header a reorg makes canonical,
 // besides its read gas (see RemoveGas).
 func (p Params) PromoteGas() uint64 { return max(p.GasPerHeader/5*4, 1) }
+
+// PruneGas is the gas of removing a side-chain header from the store when it
+// falls below the prune floor or is evicted: measured at 17-55 µs, no fraction
+// of gas_per_header is honest. It is paid in advance, by the message that
+// stores the header, never by the message whose tip move or whose new side
+// headers make it go: otherwise whoever stored many cheap side headers would
+// hand their removal to one honest message (README.md, "Side chains").
+func (p Params) PruneGas() uint64 { return p.GasPerHeader }
 
 // Validate checks what can be checked without an address codec; the keeper
 // also decodes every allowlist address before it stores params.
