@@ -45,6 +45,9 @@ func siblings(t *testing.T, below *wire.BlockHeader, n int) [][]byte {
 // validates, free: it costs what a one-header message costs, and the tip
 // moves.
 func TestSideChainPruneGasBomb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("8,064 attacker messages take about 20 s; TestSideChainPruneIsPrepaidAndBounded covers the rule in short mode")
+	}
 	f, genesis := regtestFixture(t)
 	params := types.DefaultParams()
 	chain := datagen.RegtestChain(t, genesis, 4133, 1)
