@@ -21,9 +21,13 @@ const (
 	ProofRecorded ProofOutcome = iota + 1
 	// ProofAlreadyRecorded: another submitter proved the same transaction first (x/pop refused
 	// the proof with ErrDuplicatePublication): the publication is on hemi, and its payee is bound
-	// already (to the one key any proof can bind), or this proof could not bind one either, or
-	// the keystone's reward is settled.
+	// already (to the one key any proof can bind), or this proof could not bind one either.
 	ProofAlreadyRecorded
+	// ProofRewardSettled: the publication is on hemi and anchors its keystone, but it was recorded
+	// without a payee and this proof, which would bind one, came after the keystone's reward was
+	// settled (x/pop's ErrRewardSettled): the share went to the community pool. Not a failure to
+	// retry (nothing can change it), but a lost reward, which the caller should report.
+	ProofRewardSettled
 )
 
 func (o ProofOutcome) String() string {
@@ -32,6 +36,8 @@ func (o ProofOutcome) String() string {
 		return "recorded"
 	case ProofAlreadyRecorded:
 		return "already recorded"
+	case ProofRewardSettled:
+		return "recorded without payee; reward already settled"
 	}
 	return fmt.Sprintf("ProofOutcome(%d)", int(o))
 }
@@ -64,6 +70,8 @@ func submitPoPProof(ctx context.Context, send func(context.Context, ...sdk.Msg) 
 		return ProofRecorded, nil
 	case errors.Is(err, poptypes.ErrDuplicatePublication):
 		return ProofAlreadyRecorded, nil
+	case errors.Is(err, poptypes.ErrRewardSettled):
+		return ProofRewardSettled, nil
 	}
 	return 0, fmt.Errorf("x/pop refused the proof of %s: %w", txid, err)
 }

@@ -37,7 +37,8 @@ func proofBlock() *wire.MsgBlock {
 }
 
 // TestSubmitPoPProof: the message is the block's proof of txid signed by the submitter; a
-// duplicate (matched by code) is success; any other refusal is an error that keeps its class.
+// duplicate (matched by code) is success; a payee bound too late (x/pop's ErrRewardSettled) is its
+// own outcome, not "already recorded"; any other refusal is an error that keeps its class.
 func TestSubmitPoPProof(t *testing.T) {
 	block := proofBlock()
 	txid := block.Transactions[2].TxHash()
@@ -87,6 +88,10 @@ func TestSubmitPoPProof(t *testing.T) {
 	dup := poptypes.ErrDuplicatePublication
 	if got, err := submitPoPProof(ctx, answer(&TxError{Codespace: dup.Codespace(), Code: dup.ABCICode(), Log: "already there"}), submitter, block, txid, funding); err != nil || got != ProofAlreadyRecorded {
 		t.Fatalf("duplicate: %v, %v; want already recorded, no error", got, err)
+	}
+	settled := poptypes.ErrRewardSettled
+	if got, err := submitPoPProof(ctx, answer(&TxError{Codespace: settled.Codespace(), Code: settled.ABCICode(), Log: dup.Error()}), submitter, block, txid, funding); err != nil || got != ProofRewardSettled {
+		t.Fatalf("payee bound after the reward was settled: %v, %v; want %v, no error", got, err, ProofRewardSettled)
 	}
 	mismatch := poptypes.ErrKeystoneMismatch
 	refusal := &TxError{Codespace: mismatch.Codespace(), Code: mismatch.ABCICode(), Log: dup.Error()}

@@ -224,6 +224,8 @@ type fakeHemi struct {
 	recorded  map[chainhash.Hash]bool     // publications x/pop holds, by txid
 	payees    map[chainhash.Hash][20]byte // their payees, bound as x/pop binds them
 	proofs    []chainhash.Hash            // every proof submitted, duplicates included
+	funded    map[chainhash.Hash]bool     // the proofs that carried a funding transaction
+	settled   map[uint64]bool             // keystones whose reward is settled
 	chain     BitcoinChain
 }
 
@@ -231,7 +233,7 @@ var _ Hemi = (*fakeHemi)(nil)
 
 func newFakeHemi() *fakeHemi {
 	return &fakeHemi{published: map[uint64]bool{}, btclc: map[chainhash.Hash]bool{}, recorded: map[chainhash.Hash]bool{},
-		payees: map[chainhash.Hash][20]byte{}, chain: BitcoinChain{Network: bitcoin.RegTest, BaseHash: *chaincfg.RegressionNetParams.GenesisHash}}
+		payees: map[chainhash.Hash][20]byte{}, funded: map[chainhash.Hash]bool{}, settled: map[uint64]bool{}, chain: BitcoinChain{Network: bitcoin.RegTest, BaseHash: *chaincfg.RegressionNetParams.GenesisHash}}
 }
 
 func testKeystone(height uint64) poptypes.Keystone {
@@ -261,16 +263,25 @@ func (h *fakeHemi) HasBitcoinBlock(_ context.Context, hash chainhash.Hash) (bool
 
 // SubmitPoPProof records the publication, and binds its payee as x/pop does: the signer of the
 // first input through the funding transaction, if the proof carries it; a proof that binds the
-// payee of a publication recorded without one succeeds.
+// payee of a publication recorded without one succeeds, unless the keystone's reward is settled.
 func (h *fakeHemi) SubmitPoPProof(_ context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) (hemiclient.ProofOutcome, error) {
 	h.proofs = append(h.proofs, txid)
 	if !h.btclc[block.BlockHash()] {
 		return 0, errors.New("block not in x/btclc")
 	}
+	if funding != nil {
+		h.funded[txid] = true
+	}
 	var payee [20]byte
-	bound := false
+	bound, keystone := false, uint64(0)
 	for _, tx := range block.Transactions {
-		if tx.TxHash() == txid && funding != nil {
+		if tx.TxHash() != txid {
+			continue
+		}
+		if k, err := bitcoin.FindPoPPayload(tx); err == nil {
+			keystone = uint64(k.KeystoneHeight)
+		}
+		if funding != nil {
 			var err error
 			payee, err = bitcoin.InputSignerAccount(tx, funding)
 			bound = err == nil
@@ -279,6 +290,9 @@ func (h *fakeHemi) SubmitPoPProof(_ context.Context, block *wire.MsgBlock, txid 
 	_, hasPayee := h.payees[txid]
 	if h.recorded[txid] && (hasPayee || !bound) {
 		return hemiclient.ProofAlreadyRecorded, nil
+	}
+	if h.recorded[txid] && h.settled[keystone] {
+		return hemiclient.ProofRewardSettled, nil
 	}
 	h.recorded[txid] = true
 	if bound {

@@ -7,9 +7,11 @@
 // proof once the block is in x/btclc. A publication whose fee cannot be raised any further (the fee
 // cap, or no change output to take it from) is given up for the newest keystone once there is a
 // newer one nobody published: each keystone commits to its predecessor, so the newest anchors the
-// older ones too. Every transaction is written to the state file before it is broadcast, so a
-// restart re-sends the same bytes instead of signing anew: the miner never publishes a keystone
-// twice and never spends an input twice.
+// older ones too. A publication given up may still be mined: the miner keeps looking for it (for a
+// bounded number of blocks, or until another transaction spends its inputs) and proves it with its
+// funding transaction, so that its reward goes to the miner's key. Every transaction is written to
+// the state file before it is broadcast, so a restart re-sends the same bytes instead of signing
+// anew: the miner never publishes a keystone twice and never spends an input twice.
 //
 // The state machine runs against three interfaces: BitcoinNode (chain reads), Wallet (coins,
 // fees, signing, broadcast) and Hemi (x/pop and x/btclc), so it is tested over fakes.
@@ -59,7 +61,8 @@ type Hemi interface {
 	// HasBitcoinBlock tells whether x/btclc holds the block.
 	HasBitcoinBlock(ctx context.Context, hash chainhash.Hash) (bool, error)
 	// SubmitPoPProof proves transaction txid of block with funding, the transaction its first
-	// input spends from (which binds the payee); a duplicate is success.
+	// input spends from (which binds the payee); a duplicate is success, and so is a proof too
+	// late to bind the payee (hemiclient.ProofRewardSettled), which the miner logs as a warning.
 	SubmitPoPProof(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) (hemiclient.ProofOutcome, error)
 	// BitcoinChain is the Bitcoin chain x/btclc follows.
 	BitcoinChain(ctx context.Context) (BitcoinChain, error)
@@ -130,12 +133,24 @@ func (m *Miner) Run(ctx context.Context) error {
 // rescanDepth is how many already scanned blocks the miner looks at again for its transaction.
 const rescanDepth = 6
 
-// Step advances the pending publication by one stage, or starts a new one.
+// supersededWatchBlocks is how long a superseded publication is looked for: two weeks of blocks,
+// Bitcoin Core's default mempool expiry, after which the nodes that had it have dropped it.
+const supersededWatchBlocks = 2016
+
+// Step advances the pending publication by one stage, or starts a new one, and follows the
+// superseded publications that may still be mined.
 func (m *Miner) Step(ctx context.Context) error {
 	tip, err := m.btc.GetBlockCount(ctx)
 	if err != nil {
 		return fmt.Errorf("bitcoin node: %w", err)
 	}
+	blocks := newBlockCache(m.btc)
+	// A failure with a superseded publication does not hold up the pending one.
+	return errors.Join(m.followSuperseded(ctx, tip, blocks), m.stepPending(ctx, tip, blocks))
+}
+
+// stepPending advances the pending publication by one stage, or starts a new one.
+func (m *Miner) stepPending(ctx context.Context, tip int64, blocks *blockCache) error {
 	p := m.state.Pending()
 	m.metrics.Pending.Set(boolGauge(p != nil))
 	if p == nil {
@@ -145,11 +160,57 @@ func (m *Miner) Step(ctx context.Context) error {
 	case StatusSigned:
 		return m.broadcast(ctx, p)
 	case StatusBroadcast:
-		return m.watch(ctx, p, tip)
+		return m.watch(ctx, p, tip, blocks)
 	case StatusMined:
 		return m.prove(ctx, p)
 	}
 	return fmt.Errorf("state file: publication of keystone %d has unknown status %q", p.KeystoneHeight, p.Status)
+}
+
+// followSuperseded looks for the superseded publications in the new blocks and proves those
+// mined. Each is watched until it is proven, until another transaction spends one of its inputs,
+// or for supersededWatchBlocks blocks; the blocks are read once for all of them.
+func (m *Miner) followSuperseded(ctx context.Context, tip int64, blocks *blockCache) error {
+	var errs []error
+	for i := range m.state.Publications {
+		p := &m.state.Publications[i]
+		if p.Status != StatusSuperseded {
+			continue
+		}
+		if err := m.followOne(ctx, p, tip, blocks); err != nil {
+			errs = append(errs, fmt.Errorf("superseded publication of keystone %d: %w", p.KeystoneHeight, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Miner) followOne(ctx context.Context, p *Publication, tip int64, blocks *blockCache) error {
+	if p.BlockHash != "" {
+		return m.prove(ctx, p)
+	}
+	if p.SupersededHeight == 0 { // given up by a version of the miner that did not record when
+		p.SupersededHeight = tip
+		if err := m.file.Save(m.state); err != nil {
+			return err
+		}
+	}
+	found, conflict, err := m.findMined(ctx, p, tip, blocks)
+	if err != nil || found {
+		return err
+	}
+	reason := ""
+	switch {
+	case conflict != nil:
+		reason = fmt.Sprintf("transaction %s spends one of its inputs", conflict)
+	case tip-p.SupersededHeight >= supersededWatchBlocks:
+		reason = fmt.Sprintf("not mined within %d blocks of being given up", supersededWatchBlocks)
+	default:
+		return nil
+	}
+	m.log.Info("no longer watching a superseded publication: it cannot be mined, or no longer will",
+		"keystone", p.KeystoneHeight, "txids", p.TxIDs, "reason", reason)
+	p.Status = StatusAbandoned
+	return m.file.Save(m.state)
 }
 
 // newestUnpublished is x/pop's newest keystone if it is newer than any this miner published and
@@ -228,29 +289,68 @@ func (m *Miner) broadcast(ctx context.Context, p *Publication) error {
 	return nil
 }
 
-// watch looks for p in the blocks since it was first broadcast, and bumps its fee when it waits
-// too long.
-func (m *Miner) watch(ctx context.Context, p *Publication, tip int64) error {
-	// Blocks already scanned are scanned again a few deep, in case a reorg put the tx into one.
+// blockCache reads each block of the best chain at most once per step.
+type blockCache struct {
+	btc      BitcoinNode
+	byHeight map[int64]*wire.MsgBlock
+}
+
+func newBlockCache(btc BitcoinNode) *blockCache {
+	return &blockCache{btc: btc, byHeight: map[int64]*wire.MsgBlock{}}
+}
+
+func (c *blockCache) at(ctx context.Context, height int64) (*wire.MsgBlock, error) {
+	if b, ok := c.byHeight[height]; ok {
+		return b, nil
+	}
+	hash, err := c.btc.GetBlockHash(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.btc.GetBlock(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	c.byHeight[height] = b
+	return b, nil
+}
+
+// findMined looks for a version of p in the blocks since it was first broadcast (those already
+// scanned again a few deep, in case a reorg put the tx into one), and records the block it is
+// in. conflict is a transaction found that spends one of p's inputs instead.
+func (m *Miner) findMined(ctx context.Context, p *Publication, tip int64, blocks *blockCache) (found bool, conflict *chainhash.Hash, err error) {
 	from := max(p.FirstBroadcastHeight, p.ScannedHeight-rescanDepth)
 	for h := from; h <= tip; h++ {
-		hash, err := m.btc.GetBlockHash(ctx, h)
+		block, err := blocks.at(ctx, h)
 		if err != nil {
-			return err
-		}
-		block, err := m.btc.GetBlock(ctx, hash)
-		if err != nil {
-			return err
+			return false, nil, err
 		}
 		for _, tx := range block.Transactions {
-			if p.hasTxID(tx.TxHash()) {
-				p.Status, p.MinedTxID, p.BlockHash = StatusMined, tx.TxHash().String(), hash.String()
-				m.log.Info("publication mined", "keystone", p.KeystoneHeight, "txid", p.MinedTxID, "block", hash, "height", h)
-				return m.file.Save(m.state)
+			txid := tx.TxHash()
+			if p.hasTxID(txid) {
+				if p.Status != StatusSuperseded {
+					p.Status = StatusMined
+				}
+				p.MinedTxID, p.BlockHash = txid.String(), block.BlockHash().String()
+				m.log.Info("publication mined", "keystone", p.KeystoneHeight, "txid", p.MinedTxID, "block", p.BlockHash, "height", h,
+					"status", p.Status)
+				return true, nil, m.file.Save(m.state)
+			}
+			if conflict == nil && p.Inputs.spentBy(tx) {
+				conflict = &txid
 			}
 		}
 	}
 	p.ScannedHeight = tip
+	return false, conflict, nil
+}
+
+// watch looks for p in the blocks since it was first broadcast, and bumps its fee when it waits
+// too long.
+func (m *Miner) watch(ctx context.Context, p *Publication, tip int64, blocks *blockCache) error {
+	if found, _, err := m.findMined(ctx, p, tip, blocks); err != nil || found {
+		return err
+	}
 	if tip-p.BroadcastHeight < m.cfg.BumpAfterBlocks {
 		return m.broadcast(ctx, p) // the node may have dropped it (a restart); sending again is harmless
 	}
@@ -301,8 +401,8 @@ func (m *Miner) bump(ctx context.Context, p *Publication, tip int64) error {
 // stuck handles p, waiting too long with a fee that cannot be raised (reason): once x/pop has a
 // newer keystone nobody published, the miner gives p up and publishes that one, which anchors p's
 // keystone too; until then it keeps p in the node's mempool. p's transaction is not withdrawn
-// (no replacement within the fee cap could), so it may still be mined, and then it is a
-// publication like any other, which the relayer proves.
+// (no replacement within the fee cap could), so it may still be mined: followSuperseded keeps
+// looking for it and proves it.
 func (m *Miner) stuck(ctx context.Context, p *Publication, tip int64, reason error) error {
 	k, ok, err := m.newestUnpublished(ctx)
 	if err != nil {
@@ -314,14 +414,15 @@ func (m *Miner) stuck(ctx context.Context, p *Publication, tip int64, reason err
 	m.log.Warn("giving up the publication of a keystone whose fee cannot be raised; publishing the newest keystone instead, "+
 		"which anchors it", "keystone", p.KeystoneHeight, "txids", p.TxIDs, "reason", reason, "newest_keystone", k.Height)
 	delete(m.cannotBump, p.TxIDs[0])
-	p.Status = StatusSuperseded
+	p.Status, p.SupersededHeight = StatusSuperseded, tip
 	if err := m.file.Save(m.state); err != nil {
 		return err
 	}
 	return m.publish(ctx, k, tip)
 }
 
-// prove submits the SPV proof of p's mined transaction once x/btclc holds its block.
+// prove submits the SPV proof of p's mined transaction once x/btclc holds its block: the pending
+// publication, or a superseded one mined after all.
 func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	blockHash, err := bitcoin.ParseDisplayHash(p.BlockHash)
 	if err != nil {
@@ -337,7 +438,10 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	} else if onMain != blockHash {
 		m.log.Warn("the block holding the publication left Bitcoin's best chain; waiting for it to be mined again",
 			"keystone", p.KeystoneHeight, "block", blockHash)
-		p.Status, p.MinedTxID, p.BlockHash = StatusBroadcast, "", ""
+		if p.Status == StatusMined { // a superseded publication stays superseded, and watched
+			p.Status = StatusBroadcast
+		}
+		p.MinedTxID, p.BlockHash = "", ""
 		return m.file.Save(m.state)
 	}
 	contains, err := m.hemi.HasBitcoinBlock(ctx, blockHash)
@@ -375,7 +479,13 @@ func (m *Miner) prove(ctx context.Context, p *Publication) error {
 	}
 	p.Status = StatusProven
 	m.metrics.Proven.Inc()
-	m.log.Info("publication proven on hemi", "keystone", p.KeystoneHeight, "txid", p.MinedTxID, "proof", outcome)
+	if outcome == hemiclient.ProofRewardSettled {
+		m.log.Warn("publication proven too late to bind its payee: it anchors its keystone, but the keystone's reward "+
+			"was settled while it had no payee, so this publication's share went to the community pool",
+			"keystone", p.KeystoneHeight, "txid", p.MinedTxID)
+	} else {
+		m.log.Info("publication proven on hemi", "keystone", p.KeystoneHeight, "txid", p.MinedTxID, "proof", outcome)
+	}
 	return m.file.Save(m.state)
 }
 

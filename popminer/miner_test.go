@@ -308,3 +308,120 @@ func TestCheckNetwork(t *testing.T) {
 	}
 	_ = chainhash.Hash{}
 }
+
+// superseded is a harness whose publication of keystone 10 reached the fee cap and was given up
+// for keystone 20's, which is pending; it returns keystone 10's transaction, still in the mempool.
+func superseded(t *testing.T) (*harness, *wire.MsgTx) {
+	h := newHarness(t, 2, 1_000_000, 900_000) // the fee rate is 2, the cap too
+	h.hemi.addKeystone(10)
+	h.step()
+	stuck := h.node.mempool[0]
+	h.node.mineEmpty(3)
+	h.step()
+	h.hemi.addKeystone(20)
+	h.step()
+	if p := h.pending(); p.KeystoneHeight != 20 || h.miner.state.Publications[0].Status != StatusSuperseded {
+		t.Fatalf("state %+v; want keystone 10 superseded by keystone 20", h.miner.state)
+	}
+	return h, stuck
+}
+
+// TestMinerProvesSupersededPublication: a publication given up at the fee cap and mined later
+// is proven by the miner, with the funding transaction from its state file, so its payee is
+// bound even when the relayer proved it first without one (its node has no txindex). The watch
+// survives a restart, and the pending publication goes on meanwhile.
+func TestMinerProvesSupersededPublication(t *testing.T) {
+	h, stuck := superseded(t)
+	block := h.node.mine(stuck)
+	h.hemi.btclc[block.BlockHash()] = true
+	h.hemi.recorded[stuck.TxHash()] = true // the relayer proved it, without the funding transaction
+
+	h.restart()
+	h.step() // found in its block
+	if p := h.miner.state.Publications[0]; p.Status != StatusSuperseded || p.BlockHash != block.BlockHash().String() {
+		t.Fatalf("keystone 10's publication %+v; want superseded and mined in %s", p, block.BlockHash())
+	}
+	h.restart()
+	h.step() // proven
+	if !h.hemi.funded[stuck.TxHash()] {
+		t.Fatalf("proofs %v; want keystone 10's publication proven with its funding transaction", h.hemi.proofs)
+	}
+	if payee, ok := h.hemi.payees[stuck.TxHash()]; !ok || payee != h.w.Payee() {
+		t.Fatal("the superseded publication does not pay the miner's key")
+	}
+	if got := h.miner.state.Publications[0].Status; got != StatusProven {
+		t.Fatalf("keystone 10's publication is %q, want proven", got)
+	}
+	if p := h.pending(); p.KeystoneHeight != 20 || p.Status != StatusBroadcast {
+		t.Fatalf("pending %+v; want keystone 20 still waiting", p)
+	}
+	proofs := len(h.hemi.proofs)
+	h.node.mineEmpty(2)
+	h.step()
+	if len(h.hemi.proofs) != proofs {
+		t.Fatal("a proven superseded publication was proven again")
+	}
+}
+
+// TestMinerStopsWatchingSuperseded: the watch of a superseded publication is bounded: it ends
+// when another transaction spends one of its inputs (it can never be mined then), or when it is
+// not mined within supersededWatchBlocks blocks.
+func TestMinerStopsWatchingSuperseded(t *testing.T) {
+	t.Run("inputs spent", func(t *testing.T) {
+		h, stuck := superseded(t)
+		other := wire.NewMsgTx(2)
+		other.AddTxIn(wire.NewTxIn(&stuck.TxIn[0].PreviousOutPoint, nil, nil))
+		other.AddTxOut(wire.NewTxOut(1000, []byte{0x51}))
+		h.node.mine(other)
+		h.step()
+		if got := h.miner.state.Publications[0].Status; got != StatusAbandoned {
+			t.Fatalf("keystone 10's publication is %q once its input is spent elsewhere, want abandoned", got)
+		}
+		if !strings.Contains(h.log.String(), other.TxHash().String()+" spends one of its inputs") {
+			t.Fatalf("the log does not say why the watch ended:\n%s", h.log.String())
+		}
+		h.restart()
+		if p := h.pending(); p.KeystoneHeight != 20 {
+			t.Fatalf("pending %+v; want keystone 20", p)
+		}
+	})
+	t.Run("not mined in time", func(t *testing.T) {
+		h, stuck := superseded(t)
+		h.miner.state.Publications[0].SupersededHeight -= supersededWatchBlocks // given up long ago
+		h.node.mineEmpty(1)
+		h.step()
+		if got := h.miner.state.Publications[0].Status; got != StatusAbandoned {
+			t.Fatalf("keystone 10's publication is %q after %d blocks, want abandoned", got, supersededWatchBlocks)
+		}
+		block := h.node.mine(stuck) // mined after the watch ended: not looked for any more
+		h.hemi.btclc[block.BlockHash()] = true
+		h.step()
+		h.step()
+		if h.hemi.recorded[stuck.TxHash()] {
+			t.Fatal("an abandoned publication was still watched and proven")
+		}
+	})
+}
+
+// TestMinerWarnsWhenTheRewardIsSettled: a proof that comes after the keystone's reward was
+// settled without a payee completes the publication (it anchors), and the miner logs a warning
+// that the reward is lost instead of reporting success.
+func TestMinerWarnsWhenTheRewardIsSettled(t *testing.T) {
+	h := newHarness(t, 100, 1_000_000)
+	h.hemi.addKeystone(10)
+	h.step()
+	tx := h.node.mempool[0]
+	block := h.node.mine(tx)
+	h.hemi.btclc[block.BlockHash()] = true
+	h.hemi.recorded[tx.TxHash()] = true // proven without a payee by someone else
+	h.hemi.settled[10] = true           // and keystone 10's reward went to the community pool
+	h.step()
+	h.step()
+	if h.miner.state.Latest().Status != StatusProven {
+		t.Fatalf("state %+v; want the publication proven", h.miner.state)
+	}
+	log := h.log.String()
+	if !strings.Contains(log, "level=WARN") || !strings.Contains(log, "too late to bind its payee") {
+		t.Fatalf("the log does not warn that the reward is lost:\n%s", log)
+	}
+}

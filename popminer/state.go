@@ -39,6 +39,9 @@ type Publication struct {
 	// MinedTxID and BlockHash are set once a version is in a block.
 	MinedTxID string `json:"mined_txid,omitempty"`
 	BlockHash string `json:"block_hash,omitempty"`
+	// SupersededHeight is the Bitcoin tip when the publication was given up for a newer keystone;
+	// the miner watches it for supersededWatchBlocks blocks from there.
+	SupersededHeight int64 `json:"superseded_height,omitempty"`
 }
 
 // setTx makes tx the current version.
@@ -63,6 +66,18 @@ func (p *Publication) tx() (*wire.MsgTx, error) {
 		return nil, fmt.Errorf("state file: transaction of keystone %d: %w", p.KeystoneHeight, err)
 	}
 	return tx, nil
+}
+
+// spentBy tells whether tx spends one of the coins every version of the publication spends.
+func (s SpentOutputs) spentBy(tx *wire.MsgTx) bool {
+	for _, in := range tx.TxIn {
+		for _, o := range s {
+			if o.Vout == in.PreviousOutPoint.Index && o.TxID == in.PreviousOutPoint.Hash.String() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasTxID tells whether txid is one of the versions broadcast.
@@ -167,8 +182,16 @@ const (
 	// StatusProven: hemi recorded the publication.
 	StatusProven Status = "proven"
 	// StatusSuperseded: not mined while its fee could not be raised, and given up for a newer
-	// keystone. Its transaction may still be mined; the relayer proves it then.
+	// keystone. Its transaction may still be mined, so the miner keeps looking for it and proves
+	// it once mined, with the funding transaction, which binds the payee: the relayer's proof
+	// carries none when its node cannot serve the funding transaction (no txindex), and x/pop
+	// pays a publication without a payee to the community pool. BlockHash is set while it is mined
+	// and not yet proven; once proven it is StatusProven.
 	StatusSuperseded Status = "superseded"
+	// StatusAbandoned: superseded and no longer watched, because another transaction spent one
+	// of its inputs (so it can never be mined), or it was not mined within supersededWatchBlocks
+	// blocks of being given up.
+	StatusAbandoned Status = "abandoned"
 )
 
 // State is everything the miner must remember across restarts, so that it never signs a second
@@ -185,10 +208,10 @@ func (s *State) Latest() *Publication {
 	return &s.Publications[len(s.Publications)-1]
 }
 
-// Pending returns the publication not yet proven nor superseded, or nil. The miner keeps at most
+// Pending returns the publication not yet proven nor given up, or nil. The miner keeps at most
 // one.
 func (s *State) Pending() *Publication {
-	if p := s.Latest(); p != nil && p.Status != StatusProven && p.Status != StatusSuperseded {
+	if p := s.Latest(); p != nil && p.Status != StatusProven && p.Status != StatusSuperseded && p.Status != StatusAbandoned {
 		return p
 	}
 	return nil

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -225,7 +226,8 @@ func TestUnbindableSpendAnchorsWithoutPayee(t *testing.T) {
 }
 
 // Once a keystone's reward is settled, binding a payee could not change it: the proof that would
-// bind one is a duplicate and changes nothing. While the reward is still owed (a backlog under
+// bind one is refused with ErrRewardSettled (not a duplicate: the miner lost its reward) and
+// changes nothing. While the reward is still owed (a backlog under
 // the per-block cap) binding is accepted, and the payee is paid when the keystone's turn comes.
 func TestBindingAfterTheRewardIsSettled(t *testing.T) {
 	f := newFixture(t)
@@ -247,7 +249,8 @@ func TestBindingAfterTheRewardIsSettled(t *testing.T) {
 
 	f.beginBlock()
 	// Keystone 10 was paid (to the community pool: no payee): settled.
-	f.requireRejected(t, spendProof(t, f.submitter, b, s10, s10.Spending, true), types.ErrDuplicatePublication)
+	err := f.requireRejected(t, spendProof(t, f.submitter, b, s10, s10.Spending, true), types.ErrRewardSettled)
+	require.False(t, errors.Is(err, types.ErrDuplicatePublication), "a lost reward is not reported as a duplicate: %v", err)
 	// Keystone 20 is still owed: its payee can still be bound, and is paid.
 	resp, err := f.msgs.SubmitPoPProof(f.ctx, spendProof(t, f.submitter, b, s20, s20.Spending, true))
 	require.NoError(t, err)

@@ -132,10 +132,13 @@ func (k Keeper) SubmitPoPProof(ctx context.Context, msg *types.MsgSubmitPoPProof
 // the main chain. If the record has no payee and this proof binds one, the
 // payee is written (with its index) and the proof succeeds: the bound signer
 // is the only one any proof can bind, so this is the payee the publication
-// always had. Otherwise the proof is a duplicate: the record has its payee
-// already (the same one), or this proof binds none (noSigner says why), or
-// the keystone's reward is settled (paid, or forfeited while rewards were
-// paused), which a payee written now could not change.
+// always had. Otherwise the proof is a duplicate (ErrDuplicatePublication):
+// the record has its payee already (the same one), or this proof binds none
+// (noSigner says why); or it comes too late (ErrRewardSettled): the
+// keystone's reward is settled (paid, or forfeited while rewards were
+// paused), which a payee written now could not change. That one has its own
+// error because it is not "already known" to the payee's miner: its reward
+// is lost.
 func (k Keeper) bindPayee(ctx context.Context, submitter string, txid chainhash.Hash, pub types.Publication, block chainhash.Hash,
 	payee sdk.AccAddress, payeeStr string, noSigner error,
 ) (*types.MsgSubmitPoPProofResponse, error) {
@@ -150,7 +153,8 @@ func (k Keeper) bindPayee(ctx context.Context, submitter string, txid chainhash.
 		return nil, err
 	}
 	if settled {
-		return nil, types.ErrDuplicatePublication.Wrapf("txid %s (in block %s) has no payee, and keystone %d's reward is already settled, so binding %s would change nothing", txid, block, pub.KeystoneHeight, payeeStr)
+		return nil, types.ErrRewardSettled.Wrapf("txid %s (in block %s) was recorded without a payee, and keystone %d's reward was settled before this proof could bind %s: "+
+			"the publication anchors, its share went to the community pool; prove publications with their funding transaction before the keystone is superfinal", txid, block, pub.KeystoneHeight, payeeStr)
 	}
 	pub.Payee = payeeStr
 	if err := k.Publications.Set(ctx, txid, pub); err != nil {

@@ -29,4 +29,8 @@ var (
 	ErrDuplicatePublication = errorsmod.Register(ModuleName, 14, "transaction already recorded as a publication")
 	ErrBlockContext         = errorsmod.Register(ModuleName, 15, "the block's execution context does not identify the block")
 	ErrRewardsNotPaused     = errorsmod.Register(ModuleName, 16, "rewards are not paused: there is nothing to resume")
+	// ErrRewardSettled is a proof that would bind the payee of a publication recorded without
+	// one, too late: the publication anchors, but its share of the reward is already settled
+	// (the community pool took it), so no payee is written.
+	ErrRewardSettled = errorsmod.Register(ModuleName, 17, "the publication is recorded without a payee and its keystone's reward is already settled: the payee can no longer be bound")
 )

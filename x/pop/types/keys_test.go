@@ -46,6 +46,7 @@ func TestErrorCodesArePinned(t *testing.T) {
 		8: types.ErrNoPayload, 9: types.ErrMultiplePayloads, 10: types.ErrInvalidPayload,
 		11: types.ErrBlockNotOnMainChain, 12: types.ErrUnknownKeystone, 13: types.ErrKeystoneMismatch,
 		14: types.ErrDuplicatePublication, 15: types.ErrBlockContext, 16: types.ErrRewardsNotPaused,
+		17: types.ErrRewardSettled,
 	} {
 		require.Equal(t, code, err.ABCICode(), err.Error())
 		require.Equal(t, types.ModuleName, err.Codespace())
