@@ -296,7 +296,7 @@ func BenchmarkReorgPrice(b *testing.B) {
 	variant("promote+commit", 0, fork[:reorgDepth], fork[reorgDepth:], func(b *testing.B, resp *types.MsgInsertHeadersResponse, f *fixture) {
 		require.True(b, resp.Reorged)
 		require.Equal(b, uint64(100+reorgDepth+1), resp.TipHeight)
-		require.Zero(b, sideCount(b, f))
+		require.Zero(b, liveSideCount(b, f))
 	})
 	variant("prune+commit", reorgDepth+1, fork[:reorgDepth], extension, func(b *testing.B, resp *types.MsgInsertHeadersResponse, f *fixture) {
 		require.False(b, resp.Reorged)

@@ -207,7 +207,7 @@ func (k Keeper) knownPrefix(ctx context.Context, raw [][]byte, floor *big.Int) (
 
 // extendTip appends the batch to the canonical tip.
 func (k Keeper) extendTip(ctx sdk.Context, params types.Params, tip types.HeaderInfo, overlay *bitcoin.Overlay, fresh [][]byte) (*types.MsgInsertHeadersResponse, error) {
-	newTip, err := k.appendHeaders(ctx, params, tip, overlay, fresh)
+	newTip, err := k.appendHeaders(ctx, tip, overlay, fresh)
 	if err != nil {
 		return nil, err
 	}
@@ -244,15 +244,18 @@ func (k Keeper) reorg(ctx sdk.Context, params types.Params, tip types.HeaderInfo
 	if err := k.removeAbove(ctx, forkHeight, tip.Height); err != nil {
 		return nil, err
 	}
+	// A promoted header keeps its side-chain entry: its removal was paid
+	// when it was stored, and the pruner takes it like any other (least work
+	// first, below the floor or over the count). Until then every lookup
+	// reads the hash index first, so the entry is never seen as a side-chain
+	// header while the header is canonical; if a later reorg removes it from
+	// the canonical chain, it is a validated side-chain header again.
 	for _, info := range branch {
-		if err := k.removeSide(ctx, info); err != nil {
-			return nil, err
-		}
 		if err := k.setCanonical(ctx, info); err != nil {
 			return nil, err
 		}
 	}
-	newTip, err := k.appendHeaders(ctx, params, parent, overlay, fresh)
+	newTip, err := k.appendHeaders(ctx, parent, overlay, fresh)
 	if err != nil {
 		return nil, err
 	}
@@ -347,28 +350,14 @@ func (k Keeper) setCanonical(ctx context.Context, info types.HeaderInfo) error {
 // appendHeaders writes the validated batch above parent on the canonical
 // chain with the cumulative work of each header, and returns the new tip.
 // A header of the batch may be in the side-chain store, left there without
-// its parent (the known prefix stops at the first unknown header): it leaves
-// it, so no header is both canonical and side-chain. That costs a lookup per
-// header only while the side-chain store is not empty.
-func (k Keeper) appendHeaders(ctx sdk.Context, params types.Params, parent types.HeaderInfo, overlay *bitcoin.Overlay, raw [][]byte) (types.HeaderInfo, error) {
-	sideCount, err := k.sideCount(ctx)
-	if err != nil {
-		return types.HeaderInfo{}, err
-	}
+// its parent (the known prefix stops at the first unknown header): its entry
+// stays for the pruner, like a promoted header's (see reorg), at no cost
+// here.
+func (k Keeper) appendHeaders(ctx sdk.Context, parent types.HeaderInfo, overlay *bitcoin.Overlay, raw [][]byte) (types.HeaderInfo, error) {
 	var last types.HeaderInfo
-	err = forEachNew(parent, overlay, raw, parent.Work(), func(info types.HeaderInfo) error {
+	err := forEachNew(parent, overlay, raw, parent.Work(), func(info types.HeaderInfo) error {
 		last = info
 		hash, _ := overlay.HashByHeight(info.Height) // computed once, by the validation
-		if sideCount > 0 {
-			ctx.GasMeter().ConsumeGas(params.ReadGas(), "btclc: look up side-chain header")
-			if side, err := k.SideHeaders.Has(ctx, hash); err != nil {
-				return err
-			} else if side {
-				if err := k.removeSide(ctx, info); err != nil {
-					return err
-				}
-			}
-		}
 		if err := k.Headers.Set(ctx, info.Height, info); err != nil {
 			return err
 		}

@@ -41,7 +41,8 @@ type Keeper struct {
 	PendingRollForward collections.Item[bool]
 	// SideHeaders is the side-chain store: validated headers that are not
 	// canonical, by hash, so that a heavier fork can arrive over several
-	// messages (see side.go). Disjoint from HashToHeight.
+	// messages (see side.go). An entry whose hash is also in HashToHeight
+	// is a promoted header awaiting the pruner: canonical, not side-chain.
 	SideHeaders collections.Map[chainhash.Hash, types.HeaderInfo]
 	// SideByWork indexes SideHeaders by (cumulative work, hash), least work
 	// first: what pruning and eviction remove first.

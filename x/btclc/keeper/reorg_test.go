@@ -228,3 +228,26 @@ func sideCount(t testing.TB, f *fixture) uint64 {
 	require.Equal(t, n, keys, "side_by_work disagrees with side_headers")
 	return n
 }
+
+// liveSideCount is the number of side-chain store entries that are side-chain
+// headers: those whose hash is canonical (promoted, awaiting the pruner) are
+// not. Each entry agrees with the canonical header of its hash, if any.
+func liveSideCount(t testing.TB, f *fixture) uint64 {
+	t.Helper()
+	n := uint64(0)
+	require.NoError(t, f.k.SideHeaders.Walk(f.ctx, nil, func(hash chainhash.Hash, info types.HeaderInfo) (bool, error) {
+		canonical, err := f.k.HeaderByHash(f.ctx, hash)
+		isCanonical := err == nil
+		if isCanonical {
+			require.Equal(t, canonical, info, "a promoted header's side-chain entry differs from it")
+		} else {
+			require.ErrorIs(t, err, types.ErrHeaderNotFound)
+			n++
+		}
+		_, found, err := f.k.SideHeader(f.ctx, hash)
+		require.NoError(t, err)
+		require.Equal(t, !isCanonical, found, "SideHeader of %s", hash)
+		return false, nil
+	}))
+	return n
+}

@@ -34,10 +34,29 @@ import (
 // then they are dead: every lookup of the side-chain store (liveSide, and
 // the walk down a side branch) treats a header below the floor as absent,
 // so nothing builds on them and nothing counts them.
+//
+// A reorg that promotes side-chain headers writes them on the canonical
+// chain and leaves their side-chain entries for the pruner: removal is
+// prepaid, so deleting them in the winning message would charge it twice.
+// Such an entry is a canonical header, not a side-chain one: every lookup
+// (lookup, the walk down a side branch, SideHeader) reads the hash index
+// first. It counts toward the count bound and goes least work first like
+// any other; if a reorg takes its header off the canonical chain, it is a
+// validated side-chain header again.
 
 // SideHeader returns the side-chain header with this hash (internal byte
-// order), if the store holds it.
+// order), if the store holds it and it is not canonical (a promoted header
+// keeps its entry until the pruner removes it: see reorg).
 func (k Keeper) SideHeader(ctx context.Context, hash chainhash.Hash) (types.HeaderInfo, bool, error) {
+	if canonical, err := k.HashToHeight.Has(ctx, hash); err != nil || canonical {
+		return types.HeaderInfo{}, false, err
+	}
+	return k.storedSide(ctx, hash)
+}
+
+// storedSide reads the side-chain store alone; callers look in the hash
+// index first.
+func (k Keeper) storedSide(ctx context.Context, hash chainhash.Hash) (types.HeaderInfo, bool, error) {
 	info, err := k.SideHeaders.Get(ctx, hash)
 	switch {
 	case errors.Is(err, collections.ErrNotFound):
@@ -51,8 +70,10 @@ func (k Keeper) SideHeader(ctx context.Context, hash chainhash.Hash) (types.Head
 // liveSide returns the side-chain header with this hash unless it is dead:
 // below floor (pruneFloor's), and so only waiting for a later message to
 // remove it.
+// Only lookup calls it, after the hash index said the header is not
+// canonical.
 func (k Keeper) liveSide(ctx context.Context, hash chainhash.Hash, floor *big.Int) (types.HeaderInfo, bool, error) {
-	info, found, err := k.SideHeader(ctx, hash)
+	info, found, err := k.storedSide(ctx, hash)
 	if err != nil || !found || belowFloor(info, floor) {
 		return types.HeaderInfo{}, false, err
 	}

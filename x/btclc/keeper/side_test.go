@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/stretchr/testify/require"
 
@@ -54,11 +55,12 @@ func TestLongForkWinsInPieces(t *testing.T) {
 	require.NoError(t, err)
 	gas := ctx.GasMeter().GasConsumed()
 	t.Logf("the winning message (100 new headers, 3,000 promoted, 3,050 removed): %d gas", gas)
-	// Half of it was the removals and promotions at gas_per_header; at their
-	// measured price it is about 31,000,000, still more than a block holds:
-	// README.md, "Gas", says why forks this deep need more than pricing.
+	// A promotion writes the canonical entries only (its side-chain entry's
+	// removal was paid when it was stored), so the message fits in a
+	// 30,000,000-gas block: README.md, "Gas".
 	params := types.DefaultParams()
 	require.GreaterOrEqual(t, gas, 3050*params.RemoveGas()+3000*(params.PromoteGas()+2*params.ReadGas()))
+	require.Less(t, gas, uint64(30_000_000), "the winning message must fit in a block")
 	require.True(t, resp.Reorged)
 	require.False(t, resp.SideChain)
 	require.Equal(t, uint64(3200), resp.TipHeight)
@@ -80,7 +82,10 @@ func TestLongForkWinsInPieces(t *testing.T) {
 	headers, hashes := countEntries(t, f)
 	require.Equal(t, 3201, headers)
 	require.Equal(t, 3201, hashes)
-	require.Zero(t, sideCount(t, f), "the promoted headers left the side-chain store")
+	// The promoted headers' entries wait for the pruner (their removal was
+	// paid when they were stored); none of them is a side-chain header.
+	require.Equal(t, uint64(3000), sideCount(t, f))
+	require.Zero(t, liveSideCount(t, f), "every promoted header is canonical")
 
 	require.NoError(t, f.k.EndBlocker(f.ctx))
 	require.Equal(t, []hookCall{
@@ -291,15 +296,32 @@ func TestSideChainCountBound(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, resp.Reorged)
 		require.Equal(t, uint64(101), resp.TipHeight)
-		// The orphans it made canonical left the side-chain store.
-		require.Equal(t, uint64(31), sideCount(t, f))
+		// The orphans it made canonical are canonical headers; their
+		// entries wait for the pruner, within the bound.
+		require.Equal(t, uint64(40), sideCount(t, f))
+		require.Equal(t, uint64(31), liveSideCount(t, f))
 	})
 
 	resp, err := f.insert(honest[10:])
 	require.NoError(t, err)
 	require.True(t, resp.Reorged)
 	require.Equal(t, uint64(101), resp.TipHeight)
-	require.Equal(t, uint64(30), sideCount(t, f), "the 10 promoted honest headers left the store")
+	require.Equal(t, uint64(40), sideCount(t, f), "the 10 promoted honest headers' entries wait for the pruner")
+	require.Equal(t, uint64(30), liveSideCount(t, f), "the 10 promoted honest headers are canonical")
+
+	// Their entries count toward the bound and go least work first: one
+	// more side-chain header evicts the entry of honest[0], which stays
+	// canonical.
+	one := datagen.SerializeHeaders(datagen.RegtestChain(t, *mustHeaderNoT(honest[5]), 1, 31)) // 92, beside honest[6]
+	require.True(t, f.mustInsert(one, 2016).SideChain)
+	require.Equal(t, uint64(40), sideCount(t, f))
+	require.Equal(t, uint64(31), liveSideCount(t, f))
+	stored, err := f.k.SideHeaders.Has(f.ctx, chainHash(honest[0]))
+	require.NoError(t, err)
+	require.False(t, stored, "the least cumulative work goes first")
+	on, err := f.k.IsOnMainChain(f.ctx, chainHash(honest[0]))
+	require.NoError(t, err)
+	require.True(t, on)
 }
 
 func chainHash(raw []byte) [32]byte {
@@ -342,9 +364,9 @@ func TestSideChainReorgGas(t *testing.T) {
 	// time of heights 10..0: 10 is the parent, 9 from the side-chain store
 	// (2: not canonical, side), 8 found canonical (1) and read (1) with 7..0
 	// (8); the minimum-difficulty rule reads 0 again from the view; the
-	// promotion finds the branch already walked and empties the side-chain
-	// store, so the new header needs no side-chain lookup before it is
-	// written canonical.
+	// promotion finds the branch already walked and writes it canonical,
+	// leaving its side-chain entries for the pruner; writing the new header
+	// canonical looks nothing up.
 	reads := uint64(4 + 2 + 2 + 8)
 	require.Equal(t, params.GasPerHeader+2*params.RemoveGas()+2*params.PromoteGas()+reads*params.ReadGas(), ctx.GasMeter().GasConsumed())
 }
@@ -380,4 +402,54 @@ func TestPeriodDeepReorgFitsInABlock(t *testing.T) {
 	// the two lookups of the side-chain walk per promoted header.
 	params := types.DefaultParams()
 	require.GreaterOrEqual(t, gas, 2016*(params.RemoveGas()+params.PromoteGas()+2*params.ReadGas())+params.GasPerHeader)
+}
+
+// A promoted header keeps its side-chain entry, and is read as canonical
+// while it is: by the Header query and SideHeader, and a batch on it forks
+// from the canonical chain. When a heavier fork takes it off the canonical
+// chain it is a side-chain header again, on its own branch: a batch on it is
+// validated on that branch and, once heavier, promotes it again.
+func TestPromotedHeaderIsSideAgainAfterReorg(t *testing.T) {
+	f, genesis := regtestFixture(t)
+	chain := datagen.RegtestChain(t, genesis, 10, 1)
+	f.mustInsert(datagen.SerializeHeaders(chain), 2016)
+	a := datagen.RegtestChain(t, chain[7], 6, 2) // 9..14
+	raw := datagen.SerializeHeaders(a)
+	require.True(t, f.mustInsert(raw[:2], 2016).SideChain)
+	require.True(t, f.mustInsert(raw[2:3], 2016).Reorged) // a[0], a[1] promoted
+	require.Equal(t, uint64(2), sideCount(t, f))
+	require.Zero(t, liveSideCount(t, f))
+	canonical := func(hash chainhash.Hash) bool {
+		resp, err := f.query.Header(f.ctx, &types.QueryHeaderRequest{Id: hash.String()})
+		require.NoError(t, err)
+		return resp.Canonical
+	}
+	require.True(t, canonical(a[0].BlockHash()))
+
+	b := datagen.SerializeHeaders(datagen.RegtestChain(t, chain[7], 5, 3)) // 9..13
+	resp := f.mustInsert(b, 2016)
+	require.True(t, resp.Reorged)
+	require.Equal(t, uint64(13), resp.TipHeight)
+	// a[0] and a[1] are side-chain headers again; a[2] was never stored
+	// there and is gone.
+	require.Equal(t, uint64(2), liveSideCount(t, f))
+	require.False(t, canonical(a[0].BlockHash()))
+	info, found, err := f.k.SideHeader(f.ctx, a[1].BlockHash())
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, uint64(10), info.Height)
+	require.Equal(t, workOf(11, datagen.RegtestBits), info.CumulativeWork)
+
+	// a[2..4] on a[1]: equal work with the tip, kept on the side; a[5]
+	// makes the branch heavier, and a[0], a[1] are promoted again.
+	resp = f.mustInsert(raw[2:5], 2016)
+	require.True(t, resp.SideChain)
+	resp = f.mustInsert(raw[5:], 2016)
+	require.True(t, resp.Reorged)
+	require.Equal(t, uint64(14), resp.TipHeight)
+	for i, h := range a {
+		require.Equal(t, raw[i], f.header(uint64(9+i)).Header)
+		require.True(t, canonical(h.BlockHash()))
+	}
+	require.Zero(t, liveSideCount(t, f))
 }

@@ -65,17 +65,18 @@ func (p Params) ReadGas() uint64 { return max(p.GasPerHeader/ReadGasDivisor, 1) 
 //
 //   - RemoveGas (1/3, 2,500 at the default): a canonical header a reorg
 //     removes, 15-16 µs (at most 1,600-2,400 gas at a bank send's rate);
-//   - PromoteGas (4/5, 6,000; 7,500 with the read gas of the two lookups that
-//     find it): a side-chain header a reorg makes canonical, 46-69 µs (at
-//     most 6,900-7,500 gas at a bank send's rate). It deletes two keys and
-//     writes two, dearer than storing a new header.
+//   - PromoteGas (3/4, 5,625; 7,125 with the read gas of the two lookups that
+//     find it): a side-chain header a reorg makes canonical, 27-38 µs (at
+//     most 3,100-6,800 gas at a bank send's rate). It writes the two
+//     canonical keys only: its side-chain entry's removal was paid when it
+//     was stored, and the pruner takes it later.
 //
 // Pruning a side-chain header costs gas_per_header (PruneGas).
 func (p Params) RemoveGas() uint64 { return max(p.GasPerHeader/3, 1) }
 
 // PromoteGas is the gas of a side-chain header a reorg makes canonical,
 // besides its read gas (see RemoveGas).
-func (p Params) PromoteGas() uint64 { return max(p.GasPerHeader/5*4, 1) }
+func (p Params) PromoteGas() uint64 { return max(p.GasPerHeader/4*3, 1) }
 
 // PruneGas is the gas of removing a side-chain header from the store when it
 // falls below the prune floor or is evicted: measured at 17-55 µs, no fraction
