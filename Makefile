@@ -10,7 +10,7 @@ GO_TEST_TIMEOUT ?= 45m
 # btcd at the version go.mod requires (the one testutil/btcdtest builds too).
 BTCD_VERSION := $(shell go list -m -f "{{.Version}}" github.com/btcsuite/btcd)
 
-.PHONY: all build btcd demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench clean
+.PHONY: all build btcd demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench bench-short clean
 
 all: build
 
@@ -65,6 +65,11 @@ bench: build btcd
 	bench/btclc.sh
 	bench/pop.sh
 	bench/relayer-sync.sh
+
+## bench-short: every benchmark script with one short run of each benchmark and 500 headers to
+## sync: checks that each still runs and prints its ratios (the figures mean little). .ci/run runs it.
+bench-short:
+	BENCH_COUNT=1 BENCH_TIME=1x HEMI_BENCH_HEADERS=500 $(MAKE) --no-print-directory bench
 
 contracts:
 	contracts/build.sh
