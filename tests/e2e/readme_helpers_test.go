@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,10 +54,13 @@ func readmeCommands(t *testing.T, name string) []string {
 
 // shellResult is what a shell command run by runShell did.
 type shellResult struct {
-	Out      string // stdout and stderr, interleaved
-	Err      error  // nil when it exited 0
-	Duration time.Duration
+	Out, Stderr string
+	Err         error // nil when it exited 0
+	Duration    time.Duration
 }
+
+// All is the output for a failure message.
+func (r shellResult) All() string { return r.Out + r.Stderr }
 
 // runShell runs script with bash in the repository root, as a user types it, with env added to
 // the test's environment (minus make's own variables, so a `make` inside starts afresh). The
@@ -74,14 +76,14 @@ func runShell(t *testing.T, script string, env []string, timeout time.Duration) 
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 10 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%q did not finish in %s: %w", script, timeout, err)
 	}
-	return shellResult{Out: out.String(), Err: err, Duration: time.Since(start)}
+	return shellResult{Out: out.String(), Stderr: errOut.String(), Err: err, Duration: time.Since(start)}
 }
 
 // cleanEnv is the test's environment without the variables make passes to its children.
@@ -159,10 +161,4 @@ func describe(pids []int) []string {
 		out = append(out, fmt.Sprintf("%d: %s", pid, strings.TrimSpace(string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})))))
 	}
 	return out
-}
-
-// exitedWithError reports whether err is a non-zero exit (not a failure to start).
-func exitedWithError(err error) bool {
-	var exit *exec.ExitError
-	return errors.As(err, &exit)
 }

@@ -37,7 +37,7 @@ func TestReadmeLocalnet(t *testing.T) {
 	start := runShell(t, cmds[0], env, 3*time.Minute)
 	t.Logf("%s: %s", cmds[0], start.Duration.Round(100*time.Millisecond))
 	if start.Err != nil {
-		t.Fatalf("%s: %v\n%s", cmds[0], start.Err, start.Out)
+		t.Fatalf("%s: %v\n%s", cmds[0], start.Err, start.All())
 	}
 	pids := make([]int, 4)
 	for i := range pids {
@@ -62,11 +62,11 @@ func TestReadmeLocalnet(t *testing.T) {
 
 	status := runShell(t, cmds[1], env, time.Minute)
 	if status.Err != nil {
-		t.Fatalf("%s: %v\n%s", cmds[1], status.Err, status.Out)
+		t.Fatalf("%s: %v\n%s", cmds[1], status.Err, status.All())
 	}
 	rows := localnetStatusLine.FindAllStringSubmatch(status.Out, -1)
 	if len(rows) != 4 {
-		t.Fatalf("%s shows %d nodes, want 4:\n%s", cmds[1], len(rows), status.Out)
+		t.Fatalf("%s shows %d nodes, want 4:\n%s", cmds[1], len(rows), status.All())
 	}
 	common := int64(0)
 	for i, row := range rows {
@@ -89,7 +89,7 @@ func TestReadmeLocalnet(t *testing.T) {
 	stop := runShell(t, cmds[2], env, 2*time.Minute)
 	t.Logf("%s: %s", cmds[2], stop.Duration.Round(100*time.Millisecond))
 	if stop.Err != nil {
-		t.Fatalf("%s: %v\n%s", cmds[2], stop.Err, stop.Out)
+		t.Fatalf("%s: %v\n%s", cmds[2], stop.Err, stop.All())
 	}
 	for i, pid := range pids {
 		if !strings.Contains(stop.Out, fmt.Sprintf("stopped node%d (pid %d)", i, pid)) {
@@ -100,7 +100,7 @@ func TestReadmeLocalnet(t *testing.T) {
 	waitNoProcesses(t, home, 5*time.Second)
 	after := runShell(t, cmds[1], env, time.Minute)
 	if n := strings.Count(after.Out, " height down "); after.Err != nil || n != 4 {
-		t.Fatalf("after %s, %s shows %d of 4 nodes down (%v):\n%s", cmds[2], cmds[1], n, after.Err, after.Out)
+		t.Fatalf("after %s, %s shows %d of 4 nodes down (%v):\n%s", cmds[2], cmds[1], n, after.Err, after.All())
 	}
 }
 
@@ -117,10 +117,10 @@ func TestLocalnetFailedStartStopsNodes(t *testing.T) {
 	start := runShell(t, "make localnet", env, 3*time.Minute)
 	t.Logf("make localnet: %s", start.Duration.Round(100*time.Millisecond))
 	if start.Err == nil {
-		t.Fatalf("make localnet succeeded with node 3's RPC port taken:\n%s", start.Out)
+		t.Fatalf("make localnet succeeded with node 3's RPC port taken:\n%s", start.All())
 	}
-	if !strings.Contains(start.Out, "node3 exited") || !strings.Contains(start.Out, "address already in use") {
-		t.Fatalf("make localnet does not say that node3 exited and why:\n%s", start.Out)
+	if !strings.Contains(start.Stderr, "node3 exited") || !strings.Contains(start.Stderr, "address already in use") {
+		t.Fatalf("make localnet does not say that node3 exited and why:\n%s", start.All())
 	}
 	waitNoProcesses(t, home, 5*time.Second)
 	if left, _ := filepath.Glob(filepath.Join(home, "node*", "hemid.pid")); len(left) != 0 {
