@@ -68,10 +68,16 @@ func (r shellResult) All() string { return r.Out + r.Stderr }
 // timeout passes.
 func runShell(t *testing.T, script string, env []string, timeout time.Duration) shellResult {
 	t.Helper()
+	return runShellIn(t, repoRoot, script, env, timeout)
+}
+
+// runShellIn is runShell in the directory dir.
+func runShellIn(t *testing.T, dir, script string, env []string, timeout time.Duration) shellResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
-	cmd.Dir = repoRoot
+	cmd.Dir = dir
 	cmd.Env = append(cleanEnv(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
