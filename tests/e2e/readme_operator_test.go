@@ -264,3 +264,24 @@ func readConfigValue(t *testing.T, path, section, key string) string {
 	t.Fatalf("%s has no %s in [%s]", path, key, section)
 	return ""
 }
+
+// TestReadmeBtclcBaseAtHeight runs the README's `hemid genesis btclc-base --btc-rpc … --height N`
+// against btcd: x/btclc's base becomes btcd's block at that height, and the genesis validates.
+func TestReadmeBtclcBaseAtHeight(t *testing.T) {
+	btc := btcdtest.Start(t, nil)
+	btc.Generate(2030)
+	hash, err := btc.Client().GetBlockHash(t.Context(), 2016)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(t.TempDir(), "node")
+	net := &network{t: t}
+	must(t, net, "init", "base", "--chain-id", testChainID, "--home", home)
+	cfg := btc.ClientConfig()
+	out := must(t, net, "genesis", "btclc-base", "--btc-rpc", cfg.URL, "--btc-user", cfg.User, "--btc-password", cfg.Password,
+		"--height", "2016", "--home", home)
+	if want := fmt.Sprintf("regtest base %s at height 2016", hash); !strings.Contains(out, want) {
+		t.Fatalf("hemid genesis btclc-base --height 2016 printed %q, want %q", out, want)
+	}
+	must(t, net, "genesis", "validate", "--home", home)
+}
