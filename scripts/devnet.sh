@@ -171,8 +171,8 @@ while true; do
   if [ -n "$ks" ] && [ "$ks" != 0 ]; then
     st=$(get "$api/hemi/pop/v1/keystone_status/$ks")
     confs=$(echo "$st" | json_field confirmations)
-    if echo "$st" | grep -q '"txid"'; then anchoring="published, ${confs:-0}/$depth"; else anchoring="not yet published"; fi
-    echo "$st" | grep -q '"superfinal":true' && anchoring=superfinal
+    if [[ $st == *'"txid"'* ]]; then anchoring="published, ${confs:-0}/$depth"; else anchoring="not yet published"; fi
+    if [[ $st == *'"superfinal":true'* ]]; then anchoring=superfinal; fi
   fi
   balance=$(get "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
   reward=$(($(micro_hemi "$balance") - $(micro_hemi "$start_balance")))

@@ -127,3 +127,16 @@ func TestLocalnetFailedStartStopsNodes(t *testing.T) {
 		t.Fatalf("PID files left after the failed start: %v", left)
 	}
 }
+
+// TestInitNetworkNamesFailingCommand: scripts/init-network.sh keeps its commands quiet, so when one
+// fails (here `hemid init` refusing Ethereum's chain id) it must say which, not exit silently.
+func TestInitNetworkNamesFailingCommand(t *testing.T) {
+	res := runShell(t, `scripts/init-network.sh "$ROOT" 1 "$BASE" hemi_1-1 1s 0`,
+		[]string{"HEMID=" + hemidBin, "ROOT=" + filepath.Join(t.TempDir(), "net"), "BASE=" + strconv.Itoa(freePortBase(t, 1))}, time.Minute)
+	if res.Err == nil {
+		t.Fatalf("init-network.sh accepted chain id hemi_1-1:\n%s", res.All())
+	}
+	if !strings.Contains(res.Stderr, `failed (exit 1): "$HEMID" init`) {
+		t.Fatalf("init-network.sh does not name the command that failed:\n%s", res.All())
+	}
+}
