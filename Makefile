@@ -1,13 +1,16 @@
 # hemid — build, run and test. `make demo` and `make test` are the two commands that matter.
 SHELL := /bin/bash
 BUILD_DIR := $(CURDIR)/build
-HEMID := $(BUILD_DIR)/hemid
+# HEMID=/path/to/hemid runs the demo and the localnet on that binary (and its relayer, popminer,
+# btcd and btcctl beside it) instead of building build/hemid first.
+HEMID ?= $(BUILD_DIR)/hemid
+OWN_BUILD := $(filter $(BUILD_DIR)/hemid,$(HEMID))
 GO_TEST_TIMEOUT ?= 45m
 
 # btcd at the version go.mod requires (the one testutil/btcdtest builds too).
 BTCD_VERSION := $(shell go list -m -f "{{.Version}}" github.com/btcsuite/btcd)
 
-.PHONY: all build btcd demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench clean
+.PHONY: all build btcd demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench bench-short clean
 
 all: build
 
@@ -23,7 +26,7 @@ $(BUILD_DIR)/btcd:
 	GOBIN=$(BUILD_DIR) go install github.com/btcsuite/btcd@$(BTCD_VERSION) github.com/btcsuite/btcd/cmd/btcctl@$(BTCD_VERSION)
 
 ## demo: btcd regtest + a single-validator hemid devnet + the relayer (Ctrl-C stops them).
-demo: build btcd
+demo: $(if $(OWN_BUILD),build btcd)
 	HEMID=$(HEMID) scripts/devnet.sh
 
 ## test: every test, including the process-level ones against real hemid nodes.
@@ -34,7 +37,7 @@ test: build btcd
 test-short:
 	go test -short ./...
 
-localnet: build
+localnet: $(if $(OWN_BUILD),build)
 	HEMID=$(HEMID) scripts/localnet.sh start
 
 localnet-stop:
@@ -62,6 +65,11 @@ bench: build btcd
 	bench/btclc.sh
 	bench/pop.sh
 	bench/relayer-sync.sh
+
+## bench-short: every benchmark script with one short run of each benchmark and 500 headers to
+## sync: checks that each still runs and prints its ratios (the figures mean little). .ci/run runs it.
+bench-short:
+	BENCH_COUNT=1 BENCH_TIME=1x HEMI_BENCH_HEADERS=500 $(MAKE) --no-print-directory bench
 
 contracts:
 	contracts/build.sh

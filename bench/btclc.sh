@@ -12,13 +12,11 @@
 # extend), against the same bank send.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-count=${BENCH_COUNT:-5}
-out=$(go test -run '^$' -bench 'BenchmarkValidateMainnet2016|BenchmarkDoubleSHA256Floor' -count "$count" ./bitcoin/
-      go test -run '^$' -bench 'BenchmarkMsgServerInsert2016|BenchmarkGasPrice|BenchmarkReorgPrice' -count "$count" ./x/btclc/keeper/)
-echo "$out" | grep '^Benchmark'
-# median of a benchmark's metric (default ns/op)
-median() { echo "$out" | awk -v b="$1" -v u="${2:-ns/op}" '$1 ~ b {for (i = 2; i < NF; i++) if ($(i+1) == u) print $i}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source bench/lib.sh
+bench 'BenchmarkValidateMainnet2016|BenchmarkDoubleSHA256Floor' ./bitcoin/
+bench 'BenchmarkMsgServerInsert2016|BenchmarkGasPrice|BenchmarkReorgPrice' ./x/btclc/keeper/
 floor=$(median 'DoubleSHA256Floor') core=$(median 'ValidateMainnet2016') msg=$(median 'MsgServerInsert2016/msgserver-')
+need floor core msg
 awk -v f="$floor" -v c="$core" -v m="$msg" 'BEGIN {
   printf "\nper header:  floor %.0f ns   core %.0f ns   msg server %.0f ns   (%.0f headers/s through the msg server)\n", f/2016, c/2016, m/2016, 2016e9/m
   printf "ratios:      core/floor %.1fx   msg server/core %.1fx   msg server/floor %.1fx\n", c/f, m/c, m/f
@@ -26,6 +24,7 @@ awk -v f="$floor" -v c="$core" -v m="$msg" 'BEGIN {
 hn=$(median 'GasPrice/headers\+commit-' ns/header) hg=$(median 'GasPrice/headers\+commit-' gas/header)
 sn=$(median 'GasPrice/header1\+commit-' ns/msg) sg=$(median 'GasPrice/header1\+commit-' gas/msg)
 bn=$(median 'GasPrice/banksend\+commit-' ns/send) bg=$(median 'GasPrice/banksend\+commit-' gas/send)
+need hn hg sn sg bn bg
 awk -v hn="$hn" -v hg="$hg" -v sn="$sn" -v sg="$sg" -v bn="$bn" -v bg="$bg" 'BEGIN {
   rate = bg / (bn / 1000)
   printf "\ncommitted:   bank send %.0f µs, %d gas (%.0f gas/µs)\n", bn/1000, bg, rate
@@ -36,6 +35,7 @@ en=$(median 'ReorgPrice/extend\+commit-' ns/msg) eg=$(median 'ReorgPrice/extend\
 rn=$(median 'ReorgPrice/rollback\+commit-' ns/msg) rg=$(median 'ReorgPrice/rollback\+commit-' gas/msg)
 pn=$(median 'ReorgPrice/promote\+commit-' ns/msg) pg=$(median 'ReorgPrice/promote\+commit-' gas/msg)
 qn=$(median 'ReorgPrice/prune\+commit-' ns/msg) qg=$(median 'ReorgPrice/prune\+commit-' gas/msg)
+need en eg rn rg pn pg qn qg
 awk -v bn="$bn" -v bg="$bg" -v en="$en" -v eg="$eg" -v rn="$rn" -v rg="$rg" -v pn="$pn" -v pg="$pg" -v qn="$qn" -v qg="$qg" 'BEGIN {
   d = 2015; rate = bg / (bn / 1000)
   rem = (rn - en) / d; remg = (rg - eg) / d

@@ -53,8 +53,9 @@ fail() {
   stop 1
 }
 
-# json_field NAME: the value of a JSON field (string or number) on stdin.
-json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([0-9a-f]*\).*/\1/p"; }
+# get URL: the JSON at URL on one line without blanks, or nothing while the server does not answer
+# (a failed poll must not end the demo; a daemon that exited is caught by the loop below).
+get() { rpc_get "$1" | tr -d ' \n'; }
 # micro_hemi AHEMI: an ahemi amount (too large for shell arithmetic) in micro-hemi (1e-6 hemi).
 micro_hemi() { local a=${1:-0}; if [ ${#a} -gt 12 ]; then echo "${a:0:${#a}-12}"; else echo 0; fi; }
 # hemi_amount MICRO: micro-hemi as a decimal hemi amount.
@@ -126,7 +127,7 @@ hemid devnet is running (logs in $root: hemid.log, relayer.log, popminer.log, bt
 
 Funded dev accounts (1,000,000 hemi each; private keys import into any Ethereum wallet):
 INFO
-column -t -s $'\t' "$net/accounts.tsv" | sed 's/^/  /'
+awk -F'\t' '{printf "  %-6s %-43s %-42s %s\n", $1, $2, $3, $4}' "$net/accounts.tsv"
 cat <<INFO
 
 Try:
@@ -139,7 +140,7 @@ A Bitcoin block is mined every ${BTC_BLOCK_SECONDS:-3} s; the relayer brings it 
 ${KEYSTONE_INTERVAL:-10} hemi blocks a keystone is recorded; the PoP miner publishes it to Bitcoin and proves it
 back; $depth Bitcoin confirmations make it superfinal and pay the miner. Press Ctrl-C to stop.
 INFO
-start_balance=$(curl -s "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
+start_balance=$(get "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
 summary() {
   echo
   echo "Summary: hemi height ${hemi_height:-?}, Bitcoin tip ${btc_tip:-?}, x/btclc tip ${lc_height:-?};"
@@ -159,21 +160,21 @@ while true; do
   if ((SECONDS - last_mined >= ${BTC_BLOCK_SECONDS:-3})); then
     "${btcctl[@]}" generate 1 >/dev/null && last_mined=$SECONDS
   fi
-  hemi_height=$(curl -s "$rpc/status" | json_field latest_block_height)
+  hemi_height=$(node_height "$rpc")
   btc_tip=$("${btcctl[@]}" getblockcount 2>/dev/null || echo ?)
-  tip=$(curl -s "$api/hemi/btclc/v1/tip" | tr -d ' \n')
+  tip=$(get "$api/hemi/btclc/v1/tip")
   lc_height=$(echo "$tip" | json_field height)
-  fin=$(curl -s "$api/hemi/pop/v1/finality" | tr -d ' \n')
+  fin=$(get "$api/hemi/pop/v1/finality")
   ks=$(echo "$fin" | json_field latest_keystone_height)
   final=$(echo "$fin" | sed -n 's/.*"latest_superfinal":{"height":"\([0-9]*\)".*/\1/p')
   anchoring=-
   if [ -n "$ks" ] && [ "$ks" != 0 ]; then
-    st=$(curl -s "$api/hemi/pop/v1/keystone_status/$ks" | tr -d ' \n')
+    st=$(get "$api/hemi/pop/v1/keystone_status/$ks")
     confs=$(echo "$st" | json_field confirmations)
-    if echo "$st" | grep -q '"txid"'; then anchoring="published, ${confs:-0}/$depth"; else anchoring="not yet published"; fi
-    echo "$st" | grep -q '"superfinal":true' && anchoring=superfinal
+    if [[ $st == *'"txid"'* ]]; then anchoring="published, ${confs:-0}/$depth"; else anchoring="not yet published"; fi
+    if [[ $st == *'"superfinal":true'* ]]; then anchoring=superfinal; fi
   fi
-  balance=$(curl -s "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
+  balance=$(get "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
   reward=$(($(micro_hemi "$balance") - $(micro_hemi "$start_balance")))
   printf '\r  hemi %-5s btc %-5s x/btclc %-5s | keystone %-4s %-18s | superfinal %-4s | miner %s hemi   ' \
     "${hemi_height:-?}" "$btc_tip" "${lc_height:-?}" "${ks:--}" "$anchoring" "${final:--}" "$(hemi_amount "$reward")"

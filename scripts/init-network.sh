@@ -10,6 +10,8 @@
 # scripts/lib.sh). Existing ROOT is replaced.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+# Most commands below keep their output quiet; a failing one is named, not left to guess.
+trap 'echo "init-network.sh: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 
 root=$1 n=$2 base=$3 chain_id=$4 block_time=$5 devs=$6
 [ -x "$HEMID" ] || { echo "no hemid binary at $HEMID: run 'make build' first" >&2; exit 1; }

@@ -63,12 +63,23 @@ key_address() {
   if [ "${3:-bech}" = 0x ]; then "$HEMID" debug addr "$addr" | awk '/^Address hex:/ {print $NF}'; else echo "$addr"; fi
 }
 
+# json_field NAME: the value of JSON field NAME (a string or a number) in the one-line JSON on
+# stdin; the last one if NAME occurs more than once. Prints nothing (and succeeds) when it is absent.
+json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+
+# rpc_get URL: the body at URL, or nothing when the server is down or still starting. Never fails,
+# so that `x=$(rpc_get … | json_field …)` can poll a node under `set -euo pipefail`: a failing
+# command inside a substitution would otherwise end the script (and leave its nodes running).
+rpc_get() { curl -s --max-time 5 "$1" || true; }
+
+# node_height RPC_URL: the node's latest block height, or nothing while it does not answer.
+node_height() { rpc_get "$1/status" | json_field latest_block_height; }
+
 # wait_for_height RPC_URL HEIGHT TIMEOUT_SECONDS
 wait_for_height() {
   local url=$1 want=$2 deadline=$((SECONDS + $3)) h
   while [ $SECONDS -lt $deadline ]; do
-    # A node still starting refuses the connection; that is not an error here.
-    h=$(curl -s "$url/status" | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p' || true)
+    h=$(node_height "$url")
     if [ -n "$h" ] && [ "$h" -ge "$want" ]; then return 0; fi
     sleep 0.5
   done
@@ -80,5 +91,5 @@ wait_for_height() {
 # superfinality_depth, keystone_interval, bitcoin_network, gas_price, chain_id). The node's own
 # code derives these; scripts do not repeat the rules.
 chain_info() {
-  "$HEMID" debug chain-info --home "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
+  "$HEMID" debug chain-info --home "$1" | json_field "$2"
 }

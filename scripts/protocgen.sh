@@ -20,7 +20,7 @@ gateway=$(moddir github.com/grpc-ecosystem/grpc-gateway@v1.16.0)
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-dirs=$(find proto -name '*.proto' -exec dirname {} \; 2>/dev/null | sort -u)
+dirs=$(find proto -name '*.proto' -exec dirname {} \; 2>/dev/null | sort -u || true)  # no proto/: nothing to do
 [ -n "$dirs" ] || { echo "no .proto files under proto/"; exit 0; }
 for dir in $dirs; do
   protoc -I proto -I "$sdk/proto" -I "$cosmos_proto/proto" -I "$gogoproto" -I "$gateway/third_party/googleapis" \

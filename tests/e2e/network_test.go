@@ -99,12 +99,18 @@ type process struct {
 // startProcess runs bin with args, appending its output to logPath.
 func startProcess(t *testing.T, logPath, bin string, args ...string) *process {
 	t.Helper()
+	return startCmd(t, logPath, exec.Command(bin, args...))
+}
+
+// startCmd starts cmd as a process stopped when the test ends, appending its output to logPath.
+func startCmd(t *testing.T, logPath string, cmd *exec.Cmd) *process {
+	t.Helper()
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(bin, args...)
+	bin := cmd.Path
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)

@@ -1,0 +1,30 @@
+# Shared functions of the benchmark scripts. Source it; do not run it.
+# BENCH_COUNT (default 5) runs of each benchmark, each for BENCH_TIME (go test -benchtime, default
+# 1s); `make bench-short` sets 1 and 1x to check that every script still runs and reports.
+
+out=""
+# bench PATTERN PACKAGE: runs the benchmarks matching PATTERN in PACKAGE and adds their lines to
+# $out; a failing run shows its output and ends the script.
+bench() {
+  local res
+  res=$(go test -run '^$' -bench "$1" -count "${BENCH_COUNT:-5}" -benchtime "${BENCH_TIME:-1s}" "$2" 2>&1) ||
+    { echo "$res" >&2; echo "$0: go test -bench '$1' $2 failed" >&2; exit 1; }
+  out+=$res$'\n'
+  grep '^Benchmark' <<<"$res" || true
+}
+
+# median PATTERN [UNIT]: the median of UNIT (default ns/op) over the runs in $out of the
+# benchmarks whose name matches PATTERN; nothing if there are none.
+median() {
+  awk -v b="$1" -v u="${2:-ns/op}" '$1 ~ b {for (i = 2; i < NF; i++) if ($(i+1) == u) print $i}' <<<"$out" |
+    sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'
+}
+
+# need NAME...: each named variable holds a measured number. A benchmark that was renamed or
+# stopped reporting a metric must fail the script, not print a ratio of nothing.
+need() {
+  local v
+  for v; do
+    [[ ${!v:-} =~ ^[0-9][0-9.e+]*$ ]] || { echo "$0: no measurement for $v (a benchmark renamed, or a metric no longer reported?)" >&2; exit 1; }
+  done
+}

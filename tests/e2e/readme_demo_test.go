@@ -1,0 +1,312 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hemi-appchain/hemi/testutil/btcdtest"
+)
+
+// readmeDevnet maps what the README says about the devnet (paths under build/, the ports of
+// base 26650) to where a test runs it.
+type readmeDevnet struct {
+	binDir, home string
+	base         int
+}
+
+var readmePort = regexp.MustCompile(`127\.0\.0\.1:(266[5-6][0-9])\b`)
+
+func (d readmeDevnet) rewrite(s string) string {
+	s = strings.ReplaceAll(s, "build/devnet", d.home)
+	s = strings.ReplaceAll(s, "build/", d.binDir+"/")
+	return readmePort.ReplaceAllStringFunc(s, func(m string) string {
+		p, _ := strconv.Atoi(m[len("127.0.0.1:"):])
+		return "127.0.0.1:" + strconv.Itoa(d.base+p-26650)
+	})
+}
+
+// TestReadmeDemo runs `make demo` as the README shows it, with the binaries under test, a
+// temporary home and free ports. It waits for the first superfinal keystone (at most 3 minutes),
+// checks that every endpoint of the README's table listens where the demo says, runs the
+// README's "Using the chain" block line by line against the demo, then presses Ctrl-C: the demo
+// prints its summary and no process it started is left.
+func TestReadmeDemo(t *testing.T) {
+	var demoCmd string
+	for _, c := range readmeCommands(t, "The two commands") {
+		if strings.HasPrefix(c, "make demo") {
+			demoCmd = c
+		}
+	}
+	if demoCmd != "make demo" {
+		t.Fatalf("the README's demo command is %q; this test runs `make demo`", demoCmd)
+	}
+	d := readmeDevnet{binDir: demoBinDir(t), home: filepath.Join(t.TempDir(), "devnet"), base: freePortBase(t, 2)}
+	t.Cleanup(func() { killProcessesMentioning(t, d.home) })
+
+	logPath := filepath.Join(t.TempDir(), "demo.out")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command("bash", "-c", demoCmd)
+	cmd.Dir = repoRoot
+	cmd.Env = append(cleanEnv(), "HEMID="+filepath.Join(d.binDir, "hemid"), "DEVNET_HOME="+d.home, "BASE_PORT="+strconv.Itoa(d.base))
+	// Its own process group, which receives the Ctrl-C, as a terminal's foreground job does.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	ctrlC := func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
+	t.Cleanup(func() {
+		select {
+		case <-done:
+		default:
+			ctrlC()
+			select {
+			case <-done:
+			case <-time.After(90 * time.Second):
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				<-done
+			}
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("demo output (last 4000 bytes):\n%s", tail(b, 4000))
+			for _, name := range []string{"hemid.log", "relayer.log", "popminer.log"} {
+				if b, err := os.ReadFile(filepath.Join(d.home, name)); err == nil {
+					t.Logf("%s (last 1500 bytes):\n%s", name, tail(b, 1500))
+				}
+			}
+		}
+	})
+
+	superfinal := regexp.MustCompile(`\| superfinal (\d+)`)
+	var output string
+	for deadline := start.Add(3 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		b, _ := os.ReadFile(logPath)
+		output = string(b)
+		if superfinal.MatchString(output) {
+			break
+		}
+		select {
+		case <-done:
+			t.Fatalf("make demo exited before a keystone became superfinal")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no superfinal keystone 3 minutes after make demo started")
+		}
+	}
+	t.Logf("make demo: first superfinal keystone after %s", time.Since(start).Round(time.Second))
+
+	checkReadmeEndpoints(t, d, output)
+	runUsingTheChain(t, d)
+
+	ctrlC()
+	select {
+	case <-done:
+	case <-time.After(90 * time.Second):
+		t.Fatal("make demo did not exit within 90 s of Ctrl-C")
+	}
+	b, _ := os.ReadFile(logPath)
+	for _, want := range []string{"Summary: hemi height", "Stopped the popminer, relayer, hemid and btcd."} {
+		if !strings.Contains(string(b), want) {
+			t.Fatalf("after Ctrl-C the demo did not print %q:\n%s", want, tail(b, 2000))
+		}
+	}
+	waitNoProcesses(t, d.home, 5*time.Second)
+	t.Logf("make demo: whole run with the README's commands and the stop %s", time.Since(start).Round(time.Second))
+}
+
+// demoBinDir is a directory holding the binaries under test and btcd with btcctl, which the
+// demo expects beside hemid.
+func demoBinDir(t *testing.T) string {
+	t.Helper()
+	btc := btcdtest.Bin(t)
+	if btc.Btcctl == "" { // BTCD_BIN names a directory without btcctl
+		dir, err := btcdtest.DefaultDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if btc, err = btcdtest.Install(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	for name, path := range map[string]string{"hemid": hemidBin, "relayer": relayerBin, "popminer": popminerBin, "btcd": btc.Btcd, "btcctl": btc.Btcctl} {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// checkReadmeEndpoints: every address in the README's endpoint table is in the demo's list and
+// listens; the btcd password file the README names holds the password it names.
+func checkReadmeEndpoints(t *testing.T, d readmeDevnet, output string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "\n| endpoint | address (devnet) |\n")
+	if !ok {
+		t.Fatal("README.md has no endpoint table")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	rows := regexp.MustCompile("(?m)^\\| ([^|]+?) \\| `([^`]+)`(.*)\\|$").FindAllStringSubmatch(table, -1)
+	if len(rows) < 8 {
+		t.Fatalf("found %d rows in the README's endpoint table, want at least 8", len(rows))
+	}
+	for _, row := range rows {
+		name, addr := row[1], d.rewrite(row[2])
+		if !strings.Contains(output, addr) {
+			t.Errorf("README endpoint %s %s (here %s) is not in the demo's list", name, row[2], addr)
+			continue
+		}
+		hostPort := addr
+		if i := strings.Index(hostPort, "://"); i >= 0 {
+			hostPort = hostPort[i+3:]
+		}
+		hostPort, _, _ = strings.Cut(hostPort, "/")
+		conn, err := net.DialTimeout("tcp", hostPort, 5*time.Second)
+		if err != nil {
+			t.Errorf("README endpoint %s %s (here %s): %v", name, row[2], addr, err)
+			continue
+		}
+		conn.Close()
+	}
+	if !strings.Contains(output, "(user hemi, password hemi-devnet)") {
+		t.Errorf("the demo does not print btcd's user and password as the README does")
+	}
+	if p, err := os.ReadFile(d.rewrite("build/devnet/btcd/rpc-password")); err != nil || strings.TrimSpace(string(p)) != "hemi-devnet" {
+		t.Errorf("build/devnet/btcd/rpc-password: %q, %v; the README says it holds btcd's password", p, err)
+	}
+}
+
+// runUsingTheChain runs the README's "Using the chain" block against the demo, one command at a
+// time (the block's variable assignments before each), for a new account as <hemi1…> / <0x…>.
+// Every command must exit 0 and do what the README says; a command this test does not know fails
+// it, so that a new README example gets a check.
+func runUsingTheChain(t *testing.T, d readmeDevnet) {
+	t.Helper()
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eth := crypto.PubkeyToAddress(key.PublicKey)
+	bech := sdk.AccAddress(eth.Bytes()).String()
+	const sent = "1000000000000000000" // the README's amount
+	placeholders := strings.NewReplacer("<hemi1…>", bech, "<0x…>", eth.Hex())
+	assignments := regexp.MustCompile(`^[A-Z0-9_]+=\S*(;\s*[A-Z0-9_]+=\S*)*;?$`)
+
+	prefix := "set -euo pipefail; "
+	for _, line := range readmeCommands(t, "Using the chain") {
+		if assignments.MatchString(line) {
+			prefix += d.rewrite(line) + "; "
+			continue
+		}
+		// <hemi1…|0x…> takes either form: run the line with each.
+		variants := []string{strings.ReplaceAll(line, "<hemi1…|0x…>", "<hemi1…>")}
+		if strings.Contains(line, "<hemi1…|0x…>") {
+			variants = append(variants, strings.ReplaceAll(line, "<hemi1…|0x…>", "<0x…>"))
+		}
+		for _, variant := range variants {
+			script := placeholders.Replace(d.rewrite(variant))
+			res := runShell(t, prefix+script, nil, time.Minute)
+			if res.Err != nil {
+				t.Fatalf("README: %s\nran: %s\n%v\n%s", line, script, res.Err, res.All())
+			}
+			fail := func(format string, args ...any) {
+				t.Helper()
+				t.Fatalf("README: %s\nran: %s\n%s\noutput:\n%s", line, script, fmt.Sprintf(format, args...), res.All())
+			}
+			switch {
+			case strings.HasPrefix(variant, "$H query bank balances <hemi1…> "):
+				if !strings.Contains(res.Out, "balances") {
+					fail("no balances")
+				}
+			case strings.HasPrefix(variant, "$H tx bank send "):
+				m := regexp.MustCompile(`"?txhash"?:\s*"?([0-9A-F]{64})`).FindStringSubmatch(res.Out)
+				if m == nil || !regexp.MustCompile(`"?code"?:\s*0\b`).MatchString(res.Out) {
+					fail("no accepted transaction (code 0 and a txhash)")
+				}
+				waitTxREST(t, d.rewrite("http://127.0.0.1:26652"), m[1])
+			case strings.HasPrefix(variant, "curl http://127.0.0.1:26652/cosmos/bank/v1beta1/balances/<hemi1…>"):
+				var rest struct {
+					Balances []struct{ Denom, Amount string } `json:"balances"`
+				}
+				if err := json.Unmarshal([]byte(res.Out), &rest); err != nil || len(rest.Balances) != 1 ||
+					rest.Balances[0].Denom != "ahemi" || rest.Balances[0].Amount != sent {
+					fail("want the balance of %sahemi sent above (%v)", sent, err)
+				}
+			case strings.Contains(variant, `"method":"eth_getBalance","params":["<0x…>"`):
+				var rpc struct {
+					Result string `json:"result"`
+				}
+				if err := json.Unmarshal([]byte(res.Out), &rpc); err != nil || rpc.Result != "0xde0b6b3a7640000" {
+					fail("want result 0xde0b6b3a7640000 (%s wei) (%v)", sent, err)
+				}
+			case strings.HasPrefix(variant, "$H debug addr <hemi1…>"):
+				if !strings.Contains(strings.ToLower(res.Out), "address hex: "+strings.ToLower(eth.Hex())) {
+					fail("want the 0x form %s", eth.Hex())
+				}
+			case strings.HasPrefix(variant, "$H debug addr <0x…>"):
+				if !strings.Contains(res.Out, "Bech32 Acc "+bech) {
+					fail("want the hemi1 form %s", bech)
+				}
+			default:
+				t.Fatalf("README command %q has no check in runUsingTheChain: add one", variant)
+			}
+			t.Logf("README: %s: ok", variant)
+		}
+	}
+}
+
+// waitTxREST waits until the REST server knows the transaction, as included in a block.
+func waitTxREST(t *testing.T, api, hash string) {
+	t.Helper()
+	var res struct {
+		TxResponse struct {
+			Code   uint32 `json:"code"`
+			RawLog string `json:"raw_log"`
+		} `json:"tx_response"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := getJSON(api+"/cosmos/tx/v1beta1/txs/"+hash, &res)
+		if err == nil {
+			if res.TxResponse.Code != 0 {
+				t.Fatalf("tx %s failed in its block: code %d: %s", hash, res.TxResponse.Code, res.TxResponse.RawLog)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tx %s not in a block after 30 s: %v", hash, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
