@@ -35,18 +35,22 @@ func VerifyInclusion(rawTx []byte, merkleRoot chainhash.Hash, index uint32, sibl
 	if err != nil {
 		return err
 	}
-	return VerifyTxInclusion(tx, merkleRoot, index, siblings)
+	_, err = VerifyTxInclusion(tx, merkleRoot, index, siblings)
+	return err
 }
 
-// VerifyTxInclusion is VerifyInclusion for a transaction already decoded. A
+// VerifyTxInclusion is VerifyInclusion for a transaction already decoded; it
+// returns the txid it proved, so the caller need not hash the transaction
+// again. A
 // transaction that is 64 bytes without witness is refused: its txid is
 // indistinguishable from an inner node of the tree, so such a "proof" could
 // show an inner node as a transaction.
-func VerifyTxInclusion(tx *wire.MsgTx, merkleRoot chainhash.Hash, index uint32, siblings []chainhash.Hash) error {
+func VerifyTxInclusion(tx *wire.MsgTx, merkleRoot chainhash.Hash, index uint32, siblings []chainhash.Hash) (chainhash.Hash, error) {
 	if tx.SerializeSizeStripped() == 64 {
-		return ErrTx64Bytes
+		return chainhash.Hash{}, ErrTx64Bytes
 	}
-	return VerifyTxIDInclusion(tx.TxHash(), merkleRoot, index, siblings)
+	txid := tx.TxHash()
+	return txid, VerifyTxIDInclusion(txid, merkleRoot, index, siblings)
 }
 
 // VerifyTxIDInclusion is VerifyInclusion for a caller that has only the txid.

@@ -117,6 +117,16 @@ func TestKeeperVerifyProof(t *testing.T) {
 	require.ErrorIs(t, bad(func(p *types.InclusionProof) { p.FundingTx = []byte{1} }), types.ErrInvalidFundingTx)
 	_, err := f.k.VerifyProof(f.ctx, nil)
 	require.ErrorIs(t, err, types.ErrInvalidSPVProof)
+
+	// A transaction that decodes and is 64 bytes without witness is refused by the 64-byte rule
+	// itself (64 zero bytes above fail earlier, in decoding).
+	tx64 := wire.NewMsgTx(1)
+	tx64.AddTxIn(wire.NewTxIn(&wire.OutPoint{Index: 0}, []byte{1, 2, 3, 4}, nil))
+	tx64.AddTxOut(wire.NewTxOut(0, nil))
+	require.Equal(t, 64, tx64.SerializeSizeStripped())
+	err = bad(func(p *types.InclusionProof) { p.Tx = serialize(t, tx64) })
+	require.ErrorIs(t, err, bitcoin.ErrTx64Bytes)
+	require.ErrorIs(t, err, types.ErrInvalidSPVProof)
 }
 
 // VerifyProof binds input 0's key through the funding transaction, on real

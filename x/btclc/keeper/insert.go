@@ -233,9 +233,12 @@ func (k Keeper) reorg(ctx sdk.Context, params types.Params, tip types.HeaderInfo
 			return nil, err
 		}
 	}
-	fork, err := k.HeaderByHeight(ctx, forkHeight)
-	if err != nil {
-		return nil, err
+	fork := parent
+	if parentOnSide {
+		var err error
+		if fork, err = k.HeaderByHeight(ctx, forkHeight); err != nil {
+			return nil, err
+		}
 	}
 	removed := tip.Height - forkHeight
 	ctx.GasMeter().ConsumeGas(params.RemoveGas()*removed, "btclc: remove canonical headers")

@@ -70,7 +70,8 @@ func (k Keeper) VerifyProof(ctx context.Context, proof *types.InclusionProof) (t
 	if err != nil {
 		return types.ProvenTx{}, err
 	}
-	if err := bitcoin.VerifyTxInclusion(tx, header.MerkleRoot, proof.TxIndex, siblings); err != nil {
+	txid, err := bitcoin.VerifyTxInclusion(tx, header.MerkleRoot, proof.TxIndex, siblings)
+	if err != nil {
 		return types.ProvenTx{}, errorsmod.Wrapf(types.WrapBitcoinError(err), "transaction at index %d of block %s", proof.TxIndex, blockHash)
 	}
 	tip, err := k.Tip(ctx)
@@ -80,7 +81,7 @@ func (k Keeper) VerifyProof(ctx context.Context, proof *types.InclusionProof) (t
 
 	proven := types.ProvenTx{
 		Tx:            tx,
-		TxID:          tx.TxHash(),
+		TxID:          txid,
 		Index:         proof.TxIndex,
 		Block:         block,
 		BlockHash:     blockHash,

@@ -30,7 +30,7 @@ const (
 	MaxAllowlistLen = 100
 	// MaxForkDepthLimit bounds max_fork_depth at ten periods, so the
 	// side-chain store holds at most 40,320 headers (about 8 MB).
-	MaxForkDepthLimit = 10 * 2016
+	MaxForkDepthLimit = 10 * bitcoin.RetargetInterval
 )
 
 // DefaultParams: anyone may relay (every header carries its own proof of

@@ -38,22 +38,12 @@ type payout struct {
 // reward. The range continues the last one when it starts where that ends,
 // so a chain that pays as it goes keeps one entry.
 func (k Keeper) oweRewards(ctx context.Context, from, to uint64) error {
-	iter, err := k.OwedRewards.Iterate(ctx, new(collections.Range[uint64]).Descending())
+	last, found, err := firstEntry(ctx, k.OwedRewards, new(collections.Range[uint64]).Descending())
 	if err != nil {
 		return err
 	}
-	var last *collections.KeyValue[uint64, uint64]
-	if iter.Valid() {
-		kv, err := iter.KeyValue()
-		if err != nil {
-			iter.Close()
-			return err
-		}
-		last = &kv
-	}
-	iter.Close()
-	if last != nil && last.Value == from {
-		return k.OwedRewards.Set(ctx, last.Key, to)
+	if found && last.value == from {
+		return k.OwedRewards.Set(ctx, last.key, to)
 	}
 	return k.OwedRewards.Set(ctx, from, to)
 }
