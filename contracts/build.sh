@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces Counter.bin and Counter.abi.json from Counter.sol with solc 0.8.30 from npm.
+# Reproduces the compiled artifacts (see build.js) from the .sol sources with solc 0.8.30 from npm.
 set -euo pipefail
 cd "$(dirname "$0")"
 tools=$(mktemp -d)

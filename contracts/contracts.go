@@ -16,6 +16,11 @@ var counterBin string
 //go:embed Counter.abi.json
 var CounterABI string
 
+// IBitcoinABI is the ABI JSON of IBitcoin.sol, the interface of x/hvm's IBitcoin precompile.
+//
+//go:embed IBitcoin.abi.json
+var IBitcoinABI string
+
 // CounterBytecode returns the creation bytecode of Counter.sol (append the ABI-encoded
 // constructor argument to deploy).
 func CounterBytecode() []byte {

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+/// @dev The address of hemid's IBitcoin precompile. It lies outside Ethereum's precompiles
+/// (0x01–0x11, 0x100), cosmos/evm's (0x100, 0x400, 0x800–0x807) and Hemi's hVM range (0x40–0x49).
+address constant IBITCOIN_PRECOMPILE_ADDRESS = 0x0000000000000000000000000000000000000B7C;
+
+/// @dev The IBitcoin precompile, ready to call.
+IBitcoin constant IBITCOIN_CONTRACT = IBitcoin(IBITCOIN_PRECOMPILE_ADDRESS);
+
+/// @title IBitcoin: Bitcoin as hemid's light client sees it, from the state of the executing block.
+/// @notice hemid keeps only Bitcoin headers in its state (x/btclc). A contract that needs a
+/// transaction passes it in with its Merkle proof, and the precompile checks the proof against the
+/// light client, so every answer is as deterministic as the light client itself.
+///
+/// Byte order. Every block hash, txid and Merkle root in this interface is in DISPLAY order: the
+/// order block explorers and bitcoin-cli print, so a block hash starts with zero bytes and a txid
+/// pasted from an explorer is used as is (`0x` + its 64 hex characters). Only two things are in
+/// INTERNAL order (the order the bytes have on the wire): the raw transaction `tx` and the Merkle
+/// `siblings` of `verifyTx`, exactly as a Bitcoin node serializes them.
+///
+/// Errors. A height or hash the light client does not hold, a proof that does not check, or
+/// malformed input reverts with a readable reason (Error(string)); a call never returns a zero
+/// header in place of an error.
+///
+/// Gas. Every method costs a fixed amount, and `verifyTx` adds a part linear in the bytes of its
+/// proof. The figures are in x/hvm's README and on each method below.
+interface IBitcoin {
+    /// @notice A Bitcoin block header as x/btclc stores it.
+    struct Header {
+        uint64 height;
+        /// Block hash, display order.
+        bytes32 hash;
+        uint32 version;
+        /// Previous block's hash, display order.
+        bytes32 prevHash;
+        /// Merkle root of the block's transactions, display order.
+        bytes32 merkleRoot;
+        /// Block time, seconds since the Unix epoch.
+        uint32 time;
+        /// Compact difficulty target (nBits).
+        uint32 bits;
+        uint32 nonce;
+        /// Total work of the chain from the light client's base up to and including this block.
+        uint256 cumulativeWork;
+    }
+
+    /// @notice One output of a proven transaction.
+    struct Output {
+        /// Value in satoshis.
+        uint64 value;
+        /// The output's scriptPubKey, raw bytes.
+        bytes scriptPubKey;
+    }
+
+    /// @notice Where a keystone stands in Bitcoin.
+    enum KeystoneStatus {
+        /// The height is not a keystone height, or the chain has not reached it yet.
+        None,
+        /// A keystone, with no publication on Bitcoin's main chain (as the light client sees it).
+        Unpublished,
+        /// Published: confirmations > 0, not yet superfinal.
+        Published,
+        /// Buried at least superfinality_depth Bitcoin blocks deep.
+        Superfinal
+    }
+
+    /// @notice The light client's main-chain tip.
+    /// @dev Gas: fixed, see x/hvm's README.
+    function tip() external view returns (Header memory header);
+
+    /// @notice The main-chain header at `height`. Reverts if the light client holds none there.
+    /// @dev Gas: fixed.
+    function headerByHeight(uint64 height) external view returns (Header memory header);
+
+    /// @notice The header with hash `blockHash` (display order), on the main chain or a side
+    /// branch the light client still holds. Reverts if unknown.
+    /// @dev Gas: fixed.
+    function headerByHash(bytes32 blockHash) external view returns (Header memory header);
+
+    /// @notice How deep `blockHash` (display order) is on the main chain: tip height − height + 1.
+    /// 0 when the block is known but off the main chain. Reverts if unknown.
+    /// @dev Gas: fixed.
+    function confirmations(bytes32 blockHash) external view returns (uint64);
+
+    /// @notice Checks that `tx` is in the main-chain block `blockHash` at position `index`.
+    /// @param tx The raw transaction, internal order, with or without its witness. Only bytes the
+    /// txid commits to are used: the outputs returned are covered by the proof.
+    /// @param blockHash The block holding it, display order.
+    /// @param index The transaction's position in the block (0 is the coinbase).
+    /// @param siblings The Merkle siblings from the leaf level up, internal order.
+    /// @return txid The transaction's id, display order.
+    /// @return height The block's height.
+    /// @return confirmations The block's confirmations on the main chain (at least 1).
+    /// @return outputs Every output of the transaction, in order (output i is vout i).
+    /// @dev Reverts with the reason when the proof does not check or the block is not on the main
+    /// chain. Gas: a fixed part plus a part per byte of `tx` and per sibling.
+    function verifyTx(bytes calldata tx, bytes32 blockHash, uint32 index, bytes32[] calldata siblings)
+        external
+        view
+        returns (bytes32 txid, uint64 height, uint64 confirmations, Output[] memory outputs);
+
+    /// @notice The keystone at hemi block `height`: its status and Bitcoin confirmations, as
+    /// `hemid query pop keystone-status` reports them.
+    /// @dev Gas: fixed.
+    function keystone(uint64 height)
+        external
+        view
+        returns (KeystoneStatus status, uint64 confirmations, bool superfinal);
+
+    /// @notice The highest superfinal keystone's hemi height, 0 when none is superfinal yet.
+    /// @dev Gas: fixed.
+    function latestSuperfinal() external view returns (uint64 height);
+}
