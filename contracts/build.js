@@ -9,6 +9,8 @@ const solc = require('solc');
 const targets = [
   ['Counter.sol', 'Counter', true],
   ['IBitcoin.sol', 'IBitcoin', false],
+  ['BtcSwap.sol', 'BtcSwap', true],
+  ['TestToken.sol', 'TestToken', true],
 ];
 
 const sources = {};

@@ -21,12 +21,39 @@ var CounterABI string
 //go:embed IBitcoin.abi.json
 var IBitcoinABI string
 
+//go:embed BtcSwap.bin
+var btcSwapBin string
+
+// BtcSwapABI is the ABI JSON of BtcSwap.sol, the example BTC-for-token swap (README.md).
+//
+//go:embed BtcSwap.abi.json
+var BtcSwapABI string
+
+//go:embed TestToken.bin
+var testTokenBin string
+
+// TestTokenABI is the ABI JSON of TestToken.sol, a minimal ERC-20.
+//
+//go:embed TestToken.abi.json
+var TestTokenABI string
+
 // CounterBytecode returns the creation bytecode of Counter.sol (append the ABI-encoded
 // constructor argument to deploy).
-func CounterBytecode() []byte {
-	b, err := hex.DecodeString(strings.TrimSpace(counterBin))
+func CounterBytecode() []byte { return bytecode("Counter.bin", counterBin) }
+
+// BtcSwapBytecode returns the creation bytecode of BtcSwap.sol (no constructor arguments).
+func BtcSwapBytecode() []byte { return bytecode("BtcSwap.bin", btcSwapBin) }
+
+// TestTokenBytecode returns the creation bytecode of TestToken.sol (append the ABI-encoded
+// name, symbol and supply to deploy).
+func TestTokenBytecode() []byte { return bytecode("TestToken.bin", testTokenBin) }
+
+// bytecode decodes an embedded .bin file. The files are build.sh's output, committed, so a
+// decoding error is a broken build, not an input error.
+func bytecode(file, hexCode string) []byte {
+	b, err := hex.DecodeString(strings.TrimSpace(hexCode))
 	if err != nil {
-		panic("contracts: Counter.bin is not hex: " + err.Error())
+		panic("contracts: " + file + " is not hex: " + err.Error())
 	}
 	return b
 }

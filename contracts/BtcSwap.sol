@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IBitcoin, IBITCOIN_CONTRACT} from "./IBitcoin.sol";
+
+/// @dev The part of ERC-20 BtcSwap uses.
+interface IERC20Minimal {
+    function transfer(address to, uint256 value) external returns (bool);
+    function transferFrom(address from, address to, uint256 value) external returns (bool);
+    function balanceOf(address owner) external view returns (uint256);
+}
+
+/// @title BtcSwap: sell ERC-20 tokens or native hemi for bitcoin, settled by a Bitcoin SPV proof.
+/// @notice A seller escrows tokens (or hemi) in an offer that names a Bitcoin scriptPubKey, a
+/// price in satoshis, the confirmations the payment needs and a deadline. A buyer pays the price
+/// on Bitcoin, in one transaction that also carries an OP_RETURN commitment to the offer and to
+/// the buyer's EVM address (see `commitment`). Once that transaction is buried `confirmations`
+/// blocks deep in the chain x/btclc follows, anyone may submit its proof with `fill`, and the
+/// escrow goes to the committed buyer. An offer not filled by its deadline can only be cancelled
+/// by its seller, which returns the escrow.
+///
+/// Rules a payment must meet, checked in this order by `fill`:
+///   1. the offer is open and its deadline has not passed;
+///   2. IBitcoin.verifyTx accepts the proof (the transaction is in a main-chain block);
+///   3. the transaction has filled no offer before (a txid fills at most one offer, ever);
+///   4. one single output pays the offer's scriptPubKey at least the price: outputs to the
+///      script are NOT added up, so pay in one output;
+///   5. the block has at least the offer's confirmations;
+///   6. an output is exactly `commitment(offerId, buyer)`.
+///
+/// Every refusal reverts with a reason string starting "BtcSwap: ".
+///
+/// Buyers: pay only while enough time is left before the deadline for the payment to get its
+/// confirmations, for the light client to see them and for the fill to be mined. A payment that
+/// is not proven in time buys nothing: after the deadline the seller may cancel.
+contract BtcSwap {
+    /// @notice Where an offer stands. None: no offer has that id.
+    enum Status {
+        None,
+        Open,
+        Filled,
+        Cancelled
+    }
+
+    /// @notice An offer. `token` is the ERC-20 escrowed, or address(0) for native hemi.
+    struct Offer {
+        address seller;
+        uint64 priceSats;
+        address token;
+        uint64 confirmations;
+        uint64 deadline;
+        Status status;
+        uint256 amount;
+        bytes scriptPubKey;
+    }
+
+    /// @notice The 4 bytes that start a commitment's data: "HSWP".
+    bytes4 public constant COMMITMENT_TAG = "HSWP";
+    /// @notice The longest scriptPubKey an offer may name: Bitcoin's script size limit.
+    uint256 public constant MAX_SCRIPT_BYTES = 10_000;
+    /// @notice Bitcoin's supply in satoshis, the highest price an offer may ask.
+    uint64 public constant MAX_SATS = 21_000_000 * 100_000_000;
+
+    /// @notice The number of offers created; offer ids run from 1 to offerCount.
+    uint64 public offerCount;
+    mapping(uint64 => Offer) private _offers;
+    /// @notice The offer each Bitcoin transaction (txid, display order) filled; 0 for none.
+    mapping(bytes32 => uint64) public filledBy;
+
+    event OfferCreated(
+        uint64 indexed id,
+        address indexed seller,
+        address indexed token,
+        uint256 amount,
+        bytes scriptPubKey,
+        uint64 priceSats,
+        uint64 confirmations,
+        uint64 deadline
+    );
+    /// @param txid The paying Bitcoin transaction, display order.
+    /// @param btcHeight The height of the Bitcoin block that holds it.
+    /// @param submitter Who sent the proof (anyone: the escrow goes to `buyer`).
+    event OfferFilled(
+        uint64 indexed id, address indexed buyer, bytes32 indexed txid, uint64 btcHeight, address submitter
+    );
+    event OfferCancelled(uint64 indexed id, address indexed seller);
+
+    /// @notice Creates an offer and escrows its amount: `msg.value` for native hemi
+    /// (`token` = address(0), `msg.value` = `amount`), otherwise `amount` of `token`, pulled
+    /// with transferFrom (approve this contract first; tokens that charge a fee on transfer are
+    /// refused).
+    /// @param scriptPubKey The Bitcoin output script the price must be paid to, raw bytes.
+    /// @param priceSats The price in satoshis, at least 1.
+    /// @param confirmations How deep the payment's block must be (1 = in the tip block).
+    /// @param deadline Unix time (block.timestamp) from which the offer can no longer be filled
+    /// and the seller may cancel it.
+    /// @return id The new offer's id.
+    function createOffer(
+        address token,
+        uint256 amount,
+        bytes calldata scriptPubKey,
+        uint64 priceSats,
+        uint64 confirmations,
+        uint64 deadline
+    ) external payable returns (uint64 id) {
+        require(amount > 0, "BtcSwap: nothing to escrow");
+        require(
+            scriptPubKey.length > 0 && scriptPubKey.length <= MAX_SCRIPT_BYTES,
+            "BtcSwap: scriptPubKey must be 1 to 10000 bytes"
+        );
+        require(scriptPubKey[0] != 0x6a, "BtcSwap: scriptPubKey is an OP_RETURN script, which nobody can spend");
+        require(priceSats > 0 && priceSats <= MAX_SATS, "BtcSwap: price must be 1 sat to 21 million BTC");
+        require(confirmations > 0, "BtcSwap: confirmations must be at least 1");
+        require(deadline > block.timestamp, "BtcSwap: deadline must be in the future");
+        if (token == address(0)) {
+            require(msg.value == amount, "BtcSwap: a native offer's msg.value must equal its amount");
+        } else {
+            require(msg.value == 0, "BtcSwap: a token offer takes no msg.value");
+            require(token.code.length > 0, "BtcSwap: token is not a contract");
+        }
+
+        id = ++offerCount;
+        _offers[id] = Offer({
+            seller: msg.sender,
+            priceSats: priceSats,
+            token: token,
+            confirmations: confirmations,
+            deadline: deadline,
+            status: Status.Open,
+            amount: amount,
+            scriptPubKey: scriptPubKey
+        });
+        emit OfferCreated(id, msg.sender, token, amount, scriptPubKey, priceSats, confirmations, deadline);
+
+        if (token != address(0)) {
+            uint256 before = IERC20Minimal(token).balanceOf(address(this));
+            _callToken(token, abi.encodeCall(IERC20Minimal.transferFrom, (msg.sender, address(this), amount)));
+            require(
+                IERC20Minimal(token).balanceOf(address(this)) - before == amount,
+                "BtcSwap: the token moved a different amount than asked (fee-on-transfer tokens are not supported)"
+            );
+        }
+    }
+
+    /// @notice Fills offer `offerId` with the Bitcoin transaction `btcTx`, proven by its block,
+    /// position and Merkle siblings (as IBitcoin.verifyTx takes them), and pays the escrow to
+    /// `buyer`. Anyone may call it: the transaction must commit to `buyer`, so a copied proof
+    /// pays the same buyer.
+    /// @param btcTx The raw payment transaction, internal order.
+    /// @param blockHash The block holding it, display order.
+    /// @param txIndex Its position in the block.
+    /// @param siblings Its Merkle siblings from the leaf level up, internal order.
+    function fill(
+        uint64 offerId,
+        address buyer,
+        bytes calldata btcTx,
+        bytes32 blockHash,
+        uint32 txIndex,
+        bytes32[] calldata siblings
+    ) external {
+        Offer storage o = _offers[offerId];
+        _requireOpen(o);
+        require(block.timestamp < o.deadline, "BtcSwap: offer expired");
+        require(buyer != address(0), "BtcSwap: buyer is the zero address");
+        (bytes32 txid, uint64 btcHeight, uint64 confirmations, IBitcoin.Output[] memory outputs) =
+            _verifyTx(btcTx, blockHash, txIndex, siblings);
+        require(filledBy[txid] == 0, "BtcSwap: transaction already filled an offer");
+        _checkOutputs(o, offerId, buyer, confirmations, outputs);
+
+        o.status = Status.Filled;
+        filledBy[txid] = offerId;
+        emit OfferFilled(offerId, buyer, txid, btcHeight, msg.sender);
+        _pay(o.token, buyer, o.amount);
+    }
+
+    /// @notice Cancels an offer not filled by its deadline and returns the escrow to its seller.
+    function cancel(uint64 offerId) external {
+        Offer storage o = _offers[offerId];
+        _requireOpen(o);
+        require(msg.sender == o.seller, "BtcSwap: not the seller");
+        require(block.timestamp >= o.deadline, "BtcSwap: deadline not reached");
+
+        o.status = Status.Cancelled;
+        emit OfferCancelled(offerId, o.seller);
+        _pay(o.token, o.seller, o.amount);
+    }
+
+    /// @notice The offer with id `offerId` (status None if there is none).
+    function offer(uint64 offerId) external view returns (Offer memory) {
+        return _offers[offerId];
+    }
+
+    /// @notice The exact scriptPubKey of the OP_RETURN output a payment for `offerId` to
+    /// `buyer` must carry, 62 bytes: OP_RETURN (0x6a), OP_PUSHBYTES_60 (0x3c), then the 60
+    /// pushed bytes "HSWP" ‖ chain id (8 bytes, big-endian) ‖ this contract's address (20) ‖
+    /// offerId (8 bytes, big-endian) ‖ buyer (20). The chain id and the contract's address
+    /// keep a payment from filling an offer of another deployment or chain.
+    function commitment(uint64 offerId, address buyer) public view returns (bytes memory) {
+        return abi.encodePacked(
+            bytes2(0x6a3c), COMMITMENT_TAG, uint64(block.chainid), address(this), offerId, buyer
+        );
+    }
+
+    function _requireOpen(Offer storage o) private view {
+        Status status = o.status;
+        require(status != Status.None, "BtcSwap: no such offer");
+        require(status != Status.Filled, "BtcSwap: offer already filled");
+        require(status != Status.Cancelled, "BtcSwap: offer cancelled");
+    }
+
+    /// @dev Rules 4 to 6 of the contract's notice, over the proven transaction's outputs.
+    function _checkOutputs(
+        Offer storage o,
+        uint64 offerId,
+        address buyer,
+        uint64 confirmations,
+        IBitcoin.Output[] memory outputs
+    ) private view {
+        bytes32 scriptHash = keccak256(o.scriptPubKey);
+        bytes32 commitmentHash = keccak256(commitment(offerId, buyer));
+        uint64 largest;
+        bool paysScript;
+        bool committed;
+        for (uint256 i = 0; i < outputs.length; i++) {
+            bytes32 h = keccak256(outputs[i].scriptPubKey);
+            if (h == scriptHash) {
+                paysScript = true;
+                if (outputs[i].value > largest) largest = outputs[i].value;
+            } else if (h == commitmentHash) {
+                committed = true;
+            }
+        }
+        require(paysScript, "BtcSwap: no output pays the offer's scriptPubKey");
+        require(largest >= o.priceSats, "BtcSwap: payment below the price");
+        require(confirmations >= o.confirmations, "BtcSwap: not enough confirmations");
+        require(committed, "BtcSwap: no commitment to this offer and buyer");
+    }
+
+    /// @dev IBitcoin.verifyTx, its revert reason passed on.
+    function _verifyTx(bytes calldata btcTx, bytes32 blockHash, uint32 txIndex, bytes32[] calldata siblings)
+        private
+        view
+        returns (bytes32, uint64, uint64, IBitcoin.Output[] memory)
+    {
+        try IBITCOIN_CONTRACT.verifyTx(btcTx, blockHash, txIndex, siblings) returns (
+            bytes32 txid, uint64 height, uint64 confirmations, IBitcoin.Output[] memory outputs
+        ) {
+            return (txid, height, confirmations, outputs);
+        } catch Error(string memory reason) {
+            revert(string.concat("BtcSwap: proof rejected: ", reason));
+        } catch {
+            revert("BtcSwap: proof rejected");
+        }
+    }
+
+    /// @dev Pays `amount` of `token` (native hemi for address(0)) to `to`. Called last, after
+    /// every state change (checks-effects-interactions).
+    function _pay(address token, address to, uint256 amount) private {
+        if (token == address(0)) {
+            (bool ok,) = to.call{value: amount}("");
+            require(ok, "BtcSwap: native transfer failed");
+        } else {
+            _callToken(token, abi.encodeCall(IERC20Minimal.transfer, (to, amount)));
+        }
+    }
+
+    /// @dev Calls a token, accepting tokens that return true and tokens that return nothing.
+    function _callToken(address token, bytes memory data) private {
+        (bool ok, bytes memory ret) = token.call(data);
+        require(ok && (ret.length == 0 || (ret.length == 32 && abi.decode(ret, (bool)))), "BtcSwap: token transfer failed");
+    }
+}
