@@ -9,6 +9,7 @@ const solc = require('solc');
 const targets = [
   ['Counter.sol', 'Counter', true],
   ['IBitcoin.sol', 'IBitcoin', false],
+  ['BitcoinProbe.sol', 'BitcoinProbe', true],
 ];
 
 const sources = {};

@@ -21,12 +21,29 @@ var CounterABI string
 //go:embed IBitcoin.abi.json
 var IBitcoinABI string
 
+//go:embed BitcoinProbe.bin
+var bitcoinProbeBin string
+
+// BitcoinProbeABI is the ABI JSON of BitcoinProbe.sol, a contract that calls the Bitcoin
+// precompiles and logs their answers.
+//
+//go:embed BitcoinProbe.abi.json
+var BitcoinProbeABI string
+
 // CounterBytecode returns the creation bytecode of Counter.sol (append the ABI-encoded
 // constructor argument to deploy).
-func CounterBytecode() []byte {
-	b, err := hex.DecodeString(strings.TrimSpace(counterBin))
+func CounterBytecode() []byte { return bytecode("Counter", counterBin) }
+
+// BitcoinProbeBytecode returns the creation bytecode of BitcoinProbe.sol (no constructor
+// arguments).
+func BitcoinProbeBytecode() []byte { return bytecode("BitcoinProbe", bitcoinProbeBin) }
+
+// bytecode decodes an embedded .bin artifact; build.sh writes them as hex, so a failure is a
+// broken build, not an input error.
+func bytecode(name, bin string) []byte {
+	b, err := hex.DecodeString(strings.TrimSpace(bin))
 	if err != nil {
-		panic("contracts: Counter.bin is not hex: " + err.Error())
+		panic("contracts: " + name + ".bin is not hex: " + err.Error())
 	}
 	return b
 }
