@@ -121,6 +121,7 @@ import (
 	"github.com/hemi-appchain/hemi/x/btclc"
 	btclckeeper "github.com/hemi-appchain/hemi/x/btclc/keeper"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	"github.com/hemi-appchain/hemi/x/hvm"
 	"github.com/hemi-appchain/hemi/x/pop"
 	popkeeper "github.com/hemi-appchain/hemi/x/pop/keeper"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
@@ -270,6 +271,13 @@ func New(
 	app.TransferKeeper = ibctransferkeeper.NewKeeper(appCodec, accountCodec, kv(ibctransfertypes.StoreKey),
 		app.IBCKeeper.ChannelKeeper, app.MsgServiceRouter(), app.AccountKeeper, app.BankKeeper, authorityStr)
 
+	// x/btclc and x/pop exist before the EVM keeper because x/hvm's precompiles read them.
+	app.BTCLCKeeper = btclckeeper.NewKeeper(appCodec, kv(btclctypes.StoreKey), authorityStr, accountCodec)
+	app.PoPKeeper = popkeeper.NewKeeper(appCodec, kv(poptypes.StoreKey), authorityStr, accountCodec,
+		app.BTCLCKeeper, app.BankKeeper, app.DistrKeeper)
+	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping (once per block, in EndBlock).
+	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks()))
+
 	// Every persistent store, so the EVM's state snapshots cover all of them.
 	allStoreKeys := make([]storetypes.StoreKey, 0, len(keys)+len(objectKeys))
 	for _, name := range sortedKeys(keys) {
@@ -282,10 +290,7 @@ func New(
 	app.EVMKeeper = evmkeeper.NewKeeper(appCodec, keys[evmtypes.StoreKey], objectKeys[evmtypes.ObjectKey], allStoreKeys,
 		authority, app.AccountKeeper, app.BankKeeper, app.StakingKeeper, app.FeeMarketKeeper,
 		&app.ConsensusParamsKeeper, &app.Erc20Keeper, evmChainID, cast.ToString(appOpts.Get(srvflags.EVMTracer)),
-	).WithStaticPrecompiles(precompiletypes.DefaultStaticPrecompiles(
-		*app.StakingKeeper, app.DistrKeeper, app.BankKeeper, &app.Erc20Keeper, app.TransferKeeper,
-		app.IBCKeeper.ChannelKeeper, app.IBCKeeper.ClientKeeper, app.GovKeeper, app.SlashingKeeper, appCodec,
-	))
+	).WithStaticPrecompiles(app.staticPrecompiles(appCodec))
 	// ahemi has 18 decimals, which is what virtual fee collection requires.
 	app.EVMKeeper.EnableVirtualFeeCollection()
 
@@ -306,12 +311,6 @@ func New(
 	app.IBCKeeper.SetRouterV2(ibcRouterV2)
 	tmLightClient := ibctm.NewLightClientModule(appCodec, app.IBCKeeper.ClientKeeper.GetStoreProvider())
 	app.IBCKeeper.ClientKeeper.AddRoute(ibctm.ModuleName, &tmLightClient)
-
-	app.BTCLCKeeper = btclckeeper.NewKeeper(appCodec, kv(btclctypes.StoreKey), authorityStr, accountCodec)
-	app.PoPKeeper = popkeeper.NewKeeper(appCodec, kv(poptypes.StoreKey), authorityStr, accountCodec,
-		app.BTCLCKeeper, app.BankKeeper, app.DistrKeeper)
-	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping (once per block, in EndBlock).
-	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks()))
 
 	vmModule := newVMModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper,
 		vm.NewAppModule(app.EVMKeeper, app.AccountKeeper, app.BankKeeper, app.AccountKeeper.AddressCodec()))
@@ -431,8 +430,35 @@ func (app *App) RegisterPendingTxListener(listener func(common.Hash)) {
 	app.pendingTxListeners = append(app.pendingTxListeners, listener)
 }
 
+// staticPrecompiles are cosmos/evm's static precompiles and x/hvm's Bitcoin precompiles, which
+// read x/btclc and x/pop (their keepers must exist).
+func (app *App) staticPrecompiles(cdc codec.Codec) map[common.Address]corevm.PrecompiledContract {
+	precompiles := precompiletypes.DefaultStaticPrecompiles(
+		*app.StakingKeeper, app.DistrKeeper, app.BankKeeper, &app.Erc20Keeper, app.TransferKeeper,
+		app.IBCKeeper.ChannelKeeper, app.IBCKeeper.ClientKeeper, app.GovKeeper, app.SlashingKeeper, cdc,
+	)
+	for _, p := range hvm.Precompiles(app.BTCLCKeeper, app.PoPKeeper) {
+		if _, taken := precompiles[p.Address()]; taken {
+			panic(fmt.Errorf("x/hvm precompile %s at %s collides with a cosmos/evm precompile", p.Name(), p.Address()))
+		}
+		precompiles[p.Address()] = p
+	}
+	return precompiles
+}
+
+// StaticPrecompileAddresses are the addresses of every static precompile the EVM has: cosmos/evm's
+// and x/hvm's, as EIP-55 hex (the form the EVM's params compare), sorted as the params require.
+func StaticPrecompileAddresses() []string {
+	addrs := slices.Clone(evmtypes.AvailableStaticPrecompiles)
+	for _, a := range hvm.Addresses() {
+		addrs = append(addrs, a.Hex())
+	}
+	slices.Sort(addrs)
+	return addrs
+}
+
 // blockedAddresses are the accounts that may not receive coins by a plain send: module accounts,
-// Ethereum's precompiles and cosmos/evm's static precompiles.
+// Ethereum's precompiles and every static precompile (cosmos/evm's and x/hvm's).
 func blockedAddresses() map[string]bool {
 	blocked := make(map[string]bool)
 	for _, name := range moduleAccountNames() {
@@ -441,7 +467,7 @@ func blockedAddresses() map[string]bool {
 	for _, addr := range corevm.PrecompiledAddressesPrague {
 		blocked[evmutils.Bech32StringFromHexAddress(addr.Hex())] = true
 	}
-	for _, hex := range evmtypes.AvailableStaticPrecompiles {
+	for _, hex := range StaticPrecompileAddresses() {
 		blocked[evmutils.Bech32StringFromHexAddress(hex)] = true
 	}
 	return blocked

@@ -59,7 +59,8 @@ func defaultGenesis(cdc codec.JSONCodec, basics module.BasicManager) map[string]
 	evm := evmtypes.DefaultGenesisState()
 	evm.Params.EvmDenom = params.BaseDenom
 	evm.Params.ExtendedDenomOptions = &evmtypes.ExtendedDenomOptions{ExtendedDenom: params.BaseDenom}
-	evm.Params.ActiveStaticPrecompiles = evmtypes.AvailableStaticPrecompiles
+	// Every static precompile is active from the first block, x/hvm's Bitcoin precompiles included.
+	evm.Params.ActiveStaticPrecompiles = StaticPrecompileAddresses()
 	evm.Preinstalls = evmtypes.DefaultPreinstalls
 	genesis[evmtypes.ModuleName] = cdc.MustMarshalJSON(evm)
 

@@ -1,8 +1,6 @@
 package keeper
 
 import (
-	"math/big"
-
 	"context"
 	"errors"
 	"strconv"
@@ -85,16 +83,7 @@ func (q Querier) Header(ctx context.Context, req *types.QueryHeaderRequest) (*ty
 		if perr != nil {
 			return nil, status.Error(codes.InvalidArgument, perr.Error())
 		}
-		var side, found bool
-		var floor *big.Int
-		floor, err = q.k.currentFloor(ctx)
-		if err == nil {
-			info, side, found, _, err = q.k.lookup(ctx, hash, floor)
-		}
-		canonical = !side
-		if err == nil && !found {
-			err = types.ErrHeaderNotFound.Wrapf("block %s is neither on the canonical chain nor in the side-chain store", hash)
-		}
+		info, canonical, err = q.k.KnownHeader(ctx, hash)
 	} else {
 		height, perr := strconv.ParseUint(id, 10, 64)
 		if perr != nil {

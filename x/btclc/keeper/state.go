@@ -52,6 +52,35 @@ func (k Keeper) HeaderByHash(ctx context.Context, hash chainhash.Hash) (types.He
 	return k.HeaderByHeight(ctx, height)
 }
 
+// KnownHeader returns the header with this hash (internal byte order) if the
+// light client holds it: on the canonical chain (canonical is true) or live
+// in the side-chain store (a side-chain header below the prune floor is dead
+// and not found, as for every other lookup). ErrHeaderNotFound otherwise.
+//
+// The prune floor is read only for a hash that is not canonical.
+func (k Keeper) KnownHeader(ctx context.Context, hash chainhash.Hash) (info types.HeaderInfo, canonical bool, err error) {
+	height, canonical, err := k.heightOf(ctx, hash)
+	if err != nil {
+		return types.HeaderInfo{}, false, err
+	}
+	if canonical {
+		info, err = k.HeaderByHeight(ctx, height)
+		return info, true, err
+	}
+	floor, err := k.currentFloor(ctx)
+	if err != nil {
+		return types.HeaderInfo{}, false, err
+	}
+	info, found, err := k.liveSide(ctx, hash, floor)
+	if err != nil {
+		return types.HeaderInfo{}, false, err
+	}
+	if !found {
+		return types.HeaderInfo{}, false, types.ErrHeaderNotFound.Wrapf("block %s is neither on the canonical chain nor in the side-chain store", hash)
+	}
+	return info, false, nil
+}
+
 // IsOnMainChain tells whether the block is on the canonical chain.
 func (k Keeper) IsOnMainChain(ctx context.Context, hash chainhash.Hash) (bool, error) {
 	return k.HashToHeight.Has(ctx, hash)

@@ -2,7 +2,6 @@ package types_test
 
 import (
 	"bytes"
-	"math/big"
 	"testing"
 
 	sdkmath "cosmossdk.io/math"
@@ -23,27 +22,9 @@ func TestDefaultGenesis(t *testing.T) {
 	require.Equal(t, "2", gs.Headers[0].CumulativeWork.String()) // 2^256 / (2^255 + ...)
 }
 
-// mainnetGenesis is mainnet from the base 824544, with its 10 ancestors,
-// followed by the real headers up to last, each with its cumulative work.
-func mainnetGenesis(t *testing.T, last uint64) *types.GenesisState {
-	t.Helper()
-	run := datagen.LoadHeaders(t, "mainnet-headers-822528-830592.hex")
-	base := datagen.LoadBoundaries(t)[824544]
-	gs, err := types.NewGenesisState(types.DefaultParams(), bitcoin.MainNet, 824544, base.Raw, base.ChainWork, run.RawRange(t, 824534, 824543))
-	require.NoError(t, err)
-	work := new(big.Int).Set(base.ChainWork)
-	for h := uint64(824545); h <= last; h++ {
-		work.Add(work, bitcoin.CalcWork(run.At(t, h).Bits))
-		info, err := types.NewHeaderInfo(run.RawAt(t, h), h, work)
-		require.NoError(t, err)
-		gs.Headers = append(gs.Headers, info)
-	}
-	return gs
-}
-
 func TestGenesisValidate(t *testing.T) {
 	// Real chains validate, across a retarget (826560).
-	require.NoError(t, mainnetGenesis(t, 826600).Validate())
+	require.NoError(t, datagen.MainnetGenesis(t, 826600).Validate())
 	for _, tc := range []struct{ network, file string }{
 		{bitcoin.TestNet3, "testnet3-headers-0-9999.hex"},
 		{bitcoin.TestNet4, "testnet4-headers-0-30.hex"},
@@ -117,7 +98,7 @@ func TestGenesisValidate(t *testing.T) {
 			gs.BaseAncestors[9] = raw
 		}, "base_ancestors[9]"},
 	} {
-		gs := mainnetGenesis(t, 824556)
+		gs := datagen.MainnetGenesis(t, 824556)
 		tc.edit(gs)
 		err := gs.Validate()
 		require.ErrorIs(t, err, types.ErrInvalidGenesis, name)

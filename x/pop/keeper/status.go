@@ -20,14 +20,7 @@ const MaxStatusPublications = 100
 // publications it lists: x/hvm may call it from a precompile.
 // ErrUnknownKeystone when no keystone is recorded at height.
 func (k Keeper) KeystoneStatus(ctx context.Context, height uint64) (types.KeystoneStatus, error) {
-	has, err := k.Keystones.Has(ctx, height)
-	if err != nil {
-		return types.KeystoneStatus{}, err
-	}
-	if !has {
-		return types.KeystoneStatus{}, types.ErrUnknownKeystone.Wrapf("height %d", height)
-	}
-	st, err := k.anchoring(ctx, height)
+	st, err := k.KeystoneAnchoring(ctx, height)
 	if err != nil {
 		return types.KeystoneStatus{}, err
 	}
@@ -41,6 +34,28 @@ func (k Keeper) KeystoneStatus(ctx context.Context, height uint64) (types.Keysto
 		return false, err
 	})
 	return st, err
+}
+
+// KeystoneAnchoring is KeystoneStatus without the publications: a constant
+// number of reads whatever the keystone, which is what x/hvm's keystone()
+// precompile method can price with a fixed gas. ErrUnknownKeystone when no
+// keystone is recorded at height.
+func (k Keeper) KeystoneAnchoring(ctx context.Context, height uint64) (types.KeystoneStatus, error) {
+	has, err := k.Keystones.Has(ctx, height)
+	if err != nil {
+		return types.KeystoneStatus{}, err
+	}
+	if !has {
+		return types.KeystoneStatus{}, types.ErrUnknownKeystone.Wrapf("height %d", height)
+	}
+	return k.anchoring(ctx, height)
+}
+
+// LatestSuperfinal is the highest superfinal keystone's height, 0 when none
+// is superfinal (the Finality query's latest_superfinal).
+func (k Keeper) LatestSuperfinal(ctx context.Context) (uint64, error) {
+	fs, err := k.getFinality(ctx)
+	return fs.LatestSuperfinal, err
 }
 
 // anchoring is KeystoneStatus without the publications.

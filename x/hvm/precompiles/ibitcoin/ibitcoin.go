@@ -1,0 +1,255 @@
+// Package ibitcoin is the IBitcoin precompile (contracts/IBitcoin.sol): Bitcoin as x/btclc sees
+// it, and x/pop's keystones, from the state of the executing block. It stores nothing.
+package ibitcoin
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/ethereum/go-ethereum/accounts/abi"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/vm"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hemi-appchain/hemi/contracts"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// Address is IBitcoin's address (IBITCOIN_PRECOMPILE_ADDRESS in IBitcoin.sol): outside
+// Ethereum's precompiles (0x01–0x11, 0x100), cosmos/evm's (0x100, 0x400, 0x800–0x807) and
+// Hemi's hVM range (0x40–0x49), whose 0x44 and 0x45 x/hvm also serves (package hemi).
+var Address = common.HexToAddress("0x0000000000000000000000000000000000000B7C")
+
+// The methods of IBitcoin.sol.
+const (
+	MethodTip              = "tip"
+	MethodHeaderByHeight   = "headerByHeight"
+	MethodHeaderByHash     = "headerByHash"
+	MethodConfirmations    = "confirmations"
+	MethodVerifyTx         = "verifyTx"
+	MethodKeystone         = "keystone"
+	MethodLatestSuperfinal = "latestSuperfinal"
+)
+
+// ABI is IBitcoin's ABI, from contracts/IBitcoin.abi.json.
+var ABI = mustABI(contracts.IBitcoinABI)
+
+func mustABI(js string) abi.ABI {
+	a, err := abi.JSON(strings.NewReader(js))
+	if err != nil {
+		panic(fmt.Errorf("contracts/IBitcoin.abi.json: %w", err))
+	}
+	for _, name := range []string{MethodTip, MethodHeaderByHeight, MethodHeaderByHash, MethodConfirmations,
+		MethodVerifyTx, MethodKeystone, MethodLatestSuperfinal} {
+		if _, ok := a.Methods[name]; !ok {
+			panic(fmt.Errorf("contracts/IBitcoin.abi.json has no method %s", name))
+		}
+	}
+	return a
+}
+
+// KeystoneStatus values, as IBitcoin.KeystoneStatus numbers them.
+const (
+	KeystoneNone uint8 = iota
+	KeystoneUnpublished
+	KeystonePublished
+	KeystoneSuperfinal
+)
+
+// maxSats is Bitcoin's supply, the most one output may hold.
+const maxSats = int64(btcutil.MaxSatoshi)
+
+// Output is IBitcoin.Output: one output of a proven transaction.
+type Output struct {
+	Value        uint64
+	ScriptPubKey []byte
+}
+
+// Precompile is the IBitcoin precompile.
+type Precompile struct {
+	precompiles.Base
+	btclc precompiles.BTCLightClient
+	pop   precompiles.PoP
+}
+
+var _ vm.PrecompiledContract = (*Precompile)(nil)
+
+// New is the IBitcoin precompile over x/btclc and x/pop.
+func New(btclc precompiles.BTCLightClient, pop precompiles.PoP) *Precompile {
+	return &Precompile{Base: precompiles.NewBase(Address), btclc: btclc, pop: pop}
+}
+
+// Name implements vm.PrecompiledContract.
+func (*Precompile) Name() string { return "IBitcoin" }
+
+// RequiredGas is the documented gas of the method the input calls (gas.go). Input that calls
+// no method, or verifyTx arguments that do not decode, cost the least a method costs: the call
+// reverts before any work.
+func (p *Precompile) RequiredGas(input []byte) uint64 {
+	method, err := methodOf(input)
+	if err != nil {
+		return GasHeaderByHeight
+	}
+	switch method.Name {
+	case MethodTip:
+		return GasTip
+	case MethodHeaderByHeight:
+		return GasHeaderByHeight
+	case MethodHeaderByHash:
+		return GasHeaderByHash
+	case MethodConfirmations:
+		return GasConfirmations
+	case MethodVerifyTx:
+		args, err := method.Inputs.Unpack(input[4:])
+		if err != nil {
+			return GasVerifyTx
+		}
+		return VerifyTxGas(len(args[0].([]byte)), len(args[3].([][32]byte)))
+	case MethodKeystone:
+		return GasKeystone
+	case MethodLatestSuperfinal:
+		return GasLatestSuperfinal
+	}
+	return GasHeaderByHeight
+}
+
+// Run implements vm.PrecompiledContract. Every method only reads, so readOnly (STATICCALL)
+// changes nothing.
+func (p *Precompile) Run(evm *vm.EVM, contract *vm.Contract, _ bool) ([]byte, error) {
+	return p.Base.Run(evm, contract, p.Execute)
+}
+
+// Execute answers one call's calldata from the state in ctx: the ABI-encoded return values,
+// or an error that says what is wrong (the revert reason).
+func (p *Precompile) Execute(ctx sdk.Context, input []byte) ([]byte, error) {
+	method, err := methodOf(input)
+	if err != nil {
+		return nil, err
+	}
+	args, err := method.Inputs.Unpack(input[4:])
+	if err != nil {
+		return nil, fmt.Errorf("IBitcoin.%s: arguments do not decode as %s: %w", method.Name, method.Sig, err)
+	}
+	out, err := p.execute(ctx, method, args)
+	if err != nil {
+		return nil, precompiles.Reason("IBitcoin."+method.Name, err)
+	}
+	return method.Outputs.Pack(out...)
+}
+
+func (p *Precompile) execute(ctx sdk.Context, method *abi.Method, args []any) ([]any, error) {
+	switch method.Name {
+	case MethodTip:
+		return p.header(p.btclc.Tip(ctx))
+	case MethodHeaderByHeight:
+		return p.header(p.btclc.HeaderByHeight(ctx, args[0].(uint64)))
+	case MethodHeaderByHash:
+		info, _, err := p.btclc.KnownHeader(ctx, precompiles.InternalOrder(args[0].([32]byte)))
+		return p.header(info, err)
+	case MethodConfirmations:
+		n, err := p.confirmations(ctx, args[0].([32]byte))
+		return []any{n}, err
+	case MethodVerifyTx:
+		return p.verifyTx(ctx, args[0].([]byte), args[1].([32]byte), args[2].(uint32), args[3].([][32]byte))
+	case MethodKeystone:
+		return p.keystone(ctx, args[0].(uint64))
+	case MethodLatestSuperfinal:
+		height, err := p.pop.LatestSuperfinal(ctx)
+		return []any{height}, err
+	}
+	return nil, fmt.Errorf("method %s is in the ABI but not implemented", method.Name)
+}
+
+// methodOf finds the method the calldata's selector names.
+func methodOf(input []byte) (*abi.Method, error) {
+	if len(input) < 4 {
+		return nil, fmt.Errorf("IBitcoin: calldata of %d bytes has no 4-byte method selector", len(input))
+	}
+	method, err := ABI.MethodById(input[:4])
+	if err != nil {
+		return nil, fmt.Errorf("IBitcoin: unknown method selector 0x%x: see contracts/IBitcoin.sol", input[:4])
+	}
+	return method, nil
+}
+
+func (p *Precompile) header(info btclctypes.HeaderInfo, err error) ([]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	h, err := precompiles.NewHeader(info)
+	if err != nil {
+		return nil, err
+	}
+	return []any{h}, nil
+}
+
+// confirmations is the block's depth on the main chain, 0 for a side-chain block the light
+// client holds; an unknown block is an error, so that a mistyped hash is not mistaken for an
+// unconfirmed block.
+func (p *Precompile) confirmations(ctx sdk.Context, blockHash [32]byte) (uint64, error) {
+	info, canonical, err := p.btclc.KnownHeader(ctx, precompiles.InternalOrder(blockHash))
+	if err != nil || !canonical {
+		return 0, err
+	}
+	tip, err := p.btclc.Tip(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return tip.Height - info.Height + 1, nil
+}
+
+// verifyTx checks the proof with x/btclc's VerifyProof, the chain's one SPV verifier, and
+// returns the proven transaction's outputs. They are part of the bytes the txid commits to
+// (the witness is not), so the Merkle proof covers everything returned.
+func (p *Precompile) verifyTx(ctx sdk.Context, tx []byte, blockHash [32]byte, index uint32, siblings [][32]byte) ([]any, error) {
+	proof := &btclctypes.InclusionProof{
+		Tx:             tx,
+		BtcBlockHash:   hex.EncodeToString(blockHash[:]), // display order, as the proof type wants it
+		TxIndex:        index,
+		MerkleSiblings: make([][]byte, len(siblings)),
+	}
+	for i := range siblings {
+		proof.MerkleSiblings[i] = siblings[i][:]
+	}
+	proven, err := p.btclc.VerifyProof(ctx, proof)
+	if err != nil {
+		return nil, err
+	}
+	outputs := make([]Output, len(proven.Tx.TxOut))
+	for i, out := range proven.Tx.TxOut {
+		// A valid transaction's outputs are each within Bitcoin's supply; a header is all the
+		// light client checks of a block, so the transaction's own rules are checked here.
+		if out.Value < 0 || out.Value > maxSats {
+			return nil, fmt.Errorf("output %d has a value of %d sats, outside 0 to %d: not a valid Bitcoin transaction", i, out.Value, maxSats)
+		}
+		outputs[i] = Output{Value: uint64(out.Value), ScriptPubKey: out.PkScript}
+	}
+	return []any{precompiles.DisplayOrder(proven.TxID), proven.Block.Height, proven.Confirmations, outputs}, nil
+}
+
+// keystone is the keystone's status as x/pop's KeystoneStatus reports it. A height with no
+// keystone is KeystoneNone, not an error: the chain may not have reached it, or it is not a
+// multiple of keystone_interval.
+func (p *Precompile) keystone(ctx sdk.Context, height uint64) ([]any, error) {
+	st, err := p.pop.KeystoneAnchoring(ctx, height)
+	switch {
+	case errors.Is(err, poptypes.ErrUnknownKeystone):
+		return []any{KeystoneNone, uint64(0), false}, nil
+	case err != nil:
+		return nil, err
+	}
+	status := KeystoneUnpublished
+	switch {
+	case st.Superfinal:
+		status = KeystoneSuperfinal
+	case st.Confirmations > 0:
+		status = KeystonePublished
+	}
+	return []any{status, st.Confirmations, st.Superfinal}, nil
+}
