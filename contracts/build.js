@@ -9,6 +9,7 @@ const solc = require('solc');
 const targets = [
   ['Counter.sol', 'Counter', true],
   ['IBitcoin.sol', 'IBitcoin', false],
+  ['BitcoinProbe.sol', 'BitcoinProbe', true],
   ['BtcSwap.sol', 'BtcSwap', true],
   ['TestToken.sol', 'TestToken', true],
 ];

@@ -21,6 +21,15 @@ var CounterABI string
 //go:embed IBitcoin.abi.json
 var IBitcoinABI string
 
+//go:embed BitcoinProbe.bin
+var bitcoinProbeBin string
+
+// BitcoinProbeABI is the ABI JSON of BitcoinProbe.sol, a contract that calls the Bitcoin
+// precompiles and logs their answers.
+//
+//go:embed BitcoinProbe.abi.json
+var BitcoinProbeABI string
+
 //go:embed BtcSwap.bin
 var btcSwapBin string
 
@@ -39,21 +48,25 @@ var TestTokenABI string
 
 // CounterBytecode returns the creation bytecode of Counter.sol (append the ABI-encoded
 // constructor argument to deploy).
-func CounterBytecode() []byte { return bytecode("Counter.bin", counterBin) }
+func CounterBytecode() []byte { return bytecode("Counter", counterBin) }
+
+// BitcoinProbeBytecode returns the creation bytecode of BitcoinProbe.sol (no constructor
+// arguments).
+func BitcoinProbeBytecode() []byte { return bytecode("BitcoinProbe", bitcoinProbeBin) }
 
 // BtcSwapBytecode returns the creation bytecode of BtcSwap.sol (no constructor arguments).
-func BtcSwapBytecode() []byte { return bytecode("BtcSwap.bin", btcSwapBin) }
+func BtcSwapBytecode() []byte { return bytecode("BtcSwap", btcSwapBin) }
 
 // TestTokenBytecode returns the creation bytecode of TestToken.sol (append the ABI-encoded
 // name, symbol and supply to deploy).
-func TestTokenBytecode() []byte { return bytecode("TestToken.bin", testTokenBin) }
+func TestTokenBytecode() []byte { return bytecode("TestToken", testTokenBin) }
 
-// bytecode decodes an embedded .bin file. The files are build.sh's output, committed, so a
-// decoding error is a broken build, not an input error.
-func bytecode(file, hexCode string) []byte {
-	b, err := hex.DecodeString(strings.TrimSpace(hexCode))
+// bytecode decodes an embedded .bin artifact; build.sh writes them as hex, so a failure is a
+// broken build, not an input error.
+func bytecode(name, bin string) []byte {
+	b, err := hex.DecodeString(strings.TrimSpace(bin))
 	if err != nil {
-		panic("contracts: " + file + " is not hex: " + err.Error())
+		panic("contracts: " + name + ".bin is not hex: " + err.Error())
 	}
 	return b
 }

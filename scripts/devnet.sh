@@ -107,6 +107,12 @@ setsid "$bin/popminer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$b
 pids+=($!)
 payee=$(key_address "$home" popminer)
 
+jsonrpc=http://127.0.0.1:$(port "$base" 0 $JSONRPC)
+# The IBitcoin precompile (IBITCOIN_PRECOMPILE_ADDRESS in contracts/IBitcoin.sol), the selector of its
+# tip() (the first 4 bytes of keccak256("tip()")) and the ABI tuple of the Header it returns.
+ibitcoin=0x0000000000000000000000000000000000000B7C
+tip_selector=0x2755cd2d
+ibitcoin_header='((uint64,bytes32,uint32,bytes32,bytes32,uint32,uint32,uint32,uint256))'
 evm_chain_id=$(chain_info "$home" evm_chain_id)
 depth=$(chain_info "$home" superfinality_depth)
 cat <<INFO
@@ -117,7 +123,7 @@ hemid devnet is running (logs in $root: hemid.log, relayer.log, popminer.log, bt
   CometBFT RPC        $rpc
   REST (API)          $api
   gRPC                127.0.0.1:$(port "$base" 0 $GRPC)
-  Ethereum JSON-RPC   http://127.0.0.1:$(port "$base" 0 $JSONRPC)
+  Ethereum JSON-RPC   $jsonrpc
   Ethereum WebSocket  ws://127.0.0.1:$(port "$base" 0 $JSONRPC_WS)
   btcd RPC (regtest)  http://127.0.0.1:$btc_rpc_port  (user $btc_user, password $btc_password)
   relayer metrics     http://127.0.0.1:$(port "$base" 1 $API)/metrics
@@ -135,6 +141,12 @@ Try:
   $HEMID query pop finality --node $rpc
   $HEMID tx bank send dev0 $(awk -F'\t' 'NR==3 {print $2}' "$net/accounts.tsv") 1000000000000000000ahemi \\
       --home $home --keyring-backend test --chain-id $chain_id --node $rpc --yes
+
+Bitcoin from a contract: the IBitcoin precompile is at $ibitcoin (contracts/IBitcoin.sol; Hemi's raw
+header precompiles are at 0x…44 and 0x…45, see x/hvm/README.md). x/btclc's tip, decoded by Foundry's cast:
+  cast call $ibitcoin "tip()$ibitcoin_header" --rpc-url $jsonrpc
+or as raw ABI (height, block hash in display order, version, prev hash, merkle root, time, bits, nonce, chain work):
+  curl -s $jsonrpc -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_call","params":[{"to":"$ibitcoin","data":"$tip_selector"},"latest"]}'
 
 A Bitcoin block is mined every ${BTC_BLOCK_SECONDS:-3} s; the relayer brings it to x/btclc. Every
 ${KEYSTONE_INTERVAL:-10} hemi blocks a keystone is recorded; the PoP miner publishes it to Bitcoin and proves it

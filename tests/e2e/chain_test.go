@@ -37,11 +37,7 @@ func TestSingleNode(t *testing.T) {
 	net.start(0)
 	net.waitHeight(0, 2, 3*time.Minute)
 
-	eth, err := ethclient.Dial(net.nodes[0].JSONRPC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eth.Close()
+	eth := ethClient(t, net)
 	conn := grpcConn(t, net)
 	bank := banktypes.NewQueryClient(conn)
 
@@ -212,6 +208,17 @@ func TestSingleNode(t *testing.T) {
 	t.Run("BadInputRejectedWithoutStateChange", func(t *testing.T) {
 		testBadInput(t, net, eth, bank)
 	})
+}
+
+// ethClient is a JSON-RPC client of node 0, closed when the test ends.
+func ethClient(t *testing.T, net *network) *ethclient.Client {
+	t.Helper()
+	eth, err := ethclient.Dial(net.nodes[0].JSONRPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eth.Close)
+	return eth
 }
 
 // newKey adds a key to node 0's keyring and returns its addresses.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -14,11 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/hemi-appchain/hemi/contracts"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
+	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
+	"github.com/hemi-appchain/hemi/x/hvm/precompiles/ibitcoin"
 )
 
 // readmeDevnet maps what the README says about the devnet (paths under build/, the ports of
@@ -42,7 +47,8 @@ func (d readmeDevnet) rewrite(s string) string {
 // TestReadmeDemo runs `make demo` as the README shows it, with the binaries under test, a
 // temporary home and free ports. It waits for the first superfinal keystone (at most 3 minutes),
 // checks that every endpoint of the README's table listens where the demo says, runs the
-// README's "Using the chain" block line by line against the demo, then presses Ctrl-C: the demo
+// README's "Using the chain" block line by line against the demo, runs the eth_call of the IBitcoin
+// precompile that the demo prints (checkDemoBitcoinCall), then presses Ctrl-C: the demo
 // prints its summary and no process it started is left.
 func TestReadmeDemo(t *testing.T) {
 	var demoCmd string
@@ -120,6 +126,7 @@ func TestReadmeDemo(t *testing.T) {
 
 	checkReadmeEndpoints(t, d, output)
 	runUsingTheChain(t, d)
+	checkDemoBitcoinCall(t, d, output)
 
 	ctrlC()
 	select {
@@ -162,6 +169,96 @@ func demoBinDir(t *testing.T) string {
 		}
 	}
 	return dir
+}
+
+// checkDemoBitcoinCall runs the eth_call of IBitcoin.tip() that the demo prints, exactly as printed:
+// its answer decodes as IBitcoin's Header and is, field by field, x/btclc's header at that height
+// (REST), at a height between x/btclc's tips before and after the call. The printed `cast call`
+// names the same address, the demo's JSON-RPC and tip()'s return tuple as the ABI declares it.
+func checkDemoBitcoinCall(t *testing.T, d readmeDevnet, output string) {
+	t.Helper()
+	var curlLine, castLine string
+	for _, line := range strings.Split(output, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "curl ") && strings.Contains(line, `"eth_call"`):
+			curlLine = line
+		case strings.HasPrefix(line, "cast call "):
+			castLine = line
+		}
+	}
+	if curlLine == "" || castLine == "" {
+		t.Fatalf("the demo prints no eth_call curl line or no cast call line for the IBitcoin precompile")
+	}
+	jsonRPC := d.rewrite("http://127.0.0.1:26654")
+	ibtc := mustABI(t, contracts.IBitcoinABI)
+	tip := ibtc.Methods["tip"]
+	m := regexp.MustCompile(`^cast call (0x[0-9a-fA-F]{40}) "([^"]+)" --rpc-url (\S+)$`).FindStringSubmatch(castLine)
+	var outputs []string
+	for _, o := range tip.Outputs {
+		outputs = append(outputs, o.Type.String())
+	}
+	if wantSig := tip.Sig + "(" + strings.Join(outputs, ",") + ")"; m == nil || m[1] != ibitcoin.Address.Hex() || m[2] != wantSig || m[3] != jsonRPC {
+		t.Errorf("the demo prints %q; want cast call %s \"%s\" --rpc-url %s", castLine, ibitcoin.Address.Hex(), wantSig, jsonRPC)
+	}
+	if !strings.Contains(curlLine, jsonRPC) || !strings.Contains(strings.ToLower(curlLine), strings.ToLower(ibitcoin.Address.Hex())) {
+		t.Errorf("the demo's curl line %q does not call %s at %s", curlLine, ibitcoin.Address.Hex(), jsonRPC)
+	}
+
+	api := d.rewrite("http://127.0.0.1:26652")
+	// headerView is x/btclc's HeaderView as REST prints it (64-bit integers as strings).
+	type headerView struct {
+		Hash           string `json:"hash"`
+		Height         uint64 `json:"height,string"`
+		Version        int32  `json:"version"`
+		PrevBlock      string `json:"prev_block"`
+		MerkleRoot     string `json:"merkle_root"`
+		Time           uint32 `json:"time"`
+		Bits           uint32 `json:"bits"`
+		Nonce          uint32 `json:"nonce"`
+		CumulativeWork string `json:"cumulative_work"`
+	}
+	restHeader := func(path string) headerView {
+		var res struct {
+			Header headerView `json:"header"`
+		}
+		if err := getJSON(api+path, &res); err != nil {
+			t.Fatal(err)
+		}
+		return res.Header
+	}
+	before := restHeader("/hemi/btclc/v1/tip")
+	res := runShell(t, curlLine, nil, time.Minute)
+	after := restHeader("/hemi/btclc/v1/tip")
+	var answer struct {
+		Result string `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(res.Out), &answer); res.Err != nil || err != nil || answer.Result == "" {
+		t.Fatalf("the demo's %s\nanswered %v %v: %s", curlLine, res.Err, err, res.All())
+	}
+	ret, err := hexutil.Decode(answer.Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values, err := tip.Outputs.Unpack(ret)
+	if err != nil || len(values) != 1 {
+		t.Fatalf("the answer %s is not an IBitcoin Header: %v", answer.Result, err)
+	}
+	var got precompiles.Header
+	reflectSet(t, &got, values[0])
+	if got.Height < before.Height || got.Height > after.Height {
+		t.Fatalf("tip() answered height %d, outside x/btclc's tips %d..%d around the call", got.Height, before.Height, after.Height)
+	}
+	want := restHeader(fmt.Sprintf("/hemi/btclc/v1/header/%d", got.Height))
+	gotView := headerView{
+		Hash: hex.EncodeToString(got.Hash[:]), Height: got.Height, Version: int32(got.Version),
+		PrevBlock: hex.EncodeToString(got.PrevHash[:]), MerkleRoot: hex.EncodeToString(got.MerkleRoot[:]),
+		Time: got.Time, Bits: got.Bits, Nonce: got.Nonce, CumulativeWork: got.CumulativeWork.String(),
+	}
+	if gotView != want {
+		t.Fatalf("the demo's eth_call of tip() answered\n%+v\nx/btclc's header at that height is\n%+v", gotView, want)
+	}
+	t.Logf("the demo's eth_call of IBitcoin.tip() answered x/btclc's header %d %s", got.Height, gotView.Hash)
 }
 
 // checkReadmeEndpoints: every address in the README's endpoint table is in the demo's list and
