@@ -12,15 +12,31 @@ interface IERC20Minimal {
 
 /// @title BtcSwap: sell ERC-20 tokens or native hemi for bitcoin, settled by a Bitcoin SPV proof.
 /// @notice A seller escrows tokens (or hemi) in an offer that names a Bitcoin scriptPubKey, a
-/// price in satoshis, the confirmations the payment needs and a deadline. A buyer pays the price
-/// on Bitcoin, in one transaction that also carries an OP_RETURN commitment to the offer and to
-/// the buyer's EVM address (see `commitment`). Once that transaction is buried `confirmations`
-/// blocks deep in the chain x/btclc follows, anyone may submit its proof with `fill`, and the
-/// escrow goes to the committed buyer. An offer not filled by its deadline can only be cancelled
-/// by its seller, which returns the escrow.
+/// price in satoshis, the confirmations the payment needs, a deadline, and the terms of a
+/// reservation: how long it lasts and the bond (native hemi) it locks.
+///
+/// A buyer first reserves the offer (`reserve`): for the reservation's window nobody else can
+/// reserve or fill it. Then the buyer pays the price on Bitcoin, in one transaction that also
+/// carries an OP_RETURN commitment to the offer and to the buyer's EVM address (`commitment`).
+/// Once that transaction is buried `confirmations` blocks deep in the chain x/btclc follows,
+/// anyone may submit its proof with `fill` before the window ends, and the escrow goes to the
+/// committed buyer, with the bond credited back. A reservation that lapses unfilled forfeits
+/// its bond to the seller. An offer not filled by its deadline can be cancelled by its seller,
+/// which returns the escrow. Bonds are paid out by `withdraw`.
+///
+/// Why a reservation: the seller controls the script it is paid to, so paying it costs the
+/// seller nothing but fees. Without exclusivity a seller who sees a buyer's payment could pay
+/// itself in the same Bitcoin block, with a commitment to its own address, and race the buyer
+/// to submit a proof: it would keep the buyer's bitcoin and its escrow. While a buyer holds the
+/// reservation, only a payment committed to that buyer fills the offer.
+///
+/// Why the commitment: it ties a payment to one offer of one deployment on one chain and to one
+/// buyer, so a payment the seller received for anything else cannot fill the offer, a proof
+/// copied from the mempool pays the committed buyer whoever submits it, and a payment made under
+/// one buyer's reservation cannot be used by another.
 ///
 /// Rules a payment must meet, checked in this order by `fill`:
-///   1. the offer is open and its deadline has not passed;
+///   1. the offer is open, its deadline has not passed, and `buyer` holds its live reservation;
 ///   2. IBitcoin.verifyTx accepts the proof (the transaction is in a main-chain block);
 ///   3. the transaction has filled no offer before (a txid fills at most one offer, ever);
 ///   4. one single output pays the offer's scriptPubKey at least the price: outputs to the
@@ -30,9 +46,10 @@ interface IERC20Minimal {
 ///
 /// Every refusal reverts with a reason string starting "BtcSwap: ".
 ///
-/// Buyers: pay only while enough time is left before the deadline for the payment to get its
-/// confirmations, for the light client to see them and for the fill to be mined. A payment that
-/// is not proven in time buys nothing: after the deadline the seller may cancel.
+/// Buyers: reserve first, and pay only once the reservation is mined and still has time
+/// enough for the payment to get its confirmations, for the light client to see them and for
+/// the fill to be mined. A payment not proven within the reservation buys nothing until the
+/// buyer holds a reservation again, and after the deadline the seller may cancel.
 contract BtcSwap {
     /// @notice Where an offer stands. None: no offer has that id.
     enum Status {
@@ -43,14 +60,20 @@ contract BtcSwap {
     }
 
     /// @notice An offer. `token` is the ERC-20 escrowed, or address(0) for native hemi.
+    /// `buyer` and `reservedUntil` are those of the latest reservation (zero if none yet): it is
+    /// live while block.timestamp < reservedUntil.
     struct Offer {
         address seller;
         uint64 priceSats;
         address token;
         uint64 confirmations;
         uint64 deadline;
+        uint64 reservationSeconds;
         Status status;
         uint256 amount;
+        uint256 bond;
+        address buyer;
+        uint64 reservedUntil;
         bytes scriptPubKey;
     }
 
@@ -66,17 +89,12 @@ contract BtcSwap {
     mapping(uint64 => Offer) private _offers;
     /// @notice The offer each Bitcoin transaction (txid, display order) filled; 0 for none.
     mapping(bytes32 => uint64) public filledBy;
+    /// @notice Native hemi `withdraw` pays each address: bonds returned to buyers and bonds
+    /// forfeited to sellers.
+    mapping(address => uint256) public credit;
 
-    event OfferCreated(
-        uint64 indexed id,
-        address indexed seller,
-        address indexed token,
-        uint256 amount,
-        bytes scriptPubKey,
-        uint64 priceSats,
-        uint64 confirmations,
-        uint64 deadline
-    );
+    event OfferCreated(uint64 indexed id, address indexed seller, address indexed token, uint256 amount);
+    event OfferReserved(uint64 indexed id, address indexed buyer, uint64 reservedUntil);
     /// @param txid The paying Bitcoin transaction, display order.
     /// @param btcHeight The height of the Bitcoin block that holds it.
     /// @param submitter Who sent the proof (anyone: the escrow goes to `buyer`).
@@ -84,6 +102,7 @@ contract BtcSwap {
         uint64 indexed id, address indexed buyer, bytes32 indexed txid, uint64 btcHeight, address submitter
     );
     event OfferCancelled(uint64 indexed id, address indexed seller);
+    event Withdrawn(address indexed to, uint256 amount);
 
     /// @notice Creates an offer and escrows its amount: `msg.value` for native hemi
     /// (`token` = address(0), `msg.value` = `amount`), otherwise `amount` of `token`, pulled
@@ -94,6 +113,10 @@ contract BtcSwap {
     /// @param confirmations How deep the payment's block must be (1 = in the tip block).
     /// @param deadline Unix time (block.timestamp) from which the offer can no longer be filled
     /// and the seller may cancel it.
+    /// @param reservationSeconds How long a reservation lasts; no reservation outlasts the
+    /// deadline, so reservations can be made until `deadline - reservationSeconds`.
+    /// @param bond The native hemi (wei) a reservation locks: credited back to the buyer on a
+    /// fill, to the seller if the reservation lapses. 0 lets anyone reserve for free.
     /// @return id The new offer's id.
     function createOffer(
         address token,
@@ -101,7 +124,9 @@ contract BtcSwap {
         bytes calldata scriptPubKey,
         uint64 priceSats,
         uint64 confirmations,
-        uint64 deadline
+        uint64 deadline,
+        uint64 reservationSeconds,
+        uint256 bond
     ) external payable returns (uint64 id) {
         require(amount > 0, "BtcSwap: nothing to escrow");
         require(
@@ -112,6 +137,10 @@ contract BtcSwap {
         require(priceSats > 0 && priceSats <= MAX_SATS, "BtcSwap: price must be 1 sat to 21 million BTC");
         require(confirmations > 0, "BtcSwap: confirmations must be at least 1");
         require(deadline > block.timestamp, "BtcSwap: deadline must be in the future");
+        require(
+            reservationSeconds > 0 && reservationSeconds <= deadline - block.timestamp,
+            "BtcSwap: the reservation must last at least 1 second and fit before the deadline"
+        );
         if (token == address(0)) {
             require(msg.value == amount, "BtcSwap: a native offer's msg.value must equal its amount");
         } else {
@@ -120,17 +149,18 @@ contract BtcSwap {
         }
 
         id = ++offerCount;
-        _offers[id] = Offer({
-            seller: msg.sender,
-            priceSats: priceSats,
-            token: token,
-            confirmations: confirmations,
-            deadline: deadline,
-            status: Status.Open,
-            amount: amount,
-            scriptPubKey: scriptPubKey
-        });
-        emit OfferCreated(id, msg.sender, token, amount, scriptPubKey, priceSats, confirmations, deadline);
+        Offer storage o = _offers[id];
+        o.seller = msg.sender;
+        o.priceSats = priceSats;
+        o.token = token;
+        o.confirmations = confirmations;
+        o.deadline = deadline;
+        o.reservationSeconds = reservationSeconds;
+        o.status = Status.Open;
+        o.amount = amount;
+        o.bond = bond;
+        o.scriptPubKey = scriptPubKey;
+        emit OfferCreated(id, msg.sender, token, amount);
 
         if (token != address(0)) {
             uint256 before = IERC20Minimal(token).balanceOf(address(this));
@@ -142,10 +172,29 @@ contract BtcSwap {
         }
     }
 
+    /// @notice Reserves offer `offerId` for `buyer` for the offer's reservation window, locking
+    /// the offer's bond (`msg.value`). Anyone may reserve for any buyer; the bond is credited
+    /// back to `buyer` when the offer is filled, to the seller if the reservation lapses.
+    function reserve(uint64 offerId, address buyer) external payable {
+        Offer storage o = _offers[offerId];
+        _requireOpen(o);
+        require(block.timestamp < o.deadline, "BtcSwap: offer expired");
+        require(buyer != address(0), "BtcSwap: buyer is the zero address");
+        require(block.timestamp >= o.reservedUntil, "BtcSwap: offer already reserved");
+        uint64 until = uint64(block.timestamp) + o.reservationSeconds;
+        require(until <= o.deadline, "BtcSwap: too late to reserve: the reservation would outlast the deadline");
+        require(msg.value == o.bond, "BtcSwap: msg.value must equal the offer's bond");
+
+        _forfeitLapsedBond(o);
+        o.buyer = buyer;
+        o.reservedUntil = until;
+        emit OfferReserved(offerId, buyer, until);
+    }
+
     /// @notice Fills offer `offerId` with the Bitcoin transaction `btcTx`, proven by its block,
     /// position and Merkle siblings (as IBitcoin.verifyTx takes them), and pays the escrow to
-    /// `buyer`. Anyone may call it: the transaction must commit to `buyer`, so a copied proof
-    /// pays the same buyer.
+    /// `buyer`, who must hold the offer's live reservation. Anyone may call it: the transaction
+    /// must commit to `buyer`, so a copied proof pays the same buyer.
     /// @param btcTx The raw payment transaction, internal order.
     /// @param blockHash The block holding it, display order.
     /// @param txIndex Its position in the block.
@@ -161,7 +210,8 @@ contract BtcSwap {
         Offer storage o = _offers[offerId];
         _requireOpen(o);
         require(block.timestamp < o.deadline, "BtcSwap: offer expired");
-        require(buyer != address(0), "BtcSwap: buyer is the zero address");
+        require(buyer == o.buyer && buyer != address(0), "BtcSwap: offer not reserved for this buyer");
+        require(block.timestamp < o.reservedUntil, "BtcSwap: reservation lapsed");
         (bytes32 txid, uint64 btcHeight, uint64 confirmations, IBitcoin.Output[] memory outputs) =
             _verifyTx(btcTx, blockHash, txIndex, siblings);
         require(filledBy[txid] == 0, "BtcSwap: transaction already filled an offer");
@@ -169,11 +219,13 @@ contract BtcSwap {
 
         o.status = Status.Filled;
         filledBy[txid] = offerId;
+        credit[buyer] += o.bond;
         emit OfferFilled(offerId, buyer, txid, btcHeight, msg.sender);
         _pay(o.token, buyer, o.amount);
     }
 
     /// @notice Cancels an offer not filled by its deadline and returns the escrow to its seller.
+    /// The bond of a reservation that lapsed is credited to the seller.
     function cancel(uint64 offerId) external {
         Offer storage o = _offers[offerId];
         _requireOpen(o);
@@ -181,8 +233,18 @@ contract BtcSwap {
         require(block.timestamp >= o.deadline, "BtcSwap: deadline not reached");
 
         o.status = Status.Cancelled;
+        _forfeitLapsedBond(o);
         emit OfferCancelled(offerId, o.seller);
         _pay(o.token, o.seller, o.amount);
+    }
+
+    /// @notice Pays the caller its credit (returned and forfeited bonds) in native hemi.
+    function withdraw() external {
+        uint256 amount = credit[msg.sender];
+        require(amount > 0, "BtcSwap: nothing to withdraw");
+        credit[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        _pay(address(0), msg.sender, amount);
     }
 
     /// @notice The offer with id `offerId` (status None if there is none).
@@ -206,6 +268,15 @@ contract BtcSwap {
         require(status != Status.None, "BtcSwap: no such offer");
         require(status != Status.Filled, "BtcSwap: offer already filled");
         require(status != Status.Cancelled, "BtcSwap: offer cancelled");
+    }
+
+    /// @dev Credits the seller with the bond of the offer's latest reservation, which has
+    /// lapsed: called when a new reservation replaces it and when the offer is cancelled, so
+    /// each bond is credited once.
+    function _forfeitLapsedBond(Offer storage o) private {
+        if (o.buyer != address(0)) {
+            credit[o.seller] += o.bond;
+        }
     }
 
     /// @dev Rules 4 to 6 of the contract's notice, over the proven transaction's outputs.

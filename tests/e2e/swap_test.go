@@ -42,14 +42,18 @@ const (
 
 // swapOffer is BtcSwap.Offer.
 type swapOffer struct {
-	Seller        common.Address
-	PriceSats     uint64
-	Token         common.Address
-	Confirmations uint64
-	Deadline      uint64
-	Status        uint8
-	Amount        *big.Int
-	ScriptPubKey  []byte
+	Seller             common.Address
+	PriceSats          uint64
+	Token              common.Address
+	Confirmations      uint64
+	Deadline           uint64
+	ReservationSeconds uint64
+	Status             uint8
+	Amount             *big.Int
+	Bond               *big.Int
+	Buyer              common.Address
+	ReservedUntil      uint64
+	ScriptPubKey       []byte
 }
 
 // swapCommitment is the OP_RETURN output script a payment for offer of the BtcSwap at swap on
@@ -244,12 +248,18 @@ func mustEqualBig(t *testing.T, what string, got, want *big.Int) {
 	}
 }
 
+// hemiFraction is oneHemi × num / den.
+func hemiFraction(num, den int64) *big.Int {
+	return new(big.Int).Div(new(big.Int).Mul(oneHemi, big.NewInt(num)), big.NewInt(den))
+}
+
 // TestBtcSwap runs contracts/BtcSwap.sol on hemid against btcd regtest, with the relayer keeping
-// x/btclc at btcd's tip. A seller escrows tokens and native hemi; the buyer pays in bitcoin with
-// the project's wallet, and anyone submits the SPV proof: the escrow goes to the buyer the payment
-// commits to once it has the offer's confirmations. Payments to another script, too small or
-// split, replays, front-runs and tampered proofs are refused with their reasons, and the seller
-// gets an unfilled offer back only after its deadline.
+// x/btclc at btcd's tip. A seller escrows tokens and native hemi; a buyer reserves an offer, pays
+// in bitcoin with the project's wallet, and anyone submits the SPV proof: the escrow goes to the
+// buyer the payment commits to once it has the offer's confirmations. Payments to another script,
+// too small or split, replays, copied proofs, the seller racing the buyer and tampered proofs are
+// refused with their reasons; a reservation that lapses forfeits its bond to the seller, who gets
+// an unfilled offer back only after its deadline.
 func TestBtcSwap(t *testing.T) {
 	ctx := context.Background()
 	buyerBtcKey := swapKey("buyer bitcoin")
@@ -260,8 +270,9 @@ func TestBtcSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// dev0 signs the relayer's transactions, dev1 is the seller, dev2 submits proofs (anyone
-	// may); the buyer's hemi account is new and never sends a transaction.
+	// dev0 signs the relayer's transactions, dev1 is the seller, dev2 reserves and submits proofs
+	// for the buyer (anyone may); the buyer's hemi account is new and sends one transaction at
+	// the end, to withdraw its bonds.
 	net := newNetwork(t, 1, 3, btcEnv(btcNode)...)
 	net.start(0)
 	net.waitHeight(0, 2, 3*time.Minute)
@@ -313,65 +324,93 @@ func TestBtcSwap(t *testing.T) {
 		}
 		return got
 	}
+	fillArgs := func(offer uint64, to common.Address, p verifyTxArgs) []any {
+		return append([]any{offer, to}, p.list()...)
+	}
 
 	// Three offers: 1000 tokens for 0.01 BTC, 3 confirmations deep; 2 hemi for 0.005 BTC, 1
-	// confirmation; 1 hemi with a deadline 30 s away, never paid.
+	// confirmation; 1 hemi with a deadline 45 s away and 15 s reservations, never paid.
 	head, err := eth.HeaderByNumber(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	later := head.Time + 3600
-	tokenAmount := new(big.Int).Mul(big.NewInt(1000), oneHemi)
-	twoHemi, oneHemiAmount := new(big.Int).Mul(big.NewInt(2), oneHemi), new(big.Int).Set(oneHemi)
-	token.mustSend(t, sellerKey, nil, "approve", swap.addr, tokenAmount)
 	const (
 		tokenOffer, tokenPrice, tokenDepth    = uint64(1), uint64(1_000_000), uint64(3)
 		nativeOffer, nativePrice, nativeDepth = uint64(2), uint64(500_000), uint64(1)
-		expiringOffer                         = uint64(3)
+		expiringOffer, expiringWindow         = uint64(3), uint64(15)
+		window                                = uint64(1800)
 	)
-	r := swap.mustSend(t, sellerKey, nil, "createOffer", token.addr, tokenAmount, sellerScript, tokenPrice, tokenDepth, later)
+	tokenAmount := new(big.Int).Mul(big.NewInt(1000), oneHemi)
+	twoHemi, oneHemiAmount := hemiFraction(2, 1), hemiFraction(1, 1)
+	tokenBond, nativeBond, expiringBond := hemiFraction(1, 2), hemiFraction(1, 4), hemiFraction(1, 10)
+	token.mustSend(t, sellerKey, nil, "approve", swap.addr, tokenAmount)
+	r := swap.mustSend(t, sellerKey, nil, "createOffer", token.addr, tokenAmount, sellerScript, tokenPrice, tokenDepth, later, window, tokenBond)
 	if id := swap.swapLog(t, r, "OfferCreated").Topics[1]; id != common.BigToHash(new(big.Int).SetUint64(tokenOffer)) {
 		t.Fatalf("first offer has id %s, want %d", id, tokenOffer)
 	}
-	swap.mustSend(t, sellerKey, twoHemi, "createOffer", common.Address{}, twoHemi, sellerScript, nativePrice, nativeDepth, later)
+	swap.mustSend(t, sellerKey, twoHemi, "createOffer", common.Address{}, twoHemi, sellerScript, nativePrice, nativeDepth, later, window, nativeBond)
 	head, err = eth.HeaderByNumber(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := head.Time + 30
-	swap.mustSend(t, sellerKey, oneHemiAmount, "createOffer", common.Address{}, oneHemiAmount, sellerScript, nativePrice, nativeDepth, deadline)
+	deadline := head.Time + 45
+	swap.mustSend(t, sellerKey, oneHemiAmount, "createOffer", common.Address{}, oneHemiAmount, sellerScript, nativePrice, nativeDepth, deadline, expiringWindow, expiringBond)
+	// The submitter reserves the expiring offer for itself and lets the reservation lapse.
+	swap.mustSend(t, submitterKey, expiringBond, "reserve", expiringOffer, submitter)
 	mustEqualBig(t, "the swap's token balance", token.balanceOf(t, swap.addr), tokenAmount)
-	mustEqualBig(t, "the swap's native balance", nativeBalance(t, eth, swap.addr), new(big.Int).Add(twoHemi, oneHemiAmount))
+	mustEqualBig(t, "the swap's native balance", nativeBalance(t, eth, swap.addr), new(big.Int).Add(new(big.Int).Add(twoHemi, oneHemiAmount), expiringBond))
 	if o := swap.offer(t, tokenOffer); o.Seller != seller || o.Token != token.addr || o.Amount.Cmp(tokenAmount) != 0 ||
-		o.PriceSats != tokenPrice || o.Confirmations != tokenDepth || o.Deadline != later || o.Status != offerOpen || !bytes.Equal(o.ScriptPubKey, sellerScript) {
+		o.PriceSats != tokenPrice || o.Confirmations != tokenDepth || o.Deadline != later || o.ReservationSeconds != window ||
+		o.Bond.Cmp(tokenBond) != 0 || o.Status != offerOpen || o.Buyer != (common.Address{}) || !bytes.Equal(o.ScriptPubKey, sellerScript) {
 		t.Fatalf("offer %d = %+v", tokenOffer, o)
 	}
 
 	t.Run("CreateRefusals", func(t *testing.T) {
 		opReturn := append([]byte{txscript.OP_RETURN}, sellerScript...)
 		for _, c := range []struct {
-			value        *big.Int
-			token        common.Address
-			amount       *big.Int
-			script       []byte
-			price, depth uint64
-			deadline     uint64
-			want         string
+			value                  *big.Int
+			token                  common.Address
+			amount                 *big.Int
+			script                 []byte
+			price, depth, deadline uint64
+			window                 uint64
+			want                   string
 		}{
-			{nil, token.addr, big.NewInt(0), sellerScript, 1, 1, later, "BtcSwap: nothing to escrow"},
-			{nil, token.addr, tokenAmount, nil, 1, 1, later, "BtcSwap: scriptPubKey must be 1 to 10000 bytes"},
-			{nil, token.addr, tokenAmount, opReturn, 1, 1, later, "BtcSwap: scriptPubKey is an OP_RETURN script, which nobody can spend"},
-			{nil, token.addr, tokenAmount, sellerScript, 0, 1, later, "BtcSwap: price must be 1 sat to 21 million BTC"},
-			{nil, token.addr, tokenAmount, sellerScript, 1, 0, later, "BtcSwap: confirmations must be at least 1"},
-			{nil, token.addr, tokenAmount, sellerScript, 1, 1, head.Time - 1, "BtcSwap: deadline must be in the future"},
-			{oneHemiAmount, common.Address{}, twoHemi, sellerScript, 1, 1, later, "BtcSwap: a native offer's msg.value must equal its amount"},
-			{oneHemiAmount, token.addr, tokenAmount, sellerScript, 1, 1, later, "BtcSwap: a token offer takes no msg.value"},
-			{nil, buyer, tokenAmount, sellerScript, 1, 1, later, "BtcSwap: token is not a contract"},
+			{nil, token.addr, big.NewInt(0), sellerScript, 1, 1, later, window, "BtcSwap: nothing to escrow"},
+			{nil, token.addr, tokenAmount, nil, 1, 1, later, window, "BtcSwap: scriptPubKey must be 1 to 10000 bytes"},
+			{nil, token.addr, tokenAmount, opReturn, 1, 1, later, window, "BtcSwap: scriptPubKey is an OP_RETURN script, which nobody can spend"},
+			{nil, token.addr, tokenAmount, sellerScript, 0, 1, later, window, "BtcSwap: price must be 1 sat to 21 million BTC"},
+			{nil, token.addr, tokenAmount, sellerScript, 1, 0, later, window, "BtcSwap: confirmations must be at least 1"},
+			{nil, token.addr, tokenAmount, sellerScript, 1, 1, head.Time - 1, window, "BtcSwap: deadline must be in the future"},
+			{nil, token.addr, tokenAmount, sellerScript, 1, 1, later, 0, "BtcSwap: the reservation must last at least 1 second and fit before the deadline"},
+			{nil, token.addr, tokenAmount, sellerScript, 1, 1, later, 3600, "BtcSwap: the reservation must last at least 1 second and fit before the deadline"},
+			{oneHemiAmount, common.Address{}, twoHemi, sellerScript, 1, 1, later, window, "BtcSwap: a native offer's msg.value must equal its amount"},
+			{oneHemiAmount, token.addr, tokenAmount, sellerScript, 1, 1, later, window, "BtcSwap: a token offer takes no msg.value"},
+			{nil, buyer, tokenAmount, sellerScript, 1, 1, later, window, "BtcSwap: token is not a contract"},
 			// The seller approved the swap for the first offer's tokens only, and they are spent.
-			{nil, token.addr, tokenAmount, sellerScript, 1, 1, later, "BtcSwap: token transfer failed"},
+			{nil, token.addr, tokenAmount, sellerScript, 1, 1, later, window, "BtcSwap: token transfer failed"},
 		} {
-			swap.mustRefuse(t, seller, c.value, c.want, "createOffer", c.token, c.amount, c.script, c.price, c.depth, c.deadline)
+			swap.mustRefuse(t, seller, c.value, c.want, "createOffer", c.token, c.amount, c.script, c.price, c.depth, c.deadline, c.window, big.NewInt(0))
 		}
+	})
+
+	t.Run("ReserveFirst", func(t *testing.T) {
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: offer not reserved for this buyer", "fill", fillArgs(tokenOffer, buyer, verifyTxArgs{})...)
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: msg.value must equal the offer's bond", "reserve", tokenOffer, buyer)
+		swap.mustRefuse(t, submitter, tokenBond, "BtcSwap: buyer is the zero address", "reserve", tokenOffer, common.Address{})
+		swap.mustRefuse(t, submitter, expiringBond, "BtcSwap: offer already reserved", "reserve", expiringOffer, buyer)
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: no such offer", "reserve", uint64(99), buyer)
+
+		r := swap.mustSend(t, submitterKey, tokenBond, "reserve", tokenOffer, buyer)
+		if got := swap.swapLog(t, r, "OfferReserved").Topics[2]; got != common.BytesToHash(buyer.Bytes()) {
+			t.Fatalf("OfferReserved names %s, want the buyer %s", got, buyer)
+		}
+		if o := swap.offer(t, tokenOffer); o.Buyer != buyer || o.ReservedUntil <= head.Time || o.ReservedUntil > later {
+			t.Fatalf("after the reservation, offer %d = %+v", tokenOffer, o)
+		}
+		// While the buyer holds it, nobody (the seller included) can take the offer over.
+		swap.mustRefuse(t, seller, tokenBond, "BtcSwap: offer already reserved", "reserve", tokenOffer, seller)
 	})
 
 	t.Run("CancelBeforeDeadlineRefused", func(t *testing.T) {
@@ -380,13 +419,13 @@ func TestBtcSwap(t *testing.T) {
 		swap.mustRefuse(t, seller, nil, "BtcSwap: no such offer", "cancel", uint64(99))
 	})
 
-	// The buyer pays offer 1 in one Bitcoin transaction, with its commitment.
+	// The buyer pays offer 1 in one Bitcoin transaction, with its commitment. In the same block
+	// the seller pays its own script (which costs it only the fee), committing to itself: the
+	// race a reservation defeats.
 	payment := btc.pay(wire.NewTxOut(int64(tokenPrice), sellerScript), wire.NewTxOut(0, commitment(tokenOffer, buyer)))
+	sellerRace := btc.pay(wire.NewTxOut(int64(tokenPrice), sellerScript), wire.NewTxOut(0, commitment(tokenOffer, seller)))
 	paymentBlock := btc.mine(1)
-	proof := btc.proof(paymentBlock, payment)
-	fillArgs := func(offer uint64, to common.Address, p verifyTxArgs) []any {
-		return append([]any{offer, to}, p.list()...)
-	}
+	proof, raceProof := btc.proof(paymentBlock, payment), btc.proof(paymentBlock, sellerRace)
 
 	t.Run("PaysOutOnlyWhenDeepEnough", func(t *testing.T) {
 		// One confirmation, three needed: the fill is mined and reverts, and nothing moves.
@@ -402,8 +441,13 @@ func TestBtcSwap(t *testing.T) {
 
 		// Two more blocks and the relayer brings x/btclc to them: three confirmations.
 		btc.mine(2)
-		// A front-runner who copies the proof cannot name itself: the payment commits to the buyer.
-		swap.mustRefuse(t, submitter, nil, "BtcSwap: no commitment to this offer and buyer", "fill", fillArgs(tokenOffer, submitter, proof)...)
+		// The seller's own payment fills nothing: it holds no reservation, and the buyer's
+		// reservation wants a payment committed to the buyer.
+		swap.mustRefuse(t, seller, nil, "BtcSwap: offer not reserved for this buyer", "fill", fillArgs(tokenOffer, seller, raceProof)...)
+		swap.mustRefuse(t, seller, nil, "BtcSwap: no commitment to this offer and buyer", "fill", fillArgs(tokenOffer, buyer, raceProof)...)
+		// A front-runner who copies the buyer's proof cannot name itself.
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: offer not reserved for this buyer", "fill", fillArgs(tokenOffer, submitter, proof)...)
+
 		r = swap.mustSend(t, submitterKey, nil, "fill", fillArgs(tokenOffer, buyer, proof)...)
 		filled := swap.swapLog(t, r, "OfferFilled")
 		if filled.Topics[2] != common.BytesToHash(buyer.Bytes()) || filled.Topics[3] != common.Hash(displayHash(payment.TxHash())) {
@@ -412,6 +456,9 @@ func TestBtcSwap(t *testing.T) {
 		mustEqualBig(t, "the buyer's tokens", token.balanceOf(t, buyer), tokenAmount)
 		mustEqualBig(t, "the swap's tokens", token.balanceOf(t, swap.addr), new(big.Int))
 		mustEqualBig(t, "the seller's tokens", token.balanceOf(t, seller), new(big.Int).Sub(supply, tokenAmount))
+		var credit *big.Int
+		swap.mustCall(t, nil, &credit, "credit", buyer)
+		mustEqualBig(t, "the buyer's credit (its bond back)", credit, tokenBond)
 		if o := swap.offer(t, tokenOffer); o.Status != offerFilled {
 			t.Fatalf("offer %d has status %d after the fill, want %d", tokenOffer, o.Status, offerFilled)
 		}
@@ -422,6 +469,8 @@ func TestBtcSwap(t *testing.T) {
 		}
 		t.Logf("offer %d filled by %s (%d bytes, %d siblings) at 3 confirmations", tokenOffer, payment.TxHash(), len(proof.Tx), len(proof.Siblings))
 	})
+
+	swap.mustSend(t, submitterKey, nativeBond, "reserve", nativeOffer, buyer)
 
 	t.Run("ReplayRefused", func(t *testing.T) {
 		swap.mustRefuse(t, submitter, nil, "BtcSwap: offer already filled", "fill", fillArgs(tokenOffer, buyer, proof)...)
@@ -465,37 +514,71 @@ func TestBtcSwap(t *testing.T) {
 		r := swap.mustSend(t, submitterKey, nil, "fill", fillArgs(nativeOffer, buyer, goodProof)...)
 		swap.swapLog(t, r, "OfferFilled")
 		mustEqualBig(t, "the buyer's native balance", nativeBalance(t, eth, buyer), twoHemi)
-		mustEqualBig(t, "the swap's native balance", nativeBalance(t, eth, swap.addr), oneHemiAmount)
+		// Held: the expiring offer's escrow and bond, and the buyer's two bonds to withdraw.
+		held := new(big.Int).Add(new(big.Int).Add(oneHemiAmount, expiringBond), new(big.Int).Add(tokenBond, nativeBond))
+		mustEqualBig(t, "the swap's native balance", nativeBalance(t, eth, swap.addr), held)
 		swap.mustRefuse(t, submitter, nil, "BtcSwap: offer already filled", "fill", fillArgs(nativeOffer, buyer, goodProof)...)
 	})
 
-	t.Run("CancelAfterDeadline", func(t *testing.T) {
-		for wait := time.Now().Add(2 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+	t.Run("LapsedReservationAndCancelAfterDeadline", func(t *testing.T) {
+		o := swap.offer(t, expiringOffer)
+		// On the way to the deadline: the reservation lapses, and then a new one would outlast
+		// the deadline. Each is checked a few seconds before the deadline at the latest, so the
+		// block an eth_call runs on is still before it.
+		var lapsedChecked, lateChecked bool
+		for wait := time.Now().Add(2 * time.Minute); ; time.Sleep(300 * time.Millisecond) {
 			head, err := eth.HeaderByNumber(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if head.Time >= deadline {
+			if head.Time >= o.Deadline {
 				break
 			}
 			if time.Now().After(wait) {
-				t.Fatalf("the chain's time is %d after 2 minutes, short of the deadline %d", head.Time, deadline)
+				t.Fatalf("the chain's time is %d after 2 minutes, short of the deadline %d", head.Time, o.Deadline)
+			}
+			if head.Time+3 >= o.Deadline {
+				continue
+			}
+			if !lapsedChecked && head.Time >= o.ReservedUntil {
+				swap.mustRefuse(t, submitter, nil, "BtcSwap: reservation lapsed", "fill", fillArgs(expiringOffer, submitter, goodProof)...)
+				lapsedChecked = true
+			}
+			if !lateChecked && head.Time+o.ReservationSeconds > o.Deadline {
+				swap.mustRefuse(t, buyer, expiringBond, "BtcSwap: too late to reserve: the reservation would outlast the deadline", "reserve", expiringOffer, buyer)
+				lateChecked = true
 			}
 		}
-		swap.mustRefuse(t, submitter, nil, "BtcSwap: offer expired", "fill", fillArgs(expiringOffer, buyer, goodProof)...)
+		if !lapsedChecked || !lateChecked {
+			t.Fatalf("the test reached the deadline before it could check the lapsed reservation (%v) and a late one (%v)", lapsedChecked, lateChecked)
+		}
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: offer expired", "fill", fillArgs(expiringOffer, submitter, goodProof)...)
+		swap.mustRefuse(t, submitter, expiringBond, "BtcSwap: offer expired", "reserve", expiringOffer, submitter)
 		swap.mustRefuse(t, submitter, nil, "BtcSwap: not the seller", "cancel", expiringOffer)
 		swap.mustRefuse(t, seller, nil, "BtcSwap: offer already filled", "cancel", nativeOffer)
 
+		fee := func(r *ethtypes.Receipt) *big.Int {
+			return new(big.Int).Mul(new(big.Int).SetUint64(r.GasUsed), r.EffectiveGasPrice)
+		}
 		before := nativeBalance(t, eth, seller)
 		r := swap.mustSend(t, sellerKey, nil, "cancel", expiringOffer)
 		swap.swapLog(t, r, "OfferCancelled")
-		fee := new(big.Int).Mul(new(big.Int).SetUint64(r.GasUsed), r.EffectiveGasPrice)
-		mustEqualBig(t, "the seller's native balance after the cancel", nativeBalance(t, eth, seller), new(big.Int).Sub(new(big.Int).Add(before, oneHemiAmount), fee))
-		mustEqualBig(t, "the swap's native balance", nativeBalance(t, eth, swap.addr), new(big.Int))
+		before.Add(before, oneHemiAmount).Sub(before, fee(r))
+		mustEqualBig(t, "the seller's native balance after the cancel", nativeBalance(t, eth, seller), before)
 		if o := swap.offer(t, expiringOffer); o.Status != offerCancelled {
 			t.Fatalf("offer %d has status %d after the cancel, want %d", expiringOffer, o.Status, offerCancelled)
 		}
 		swap.mustRefuse(t, seller, nil, "BtcSwap: offer cancelled", "cancel", expiringOffer)
+
+		// The lapsed reservation's bond went to the seller, the filled ones' back to the buyer.
+		r = swap.mustSend(t, sellerKey, nil, "withdraw")
+		before.Add(before, expiringBond).Sub(before, fee(r))
+		mustEqualBig(t, "the seller's native balance after withdraw", nativeBalance(t, eth, seller), before)
+		swap.mustRefuse(t, seller, nil, "BtcSwap: nothing to withdraw", "withdraw")
+		r = swap.mustSend(t, buyerKey, nil, "withdraw")
+		want := new(big.Int).Add(twoHemi, new(big.Int).Add(tokenBond, nativeBond))
+		mustEqualBig(t, "the buyer's native balance after withdraw", nativeBalance(t, eth, buyer), want.Sub(want, fee(r)))
+		mustEqualBig(t, "the swap's native balance at the end", nativeBalance(t, eth, swap.addr), new(big.Int))
 	})
 
 	if relayer.exited() {
