@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/sha256"
 	"encoding/binary"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
@@ -26,6 +24,7 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/contracts"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
@@ -69,25 +68,23 @@ func swapCommitment(chainID uint64, swap common.Address, offer uint64, buyer com
 	return append(script, buyer.Bytes()...)
 }
 
-// swapKey is a fixed test key derived from name; public knowledge, for regtest only.
-func swapKey(name string) *btcec.PrivateKey {
-	seed := sha256.Sum256([]byte("hemi e2e swap " + name))
-	key, _ := btcec.PrivKeyFromBytes(seed[:])
-	return key
-}
+// The seeds of the swap test's fixed keys (datagen.KeyFromSeed): public knowledge, regtest only.
+const (
+	buyerBitcoinSeed uint32 = 8001 + iota
+	buyerHemiSeed
+	sellerBitcoinSeed
+	strangerBitcoinSeed
+)
 
-// p2pkhScript is the output script of key's regtest P2PKH address.
-func p2pkhScript(t *testing.T, key *btcec.PrivateKey) []byte {
+// regtestScript is the output script of a P2PKH wallet for the key of seed, as the project's
+// wallet builds it.
+func regtestScript(t *testing.T, seed uint32) []byte {
 	t.Helper()
-	addr, err := btcdtest.RegtestAddress(key)
+	w, err := wallet.New(datagen.KeyFromSeed(seed), &chaincfg.RegressionNetParams, wallet.P2PKH, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	script, err := txscript.PayToAddrScript(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return script
+	return w.PkScript()
 }
 
 // swapBitcoin is the Bitcoin side of the swap test: btcd regtest, the buyer's wallet (which the
@@ -262,7 +259,7 @@ func hemiFraction(num, den int64) *big.Int {
 // an unfilled offer back only after its deadline.
 func TestBtcSwap(t *testing.T) {
 	ctx := context.Background()
-	buyerBtcKey := swapKey("buyer bitcoin")
+	buyerBtcKey := datagen.KeyFromSeed(buyerBitcoinSeed)
 	btcNode := btcdtest.Start(t, &btcdtest.Options{MiningKey: buyerBtcKey}) // coinbases fund the buyer
 	btcNode.Generate(110)                                                   // 10 mature coinbases
 	buyerWallet, err := wallet.New(buyerBtcKey, &chaincfg.RegressionNetParams, wallet.P2PKH, btcNode.Client())
@@ -286,12 +283,12 @@ func TestBtcSwap(t *testing.T) {
 	eth := ethClient(t, net)
 	sellerKey, submitterKey := devKey(t, net.devs[1]), devKey(t, net.devs[2])
 	seller, submitter := crypto.PubkeyToAddress(sellerKey.PublicKey), crypto.PubkeyToAddress(submitterKey.PublicKey)
-	buyerKey, err := crypto.ToECDSA(swapKey("buyer hemi").Serialize())
+	buyerKey, err := crypto.ToECDSA(datagen.KeyFromSeed(buyerHemiSeed).Serialize())
 	if err != nil {
 		t.Fatal(err)
 	}
 	buyer := crypto.PubkeyToAddress(buyerKey.PublicKey)
-	sellerScript := p2pkhScript(t, swapKey("seller bitcoin"))
+	sellerScript := regtestScript(t, sellerBitcoinSeed)
 
 	deploy := func(key *ecdsa.PrivateKey, code []byte) common.Address {
 		t.Helper()
@@ -480,7 +477,7 @@ func TestBtcSwap(t *testing.T) {
 	// Four payments for offer 2, mined in one block: to another script, one sat short, the price
 	// split over two outputs, and the right one.
 	nativeCommitment := wire.NewTxOut(0, commitment(nativeOffer, buyer))
-	otherScript := btc.pay(wire.NewTxOut(int64(nativePrice), p2pkhScript(t, swapKey("someone else"))), nativeCommitment)
+	otherScript := btc.pay(wire.NewTxOut(int64(nativePrice), regtestScript(t, strangerBitcoinSeed)), nativeCommitment)
 	tooSmall := btc.pay(wire.NewTxOut(int64(nativePrice)-1, sellerScript), nativeCommitment)
 	half := int64(nativePrice) / 2
 	split := btc.pay(wire.NewTxOut(half, sellerScript), wire.NewTxOut(int64(nativePrice)-half, sellerScript), nativeCommitment)
