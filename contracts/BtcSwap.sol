@@ -93,15 +93,21 @@ contract BtcSwap {
     /// forfeited to sellers.
     mapping(address => uint256) public credit;
 
+    /// @notice Offer `id` escrows `amount` of `token` (address(0): native hemi); `offer(id)`
+    /// holds its terms.
     event OfferCreated(uint64 indexed id, address indexed seller, address indexed token, uint256 amount);
+    /// @notice Offer `id` is reserved for `buyer` until `reservedUntil` (Unix seconds, exclusive).
     event OfferReserved(uint64 indexed id, address indexed buyer, uint64 reservedUntil);
+    /// @notice Offer `id` was filled: its escrow went to `buyer`.
     /// @param txid The paying Bitcoin transaction, display order.
     /// @param btcHeight The height of the Bitcoin block that holds it.
     /// @param submitter Who sent the proof (anyone: the escrow goes to `buyer`).
     event OfferFilled(
         uint64 indexed id, address indexed buyer, bytes32 indexed txid, uint64 btcHeight, address submitter
     );
+    /// @notice Offer `id` was cancelled: its escrow went back to `seller`.
     event OfferCancelled(uint64 indexed id, address indexed seller);
+    /// @notice `withdraw` paid `amount` wei of credit to `to`.
     event Withdrawn(address indexed to, uint256 amount);
 
     /// @notice Creates an offer and escrows its amount: `msg.value` for native hemi
