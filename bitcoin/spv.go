@@ -9,9 +9,9 @@ import (
 	"github.com/btcsuite/btcd/wire"
 )
 
-// maxMerkleDepth bounds a branch: a uint32 index addresses at most 2^32
+// MaxMerkleDepth bounds a branch: a uint32 index addresses at most 2^32
 // leaves, far more than any block can hold.
-const maxMerkleDepth = 32
+const MaxMerkleDepth = 32
 
 // TxID returns the txid of a serialized transaction: the double SHA-256 of its
 // serialization without witness data, in internal byte order.
@@ -57,10 +57,10 @@ func VerifyTxInclusion(tx *wire.MsgTx, merkleRoot chainhash.Hash, index uint32, 
 // It cannot apply the 64-byte rule, so use it only when the transaction is
 // known not to be 64 bytes long without witness.
 func VerifyTxIDInclusion(txid, merkleRoot chainhash.Hash, index uint32, siblings []chainhash.Hash) error {
-	if len(siblings) > maxMerkleDepth {
+	if len(siblings) > MaxMerkleDepth {
 		return fmt.Errorf("%w: %d levels", ErrBranchTooLong, len(siblings))
 	}
-	if len(siblings) < maxMerkleDepth && uint64(index) >= uint64(1)<<len(siblings) {
+	if len(siblings) < MaxMerkleDepth && uint64(index) >= uint64(1)<<len(siblings) {
 		return fmt.Errorf("%w: index %d, %d siblings", ErrIndexOutOfRange, index, len(siblings))
 	}
 	node := txid

@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/testutil/apptest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	"github.com/hemi-appchain/hemi/x/hvm/precompiles/ibitcoin"
@@ -167,6 +168,8 @@ func TestIBitcoinMainnet(t *testing.T) {
 	t.Run("gas is the documented figure", func(t *testing.T) {
 		v := vectorsAt(t, 830000)[5] // index 1850, the last
 		tx, blockHash, index, siblings := proofArgs(t, v)
+		decoded, err := bitcoin.DecodeTx(tx)
+		require.NoError(t, err)
 		for _, tc := range []struct {
 			data []byte
 			gas  uint64
@@ -175,7 +178,7 @@ func TestIBitcoinMainnet(t *testing.T) {
 			{pack(t, ibitcoin.MethodHeaderByHeight, uint64(830000)), ibitcoin.GasHeaderByHeight},
 			{pack(t, ibitcoin.MethodHeaderByHash, blockHash), ibitcoin.GasHeaderByHash},
 			{pack(t, ibitcoin.MethodConfirmations, blockHash), ibitcoin.GasConfirmations},
-			{pack(t, ibitcoin.MethodVerifyTx, tx, blockHash, index, siblings), ibitcoin.VerifyTxGas(len(tx), len(siblings))},
+			{pack(t, ibitcoin.MethodVerifyTx, tx, blockHash, index, siblings), ibitcoin.VerifyTxGas(len(tx), len(siblings)) + ibitcoin.VerifyTxOutputsGas(len(decoded.TxOut))},
 			{pack(t, ibitcoin.MethodKeystone, uint64(3)), ibitcoin.GasKeystone},
 			{pack(t, ibitcoin.MethodLatestSuperfinal), ibitcoin.GasLatestSuperfinal},
 		} {

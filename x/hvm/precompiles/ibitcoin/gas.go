@@ -8,16 +8,22 @@ const (
 	GasTip = 4_000
 	// GasHeaderByHeight: one read.
 	GasHeaderByHeight = 2_600
-	// GasHeaderByHash: two reads (hash index, header), three more for a side-chain header.
-	GasHeaderByHash = 5_000
+	// GasHeaderByHash: two reads (hash index, header) for a main-chain header; a side-chain
+	// header costs the params, the tip, the prune floor's header and the side entry besides,
+	// and the fixed figure is priced for that worse path.
+	GasHeaderByHash = 12_500
 	// GasConfirmations: GasHeaderByHash and the tip.
-	GasConfirmations = 8_000
+	GasConfirmations = 16_500
 	// GasVerifyTx is verifyTx's fixed part: the block's header, the tip and the decoding of the
 	// output list; GasVerifyTxPerByte and GasVerifyTxPerSibling add the hashing and decoding of
 	// the transaction and the Merkle path.
 	GasVerifyTx           = 10_000
 	GasVerifyTxPerByte    = 8
 	GasVerifyTxPerSibling = 300
+	// GasVerifyTxPerOutput is charged per output of a proven transaction, once the proof has
+	// checked: each output is decoded, ABI-encoded and returned in at least 128 bytes, which its
+	// 9 bytes in the transaction do not pay for.
+	GasVerifyTxPerOutput = 300
 	// GasKeystone: the keystone, its anchor, the next effective anchor, the tip and the
 	// finality state.
 	GasKeystone = 10_000
@@ -25,8 +31,14 @@ const (
 	GasLatestSuperfinal = 2_600
 )
 
-// VerifyTxGas is what verifyTx costs for a transaction of txBytes bytes and a Merkle path of
-// siblings hashes.
+// VerifyTxGas is what verifyTx costs before its proof is checked, for a transaction of txBytes
+// bytes and a Merkle path of siblings hashes (the precompile's RequiredGas).
 func VerifyTxGas(txBytes, siblings int) uint64 {
 	return GasVerifyTx + GasVerifyTxPerByte*uint64(txBytes) + GasVerifyTxPerSibling*uint64(siblings)
+}
+
+// VerifyTxOutputsGas is what a verifyTx that checks adds for a transaction of outputs outputs.
+// The whole cost of such a call is VerifyTxGas + VerifyTxOutputsGas.
+func VerifyTxOutputsGas(outputs int) uint64 {
+	return GasVerifyTxPerOutput * uint64(outputs)
 }

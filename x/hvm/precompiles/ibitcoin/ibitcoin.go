@@ -3,6 +3,7 @@
 package ibitcoin
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/contracts"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
@@ -106,17 +108,60 @@ func (p *Precompile) RequiredGas(input []byte) uint64 {
 	case MethodConfirmations:
 		return GasConfirmations
 	case MethodVerifyTx:
-		args, err := method.Inputs.Unpack(input[4:])
-		if err != nil {
-			return GasVerifyTx
-		}
-		return VerifyTxGas(len(args[0].([]byte)), len(args[3].([][32]byte)))
+		return verifyTxRequiredGas(input[4:])
 	case MethodKeystone:
 		return GasKeystone
 	case MethodLatestSuperfinal:
 		return GasLatestSuperfinal
 	}
 	return GasHeaderByHeight
+}
+
+// maxVerifyTxCalldata is the longest calldata of a verifyTx that can check: the selector, the
+// four head words, the largest transaction x/btclc proves with its length word, and the
+// deepest Merkle path with its length word. Longer calldata reverts before it is decoded.
+const maxVerifyTxCalldata = 4 + 4*32 + 32 + btclctypes.MaxProofTxSize + 31 + 32 + 32*bitcoin.MaxMerkleDepth
+
+// verifyTxRequiredGas prices verifyTx's arguments from the lengths they declare, read in place.
+// The EVM calls RequiredGas before it checks the caller's gas, so pricing must cost next to
+// nothing whatever the input: no decoding, no allocation. A length the calldata cannot hold
+// is clamped to what it holds; such a call reverts in Execute.
+func verifyTxRequiredGas(args []byte) uint64 {
+	return VerifyTxGas(declaredLength(args, 0, 1), declaredLength(args, 3, 32))
+}
+
+// declaredLength is the element count that the dynamic argument whose offset is head word
+// i declares, at most what the bytes after its length word hold of elements of elemSize bytes;
+// 0 when the offset or the length is out of the calldata.
+func declaredLength(args []byte, i, elemSize int) int {
+	off, ok := wordAt(args, 32*i)
+	if !ok {
+		return 0
+	}
+	n, ok := wordAt(args, off)
+	if !ok {
+		return 0
+	}
+	return min(n, (len(args)-off-32)/elemSize)
+}
+
+// wordAt is the 32-byte big-endian word at byte pos of b as an int, when the word is inside b
+// and its value fits in b's length.
+func wordAt(b []byte, pos int) (int, bool) {
+	if pos < 0 || pos > len(b)-32 {
+		return 0, false
+	}
+	w := b[pos : pos+32]
+	for _, c := range w[:24] {
+		if c != 0 {
+			return 0, false
+		}
+	}
+	v := binary.BigEndian.Uint64(w[24:])
+	if v > uint64(len(b)) {
+		return 0, false
+	}
+	return int(v), true
 }
 
 // Run implements vm.PrecompiledContract. Every method only reads, so readOnly (STATICCALL)
@@ -131,6 +176,10 @@ func (p *Precompile) Execute(ctx sdk.Context, input []byte) ([]byte, error) {
 	method, err := methodOf(input)
 	if err != nil {
 		return nil, err
+	}
+	if method.Name == MethodVerifyTx && len(input) > maxVerifyTxCalldata {
+		return nil, fmt.Errorf("IBitcoin.verifyTx: calldata of %d bytes, at most %d: a transaction holds at most %d bytes and a Merkle path %d siblings",
+			len(input), maxVerifyTxCalldata, btclctypes.MaxProofTxSize, bitcoin.MaxMerkleDepth)
 	}
 	args, err := method.Inputs.Unpack(input[4:])
 	if err != nil {
@@ -221,6 +270,8 @@ func (p *Precompile) verifyTx(ctx sdk.Context, tx []byte, blockHash [32]byte, in
 	if err != nil {
 		return nil, err
 	}
+	// Out of gas here panics in the meter, and the EVM reports the call as out of gas.
+	ctx.GasMeter().ConsumeGas(VerifyTxOutputsGas(len(proven.Tx.TxOut)), "IBitcoin.verifyTx outputs")
 	outputs := make([]Output, len(proven.Tx.TxOut))
 	for i, out := range proven.Tx.TxOut {
 		// A valid transaction's outputs are each within Bitcoin's supply; a header is all the

@@ -1,0 +1,64 @@
+package ibitcoin
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+)
+
+// verifyTxCalldata is verifyTx calldata with the given head words and the given bytes after
+// them, however inconsistent.
+func verifyTxCalldata(txOffset, siblingsOffset uint64, tail []byte) []byte {
+	data := append([]byte{}, ABI.Methods[MethodVerifyTx].ID...)
+	head := make([]byte, 4*32)
+	binary.BigEndian.PutUint64(head[24:32], txOffset)
+	binary.BigEndian.PutUint64(head[3*32+24:4*32], siblingsOffset)
+	return append(append(data, head...), tail...)
+}
+
+func lengthWord(n uint64) []byte {
+	w := make([]byte, 32)
+	binary.BigEndian.PutUint64(w[24:], n)
+	return w
+}
+
+// The EVM prices a call before it checks the caller's gas, so pricing a huge verifyTx must not
+// decode it: a contract could otherwise loop calls with no gas over a megabyte of calldata and
+// make every validator decode it each time, for about a hundred gas a call.
+func TestVerifyTxPricingReadsInPlace(t *testing.T) {
+	p := New(nil, nil)
+	// 32,768 siblings declared and present: a megabyte.
+	const n = 32_768
+	tail := append(lengthWord(0), lengthWord(n)...) // tx: empty bytes at 128; siblings at 160
+	tail = append(tail, make([]byte, 32*n)...)
+	data := verifyTxCalldata(128, 160, tail)
+
+	require.Equal(t, VerifyTxGas(0, n), p.RequiredGas(data), "the declared siblings are priced")
+	tip := ABI.Methods[MethodTip].ID
+	require.Equal(t, testing.AllocsPerRun(10, func() { p.RequiredGas(tip) }), testing.AllocsPerRun(10, func() { p.RequiredGas(data) }),
+		"pricing a megabyte of verifyTx allocates no more than pricing tip()")
+
+	// A length the calldata cannot hold is clamped to what it holds; lengths and offsets beyond
+	// the calldata's size price nothing.
+	tooLong := verifyTxCalldata(128, 160, append(append(lengthWord(0), lengthWord(100)...), make([]byte, 64)...))
+	require.Equal(t, VerifyTxGas(0, 2), p.RequiredGas(tooLong))
+	beyond := verifyTxCalldata(128, 160, append(append(lengthWord(0), lengthWord(1<<40)...), make([]byte, 64)...))
+	require.Equal(t, VerifyTxGas(0, 0), p.RequiredGas(beyond))
+	outside := verifyTxCalldata(1<<62, 1<<62, nil)
+	require.Equal(t, VerifyTxGas(0, 0), p.RequiredGas(outside))
+	huge := verifyTxCalldata(128, 160, append(lengthWord(0), append([]byte{0xff}, make([]byte, 31)...)...))
+	require.Equal(t, VerifyTxGas(0, 0), p.RequiredGas(huge), "a length word above 2^64 prices nothing")
+}
+
+// Calldata longer than any verifyTx that can check is refused before it is decoded.
+func TestVerifyTxRefusesOversizedCalldata(t *testing.T) {
+	p := New(nil, nil)
+	data := verifyTxCalldata(128, 160, make([]byte, maxVerifyTxCalldata))
+	_, err := p.Execute(sdk.Context{}, data)
+	require.Error(t, err)
+	require.True(t, strings.Contains(err.Error(), "calldata of"), err.Error())
+}
