@@ -15,6 +15,7 @@ import (
 	ethtypes "github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
 	hemiraw "github.com/hemi-appchain/hemi/x/hvm/precompiles/hemi"
@@ -145,8 +146,13 @@ func testHVMGas(t *testing.T, net *network, eth *ethclient.Client, btc abiClient
 	}
 	for _, v := range proofs {
 		args := proofArgs(t, v)
-		calls = append(calls, call{fmt.Sprintf("verifyTx(%d-byte tx, %d siblings)", len(args.Tx), len(args.Siblings)),
-			ibitcoin.Address, btc.pack(t, "verifyTx", args.list()...), ibitcoin.VerifyTxGas(len(args.Tx), len(args.Siblings))})
+		tx, err := bitcoin.DecodeTx(args.Tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, call{fmt.Sprintf("verifyTx(%d-byte tx, %d siblings, %d outputs)", len(args.Tx), len(args.Siblings), len(tx.TxOut)),
+			ibitcoin.Address, btc.pack(t, "verifyTx", args.list()...),
+			ibitcoin.VerifyTxGas(len(args.Tx), len(args.Siblings)) + ibitcoin.VerifyTxOutputsGas(len(tx.TxOut))})
 	}
 	for _, c := range calls {
 		got, err := eth.EstimateGas(ctx, ethereum.CallMsg{From: from, To: &c.to, Data: c.data})
