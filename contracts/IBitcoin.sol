@@ -23,8 +23,12 @@ IBitcoin constant IBITCOIN_CONTRACT = IBitcoin(IBITCOIN_PRECOMPILE_ADDRESS);
 /// malformed input reverts with a readable reason (Error(string)); a call never returns a zero
 /// header in place of an error.
 ///
-/// Gas. Every method costs a fixed amount, and `verifyTx` adds a part linear in the bytes of its
-/// proof. The figures are in x/hvm's README and on each method below.
+/// Gas. Every method costs a fixed amount, `verifyTx` adds a part linear in the bytes of its
+/// proof and one per output it returns. The figures are in x/hvm's README.
+///
+/// Limits. cosmos/evm allows 20 precompile calls per transaction, all precompiles together and
+/// reverted calls included; the 21st reverts with "max calls to precompiles (20) reached".
+/// `verifyTx` takes a transaction of at most 400,000 bytes and at most 32 siblings.
 interface IBitcoin {
     /// @notice A Bitcoin block header as x/btclc stores it.
     struct Header {
@@ -74,7 +78,8 @@ interface IBitcoin {
     function headerByHeight(uint64 height) external view returns (Header memory header);
 
     /// @notice The header with hash `blockHash` (display order), on the main chain or a side
-    /// branch the light client still holds. Reverts if unknown.
+    /// branch the light client still holds. Reverts if unknown. A header returned is not proof
+    /// that its block is in Bitcoin's main chain: check `confirmations(blockHash) > 0` for that.
     /// @dev Gas: fixed.
     function headerByHash(bytes32 blockHash) external view returns (Header memory header);
 
@@ -101,7 +106,8 @@ interface IBitcoin {
         returns (bytes32 txid, uint64 height, uint64 confirmations, Output[] memory outputs);
 
     /// @notice The keystone at hemi block `height`: its status and Bitcoin confirmations, as
-    /// `hemid query pop keystone-status` reports them.
+    /// `hemid query pop keystone-status` reports them. Superfinality is x/pop's as of the last
+    /// EndBlock: headers inserted earlier in the executing block count from the next block on.
     /// @dev Gas: fixed.
     function keystone(uint64 height)
         external
