@@ -53,7 +53,8 @@ func callRaw(t testing.TB, c *apptest.Chain, to common.Address, data []byte) []b
 	res, err := c.EthCall(to, data)
 	require.NoError(t, err)
 	if res.VmError != "" {
-		t.Fatalf("call to %s failed: %s: %q", to, res.VmError, res.Ret)
+		reason, _ := abi.UnpackRevert(res.Ret)
+		t.Fatalf("call to %s failed: %s: %s", to, res.VmError, reason)
 	}
 	return res.Ret
 }

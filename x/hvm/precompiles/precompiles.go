@@ -9,9 +9,12 @@ import (
 	"math/big"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/tracing"
 	"github.com/ethereum/go-ethereum/core/vm"
 
 	cmn "github.com/cosmos/evm/precompiles/common"
+	"github.com/cosmos/evm/x/vm/statedb"
 
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -83,36 +86,72 @@ func InternalOrder(display [32]byte) chainhash.Hash {
 }
 
 // Base is the part of a precompile that runs a call against the executing block's state.
-// Every read is priced by the precompile's RequiredGas alone: the KV gas config is empty, so
-// reading a store costs no extra gas and the documented figure is the whole cost.
 type Base struct {
-	cmn.Precompile
+	address common.Address
 }
 
 // NewBase is the base of the precompile at address.
-func NewBase(address [20]byte) Base {
-	return Base{cmn.Precompile{
-		KvGasConfig:          storetypes.GasConfig{},
-		TransientKVGasConfig: storetypes.GasConfig{},
-		ContractAddress:      address,
-	}}
-}
+func NewBase(address common.Address) Base { return Base{address: address} }
+
+// Address implements vm.PrecompiledContract.
+func (b Base) Address() common.Address { return b.address }
 
 // errValue is the revert reason of a call that sends value: the precompiles only read, and a
 // value sent would stay at their address for good.
 var errValue = errors.New("the Bitcoin precompiles are read-only: send no value")
 
-// Run answers one call with answer, run on a context of the EVM's current state (the
-// executing block's, with the writes of the transaction so far). An error reverts the call,
-// its message as the revert reason (Error(string)); running out of gas is not a revert.
-// answer must only read.
+// Run answers one call with answer, on the context the EVM's statedb reads the chain from: the
+// executing block's state, with the transactions before this one. An error reverts the call,
+// its message as the revert reason (Error(string)).
+//
+// answer only reads x/btclc and x/pop, which nothing writes while the EVM runs (no precompile
+// writes them, and a transaction's Cosmos messages run before or after its EVM execution, not
+// during it). So the call takes none of what cosmos/evm's writing precompiles need
+// (cmn.Precompile.RunNativeAction): no cache of every store, no snapshot, no journal entry, no
+// flush of the EVM's pending writes into it. That is most of the cost of a precompile call, and
+// it spares these calls cosmos/evm's limit of 20 snapshotting precompile calls per transaction.
+// (A precompile that writes x/btclc or x/pop would have to change this to the statedb's cache
+// context.) The context has no store gas: every read is priced by RequiredGas, so the documented
+// figure is the cost. Its gas meter holds the call's remaining gas for what only the answer
+// can size (verifyTx's outputs): answer charges that with ConsumeGas, Run takes it from the
+// call's gas, and a charge beyond it ends the call out of gas.
 func (b Base) Run(evm *vm.EVM, contract *vm.Contract, answer func(ctx sdk.Context, input []byte) ([]byte, error)) ([]byte, error) {
 	if v := contract.Value(); v != nil && !v.IsZero() {
 		return cmn.ReturnRevertError(evm, errValue)
 	}
-	return b.RunNativeAction(evm, contract, func(ctx sdk.Context) ([]byte, error) {
-		return answer(ctx, contract.Input)
-	})
+	stateDB, ok := evm.StateDB.(*statedb.StateDB)
+	if !ok {
+		return nil, errors.New("x/hvm precompile: not run in cosmos/evm's EVM")
+	}
+	meter := storetypes.NewGasMeter(contract.Gas)
+	ctx := stateDB.GetContext().WithGasMeter(meter).
+		WithKVGasConfig(storetypes.GasConfig{}).
+		WithTransientKVGasConfig(storetypes.GasConfig{})
+	out, err := meteredAnswer(ctx, answer, contract.Input)
+	switch {
+	case errors.Is(err, vm.ErrOutOfGas):
+		contract.UseGas(contract.Gas, nil, tracing.GasChangeCallFailedExecution)
+		return nil, vm.ErrOutOfGas
+	case err != nil:
+		return cmn.ReturnRevertError(evm, err)
+	}
+	if !contract.UseGas(meter.GasConsumed(), nil, tracing.GasChangeCallPrecompiledContract) {
+		return nil, vm.ErrOutOfGas
+	}
+	return out, nil
+}
+
+// meteredAnswer runs answer, turning the gas meter's out-of-gas panic into vm.ErrOutOfGas.
+func meteredAnswer(ctx sdk.Context, answer func(ctx sdk.Context, input []byte) ([]byte, error), input []byte) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(storetypes.ErrorOutOfGas); !ok {
+				panic(r)
+			}
+			out, err = nil, vm.ErrOutOfGas
+		}
+	}()
+	return answer(ctx, input)
 }
 
 // Reason prefixes an error with what was called, for the revert reason. It prints the error's

@@ -189,28 +189,39 @@ func (p *Precompile) Execute(ctx sdk.Context, input []byte) ([]byte, error) {
 	if err != nil {
 		return nil, precompiles.Reason("IBitcoin."+method.Name, err)
 	}
-	return method.Outputs.Pack(out...)
+	return out, nil
 }
 
-func (p *Precompile) execute(ctx sdk.Context, method *abi.Method, args []any) ([]any, error) {
+// execute answers one decoded call with its ABI-encoded return values.
+func (p *Precompile) execute(ctx sdk.Context, method *abi.Method, args []any) ([]byte, error) {
 	switch method.Name {
 	case MethodTip:
-		return p.header(p.btclc.Tip(ctx))
+		return header(p.btclc.Tip(ctx))
 	case MethodHeaderByHeight:
-		return p.header(p.btclc.HeaderByHeight(ctx, args[0].(uint64)))
+		return header(p.btclc.HeaderByHeight(ctx, args[0].(uint64)))
 	case MethodHeaderByHash:
 		info, _, err := p.btclc.KnownHeader(ctx, precompiles.InternalOrder(args[0].([32]byte)))
-		return p.header(info, err)
+		return header(info, err)
 	case MethodConfirmations:
 		n, err := p.confirmations(ctx, args[0].([32]byte))
-		return []any{n}, err
+		if err != nil {
+			return nil, err
+		}
+		return method.Outputs.Pack(n)
 	case MethodVerifyTx:
 		return p.verifyTx(ctx, args[0].([]byte), args[1].([32]byte), args[2].(uint32), args[3].([][32]byte))
 	case MethodKeystone:
-		return p.keystone(ctx, args[0].(uint64))
+		status, confirmations, superfinal, err := p.keystone(ctx, args[0].(uint64))
+		if err != nil {
+			return nil, err
+		}
+		return method.Outputs.Pack(status, confirmations, superfinal)
 	case MethodLatestSuperfinal:
 		height, err := p.pop.LatestSuperfinal(ctx)
-		return []any{height}, err
+		if err != nil {
+			return nil, err
+		}
+		return method.Outputs.Pack(height)
 	}
 	return nil, fmt.Errorf("method %s is in the ABI but not implemented", method.Name)
 }
@@ -227,7 +238,8 @@ func methodOf(input []byte) (*abi.Method, error) {
 	return method, nil
 }
 
-func (p *Precompile) header(info btclctypes.HeaderInfo, err error) ([]any, error) {
+// header is a stored header's IBitcoin.Header, ABI-encoded.
+func header(info btclctypes.HeaderInfo, err error) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +247,7 @@ func (p *Precompile) header(info btclctypes.HeaderInfo, err error) ([]any, error
 	if err != nil {
 		return nil, err
 	}
-	return []any{h}, nil
+	return encodeHeader(h), nil
 }
 
 // confirmations is the block's depth on the main chain, 0 for a side-chain block the light
@@ -256,7 +268,7 @@ func (p *Precompile) confirmations(ctx sdk.Context, blockHash [32]byte) (uint64,
 // verifyTx checks the proof with x/btclc's VerifyProof, the chain's one SPV verifier, and
 // returns the proven transaction's outputs. They are part of the bytes the txid commits to
 // (the witness is not), so the Merkle proof covers everything returned.
-func (p *Precompile) verifyTx(ctx sdk.Context, tx []byte, blockHash [32]byte, index uint32, siblings [][32]byte) ([]any, error) {
+func (p *Precompile) verifyTx(ctx sdk.Context, tx []byte, blockHash [32]byte, index uint32, siblings [][32]byte) ([]byte, error) {
 	proof := &btclctypes.InclusionProof{
 		Tx:             tx,
 		BtcBlockHash:   hex.EncodeToString(blockHash[:]), // display order, as the proof type wants it
@@ -270,37 +282,36 @@ func (p *Precompile) verifyTx(ctx sdk.Context, tx []byte, blockHash [32]byte, in
 	if err != nil {
 		return nil, err
 	}
-	// Out of gas here panics in the meter, and the EVM reports the call as out of gas.
+	// Charged once the proof has checked, before the outputs are encoded; out of gas here ends
+	// the call as out of gas (precompiles.Base.Run).
 	ctx.GasMeter().ConsumeGas(VerifyTxOutputsGas(len(proven.Tx.TxOut)), "IBitcoin.verifyTx outputs")
-	outputs := make([]Output, len(proven.Tx.TxOut))
 	for i, out := range proven.Tx.TxOut {
 		// A valid transaction's outputs are each within Bitcoin's supply; a header is all the
 		// light client checks of a block, so the transaction's own rules are checked here.
 		if out.Value < 0 || out.Value > maxSats {
 			return nil, fmt.Errorf("output %d has a value of %d sats, outside 0 to %d: not a valid Bitcoin transaction", i, out.Value, maxSats)
 		}
-		outputs[i] = Output{Value: uint64(out.Value), ScriptPubKey: out.PkScript}
 	}
-	return []any{precompiles.DisplayOrder(proven.TxID), proven.Block.Height, proven.Confirmations, outputs}, nil
+	return encodeVerifyTx(precompiles.DisplayOrder(proven.TxID), proven.Block.Height, proven.Confirmations, proven.Tx.TxOut), nil
 }
 
 // keystone is the keystone's status as x/pop's KeystoneStatus reports it. A height with no
 // keystone is KeystoneNone, not an error: the chain may not have reached it, or it is not a
 // multiple of keystone_interval.
-func (p *Precompile) keystone(ctx sdk.Context, height uint64) ([]any, error) {
+func (p *Precompile) keystone(ctx sdk.Context, height uint64) (status uint8, confirmations uint64, superfinal bool, err error) {
 	st, err := p.pop.KeystoneAnchoring(ctx, height)
 	switch {
 	case errors.Is(err, poptypes.ErrUnknownKeystone):
-		return []any{KeystoneNone, uint64(0), false}, nil
+		return KeystoneNone, 0, false, nil
 	case err != nil:
-		return nil, err
+		return 0, 0, false, err
 	}
-	status := KeystoneUnpublished
+	status = KeystoneUnpublished
 	switch {
 	case st.Superfinal:
 		status = KeystoneSuperfinal
 	case st.Confirmations > 0:
 		status = KeystonePublished
 	}
-	return []any{status, st.Confirmations, st.Superfinal}, nil
+	return status, st.Confirmations, st.Superfinal, nil
 }
