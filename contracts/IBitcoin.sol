@@ -26,9 +26,9 @@ IBitcoin constant IBITCOIN_CONTRACT = IBitcoin(IBITCOIN_PRECOMPILE_ADDRESS);
 /// Gas. Every method costs a fixed amount, `verifyTx` adds a part linear in the bytes of its
 /// proof and one per output it returns. The figures are in x/hvm's README.
 ///
-/// Limits. cosmos/evm allows 20 precompile calls per transaction, all precompiles together and
-/// reverted calls included; the 21st reverts with "max calls to precompiles (20) reached".
-/// `verifyTx` takes a transaction of at most 400,000 bytes and at most 32 siblings.
+/// Limits. `verifyTx` takes a transaction of at most 400,000 bytes and at most 32 siblings.
+/// IBitcoin's calls only read, take no state snapshot, and so do not count toward cosmos/evm's
+/// limit of 20 calls per transaction to its own (writing) precompiles.
 interface IBitcoin {
     /// @notice A Bitcoin block header as x/btclc stores it.
     struct Header {
