@@ -37,6 +37,7 @@ var (
 	ErrBranchTooLong       = errors.New("merkle branch is longer than 32 levels, which no bitcoin block can have")
 	ErrIndexOutOfRange     = errors.New("transaction index does not fit the merkle branch: it must be below 2^len(siblings)")
 	ErrMerkleDuplicateNode = errors.New("merkle proof uses a duplicated node as a right child: the index points past the block's last transaction")
+	ErrMerkleNodeIsTx      = errors.New("merkle proof passes through a node whose 64 bytes are a transaction: the path goes below a 64-byte transaction of the block, so what it proves is in no block")
 	ErrMerkleRootMismatch  = errors.New("merkle branch does not lead to the block's merkle root: the transaction is not in this block at this index")
 	ErrNoTransactions      = errors.New("a merkle tree needs at least one transaction")
 

@@ -54,8 +54,17 @@ func VerifyTxInclusion(tx *wire.MsgTx, merkleRoot chainhash.Hash, index uint32, 
 }
 
 // VerifyTxIDInclusion is VerifyInclusion for a caller that has only the txid.
-// It cannot apply the 64-byte rule, so use it only when the transaction is
-// known not to be 64 bytes long without witness.
+// It cannot apply the 64-byte rule to the transaction itself, so use it only
+// when the transaction is known not to be 64 bytes long without witness.
+//
+// It applies the rule to every level of the path: a pair of nodes whose 64
+// bytes decode as a transaction is refused. Without that, a 64-byte
+// transaction X of a real block, crafted so that its last 32 bytes are the
+// txid of a transaction F that exists nowhere, would let the path
+// [X[:32], X's own path...] "prove" F one level below X (the Merkle tree's
+// leaf-node weakness). An honest pair of inner nodes decodes as a
+// transaction with a probability of about 2^-30, and a block with a 64-byte
+// transaction is the only place the attack can start.
 func VerifyTxIDInclusion(txid, merkleRoot chainhash.Hash, index uint32, siblings []chainhash.Hash) error {
 	if len(siblings) > MaxMerkleDepth {
 		return fmt.Errorf("%w: %d levels", ErrBranchTooLong, len(siblings))
@@ -65,6 +74,7 @@ func VerifyTxIDInclusion(txid, merkleRoot chainhash.Hash, index uint32, siblings
 	}
 	node := txid
 	for level, sibling := range siblings {
+		left, right := &node, &sibling
 		if index>>level&1 == 1 {
 			// Bitcoin fills an odd level by copying its last node, so a
 			// right child equal to its left sibling is that copy: the
@@ -72,10 +82,15 @@ func VerifyTxIDInclusion(txid, merkleRoot chainhash.Hash, index uint32, siblings
 			if sibling == node {
 				return fmt.Errorf("%w: level %d", ErrMerkleDuplicateNode, level)
 			}
-			node = hashPair(&sibling, &node)
-		} else {
-			node = hashPair(&node, &sibling)
+			left, right = &sibling, &node
 		}
+		var pair [2 * chainhash.HashSize]byte
+		copy(pair[:chainhash.HashSize], left[:])
+		copy(pair[chainhash.HashSize:], right[:])
+		if isTransaction(pair[:]) {
+			return fmt.Errorf("%w: level %d", ErrMerkleNodeIsTx, level)
+		}
+		node = doubleSHA256(pair[:])
 	}
 	if node != merkleRoot {
 		return fmt.Errorf("%w: computed %s, header has %s", ErrMerkleRootMismatch, node, merkleRoot)
@@ -88,8 +103,20 @@ func hashPair(left, right *chainhash.Hash) chainhash.Hash {
 	var buf [2 * chainhash.HashSize]byte
 	copy(buf[:chainhash.HashSize], left[:])
 	copy(buf[chainhash.HashSize:], right[:])
-	first := sha256.Sum256(buf[:])
+	return doubleSHA256(buf[:])
+}
+
+func doubleSHA256(b []byte) chainhash.Hash {
+	first := sha256.Sum256(b)
 	return chainhash.Hash(sha256.Sum256(first[:]))
+}
+
+// isTransaction reports whether b is, in full, the serialization without
+// witness of a transaction with at least one input: what a block's 64-byte
+// transaction looks like where its txid is a leaf.
+func isTransaction(b []byte) bool {
+	tx, err := DecodeTx(b)
+	return err == nil && len(tx.TxIn) > 0 && !tx.HasWitness()
 }
 
 // merkleLevels returns every level of the tree over txids, leaves first, root

@@ -167,6 +167,48 @@ func TestSPV64ByteTransaction(t *testing.T) {
 	}
 }
 
+// TestSPVBelowA64ByteTransaction: the Merkle tree's leaf-node weakness. A 64-byte
+// transaction X in a block lets a path one level longer than the tree "prove" whatever
+// hashes to X's last 32 bytes, under X. The block here is 830000 with its sixth
+// transaction replaced by such an X (a real attacker grinds a fake transaction F until
+// its txid is X's tail; the proof below starts from that txid). Every real path of the
+// block still verifies (TestFullBlock830000), while this one is refused at its first
+// level.
+func TestSPVBelowA64ByteTransaction(t *testing.T) {
+	block := datagen.LoadBlock(t, "mainnet-block-830000.bin")
+	txids := blockTxIDs(block)
+	x := wire.NewMsgTx(1)
+	x.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: txids[7], Index: 3}, nil, nil))
+	x.AddTxOut(wire.NewTxOut(240, []byte{0x51, 0x02, 0x4e, 0x73})) // a pay-to-anchor output
+	var buf bytes.Buffer
+	if err := x.Serialize(&buf); err != nil || buf.Len() != 64 {
+		t.Fatalf("built a %d-byte tx (%v)", buf.Len(), err)
+	}
+	const at = 5
+	txids[at] = x.TxHash()
+	root, err := bitcoin.MerkleRoot(txids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	branch, err := bitcoin.MerkleBranch(txids, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var head, tail chainhash.Hash
+	copy(head[:], buf.Bytes()[:32])
+	copy(tail[:], buf.Bytes()[32:])
+	path := append([]chainhash.Hash{head}, branch...)
+	err = bitcoin.VerifyTxIDInclusion(tail, root, 2*at+1, path)
+	if !errors.Is(err, bitcoin.ErrMerkleNodeIsTx) {
+		t.Fatalf("a txid one level below a 64-byte transaction: got %v, want ErrMerkleNodeIsTx", err)
+	}
+	// The same path folds to the root: only the rule stops it.
+	node := chainhash.DoubleHashH(buf.Bytes())
+	if err := bitcoin.VerifyTxIDInclusion(node, root, at, branch); err != nil {
+		t.Fatalf("X's own path: %v", err)
+	}
+}
+
 func TestSPVArgumentLimits(t *testing.T) {
 	var h chainhash.Hash
 	if err := bitcoin.VerifyTxIDInclusion(h, h, 0, make([]chainhash.Hash, 33)); !errors.Is(err, bitcoin.ErrBranchTooLong) {

@@ -174,12 +174,64 @@ func forwarderCode(target common.Address) []byte {
 	)
 }
 
-// sloadCode reads storage slot 0 and returns it: a contract's plain SLOAD, the baseline of the
-// benchmarks.
-var sloadCode = []byte{0x5f, 0x54, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3} // MSTORE(0, SLOAD(0)), RETURN(0, 32)
+// sloadLoopCode is the runtime code of a contract whose whole work is storage reads, the
+// baseline of the benchmarks: its calldata is laid out as batchCallerCode's, each input a slot
+// number, and it reads each of those slots with SLOAD, in a loop like batchCallerCode's.
+var sloadLoopCode = []byte{
+	0x36, 0x5f, 0x5f, 0x37, // CALLDATACOPY(0, 0, CALLDATASIZE)
+	0x60, 0x20, // PUSH1 32: p, the offset of the next input's length word
+	0x5b,                                           // JUMPDEST (offset 6): the loop
+	0x80, 0x36, 0x11, 0x15, 0x61, 0x00, 0x1d, 0x57, // if !(CALLDATASIZE > p) jump to the end (offset 0x1d)
+	0x80, 0x60, 0x20, 0x01, 0x51, 0x54, 0x50, // POP(SLOAD(MLOAD(p+32)))
+	0x60, 0x40, 0x01, // p = p + 64
+	0x61, 0x00, 0x06, 0x56, // jump back to the loop
+	0x5b, 0x00, // JUMPDEST (offset 0x1d), STOP
+}
 
-// setSlot0 is constructor code that stores 1 in slot 0, so sloadCode reads a written slot.
-var setSlot0 = []byte{0x60, 0x01, 0x5f, 0x55} // SSTORE(0, 1)
+// setSlots is constructor code that stores 1 in slots 1 to n, so sloadLoopCode reads written
+// slots.
+func setSlots(n byte) []byte {
+	return []byte{
+		0x60, n, // PUSH1 n: the slot counter i
+		0x5b,                         // JUMPDEST (offset 2)
+		0x80, 0x15, 0x60, 0x13, 0x57, // if i == 0 jump to the end (offset 0x13)
+		0x60, 0x01, 0x81, 0x55, // SSTORE(i, 1)
+		0x60, 0x01, 0x90, 0x03, // i = i - 1
+		0x60, 0x02, 0x56, // jump back to offset 2
+		0x5b, 0x50, // JUMPDEST, POP i
+	}
+}
+
+// batchCallerCode is the runtime code of a contract that makes many calls in one: its calldata
+// is the target's address as a word, then each input as a word holding its length and its bytes
+// padded to whole words. It STATICCALLs the target with each input in turn, with all its gas,
+// and reverts with the first failing call's revert data.
+var batchCallerCode = []byte{
+	0x36, 0x5f, 0x5f, 0x37, // CALLDATACOPY(0, 0, CALLDATASIZE)
+	0x60, 0x20, // PUSH1 32: p, the offset of the next input's length word
+	0x5b,                                           // JUMPDEST (offset 6): the loop
+	0x80, 0x36, 0x11, 0x15, 0x61, 0x00, 0x32, 0x57, // if !(CALLDATASIZE > p) jump to the end (offset 0x32)
+	0x80, 0x51, // n = MLOAD(p)
+	0x5f, 0x5f, 0x82, 0x84, 0x60, 0x20, 0x01, // retSize 0, retOffset 0, argsSize n, argsOffset p+32
+	0x5f, 0x51, 0x5a, 0xfa, // target MLOAD(0), GAS, STATICCALL
+	0x15, 0x61, 0x00, 0x34, 0x57, // on failure jump to offset 0x34
+	0x60, 0x1f, 0x01, 0x60, 0x05, 0x1c, 0x60, 0x05, 0x1b, // n rounded up to whole words
+	0x01, 0x60, 0x20, 0x01, // p = p + 32 + that
+	0x61, 0x00, 0x06, 0x56, // jump back to the loop
+	0x5b, 0x00, // JUMPDEST (offset 0x32), STOP
+	0x5b, 0x3d, 0x5f, 0x5f, 0x3e, 0x3d, 0x5f, 0xfd, // JUMPDEST (offset 0x34), REVERT with the call's data
+}
+
+// batchCalldata is batchCallerCode's calldata for calls of target with inputs.
+func batchCalldata(target common.Address, inputs [][]byte) []byte {
+	data := common.LeftPadBytes(target.Bytes(), 32)
+	for _, in := range inputs {
+		data = append(data, common.BigToHash(big.NewInt(int64(len(in)))).Bytes()...)
+		data = append(data, in...)
+		data = append(data, make([]byte, (32-len(in)%32)%32)...)
+	}
+	return data
+}
 
 // creationCode runs init, then returns runtime as the contract's code.
 func creationCode(init, runtime []byte) []byte {
@@ -199,7 +251,7 @@ func deploy(t testing.TB, c *apptest.Chain, codes ...[]byte) []common.Address {
 	var addrs []common.Address
 	for _, code := range codes {
 		addrs = append(addrs, crypto.CreateAddress(from.EthAddress(), from.Sequence))
-		txs = append(txs, c.SignEthTx(from, nil, code, 200_000))
+		txs = append(txs, c.SignEthTx(from, nil, code, 2_000_000))
 	}
 	// Straight into a block: the EVM mempool promotes transactions asynchronously.
 	res := c.FinalizeTxs(txs...)

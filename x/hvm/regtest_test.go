@@ -183,3 +183,62 @@ func TestSideChain(t *testing.T) {
 	require.Equal(t, display(t, fork[1].BlockHash().String()), headerOf(t, call(t, r.c, ibitcoin.MethodTip)[0]).Hash)
 	require.Equal(t, display(t, fork[0].BlockHash().String()), headerOf(t, call(t, r.c, ibitcoin.MethodHeaderByHeight, uint64(3))[0]).Hash)
 }
+
+// TestKeystoneInReorgBlock: inside the block whose MsgInsertHeaders reorgs the publication of a
+// superfinal keystone away, x/pop's anchors and finality are those of the last EndBlock, so
+// keystone() and latestSuperfinal() refuse to answer (a reason that says to ask in the next
+// block) rather than count the removed publication; verifyTx of it already fails. In the next
+// block both answer as x/pop reports.
+func TestKeystoneInReorgBlock(t *testing.T) {
+	r := newRegtest(t)
+	genesis := r.tip
+	r.c.NextBlock() // height 2, the first keystone
+	const k = 2
+	ks, err := r.c.App().PoPKeeper.Keystones.Get(r.c.Context(), k)
+	require.NoError(t, err)
+	abbrev, err := ks.Abbreviate()
+	require.NoError(t, err)
+	r.tag++
+	block := datagen.MineSpendBlock(t, &r.tip, r.tag, datagen.Spend{
+		Kind: datagen.P2WPKH, Key: datagen.KeyFromSeed(7),
+		Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.PoPScript(abbrev))},
+	})
+	r.tip = block.Block.Header
+	pop := block.Spends[0].SpendingProof
+	r.insert(block.Block.Header)
+	r.send(poptypes.NewMsgSubmitPoPProof(r.signer(), pop.RawTx, block.Block.BlockHash(), pop.Index, pop.Siblings, nil))
+	r.extend(2)
+	r.requireKeystone(k, ibitcoin.KeystoneSuperfinal)
+
+	// A heavier fork from genesis (4 blocks against 3) drops the publication's block. The
+	// message runs in a block; a later call in the same block asks for the keystone.
+	fork := datagen.RegtestChain(t, genesis, 4, 77)
+	ctx, _ := r.c.Context().CacheContext()
+	_, err = r.c.App().BTCLCKeeper.InsertHeaders(ctx, r.signer(), datagen.SerializeHeaders(fork))
+	require.NoError(t, err)
+	_, err = r.c.App().PoPKeeper.KeystoneAnchoring(ctx, k)
+	require.ErrorIs(t, err, poptypes.ErrReorgPending)
+	p := ibitcoin.New(r.c.App().BTCLCKeeper, r.c.App().PoPKeeper)
+	var siblings [][32]byte
+	for _, s := range pop.Siblings {
+		siblings = append(siblings, [32]byte(s))
+	}
+	_, err = p.Execute(ctx, pack(t, ibitcoin.MethodVerifyTx, pop.RawTx, display(t, block.Block.BlockHash().String()), pop.Index, siblings))
+	requireContains(t, err.Error(), "not on the canonical chain")
+	for _, input := range [][]byte{pack(t, ibitcoin.MethodKeystone, uint64(k)), pack(t, ibitcoin.MethodLatestSuperfinal)} {
+		_, err := p.Execute(ctx, input)
+		require.Error(t, err)
+		requireContains(t, err.Error(), "IBitcoin.", "a Bitcoin reorg in this block", "ask again in the next block")
+	}
+
+	// Sent in a real block, the reorg is applied at its end: the next block's calls answer as
+	// x/pop's status query does.
+	r.insert(fork...)
+	status, confirmations, superfinal := r.keystone(k)
+	st, err := r.c.App().PoPKeeper.KeystoneStatus(r.c.Context(), k)
+	require.NoError(t, err)
+	require.Equal(t, st.Confirmations, confirmations)
+	require.Equal(t, st.Superfinal, superfinal)
+	require.Zero(t, st.Confirmations, "the publication's block is gone")
+	t.Logf("after the reorg: keystone(%d) status %d, superfinal %v", k, status, superfinal)
+}

@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"bytes"
 	"context"
+	"cosmossdk.io/collections"
 	"errors"
 	"math/big"
 	"testing"
@@ -104,10 +105,19 @@ func (f *fixture) mustInsert(raw [][]byte, size int) *types.MsgInsertHeadersResp
 	return resp
 }
 
+// tip is the keeper's tip, checked against the canonical map's last key: TipHeight must
+// follow every insert and reorg.
 func (f *fixture) tip() types.HeaderInfo {
 	f.tb.Helper()
 	tip, err := f.k.Tip(f.ctx)
 	require.NoError(f.tb, err)
+	iter, err := f.k.Headers.Iterate(f.ctx, new(collections.Range[uint64]).Descending())
+	require.NoError(f.tb, err)
+	defer iter.Close()
+	require.True(f.tb, iter.Valid())
+	last, err := iter.Key()
+	require.NoError(f.tb, err)
+	require.Equal(f.tb, last, tip.Height, "TipHeight is not the canonical chain's last height")
 	return tip
 }
 
@@ -192,6 +202,7 @@ func mainnet822528(tb testing.TB) (*fixture, *datagen.HeaderRun, map[uint64]data
 	require.NoError(tb, err)
 	require.NoError(tb, f.k.Headers.Set(f.ctx, 822528, info))
 	require.NoError(tb, f.k.HashToHeight.Set(f.ctx, info.Hash(), 822528))
+	require.NoError(tb, f.k.TipHeight.Set(f.ctx, 822528))
 	return f, run, bounds
 }
 

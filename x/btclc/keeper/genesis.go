@@ -36,7 +36,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
-	return nil
+	return k.TipHeight.Set(ctx, gs.Headers[len(gs.Headers)-1].Height)
 }
 
 // ExportGenesis exports the params, the network, the whole canonical chain

@@ -366,7 +366,12 @@ func (k Keeper) appendHeaders(ctx sdk.Context, parent types.HeaderInfo, overlay 
 		}
 		return k.HashToHeight.Set(ctx, hash, info.Height)
 	})
-	return last, err
+	if err != nil {
+		return types.HeaderInfo{}, err
+	}
+	// Every change of the canonical chain ends here (a reorg's removals and
+	// promotions come first), so this is where the tip moves.
+	return last, k.TipHeight.Set(ctx, last.Height)
 }
 
 // forEachNew calls fn with the stored form of each validated header of the

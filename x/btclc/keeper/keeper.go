@@ -35,6 +35,8 @@ type Keeper struct {
 	// HashToHeight indexes Headers by block hash (internal byte order);
 	// only canonical headers are in it.
 	HashToHeight collections.Map[chainhash.Hash, uint64]
+	// TipHeight is the height of the last header of Headers.
+	TipHeight collections.Item[uint64]
 	// PendingRollBack and PendingRollForward record, during a block, the
 	// hook calls EndBlock owes (see abci.go). Both are empty between blocks.
 	PendingRollBack    collections.Item[uint64]
@@ -72,6 +74,7 @@ func NewKeeper(cdc codec.BinaryCodec, storeService corestore.KVStoreService, aut
 		NetworkName:        collections.NewItem(sb, types.NetworkKey, "network", collections.StringValue),
 		Headers:            collections.NewMap(sb, types.HeadersKey, "headers", collections.Uint64Key, types.HeaderInfoValue(cdc)),
 		HashToHeight:       collections.NewMap(sb, types.HashToHeightKey, "hash_to_height", bitcoin.HashKey, collections.Uint64Value),
+		TipHeight:          collections.NewItem(sb, types.TipHeightKey, "tip_height", collections.Uint64Value),
 		PendingRollBack:    collections.NewItem(sb, types.PendingRollBackKey, "pending_rollback", collections.Uint64Value),
 		PendingRollForward: collections.NewItem(sb, types.PendingRollForwardKey, "pending_rollforward", collections.BoolValue),
 		SideHeaders:        collections.NewMap(sb, types.SideHeadersKey, "side_headers", bitcoin.HashKey, types.HeaderInfoValue(cdc)),

@@ -17,17 +17,16 @@ import (
 // Reads of the canonical chain: the keeper API other modules (x/pop,
 // x/tunnel, x/hvm) use, and the ChainView the validation core reads.
 
-// Tip returns the canonical chain's last header.
+// Tip returns the canonical chain's last header: two lookups.
 func (k Keeper) Tip(ctx context.Context) (types.HeaderInfo, error) {
-	iter, err := k.Headers.Iterate(ctx, new(collections.Range[uint64]).Descending())
+	height, err := k.TipHeight.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.HeaderInfo{}, types.ErrHeaderNotFound.Wrap("the light client holds no headers: x/btclc genesis was not initialised")
+	}
 	if err != nil {
 		return types.HeaderInfo{}, err
 	}
-	defer iter.Close()
-	if !iter.Valid() {
-		return types.HeaderInfo{}, types.ErrHeaderNotFound.Wrap("the light client holds no headers: x/btclc genesis was not initialised")
-	}
-	return iter.Value()
+	return k.Headers.Get(ctx, height)
 }
 
 // HeaderByHeight returns the canonical header at height.
@@ -79,6 +78,14 @@ func (k Keeper) KnownHeader(ctx context.Context, hash chainhash.Hash) (info type
 		return types.HeaderInfo{}, false, types.ErrHeaderNotFound.Wrapf("block %s is neither on the canonical chain nor in the side-chain store", hash)
 	}
 	return info, false, nil
+}
+
+// ReorgPending tells whether a reorg in the current block has changed the
+// canonical chain below its old tip: until EndBlock runs the hooks, what
+// other modules derived from the removed headers (x/pop's keystone anchors
+// and finality) is stale.
+func (k Keeper) ReorgPending(ctx context.Context) (bool, error) {
+	return k.PendingRollBack.Has(ctx)
 }
 
 // IsOnMainChain tells whether the block is on the canonical chain.

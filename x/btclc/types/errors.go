@@ -70,6 +70,7 @@ var bitcoinErrors = []struct {
 	{bitcoin.ErrBranchTooLong, ErrInvalidSPVProof},
 	{bitcoin.ErrIndexOutOfRange, ErrInvalidSPVProof},
 	{bitcoin.ErrMerkleDuplicateNode, ErrInvalidSPVProof},
+	{bitcoin.ErrMerkleNodeIsTx, ErrInvalidSPVProof},
 	{bitcoin.ErrMerkleRootMismatch, ErrInvalidSPVProof},
 	{bitcoin.ErrNoTransactions, ErrInvalidSPVProof},
 }

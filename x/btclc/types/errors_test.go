@@ -53,6 +53,7 @@ func TestWrapBitcoinError(t *testing.T) {
 		bitcoin.ErrBranchTooLong:       types.ErrInvalidSPVProof,
 		bitcoin.ErrIndexOutOfRange:     types.ErrInvalidSPVProof,
 		bitcoin.ErrMerkleDuplicateNode: types.ErrInvalidSPVProof,
+		bitcoin.ErrMerkleNodeIsTx:      types.ErrInvalidSPVProof,
 		bitcoin.ErrMerkleRootMismatch:  types.ErrInvalidSPVProof,
 		bitcoin.ErrNoTransactions:      types.ErrInvalidSPVProof,
 	} {

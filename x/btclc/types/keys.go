@@ -42,6 +42,11 @@ var (
 	// BaseAncestorsKey maps height -> raw header for the 10 headers before
 	// the base: median-time-past context only, never part of the chain.
 	BaseAncestorsKey = collections.NewPrefix(9)
+	// TipHeightKey holds the height of the canonical chain's last header, so
+	// that reading the tip costs two lookups whatever the map holds (a
+	// descending iterator would walk every key a reorg deleted in the
+	// block).
+	TipHeightKey = collections.NewPrefix(10)
 )
 
 // WorkKeySize is the width of a cumulative work in SideByWorkKey: 256 bits,

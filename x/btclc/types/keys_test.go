@@ -28,6 +28,7 @@ func TestKeysArePinned(t *testing.T) {
 		"side_by_work":        {types.SideByWorkKey, 7},
 		"side_count":          {types.SideCountKey, 8},
 		"base_ancestors":      {types.BaseAncestorsKey, 9},
+		"tip_height":          {types.TipHeightKey, 10},
 	} {
 		require.Equal(t, []byte{tc.want}, tc.got.Bytes(), name)
 	}

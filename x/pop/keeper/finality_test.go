@@ -292,6 +292,10 @@ func TestReorgHookUpdatesFinalityAtOnce(t *testing.T) {
 	require.Equal(t, uint64(20), f.finality().LatestSuperfinal, "x/btclc reports reorgs at the end of the block")
 	fork, err := f.btclc.HeaderByHeight(f.ctx, 0)
 	require.NoError(t, err)
+	_, err = f.k.KeystoneAnchoring(f.ctx, 20)
+	require.ErrorIs(t, err, types.ErrReorgPending, "a status between the reorg and EndBlock")
+	// x/btclc's EndBlock clears its record, then calls the hook.
+	require.NoError(t, f.btclc.PendingRollBack.Remove(f.ctx))
 	require.NoError(t, f.k.Hooks().AfterRollBack(f.ctx, fork))
 	require.Equal(t, types.FinalityState{LatestSuperfinal: 0, HighestEverSuperfinal: 20}, f.finality())
 	require.Equal(t, anchoring{0, 0, 0, false}, f.anchoring(20))

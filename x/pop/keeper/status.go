@@ -54,13 +54,35 @@ func (k Keeper) KeystoneAnchoring(ctx context.Context, height uint64) (types.Key
 // LatestSuperfinal is the highest superfinal keystone's height, 0 when none
 // is superfinal (the Finality query's latest_superfinal).
 func (k Keeper) LatestSuperfinal(ctx context.Context) (uint64, error) {
+	if err := k.requireNoPendingReorg(ctx); err != nil {
+		return 0, err
+	}
 	fs, err := k.getFinality(ctx)
 	return fs.LatestSuperfinal, err
+}
+
+// requireNoPendingReorg refuses a status read between a Bitcoin reorg and the
+// EndBlock that re-anchors the keystones (ErrReorgPending). Queries read
+// committed state, where none is pending; a contract calling the keystone
+// precompiles after a reorg message in the same block gets the refusal
+// instead of a count of removed publications.
+func (k Keeper) requireNoPendingReorg(ctx context.Context) error {
+	pending, err := k.btclc.ReorgPending(ctx)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return types.ErrReorgPending
+	}
+	return nil
 }
 
 // anchoring is KeystoneStatus without the publications.
 func (k Keeper) anchoring(ctx context.Context, height uint64) (types.KeystoneStatus, error) {
 	st := types.KeystoneStatus{KeystoneHeight: height}
+	if err := k.requireNoPendingReorg(ctx); err != nil {
+		return st, err
+	}
 	tip, err := k.btclc.Tip(ctx)
 	if err != nil {
 		return st, err

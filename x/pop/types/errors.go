@@ -33,4 +33,8 @@ var (
 	// one, too late: the publication anchors, but its share of the reward is already settled
 	// (the community pool took it), so no payee is written.
 	ErrRewardSettled = errorsmod.Register(ModuleName, 17, "the publication is recorded without a payee and its keystone's reward is already settled: the payee can no longer be bound")
+	// ErrReorgPending is a keystone status asked for inside a block whose Bitcoin reorg x/pop
+	// has not yet applied: anchors and finality move at the block's end, and an answer now
+	// would count publications the reorg removed.
+	ErrReorgPending = errorsmod.Register(ModuleName, 18, "a Bitcoin reorg in this block is applied to keystone anchors and finality at the end of the block: ask again in the next block")
 )

@@ -20,6 +20,9 @@ type BTCLCKeeper interface {
 	HeaderByHash(ctx context.Context, hash chainhash.Hash) (btclctypes.HeaderInfo, error)
 	// IsOnMainChain tells whether the block is canonical.
 	IsOnMainChain(ctx context.Context, hash chainhash.Hash) (bool, error)
+	// ReorgPending tells whether a reorg in the current block awaits
+	// EndBlock's hooks.
+	ReorgPending(ctx context.Context) (bool, error)
 	// VerifyProof checks an inclusion proof against the canonical chain and
 	// returns what it proves, with the signer of input 0 when the proof's
 	// funding transaction binds one. It writes nothing.
