@@ -108,13 +108,17 @@ interface IBitcoin {
     /// @notice The keystone at hemi block `height`: its status and Bitcoin confirmations, as
     /// `hemid query pop keystone-status` reports them. Superfinality is x/pop's as of the last
     /// EndBlock: headers inserted earlier in the executing block count from the next block on.
-    /// @dev Gas: fixed.
+    /// @dev Reverts, with a reason that says to ask again in the next block, when a Bitcoin reorg
+    /// earlier in the executing block has not been applied to the keystones yet (that happens
+    /// at the block's end): an answer then could count a publication the reorg removed.
+    /// Gas: fixed.
     function keystone(uint64 height)
         external
         view
         returns (KeystoneStatus status, uint64 confirmations, bool superfinal);
 
     /// @notice The highest superfinal keystone's hemi height, 0 when none is superfinal yet.
-    /// @dev Gas: fixed.
+    /// @dev Reverts as keystone() does inside a block whose Bitcoin reorg is not applied yet.
+    /// Gas: fixed.
     function latestSuperfinal() external view returns (uint64 height);
 }
