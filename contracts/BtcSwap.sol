@@ -271,6 +271,7 @@ contract BtcSwap {
     /// (`unclaimed(offerId)`), for instance once the token is unpaused. Anyone may call it; the
     /// escrow goes to the buyer that filled the offer only. It forwards all its gas, and if the
     /// payment fails again it reverts and the escrow stays unclaimed.
+    /// @param offerId The filled offer whose escrow is unclaimed.
     function claim(uint64 offerId) external {
         uint256 amount = unclaimed[offerId];
         require(amount > 0, "BtcSwap: nothing to claim");
