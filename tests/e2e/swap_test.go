@@ -280,8 +280,8 @@ func hemiFraction(num, den int64) *big.Int {
 // too small or split, coinbases, replays, copied proofs, the seller racing the buyer and tampered
 // proofs are refused with their reasons; a reservation that lapses forfeits its bond to the seller,
 // who gets an unfilled offer back only after its deadline. A fill settles the offer even when the
-// token refuses the transfer: the buyer claims the escrow once the token pays again, and the
-// seller can never cancel it.
+// token refuses the transfer or the buyer refuses hemi: the buyer claims the escrow once the
+// payment goes through, and the seller can never cancel it.
 func TestBtcSwap(t *testing.T) {
 	ctx := context.Background()
 	buyerBtcKey := datagen.KeyFromSeed(buyerBitcoinSeed)
@@ -710,6 +710,35 @@ func TestBtcSwap(t *testing.T) {
 		mustEqualBig(t, "the offer's unclaimed escrow after the claim", unclaimed(), new(big.Int))
 		swap.mustRefuse(t, submitter, nil, "BtcSwap: nothing to claim", "claim", pausedOffer)
 		swap.mustRefuse(t, seller, nil, "BtcSwap: offer already filled", "cancel", pausedOffer)
+	})
+
+	t.Run("RefusingBuyerStillSettles", func(t *testing.T) {
+		// The buyer is a contract that refuses hemi: its code is PUSH1 0 PUSH1 0 REVERT.
+		refuser := deploy(submitterKey, common.FromHex("0x6460006000fd6000526005601bf3"))
+		if code, err := eth.CodeAt(ctx, refuser, nil); err != nil || !bytes.Equal(code, common.FromHex("0x60006000fd")) {
+			t.Fatalf("the refusing buyer's code is %x (%v)", code, err)
+		}
+		const refusedOffer = uint64(5)
+		held := nativeBalance(t, eth, swap.addr)
+		swap.mustSend(t, sellerKey, oneHemiAmount, "createOffer", common.Address{}, oneHemiAmount, sellerScript, nativePrice, nativeDepth, later, window, big.NewInt(0))
+		swap.mustSend(t, submitterKey, nil, "reserve", refusedOffer, refuser)
+		payment := btc.pay(wire.NewTxOut(int64(nativePrice), sellerScript), wire.NewTxOut(0, commitment(refusedOffer, refuser)))
+		args := fillArgs(refusedOffer, refuser, btc.proof(btc.mine(1), payment))
+
+		r := swap.mustSend(t, submitterKey, nil, "fill", args...)
+		swap.swapLog(t, r, "OfferFilled")
+		swap.swapLog(t, r, "EscrowOwed")
+		swap.mustNotLog(t, r, "EscrowPaid")
+		if o := swap.offer(t, refusedOffer); o.Status != offerFilled {
+			t.Fatalf("after a fill the buyer refused, offer %d has status %d, want %d", refusedOffer, o.Status, offerFilled)
+		}
+		var unclaimed *big.Int
+		swap.mustCall(t, nil, &unclaimed, "unclaimed", refusedOffer)
+		mustEqualBig(t, "the offer's unclaimed escrow", unclaimed, oneHemiAmount)
+		mustEqualBig(t, "the refusing buyer's balance", nativeBalance(t, eth, refuser), new(big.Int))
+		mustEqualBig(t, "the swap's native balance", nativeBalance(t, eth, swap.addr), held.Add(held, oneHemiAmount))
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: native transfer failed", "claim", refusedOffer)
+		swap.mustRefuse(t, seller, nil, "BtcSwap: offer already filled", "cancel", refusedOffer)
 	})
 
 	if relayer.exited() {
