@@ -20,9 +20,12 @@ interface IERC20Minimal {
 /// carries an OP_RETURN commitment to the offer and to the buyer's EVM address (`commitment`).
 /// Once that transaction is buried `confirmations` blocks deep in the chain x/btclc follows,
 /// anyone may submit its proof with `fill` before the window ends, and the escrow goes to the
-/// committed buyer, with the bond credited back. A reservation that lapses unfilled forfeits
-/// its bond to the seller. An offer not filled by its deadline can be cancelled by its seller,
-/// which returns the escrow. Bonds are paid out by `withdraw`.
+/// committed buyer, with the bond credited back. A proven payment settles the offer for good:
+/// if the token refuses the transfer (paused, blacklisting) or the buyer refuses native hemi,
+/// the offer is filled all the same and the escrow waits for `claim`, which anyone may call to
+/// pay it to the buyer. A reservation that lapses unfilled forfeits its bond to the seller. An
+/// offer not filled by its deadline can be cancelled by its seller, which returns the escrow;
+/// a filled offer can never be cancelled. Bonds are paid out by `withdraw`.
 ///
 /// Why a reservation: the seller controls the script it is paid to, so paying it costs the
 /// seller nothing but fees. Without exclusivity a seller who sees a buyer's payment could pay
@@ -37,12 +40,15 @@ interface IERC20Minimal {
 ///
 /// Rules a payment must meet, checked in this order by `fill`:
 ///   1. the offer is open, its deadline has not passed, and `buyer` holds its live reservation;
-///   2. IBitcoin.verifyTx accepts the proof (the transaction is in a main-chain block);
-///   3. the transaction has filled no offer before (a txid fills at most one offer, ever);
-///   4. one single output pays the offer's scriptPubKey at least the price: outputs to the
+///   2. the transaction is not a coinbase (txIndex 0): a coinbase's outputs exist only in its
+///      own block, so a reorg that drops the block erases the payment for good, where an
+///      ordinary transaction would be mined again;
+///   3. IBitcoin.verifyTx accepts the proof (the transaction is in a main-chain block);
+///   4. the transaction has filled no offer before (a txid fills at most one offer, ever);
+///   5. one single output pays the offer's scriptPubKey at least the price: outputs to the
 ///      script are NOT added up, so pay in one output;
-///   5. the block has at least the offer's confirmations;
-///   6. an output is exactly `commitment(offerId, buyer)`.
+///   6. the block has at least the offer's confirmations;
+///   7. an output is exactly `commitment(offerId, buyer)`.
 ///
 /// Every refusal reverts with a reason string starting "BtcSwap: ".
 ///
@@ -83,6 +89,17 @@ contract BtcSwap {
     uint256 public constant MAX_SCRIPT_BYTES = 10_000;
     /// @notice Bitcoin's supply in satoshis, the highest price an offer may ask.
     uint64 public constant MAX_SATS = 21_000_000 * 100_000_000;
+    /// @notice The most gas `fill` forwards to the token (for native hemi: to the buyer) to pay
+    /// the escrow, plenty for an ERC-20 transfer. It bounds what a token or a buyer contract can
+    /// make the submitter of a proof pay for; a payment that fails within it is left to `claim`,
+    /// which forwards all its gas.
+    uint256 public constant PAY_GAS = 100_000;
+    /// @notice The gas `fill` must have left when it pays the escrow, or it reverts: PAY_GAS,
+    /// the 1/64 EIP-150 keeps back from a call, the call's own cost (cold account, value
+    /// transfer, new account: at most 36,600) and the record of an escrow left unpaid. So the
+    /// payment always gets its full PAY_GAS, and no submitter can make it fail by sending the
+    /// fill with too little gas.
+    uint256 public constant GAS_TO_PAY = PAY_GAS + PAY_GAS / 63 + 70_000;
 
     /// @notice The number of offers created; offer ids run from 1 to offerCount.
     uint64 public offerCount;
@@ -92,19 +109,30 @@ contract BtcSwap {
     /// @notice Native hemi `withdraw` pays each address: bonds returned to buyers and bonds
     /// forfeited to sellers.
     mapping(address => uint256) public credit;
+    /// @notice The escrow of each filled offer that `fill` could not pay to its buyer and that
+    /// `claim` has not paid yet (in the offer's token, or native hemi); 0 for none.
+    mapping(uint64 => uint256) public unclaimed;
 
     /// @notice Offer `id` escrows `amount` of `token` (address(0): native hemi); `offer(id)`
     /// holds its terms.
     event OfferCreated(uint64 indexed id, address indexed seller, address indexed token, uint256 amount);
     /// @notice Offer `id` is reserved for `buyer` until `reservedUntil` (Unix seconds, exclusive).
     event OfferReserved(uint64 indexed id, address indexed buyer, uint64 reservedUntil);
-    /// @notice Offer `id` was filled: its escrow went to `buyer`.
+    /// @notice Offer `id` was filled: it is settled, and its escrow belongs to `buyer`. The same
+    /// transaction logs EscrowPaid (it was paid) or EscrowOwed (it waits for `claim`).
     /// @param txid The paying Bitcoin transaction, display order.
     /// @param btcHeight The height of the Bitcoin block that holds it.
     /// @param submitter Who sent the proof (anyone: the escrow goes to `buyer`).
     event OfferFilled(
         uint64 indexed id, address indexed buyer, bytes32 indexed txid, uint64 btcHeight, address submitter
     );
+    /// @notice Offer `id`'s escrow, `amount` of its token (or native hemi), was paid to `buyer`:
+    /// by `fill`, or by `claim` after `fill` could not pay it.
+    event EscrowPaid(uint64 indexed id, address indexed buyer, uint256 amount);
+    /// @notice `fill` could not pay offer `id`'s escrow to `buyer`: the token refused the
+    /// transfer (reverted or returned false) or `buyer` refused native hemi. The offer is filled
+    /// all the same; `claim(id)` pays the `amount` to `buyer`.
+    event EscrowOwed(uint64 indexed id, address indexed buyer, uint256 amount);
     /// @notice Offer `id` was cancelled: its escrow went back to `seller`.
     event OfferCancelled(uint64 indexed id, address indexed seller);
     /// @notice `withdraw` paid `amount` wei of credit to `to`.
@@ -170,7 +198,10 @@ contract BtcSwap {
 
         if (token != address(0)) {
             uint256 before = IERC20Minimal(token).balanceOf(address(this));
-            _callToken(token, abi.encodeCall(IERC20Minimal.transferFrom, (msg.sender, address(this), amount)));
+            require(
+                _callToken(token, abi.encodeCall(IERC20Minimal.transferFrom, (msg.sender, address(this), amount)), gasleft()),
+                "BtcSwap: token transfer failed"
+            );
             require(
                 IERC20Minimal(token).balanceOf(address(this)) - before == amount,
                 "BtcSwap: the token moved a different amount than asked (fee-on-transfer tokens are not supported)"
@@ -201,9 +232,14 @@ contract BtcSwap {
     /// position and Merkle siblings (as IBitcoin.verifyTx takes them), and pays the escrow to
     /// `buyer`, who must hold the offer's live reservation. Anyone may call it: the transaction
     /// must commit to `buyer`, so a copied proof pays the same buyer.
+    ///
+    /// Once the proof is accepted the offer is Filled whatever the token does: the escrow is
+    /// paid with at most PAY_GAS, and if that payment fails it is recorded in `unclaimed` for
+    /// `claim`, so a token that refuses transfers cannot undo the fill and hand the escrow back
+    /// to the seller. Reverts if less than GAS_TO_PAY is left for the payment.
     /// @param btcTx The raw payment transaction, internal order.
     /// @param blockHash The block holding it, display order.
-    /// @param txIndex Its position in the block.
+    /// @param txIndex Its position in the block; 0, the coinbase, is refused.
     /// @param siblings Its Merkle siblings from the leaf level up, internal order.
     function fill(
         uint64 offerId,
@@ -218,6 +254,7 @@ contract BtcSwap {
         require(block.timestamp < o.deadline, "BtcSwap: offer expired");
         require(buyer == o.buyer && buyer != address(0), "BtcSwap: offer not reserved for this buyer");
         require(block.timestamp < o.reservedUntil, "BtcSwap: reservation lapsed");
+        require(txIndex != 0, "BtcSwap: a coinbase transaction cannot pay: a reorg would erase it for good");
         (bytes32 txid, uint64 btcHeight, uint64 confirmations, IBitcoin.Output[] memory outputs) =
             _verifyTx(btcTx, blockHash, txIndex, siblings);
         require(filledBy[txid] == 0, "BtcSwap: transaction already filled an offer");
@@ -227,11 +264,26 @@ contract BtcSwap {
         filledBy[txid] = offerId;
         credit[buyer] += o.bond;
         emit OfferFilled(offerId, buyer, txid, btcHeight, msg.sender);
-        _pay(o.token, buyer, o.amount);
+        _payFilled(offerId, o.token, buyer, o.amount);
+    }
+
+    /// @notice Pays the buyer of filled offer `offerId` the escrow `fill` could not pay
+    /// (`unclaimed(offerId)`), for instance once the token is unpaused. Anyone may call it; the
+    /// escrow goes to the buyer that filled the offer only. It forwards all its gas, and if the
+    /// payment fails again it reverts and the escrow stays unclaimed.
+    /// @param offerId The filled offer whose escrow is unclaimed.
+    function claim(uint64 offerId) external {
+        uint256 amount = unclaimed[offerId];
+        require(amount > 0, "BtcSwap: nothing to claim");
+        Offer storage o = _offers[offerId];
+        unclaimed[offerId] = 0;
+        emit EscrowPaid(offerId, o.buyer, amount);
+        _pay(o.token, o.buyer, amount);
     }
 
     /// @notice Cancels an offer not filled by its deadline and returns the escrow to its seller.
-    /// The bond of a reservation that lapsed is credited to the seller.
+    /// The bond of a reservation that lapsed is credited to the seller. A filled offer, paid or
+    /// not, is never cancelled.
     function cancel(uint64 offerId) external {
         Offer storage o = _offers[offerId];
         _requireOpen(o);
@@ -285,7 +337,7 @@ contract BtcSwap {
         }
     }
 
-    /// @dev Rules 4 to 6 of the contract's notice, over the proven transaction's outputs.
+    /// @dev Rules 5 to 7 of the contract's notice, over the proven transaction's outputs.
     function _checkOutputs(
         Offer storage o,
         uint64 offerId,
@@ -330,20 +382,58 @@ contract BtcSwap {
         }
     }
 
-    /// @dev Pays `amount` of `token` (native hemi for address(0)) to `to`. Called last, after
-    /// every state change (checks-effects-interactions).
-    function _pay(address token, address to, uint256 amount) private {
-        if (token == address(0)) {
-            (bool ok,) = to.call{value: amount}("");
-            require(ok, "BtcSwap: native transfer failed");
+    /// @dev Pays the escrow of offer `offerId`, just filled, to `buyer` with at most PAY_GAS. If
+    /// the payment fails, records the escrow in `unclaimed`; either way the fill stands. Called
+    /// last, after every other state change of the fill; the record of a failure can only be
+    /// written after the call, and during the call `unclaimed(offerId)` is 0, so a `claim`
+    /// reentering from the token or the buyer finds nothing to claim.
+    function _payFilled(uint64 offerId, address token, address buyer, uint256 amount) private {
+        require(gasleft() >= GAS_TO_PAY, "BtcSwap: too little gas left to pay the escrow: raise the gas limit");
+        if (_tryPay(token, buyer, amount, PAY_GAS)) {
+            emit EscrowPaid(offerId, buyer, amount);
         } else {
-            _callToken(token, abi.encodeCall(IERC20Minimal.transfer, (to, amount)));
+            unclaimed[offerId] = amount;
+            emit EscrowOwed(offerId, buyer, amount);
         }
     }
 
-    /// @dev Calls a token, accepting tokens that return true and tokens that return nothing.
-    function _callToken(address token, bytes memory data) private {
-        (bool ok, bytes memory ret) = token.call(data);
-        require(ok && (ret.length == 0 || (ret.length == 32 && abi.decode(ret, (bool)))), "BtcSwap: token transfer failed");
+    /// @dev Pays `amount` of `token` (native hemi for address(0)) to `to` with all the gas left,
+    /// reverting if the payment fails. Called last, after every state change
+    /// (checks-effects-interactions).
+    function _pay(address token, address to, uint256 amount) private {
+        if (!_tryPay(token, to, amount, gasleft())) {
+            revert(token == address(0) ? "BtcSwap: native transfer failed" : "BtcSwap: token transfer failed");
+        }
+    }
+
+    /// @dev Tries to pay `amount` of `token` (native hemi for address(0)) to `to`, forwarding at
+    /// most `gasLimit`; returns whether it was paid. Never reverts on the callee's account.
+    function _tryPay(address token, address to, uint256 amount, uint256 gasLimit) private returns (bool) {
+        if (token == address(0)) {
+            return _sendNative(to, amount, gasLimit);
+        }
+        return _callToken(token, abi.encodeCall(IERC20Minimal.transfer, (to, amount)), gasLimit);
+    }
+
+    /// @dev Sends `amount` wei to `to` with at most `gasLimit`; returns whether the call
+    /// succeeded. No return data is copied, so a long one costs this contract nothing.
+    function _sendNative(address to, uint256 amount, uint256 gasLimit) private returns (bool ok) {
+        assembly ("memory-safe") {
+            ok := call(gasLimit, to, amount, 0, 0, 0, 0)
+        }
+    }
+
+    /// @dev Calls `token` with `data` and at most `gasLimit`; returns whether it succeeded and
+    /// returned nothing or exactly an ABI-encoded true, the two conventions of ERC-20 tokens
+    /// (a revert or a false return is a refusal). At most 32 bytes of return data are copied,
+    /// into the scratch space, so a long one costs this contract nothing.
+    function _callToken(address token, bytes memory data, uint256 gasLimit) private returns (bool ok) {
+        assembly ("memory-safe") {
+            ok := call(gasLimit, token, 0, add(data, 0x20), mload(data), 0, 0x20)
+            if ok {
+                let size := returndatasize()
+                ok := or(iszero(size), and(eq(size, 0x20), eq(mload(0), 1)))
+            }
+        }
     }
 }

@@ -46,7 +46,8 @@ contract TestToken {
         return true;
     }
 
-    function _transfer(address from, address to, uint256 value) private {
+    /// @dev Moves `value` of `from`'s tokens to `to`: every transfer goes through it.
+    function _transfer(address from, address to, uint256 value) internal virtual {
         require(to != address(0), "TestToken: transfer to the zero address");
         uint256 balance = balanceOf[from];
         require(balance >= value, "TestToken: balance too small");
@@ -55,5 +56,45 @@ contract TestToken {
         }
         balanceOf[to] += value;
         emit Transfer(from, to, value);
+    }
+}
+
+/// @title PausableTestToken: TestToken whose deployer can pause every transfer, for tests.
+/// @notice Stands for the tokens that can refuse a transfer (pausable, blacklisting): while it
+/// is paused, `transfer` and `transferFrom` revert.
+contract PausableTestToken is TestToken {
+    /// @notice The deployer, the only address that may pause and unpause.
+    address public immutable pauser;
+    /// @notice Whether transfers are refused.
+    bool public paused;
+
+    /// @notice `pause()` or `unpause()` set `paused` to `paused_`.
+    event Paused(bool paused_);
+
+    /// @notice Mints the whole supply to the deployer, who becomes the pauser.
+    constructor(string memory name_, string memory symbol_, uint256 supply) TestToken(name_, symbol_, supply) {
+        pauser = msg.sender;
+    }
+
+    /// @notice Refuses every transfer until `unpause`. Only the pauser may call it.
+    function pause() external {
+        _setPaused(true);
+    }
+
+    /// @notice Allows transfers again. Only the pauser may call it.
+    function unpause() external {
+        _setPaused(false);
+    }
+
+    function _setPaused(bool paused_) private {
+        require(msg.sender == pauser, "PausableTestToken: not the pauser");
+        paused = paused_;
+        emit Paused(paused_);
+    }
+
+    /// @dev TestToken's transfer, refused while paused.
+    function _transfer(address from, address to, uint256 value) internal override {
+        require(!paused, "PausableTestToken: transfers are paused");
+        super._transfer(from, to, value);
     }
 }

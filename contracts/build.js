@@ -12,6 +12,7 @@ const targets = [
   ['BitcoinProbe.sol', 'BitcoinProbe', true],
   ['BtcSwap.sol', 'BtcSwap', true],
   ['TestToken.sol', 'TestToken', true],
+  ['TestToken.sol', 'PausableTestToken', true],
 ];
 
 const sources = {};

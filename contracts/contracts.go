@@ -46,6 +46,15 @@ var testTokenBin string
 //go:embed TestToken.abi.json
 var TestTokenABI string
 
+//go:embed PausableTestToken.bin
+var pausableTestTokenBin string
+
+// PausableTestTokenABI is the ABI JSON of PausableTestToken (in TestToken.sol), a TestToken
+// whose deployer can pause every transfer.
+//
+//go:embed PausableTestToken.abi.json
+var PausableTestTokenABI string
+
 // CounterBytecode returns the creation bytecode of Counter.sol (append the ABI-encoded
 // constructor argument to deploy).
 func CounterBytecode() []byte { return bytecode("Counter", counterBin) }
@@ -60,6 +69,10 @@ func BtcSwapBytecode() []byte { return bytecode("BtcSwap", btcSwapBin) }
 // TestTokenBytecode returns the creation bytecode of TestToken.sol (append the ABI-encoded
 // name, symbol and supply to deploy).
 func TestTokenBytecode() []byte { return bytecode("TestToken", testTokenBin) }
+
+// PausableTestTokenBytecode returns the creation bytecode of PausableTestToken (append the
+// ABI-encoded name, symbol and supply to deploy).
+func PausableTestTokenBytecode() []byte { return bytecode("PausableTestToken", pausableTestTokenBin) }
 
 // bytecode decodes an embedded .bin artifact; build.sh writes them as hex, so a failure is a
 // broken build, not an input error.

@@ -26,6 +26,7 @@ import (
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	"github.com/hemi-appchain/hemi/x/hvm/precompiles/ibitcoin"
 )
 
 // swapGas is the gas limit of the swap test's transactions: above what any of them uses, so a
@@ -229,6 +230,28 @@ func (c swapContract) swapLog(t *testing.T, receipt *ethtypes.Receipt, name stri
 	return found
 }
 
+// mustPaid checks that receipt logs that the escrow of offer went to buyer: one EscrowPaid of
+// amount, and no EscrowOwed.
+func (c swapContract) mustPaid(t *testing.T, receipt *ethtypes.Receipt, offer uint64, buyer common.Address, amount *big.Int) {
+	t.Helper()
+	l := c.swapLog(t, receipt, "EscrowPaid")
+	if l.Topics[1] != common.BigToHash(new(big.Int).SetUint64(offer)) || l.Topics[2] != common.BytesToHash(buyer.Bytes()) ||
+		new(big.Int).SetBytes(l.Data).Cmp(amount) != 0 {
+		t.Fatalf("EscrowPaid topics %v data %x, want offer %d, buyer %s, amount %s", l.Topics, l.Data, offer, buyer, amount)
+	}
+	c.mustNotLog(t, receipt, "EscrowOwed")
+}
+
+// mustNotLog checks that receipt logs no event name of the contract.
+func (c swapContract) mustNotLog(t *testing.T, receipt *ethtypes.Receipt, name string) {
+	t.Helper()
+	for _, l := range receipt.Logs {
+		if l.Address == c.addr && len(l.Topics) > 0 && l.Topics[0] == c.abi.Events[name].ID {
+			t.Fatalf("transaction %s logged %s", receipt.TxHash, name)
+		}
+	}
+}
+
 func nativeBalance(t *testing.T, eth *ethclient.Client, who common.Address) *big.Int {
 	t.Helper()
 	b, err := eth.BalanceAt(context.Background(), who, nil)
@@ -254,9 +277,11 @@ func hemiFraction(num, den int64) *big.Int {
 // x/btclc at btcd's tip. A seller escrows tokens and native hemi; a buyer reserves an offer, pays
 // in bitcoin with the project's wallet, and anyone submits the SPV proof: the escrow goes to the
 // buyer the payment commits to once it has the offer's confirmations. Payments to another script,
-// too small or split, replays, copied proofs, the seller racing the buyer and tampered proofs are
-// refused with their reasons; a reservation that lapses forfeits its bond to the seller, who gets
-// an unfilled offer back only after its deadline.
+// too small or split, coinbases, replays, copied proofs, the seller racing the buyer and tampered
+// proofs are refused with their reasons; a reservation that lapses forfeits its bond to the seller,
+// who gets an unfilled offer back only after its deadline. A fill settles the offer even when the
+// token refuses the transfer or the buyer refuses hemi: the buyer claims the escrow once the
+// payment goes through, and the seller can never cancel it.
 func TestBtcSwap(t *testing.T) {
 	ctx := context.Background()
 	buyerBtcKey := datagen.KeyFromSeed(buyerBitcoinSeed)
@@ -446,6 +471,7 @@ func TestBtcSwap(t *testing.T) {
 		swap.mustRefuse(t, submitter, nil, "BtcSwap: offer not reserved for this buyer", "fill", fillArgs(tokenOffer, submitter, proof)...)
 
 		r = swap.mustSend(t, submitterKey, nil, "fill", fillArgs(tokenOffer, buyer, proof)...)
+		swap.mustPaid(t, r, tokenOffer, buyer, tokenAmount)
 		filled := swap.swapLog(t, r, "OfferFilled")
 		if filled.Topics[2] != common.BytesToHash(buyer.Bytes()) || filled.Topics[3] != common.Hash(displayHash(payment.TxHash())) {
 			t.Fatalf("OfferFilled topics %v, want buyer %s and txid %s", filled.Topics, buyer, payment.TxHash())
@@ -497,6 +523,20 @@ func TestBtcSwap(t *testing.T) {
 		} {
 			swap.mustRefuse(t, submitter, nil, c.want, "fill", fillArgs(nativeOffer, buyer, btc.proof(block, c.tx))...)
 		}
+		// A coinbase is refused before its proof is even checked, though the proof is valid.
+		ibtc := abiClient{eth: eth, abi: mustABI(t, contracts.IBitcoinABI), addr: ibitcoin.Address}
+		mined, err := btcNode.Client().GetBlock(ctx, block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coinbaseProof := btc.proof(block, mined.Transactions[0])
+		if coinbaseProof.Index != 0 {
+			t.Fatalf("the coinbase is at index %d", coinbaseProof.Index)
+		}
+		if _, err := ibtc.call(t, nil, "verifyTx", coinbaseProof.list()...); err != nil {
+			t.Fatalf("IBitcoin.verifyTx refused the coinbase's proof: %v", err)
+		}
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: a coinbase transaction cannot pay: a reorg would erase it for good", "fill", fillArgs(nativeOffer, buyer, coinbaseProof)...)
 		tampered := goodProof
 		tampered.Siblings = append([][32]byte(nil), goodProof.Siblings...)
 		tampered.Siblings[0][0] ^= 1
@@ -510,6 +550,7 @@ func TestBtcSwap(t *testing.T) {
 	t.Run("NativeEscrowPaysOut", func(t *testing.T) {
 		r := swap.mustSend(t, submitterKey, nil, "fill", fillArgs(nativeOffer, buyer, goodProof)...)
 		swap.swapLog(t, r, "OfferFilled")
+		swap.mustPaid(t, r, nativeOffer, buyer, twoHemi)
 		mustEqualBig(t, "the buyer's native balance", nativeBalance(t, eth, buyer), twoHemi)
 		// Held: the expiring offer's escrow and bond, and the buyer's two bonds to withdraw.
 		held := new(big.Int).Add(new(big.Int).Add(oneHemiAmount, expiringBond), new(big.Int).Add(tokenBond, nativeBond))
@@ -576,6 +617,128 @@ func TestBtcSwap(t *testing.T) {
 		want := new(big.Int).Add(twoHemi, new(big.Int).Add(tokenBond, nativeBond))
 		mustEqualBig(t, "the buyer's native balance after withdraw", nativeBalance(t, eth, buyer), want.Sub(want, fee(r)))
 		mustEqualBig(t, "the swap's native balance at the end", nativeBalance(t, eth, swap.addr), new(big.Int))
+	})
+
+	t.Run("RefusedTransferStillSettles", func(t *testing.T) {
+		// The seller escrows a token it can pause, and pauses it once the buyer has reserved.
+		pausableABI := mustABI(t, contracts.PausableTestTokenABI)
+		pausableArgs, err := pausableABI.Pack("", "Pausable Swap Test Token", "PST", supply)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paused := swapContract{abiClient{eth: eth, abi: pausableABI, addr: deploy(sellerKey, append(contracts.PausableTestTokenBytecode(), pausableArgs...))}}
+		head, err := eth.HeaderByNumber(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const pausedOffer, pausedWindow = uint64(4), uint64(50)
+		pausedDeadline := head.Time + 60
+		paused.mustSend(t, sellerKey, nil, "approve", swap.addr, tokenAmount)
+		swap.mustSend(t, sellerKey, nil, "createOffer", paused.addr, tokenAmount, sellerScript, nativePrice, nativeDepth, pausedDeadline, pausedWindow, big.NewInt(0))
+		swap.mustSend(t, submitterKey, nil, "reserve", pausedOffer, buyer)
+		paused.mustSend(t, sellerKey, nil, "pause")
+
+		payment := btc.pay(wire.NewTxOut(int64(nativePrice), sellerScript), wire.NewTxOut(0, commitment(pausedOffer, buyer)))
+		p := btc.proof(btc.mine(1), payment)
+		args := fillArgs(pausedOffer, buyer, p)
+
+		// A fill sent with too little gas for the payment's PAY_GAS is refused: no submitter can
+		// starve the transfer into failing and leave the buyer to claim.
+		data := swap.pack(t, "fill", args...)
+		gas, err := eth.EstimateGas(ctx, ethereum.CallMsg{From: submitter, To: &swap.addr, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = eth.CallContract(ctx, ethereum.CallMsg{From: submitter, To: &swap.addr, Data: data, Gas: gas - 20_000}, nil)
+		if reason, _ := revertReason(err); reason != "BtcSwap: too little gas left to pay the escrow: raise the gas limit" {
+			t.Fatalf("a fill with %d gas, 20,000 below the estimate: %v (reason %q)", gas-20_000, err, reason)
+		}
+
+		// The token refuses the transfer, and the fill stands: the offer is filled, the escrow
+		// stays in the swap, owed to the buyer.
+		r := swap.mustSend(t, submitterKey, nil, "fill", args...)
+		swap.swapLog(t, r, "OfferFilled")
+		owed := swap.swapLog(t, r, "EscrowOwed")
+		if owed.Topics[1] != common.BigToHash(new(big.Int).SetUint64(pausedOffer)) || owed.Topics[2] != common.BytesToHash(buyer.Bytes()) ||
+			new(big.Int).SetBytes(owed.Data).Cmp(tokenAmount) != 0 {
+			t.Fatalf("EscrowOwed topics %v data %x, want offer %d, buyer %s, amount %s", owed.Topics, owed.Data, pausedOffer, buyer, tokenAmount)
+		}
+		swap.mustNotLog(t, r, "EscrowPaid")
+		if o := swap.offer(t, pausedOffer); o.Status != offerFilled || o.Buyer != buyer {
+			t.Fatalf("after a fill the token refused to pay, offer %d = %+v, want filled for %s", pausedOffer, o, buyer)
+		}
+		var by uint64
+		swap.mustCall(t, nil, &by, "filledBy", displayHash(payment.TxHash()))
+		if by != pausedOffer {
+			t.Fatalf("filledBy(%s) = %d, want %d", payment.TxHash(), by, pausedOffer)
+		}
+		unclaimed := func() *big.Int {
+			t.Helper()
+			var u *big.Int
+			swap.mustCall(t, nil, &u, "unclaimed", pausedOffer)
+			return u
+		}
+		mustEqualBig(t, "the offer's unclaimed escrow", unclaimed(), tokenAmount)
+		mustEqualBig(t, "the buyer's paused tokens", paused.balanceOf(t, buyer), new(big.Int))
+		mustEqualBig(t, "the swap's paused tokens", paused.balanceOf(t, swap.addr), tokenAmount)
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: offer already filled", "fill", args...)
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: token transfer failed", "claim", pausedOffer)
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: nothing to claim", "claim", tokenOffer)
+
+		// Past the deadline the seller still cannot take the escrow back.
+		for wait := time.Now().Add(2 * time.Minute); ; time.Sleep(300 * time.Millisecond) {
+			head, err := eth.HeaderByNumber(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if head.Time >= pausedDeadline {
+				break
+			}
+			if time.Now().After(wait) {
+				t.Fatalf("the chain's time is %d after 2 minutes, short of the deadline %d", head.Time, pausedDeadline)
+			}
+		}
+		swap.mustRefuse(t, seller, nil, "BtcSwap: offer already filled", "cancel", pausedOffer)
+
+		// Once the token pays again, anyone may claim the escrow for the buyer, once.
+		paused.mustSend(t, sellerKey, nil, "unpause")
+		r = swap.mustSend(t, submitterKey, nil, "claim", pausedOffer)
+		swap.mustPaid(t, r, pausedOffer, buyer, tokenAmount)
+		mustEqualBig(t, "the buyer's paused tokens after the claim", paused.balanceOf(t, buyer), tokenAmount)
+		mustEqualBig(t, "the swap's paused tokens after the claim", paused.balanceOf(t, swap.addr), new(big.Int))
+		mustEqualBig(t, "the seller's paused tokens", paused.balanceOf(t, seller), new(big.Int).Sub(supply, tokenAmount))
+		mustEqualBig(t, "the offer's unclaimed escrow after the claim", unclaimed(), new(big.Int))
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: nothing to claim", "claim", pausedOffer)
+		swap.mustRefuse(t, seller, nil, "BtcSwap: offer already filled", "cancel", pausedOffer)
+	})
+
+	t.Run("RefusingBuyerStillSettles", func(t *testing.T) {
+		// The buyer is a contract that refuses hemi: its code is PUSH1 0 PUSH1 0 REVERT.
+		refuser := deploy(submitterKey, common.FromHex("0x6460006000fd6000526005601bf3"))
+		if code, err := eth.CodeAt(ctx, refuser, nil); err != nil || !bytes.Equal(code, common.FromHex("0x60006000fd")) {
+			t.Fatalf("the refusing buyer's code is %x (%v)", code, err)
+		}
+		const refusedOffer = uint64(5)
+		held := nativeBalance(t, eth, swap.addr)
+		swap.mustSend(t, sellerKey, oneHemiAmount, "createOffer", common.Address{}, oneHemiAmount, sellerScript, nativePrice, nativeDepth, later, window, big.NewInt(0))
+		swap.mustSend(t, submitterKey, nil, "reserve", refusedOffer, refuser)
+		payment := btc.pay(wire.NewTxOut(int64(nativePrice), sellerScript), wire.NewTxOut(0, commitment(refusedOffer, refuser)))
+		args := fillArgs(refusedOffer, refuser, btc.proof(btc.mine(1), payment))
+
+		r := swap.mustSend(t, submitterKey, nil, "fill", args...)
+		swap.swapLog(t, r, "OfferFilled")
+		swap.swapLog(t, r, "EscrowOwed")
+		swap.mustNotLog(t, r, "EscrowPaid")
+		if o := swap.offer(t, refusedOffer); o.Status != offerFilled {
+			t.Fatalf("after a fill the buyer refused, offer %d has status %d, want %d", refusedOffer, o.Status, offerFilled)
+		}
+		var unclaimed *big.Int
+		swap.mustCall(t, nil, &unclaimed, "unclaimed", refusedOffer)
+		mustEqualBig(t, "the offer's unclaimed escrow", unclaimed, oneHemiAmount)
+		mustEqualBig(t, "the refusing buyer's balance", nativeBalance(t, eth, refuser), new(big.Int))
+		mustEqualBig(t, "the swap's native balance", nativeBalance(t, eth, swap.addr), held.Add(held, oneHemiAmount))
+		swap.mustRefuse(t, submitter, nil, "BtcSwap: native transfer failed", "claim", refusedOffer)
+		swap.mustRefuse(t, seller, nil, "BtcSwap: offer already filled", "cancel", refusedOffer)
 	})
 
 	if relayer.exited() {
