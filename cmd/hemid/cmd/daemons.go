@@ -11,8 +11,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/daemon"
+	"github.com/hemi-appchain/hemi/hemiclient"
 	"github.com/hemi-appchain/hemi/popminer"
 	"github.com/hemi-appchain/hemi/relayer"
 )
@@ -39,6 +41,25 @@ func daemonCmd(name, short string, run func(args []string) error) *cobra.Command
 	}
 }
 
+// daemonConfig is a daemon's configuration: relayer's or popminer's DaemonConfig.
+type daemonConfig interface {
+	BindFlags(fs *pflag.FlagSet)
+	Validate() error
+	Clients() (*rpc.Client, *hemiclient.Client, error)
+}
+
+// connect reads the daemon's configuration into cfg from args (flags and the --config file),
+// checks it, and connects to its Bitcoin node and to hemid.
+func connect(name string, args []string, cfg daemonConfig) (*rpc.Client, *hemiclient.Client, error) {
+	if err := daemon.ParseConfig(name, args, cfg.BindFlags); err != nil {
+		return nil, nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	return cfg.Clients()
+}
+
 // relayerCmd is `hemid relayer`: it keeps x/btclc in sync with a Bitcoin node.
 //
 //	hemid relayer --btc-rpc http://127.0.0.1:18443 --btc-user u --btc-password-file ~/.btc-rpc-password \
@@ -49,19 +70,12 @@ func relayerCmd() *cobra.Command {
 
 func runRelayer(args []string) error {
 	cfg := relayer.DefaultDaemonConfig()
-	if err := daemon.ParseConfig("hemid relayer", args, cfg.BindFlags); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-
-	btc, hemi, err := cfg.Clients()
+	btc, hemi, err := connect("hemid relayer", args, &cfg)
 	if err != nil {
 		return err
 	}
 	defer hemi.Close()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
 	reg := prometheus.NewRegistry()
 	metrics := relayer.NewMetrics(reg)
@@ -92,19 +106,12 @@ func popminerCmd() *cobra.Command {
 
 func runPopminer(args []string) error {
 	cfg := popminer.DefaultDaemonConfig()
-	if err := daemon.ParseConfig("hemid popminer", args, cfg.BindFlags); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-
-	btc, hemi, err := cfg.Clients()
+	btc, hemi, err := connect("hemid popminer", args, &cfg)
 	if err != nil {
 		return err
 	}
 	defer hemi.Close()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	key, err := popminer.KeyFromKeyring(hemi.Keyring(), cfg.Key)
 	if err != nil {
 		return err
