@@ -1,8 +1,8 @@
 # hemid — build, run and test. `make demo` and `make test` are the two commands that matter.
 SHELL := /bin/bash
 BUILD_DIR := $(CURDIR)/build
-# HEMID=/path/to/hemid runs the demo and the localnet on that binary (and its relayer, popminer,
-# btcd and btcctl beside it) instead of building build/hemid first.
+# HEMID=/path/to/hemid runs the demo and the localnet on that binary (and the btcd and btcctl
+# beside it) instead of building build/hemid first.
 HEMID ?= $(BUILD_DIR)/hemid
 OWN_BUILD := $(filter $(BUILD_DIR)/hemid,$(HEMID))
 GO_TEST_TIMEOUT ?= 45m
@@ -10,13 +10,18 @@ GO_TEST_TIMEOUT ?= 45m
 # btcd at the version go.mod requires (the one testutil/btcdtest builds too).
 BTCD_VERSION := $(shell go list -m -f "{{.Version}}" github.com/btcsuite/btcd)
 
-.PHONY: all build btcd demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench bench-short clean
+.PHONY: all build hemid btcd demo test test-short localnet localnet-stop localnet-status proto-gen proto-check lint contracts bench bench-short clean
 
 all: build
 
+## build: hemid, and at the same time btcd with btcctl (the demo, the tests and the benchmarks need both).
 build:
+	@$(MAKE) --no-print-directory -j2 hemid btcd
+
+## hemid: the node, its CLI and the daemons (`hemid relayer`, `hemid popminer`): one binary, one link.
+hemid:
 	@mkdir -p $(BUILD_DIR)
-	go build -o $(BUILD_DIR) ./cmd/hemid ./cmd/relayer ./cmd/popminer
+	go build -o $(BUILD_DIR)/hemid ./cmd/hemid
 
 ## btcd: the Bitcoin full node and its CLI used by the demo and the tests (regtest).
 btcd: $(BUILD_DIR)/btcd
@@ -26,18 +31,18 @@ $(BUILD_DIR)/btcd:
 	GOBIN=$(BUILD_DIR) go install github.com/btcsuite/btcd@$(BTCD_VERSION) github.com/btcsuite/btcd/cmd/btcctl@$(BTCD_VERSION)
 
 ## demo: btcd regtest + a single-validator hemid devnet + the relayer (Ctrl-C stops them).
-demo: $(if $(OWN_BUILD),build btcd)
+demo: $(if $(OWN_BUILD),build)
 	HEMID=$(HEMID) scripts/devnet.sh
 
 ## test: every test, including the process-level ones against real hemid nodes.
-test: build btcd
+test: build
 	HEMI_BIN_DIR=$(BUILD_DIR) BTCD_BIN=$(BUILD_DIR)/btcd go test -timeout $(GO_TEST_TIMEOUT) ./...
 
 ## test-short: unit tests only (no processes).
 test-short:
 	go test -short ./...
 
-localnet: $(if $(OWN_BUILD),build)
+localnet: $(if $(OWN_BUILD),hemid)
 	HEMID=$(HEMID) scripts/localnet.sh start
 
 localnet-stop:
@@ -61,7 +66,7 @@ lint:
 	go mod tidy && git diff --exit-code go.mod go.sum
 
 ## bench: benchmarks that report ratios against a baseline measured in the same run.
-bench: build btcd
+bench: build
 	bench/btclc.sh
 	bench/pop.sh
 	bench/relayer-sync.sh

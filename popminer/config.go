@@ -11,7 +11,7 @@ import (
 	"github.com/hemi-appchain/hemi/daemon"
 )
 
-// DaemonConfig is everything `popminer` reads from flags or its config file (see
+// DaemonConfig is everything `hemid popminer` reads from flags or its config file (see
 // daemon.ParseConfig: TOML with the flag names as keys).
 type DaemonConfig struct {
 	daemon.Connections

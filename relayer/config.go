@@ -9,7 +9,7 @@ import (
 	"github.com/hemi-appchain/hemi/daemon"
 )
 
-// DaemonConfig is everything `relayer` reads from flags or its config file (see daemon.ParseConfig:
+// DaemonConfig is everything `hemid relayer` reads from flags or its config file (see daemon.ParseConfig:
 // TOML with the flag names as keys, e.g. `btc-rpc = "http://127.0.0.1:18334"`).
 type DaemonConfig struct {
 	daemon.Connections

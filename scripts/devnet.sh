@@ -25,8 +25,9 @@ btc_user=hemi btc_password=hemi-devnet
 popminer_key=b68074804efe412aa97f33c0e3dca88f4918fe42fe74c9022812373f0f88aa31
 btc_mining_address=mwiB6L3GvPjoLqMCcsBDac7kysPHGqENXc
 btcctl=("$bin/btcctl" --configfile "$root/btcd/btcctl.conf" --regtest --notls --rpcserver "127.0.0.1:$btc_rpc_port" --rpcuser "$btc_user" --rpcpass "$btc_password")
-for tool in btcd btcctl relayer popminer; do
-  [ -x "$bin/$tool" ] || { echo "no $tool in $bin: run 'make build btcd' first" >&2; exit 1; }
+[ -x "$HEMID" ] || { echo "no hemid binary at $HEMID: run 'make build' first" >&2; exit 1; }
+for tool in btcd btcctl; do
+  [ -x "$bin/$tool" ] || { echo "no $tool in $bin: run 'make btcd' first" >&2; exit 1; }
 done
 
 pids=()
@@ -96,12 +97,12 @@ wait_for_height "$rpc" 1 120 || fail hemid "$root/hemid.log"
 btc_password_file=$root/btcd/rpc-password
 (umask 077 && printf '%s\n' "$btc_password" >"$btc_password_file")
 
-setsid "$bin/relayer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password-file "$btc_password_file" \
+setsid "$HEMID" relayer --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password-file "$btc_password_file" \
   --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" --home "$home" "${KEYRING[@]}" --key relayer \
   --metrics "127.0.0.1:$(port "$base" 1 $API)" >"$root/relayer.log" 2>&1 &
 pids+=($!)
 
-setsid "$bin/popminer" --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password-file "$btc_password_file" \
+setsid "$HEMID" popminer --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password-file "$btc_password_file" \
   --network regtest --address-kind p2pkh --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" \
   --home "$home" "${KEYRING[@]}" --key popminer --metrics "127.0.0.1:$(port "$base" 1 $GRPC)" >"$root/popminer.log" 2>&1 &
 pids+=($!)

@@ -19,10 +19,8 @@ import (
 )
 
 var (
-	hemidBin    string // path of the hemid binary under test
-	relayerBin  string // path of the relayer binary under test
-	popminerBin string // path of the popminer binary under test
-	repoRoot    string
+	hemidBin string // path of the hemid binary under test (`hemid relayer` and `hemid popminer` are the daemons)
+	repoRoot string
 )
 
 func TestMain(m *testing.M) {
@@ -52,17 +50,15 @@ func run(m *testing.M) int {
 		}
 		defer os.RemoveAll(dir)
 		binDir = dir
-		build := exec.Command("go", "build", "-o", binDir, "./cmd/hemid", "./cmd/relayer", "./cmd/popminer")
+		build := exec.Command("go", "build", "-o", binDir, "./cmd/hemid")
 		build.Dir = repoRoot
 		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		fmt.Println("e2e: building hemid, relayer and popminer (set HEMI_BIN_DIR to reuse a build) ...")
+		fmt.Println("e2e: building hemid (set HEMI_BIN_DIR to reuse a build) ...")
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: building the binaries:", err)
 			return 1
 		}
 	}
 	hemidBin = filepath.Join(binDir, "hemid")
-	relayerBin = filepath.Join(binDir, "relayer")
-	popminerBin = filepath.Join(binDir, "popminer")
 	return m.Run()
 }

@@ -90,7 +90,7 @@ func startPoPMiner(t *testing.T, net *network, btc *btcdtest.Node) *process {
 	if err := os.WriteFile(passwordFile, []byte(cfg.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return startProcess(t, filepath.Join(net.root, "popminer.log"), popminerBin,
+	return startProcess(t, filepath.Join(net.root, "popminer.log"), hemidBin, "popminer",
 		"--btc-rpc", cfg.URL, "--btc-user", cfg.User, "--btc-password-file", passwordFile,
 		"--network", bitcoin.RegTest, "--address-kind", "p2pkh",
 		"--hemid-grpc", net.nodes[0].GRPC, "--chain-id", testChainID,

@@ -144,8 +144,8 @@ func TestReadmeDemo(t *testing.T) {
 	t.Logf("make demo: whole run with the README's commands and the stop %s", time.Since(start).Round(time.Second))
 }
 
-// demoBinDir is a directory holding the binaries under test and btcd with btcctl, which the
-// demo expects beside hemid.
+// demoBinDir is a directory holding hemid under test and btcd with btcctl, which the demo
+// expects beside hemid.
 func demoBinDir(t *testing.T) string {
 	t.Helper()
 	btc := btcdtest.Bin(t)
@@ -159,7 +159,7 @@ func demoBinDir(t *testing.T) string {
 		}
 	}
 	dir := t.TempDir()
-	for name, path := range map[string]string{"hemid": hemidBin, "relayer": relayerBin, "popminer": popminerBin, "btcd": btc.Btcd, "btcctl": btc.Btcctl} {
+	for name, path := range map[string]string{"hemid": hemidBin, "btcd": btc.Btcd, "btcctl": btc.Btcctl} {
 		abs, err := filepath.Abs(path)
 		if err != nil {
 			t.Fatal(err)

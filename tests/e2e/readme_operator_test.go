@@ -18,8 +18,8 @@ import (
 )
 
 // operator is a user's machine for the README's operator blocks: its own HOME, so that the
-// README's ~/.hemid is a temporary directory, and the binaries under test first on PATH, so that
-// the README's `hemid`, `relayer` and `popminer` are them.
+// README's ~/.hemid is a temporary directory, and the hemid under test first on PATH, so that
+// the README's `hemid` (and `hemid relayer`, `hemid popminer`) is it.
 type operator struct {
 	t    *testing.T
 	home string // $HOME
@@ -172,9 +172,9 @@ func TestReadmeDaemons(t *testing.T) {
 		switch {
 		case c == "hemid keys add relayer", c == "hemid keys add popminer":
 			o.run(c)
-		case strings.HasPrefix(c, "relayer "):
+		case strings.HasPrefix(c, "hemid relayer "):
 			relayerLine = c
-		case strings.HasPrefix(c, "popminer "):
+		case strings.HasPrefix(c, "hemid popminer "):
 			minerLine = c
 		default:
 			t.Fatalf("README command %q has no step in TestReadmeDaemons: add one", c)

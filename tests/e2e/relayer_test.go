@@ -57,7 +57,7 @@ func grpcConn(t *testing.T, net *network) *grpc.ClientConn {
 func startRelayer(t *testing.T, net *network, btc *btcdtest.Node, metricsAddr string, batchSize int) *process {
 	t.Helper()
 	cfg := btc.ClientConfig()
-	return startProcess(t, filepath.Join(net.root, "relayer.log"), relayerBin,
+	return startProcess(t, filepath.Join(net.root, "relayer.log"), hemidBin, "relayer",
 		"--btc-rpc", cfg.URL, "--btc-user", cfg.User, "--btc-password", cfg.Password,
 		"--hemid-grpc", net.nodes[0].GRPC, "--chain-id", testChainID,
 		"--home", net.home(0), "--keyring-backend", "test", "--key", net.devs[0].Name,

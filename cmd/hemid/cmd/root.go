@@ -1,5 +1,6 @@
 // Package cmd builds hemid's command tree: node commands (init, genesis, start, export, …), keys
-// (eth_secp256k1 by default), and the autocli query and tx commands of every module.
+// (eth_secp256k1 by default), the autocli query and tx commands of every module, and the relayer
+// and popminer daemons.
 package cmd
 
 import (
@@ -124,6 +125,8 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		cmtcli.NewCompletionCmd(rootCmd, true),
 		confixcmd.ConfigCommand(),
 		debugCmd(tempApp),
+		relayerCmd(),
+		popminerCmd(),
 	)
 
 	evmserver.AddCommands(rootCmd, evmserver.NewDefaultStartOptions(newApp, home), exportApp, func(*cobra.Command) {})
