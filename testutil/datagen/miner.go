@@ -124,17 +124,9 @@ func (b *MinedBlock) Header() *wire.BlockHeader { return &b.Block.Header }
 func MineSpendBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, spends ...Spend) *MinedBlock {
 	tb.Helper()
 	parentHash := parent.BlockHash()
-	coinbase := wire.NewMsgTx(2)
 	var tagBytes [4]byte
 	binary.LittleEndian.PutUint32(tagBytes[:], tag)
-	coinbaseScript, err := txscript.NewScriptBuilder().AddData(parentHash[:8]).AddData(tagBytes[:]).Script()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	coinbase.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{}, wire.MaxPrevOutIndex), coinbaseScript, nil))
-	coinbase.AddTxOut(wire.NewTxOut(50*btcutil.SatoshiPerBitcoin, p2wpkhScript(tb, KeyFromSeed(0).PubKey())))
-
-	txs := []*wire.MsgTx{coinbase}
+	var txs []*wire.MsgTx
 	mined := make([]MinedSpend, len(spends))
 	for i, s := range spends {
 		if s.Key == nil {
@@ -146,6 +138,31 @@ func MineSpendBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, spends 
 		mined[i] = SignedSpend(tb, s, prev)
 		txs = append(txs, mined[i].Funding, mined[i].Spending)
 	}
+	b := MineTxBlock(tb, parent, tag, txs...)
+	for i := range mined {
+		mined[i].FundingProof = b.TxProof(tb, mined[i].Funding)
+		mined[i].SpendingProof = b.TxProof(tb, mined[i].Spending)
+	}
+	b.Spends = mined
+	return b
+}
+
+// MineTxBlock mines a regtest block on top of parent holding a coinbase and
+// then txs, as given: a test can mine the same transactions again in another
+// block (a reorg that re-mines them). tag goes into the coinbase.
+func MineTxBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, txs ...*wire.MsgTx) *MinedBlock {
+	tb.Helper()
+	parentHash := parent.BlockHash()
+	coinbase := wire.NewMsgTx(2)
+	var tagBytes [4]byte
+	binary.LittleEndian.PutUint32(tagBytes[:], tag)
+	coinbaseScript, err := txscript.NewScriptBuilder().AddData(parentHash[:8]).AddData(tagBytes[:]).Script()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	coinbase.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{}, wire.MaxPrevOutIndex), coinbaseScript, nil))
+	coinbase.AddTxOut(wire.NewTxOut(50*btcutil.SatoshiPerBitcoin, p2wpkhScript(tb, KeyFromSeed(0).PubKey())))
+	txs = append([]*wire.MsgTx{coinbase}, txs...)
 	addWitnessCommitment(tb, coinbase, txs)
 
 	txids := make([]chainhash.Hash, len(txs))
@@ -167,16 +184,21 @@ func MineSpendBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, spends 
 		Transactions: txs,
 	}
 	Mine(tb, Network(tb, bitcoin.RegTest), &block.Header)
-
-	for i := range mined {
-		mined[i].FundingProof = proof(tb, block, mined[i].Funding)
-		mined[i].SpendingProof = proof(tb, block, mined[i].Spending)
-	}
 	var raw bytes.Buffer
 	if err := block.Serialize(&raw); err != nil {
 		tb.Fatal(err)
 	}
-	return &MinedBlock{Block: block, RawHeader: SerializeHeader(&block.Header), RawBlock: raw.Bytes(), Spends: mined}
+	return &MinedBlock{Block: block, RawHeader: SerializeHeader(&block.Header), RawBlock: raw.Bytes()}
+}
+
+// TxProof is the SPV proof of tx in b.
+func (b *MinedBlock) TxProof(tb testing.TB, tx *wire.MsgTx) Proof {
+	tb.Helper()
+	index, siblings, raw, err := bitcoin.InclusionProof(b.Block, tx.TxHash())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Proof{Index: index, Siblings: siblings, RawTx: raw}
 }
 
 // SignedSpend returns one spend outside any block: a funding transaction
@@ -286,15 +308,6 @@ func addWitnessCommitment(tb testing.TB, coinbase *wire.MsgTx, txs []*wire.MsgTx
 	commitment := chainhash.DoubleHashB(append(root[:], reserved[:]...))
 	script := append([]byte{txscript.OP_RETURN, txscript.OP_DATA_36, 0xaa, 0x21, 0xa9, 0xed}, commitment...)
 	coinbase.AddTxOut(wire.NewTxOut(0, script))
-}
-
-func proof(tb testing.TB, block *wire.MsgBlock, tx *wire.MsgTx) Proof {
-	tb.Helper()
-	index, siblings, raw, err := bitcoin.InclusionProof(block, tx.TxHash())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return Proof{Index: index, Siblings: siblings, RawTx: raw}
 }
 
 func p2wpkhScript(tb testing.TB, pub *btcec.PublicKey) []byte {
