@@ -125,6 +125,9 @@ import (
 	"github.com/hemi-appchain/hemi/x/pop"
 	popkeeper "github.com/hemi-appchain/hemi/x/pop/keeper"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	"github.com/hemi-appchain/hemi/x/tunnel"
+	tunnelkeeper "github.com/hemi-appchain/hemi/x/tunnel/keeper"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 func init() {
@@ -168,8 +171,9 @@ type App struct {
 	Erc20Keeper     erc20keeper.Keeper
 	EVMMempool      sdkmempool.ExtMempool
 
-	BTCLCKeeper btclckeeper.Keeper
-	PoPKeeper   popkeeper.Keeper
+	BTCLCKeeper  btclckeeper.Keeper
+	PoPKeeper    popkeeper.Keeper
+	TunnelKeeper tunnelkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -206,7 +210,7 @@ func New(
 		upgradetypes.StoreKey, feegrant.StoreKey, evidencetypes.StoreKey, authzkeeper.StoreKey,
 		ibcexported.StoreKey, ibctransfertypes.StoreKey,
 		evmtypes.StoreKey, feemarkettypes.StoreKey, erc20types.StoreKey,
-		btclctypes.StoreKey, poptypes.StoreKey,
+		btclctypes.StoreKey, poptypes.StoreKey, tunneltypes.StoreKey,
 	)
 	objectKeys := storetypes.NewObjectStoreKeys(banktypes.ObjectStoreKey, evmtypes.ObjectKey)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
@@ -275,8 +279,11 @@ func New(
 	app.BTCLCKeeper = btclckeeper.NewKeeper(appCodec, kv(btclctypes.StoreKey), authorityStr, accountCodec)
 	app.PoPKeeper = popkeeper.NewKeeper(appCodec, kv(poptypes.StoreKey), authorityStr, accountCodec,
 		app.BTCLCKeeper, app.BankKeeper, app.DistrKeeper)
-	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping (once per block, in EndBlock).
-	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks()))
+	app.TunnelKeeper = tunnelkeeper.NewKeeper(appCodec, kv(tunneltypes.StoreKey), authorityStr, accountCodec,
+		app.BTCLCKeeper, app.PoPKeeper, app.BankKeeper)
+	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping and x/tunnel's reorg sweep
+	// (once per block, in x/btclc's EndBlock).
+	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks(), app.TunnelKeeper.Hooks()))
 
 	// Every persistent store, so the EVM's state snapshots cover all of them.
 	allStoreKeys := make([]storetypes.StoreKey, 0, len(keys)+len(objectKeys))
@@ -337,6 +344,7 @@ func New(
 		erc20.NewAppModule(app.Erc20Keeper, app.AccountKeeper),
 		btclc.NewAppModule(app.BTCLCKeeper),
 		pop.NewAppModule(app.PoPKeeper),
+		tunnel.NewAppModule(app.TunnelKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName:     genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
