@@ -466,7 +466,7 @@ func StaticPrecompileAddresses() []string {
 }
 
 // blockedAddresses are the accounts that may not receive coins by a plain send: module accounts,
-// Ethereum's precompiles and every static precompile (cosmos/evm's and x/hvm's).
+// Ethereum's precompiles, every static precompile (cosmos/evm's and x/hvm's) and hemiBTC's ERC-20.
 func blockedAddresses() map[string]bool {
 	blocked := make(map[string]bool)
 	for _, name := range moduleAccountNames() {
@@ -478,6 +478,8 @@ func blockedAddresses() map[string]bool {
 	for _, hex := range StaticPrecompileAddresses() {
 		blocked[evmutils.Bech32StringFromHexAddress(hex)] = true
 	}
+	// hemiBTC's ERC-20 precompile: sat sent to it would be lost.
+	blocked[evmutils.Bech32StringFromHexAddress(params.HemiBTCAddress)] = true
 	return blocked
 }
 
