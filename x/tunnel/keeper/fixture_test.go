@@ -10,11 +10,11 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/stretchr/testify/require"
 
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/testutil/datagen"
@@ -218,9 +218,10 @@ func outpoint(b *datagen.MinedBlock, spend int, vout uint32) string {
 
 // storeDump is every key and value of x/tunnel's store, to show that a
 // rejected message changed nothing.
-func (f *fixture) storeDump() [][2][]byte {
-	f.tb.Helper()
-	it := f.ctx.KVStore(f.env.Key(types.StoreKey)).Iterator(nil, nil)
+func (f *fixture) storeDump() [][2][]byte { return dumpStore(f.ctx, f.env.Key(types.StoreKey)) }
+
+func dumpStore(ctx sdk.Context, key storetypes.StoreKey) [][2][]byte {
+	it := ctx.KVStore(key).Iterator(nil, nil)
 	defer it.Close()
 	var kv [][2][]byte
 	for ; it.Valid(); it.Next() {
@@ -228,5 +229,3 @@ func (f *fixture) storeDump() [][2][]byte {
 	}
 	return kv
 }
-
-var _ = chainhash.Hash{}
