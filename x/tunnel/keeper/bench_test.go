@@ -44,17 +44,5 @@ func BenchmarkProveDeposit(b *testing.B) {
 		}
 		b.ReportMetric(float64(gas), "gas/op")
 	})
-	b.Run("banksend", func(b *testing.B) {
-		bank := banksend.New(b, 1)
-		var gas uint64
-		b.ReportAllocs()
-		for b.Loop() {
-			cctx, _ := bank.Ctx.CacheContext()
-			var err error
-			if gas, err = bank.Send(cctx.WithGasMeter(storetypes.NewGasMeter(1<<40)), 0); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(gas), "gas/op")
-	})
+	b.Run("banksend", banksend.Benchmark)
 }
