@@ -275,7 +275,7 @@ func New(
 	app.TransferKeeper = ibctransferkeeper.NewKeeper(appCodec, accountCodec, kv(ibctransfertypes.StoreKey),
 		app.IBCKeeper.ChannelKeeper, app.MsgServiceRouter(), app.AccountKeeper, app.BankKeeper, authorityStr)
 
-	// x/btclc and x/pop exist before the EVM keeper because x/hvm's precompiles read them.
+	// x/btclc, x/pop and x/tunnel exist before the EVM keeper because x/hvm's precompiles read them.
 	app.BTCLCKeeper = btclckeeper.NewKeeper(appCodec, kv(btclctypes.StoreKey), authorityStr, accountCodec)
 	app.PoPKeeper = popkeeper.NewKeeper(appCodec, kv(poptypes.StoreKey), authorityStr, accountCodec,
 		app.BTCLCKeeper, app.BankKeeper, app.DistrKeeper)
@@ -439,13 +439,13 @@ func (app *App) RegisterPendingTxListener(listener func(common.Hash)) {
 }
 
 // staticPrecompiles are cosmos/evm's static precompiles and x/hvm's Bitcoin precompiles, which
-// read x/btclc and x/pop (their keepers must exist).
+// read x/btclc, x/pop and x/tunnel (their keepers must exist).
 func (app *App) staticPrecompiles(cdc codec.Codec) map[common.Address]corevm.PrecompiledContract {
 	precompiles := precompiletypes.DefaultStaticPrecompiles(
 		*app.StakingKeeper, app.DistrKeeper, app.BankKeeper, &app.Erc20Keeper, app.TransferKeeper,
 		app.IBCKeeper.ChannelKeeper, app.IBCKeeper.ClientKeeper, app.GovKeeper, app.SlashingKeeper, cdc,
 	)
-	for _, p := range hvm.Precompiles(app.BTCLCKeeper, app.PoPKeeper) {
+	for _, p := range hvm.Precompiles(app.BTCLCKeeper, app.PoPKeeper, app.TunnelKeeper) {
 		if _, taken := precompiles[p.Address()]; taken {
 			panic(fmt.Errorf("x/hvm precompile %s at %s collides with a cosmos/evm precompile", p.Name(), p.Address()))
 		}

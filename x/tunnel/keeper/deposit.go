@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"cosmossdk.io/collections"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -241,4 +242,19 @@ func (k Keeper) removeDeposit(ctx context.Context, d types.Deposit) error {
 		}
 	}
 	return nil
+}
+
+// DepositOf returns the deposit recorded at outpoint txid:vout (txid in
+// internal byte order) and its recipient's 20 bytes; found is false when none
+// is. One read: x/hvm's IBitcoin.deposit calls it at a fixed gas.
+func (k Keeper) DepositOf(ctx context.Context, txid chainhash.Hash, vout uint32) (d types.Deposit, recipient []byte, found bool, err error) {
+	d, err = k.Deposits.Get(ctx, types.NewOutpoint(txid, vout))
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Deposit{}, nil, false, nil
+	}
+	if err != nil {
+		return types.Deposit{}, nil, false, err
+	}
+	recipient, err = k.addressCodec.StringToBytes(d.Recipient)
+	return d, recipient, err == nil, err
 }
