@@ -156,10 +156,15 @@ func vaultOutputs(tx *wire.MsgTx, params types.Params) ([]uint32, error) {
 	var vouts []uint32
 	small := 0
 	for i, out := range tx.TxOut {
+		// A header is all the light client checks of a block, so the transaction's own rule
+		// is checked here: every output within Bitcoin's supply.
+		if out.Value < 0 || out.Value > types.MaxSats {
+			return nil, btclctypes.ErrInvalidTx.Wrapf("output %d has a value of %d sats, outside 0 to %d", i, out.Value, int64(types.MaxSats))
+		}
 		if !bytes.Equal(out.PkScript, params.VaultScript) {
 			continue
 		}
-		if out.Value < 0 || uint64(out.Value) < params.MinDepositSats {
+		if uint64(out.Value) < params.MinDepositSats {
 			small++
 			continue
 		}

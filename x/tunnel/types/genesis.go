@@ -30,7 +30,7 @@ func (gs GenesisState) Validate() error {
 		}
 		proofs[txid] = true
 	}
-	seen := make(map[Outpoint]bool, len(gs.Deposits))
+	seen := make(map[string]bool, len(gs.Deposits)) // Outpoint holds pointers: key by its text
 	for i, d := range gs.Deposits {
 		if len(d.Txid) != chainhash.HashSize || len(d.BtcBlockHash) != chainhash.HashSize {
 			return ErrInvalidGenesis.Wrapf("deposit %d: txid and btc_block_hash must be 32 bytes", i)
@@ -42,10 +42,10 @@ func (gs GenesisState) Validate() error {
 			return ErrInvalidGenesis.Wrapf("deposit %d: amount %d, recipient %q", i, d.Amount, d.Recipient)
 		}
 		op := d.Outpoint()
-		if seen[op] {
+		if seen[FormatOutpoint(op)] {
 			return ErrInvalidGenesis.Wrapf("deposit %d: outpoint %s twice", i, FormatOutpoint(op))
 		}
-		seen[op] = true
+		seen[FormatOutpoint(op)] = true
 		if !proofs[op.K1()] {
 			return ErrInvalidGenesis.Wrapf("deposit %d: no lock proof for txid %s", i, op.K1())
 		}
@@ -65,8 +65,8 @@ func (gs GenesisState) Validate() error {
 		if err := ValidatePayoutScript(w.Script); err != nil {
 			return ErrInvalidGenesis.Wrapf("withdrawal %d: %v", i, err)
 		}
-		if w.Amount == 0 || w.Amount > MaxSats || w.Sender == "" {
-			return ErrInvalidGenesis.Wrapf("withdrawal %d: amount %d, sender %q", i, w.Amount, w.Sender)
+		if w.Amount == 0 || w.Amount > MaxSats || w.MaxFee >= w.Amount || w.Sender == "" {
+			return ErrInvalidGenesis.Wrapf("withdrawal %d: amount %d, max_fee %d (below the amount), sender %q", i, w.Amount, w.MaxFee, w.Sender)
 		}
 	}
 	return nil
