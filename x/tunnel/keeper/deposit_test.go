@@ -327,3 +327,51 @@ func outpointLess(a, b types.Outpoint) bool {
 	}
 	return a.K2() < b.K2()
 }
+
+// TestReorgSweepIsBoundedPerBlock: a reorg that replaces the block of 2,400
+// pending deposits is swept over three blocks, at most
+// MaxReorgChecksPerBlock a block, from the cursor the hook set; the cursor
+// is gone once the sweep reaches the end.
+func TestReorgSweepIsBoundedPerBlock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("proves 2,400 deposits")
+	}
+	f := newFixture(t)
+	p := f.params()
+	p.MinDepositSats = 1_000
+	f.block(func() { f.setParams(p) })
+	base := f.tip
+	var ss []datagen.Spend
+	for i := range 6 {
+		amounts := make([]int64, 400)
+		for j := range amounts {
+			amounts[j] = 1_000
+		}
+		ss = append(ss, f.deposit(uint32(200+i), alice, amounts...))
+	}
+	b := f.mine(nil, ss...)
+	f.block(func() {
+		f.insert(*b.Header())
+		for i := range ss {
+			_, err := f.proveDeposit(proofOf(t, b, i, false))
+			require.NoError(t, err)
+		}
+	})
+	count := func() int {
+		n := 0
+		require.NoError(t, f.k.Deposits.Walk(f.ctx, nil, func(types.Outpoint, types.Deposit) (bool, error) { n++; return false, nil }))
+		return n
+	}
+	require.Equal(t, 2_400, count())
+	f.block(func() { f.insert(datagen.RegtestChain(t, base, 2, 4242)...) })
+	for _, left := range []int{1_400, 400, 0} {
+		require.Equal(t, left, count())
+		has, err := f.k.ReorgCursor.Has(f.ctx)
+		require.NoError(t, err)
+		require.Equal(t, left > 0, has, "the cursor stays while deposits are left to check")
+		if left > 0 {
+			f.block(nil)
+		}
+	}
+	require.True(t, f.params().DepositsEnabled, "nothing minted was reorged")
+}
