@@ -5,9 +5,6 @@ import (
 	"math/big"
 	"testing"
 
-	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg"
-	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/common"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
@@ -27,14 +24,7 @@ import (
 // precompile at params.HemiBTCAddress, as hemiBTC (8 decimals) balanceOf in the EVM.
 func TestTunnelDepositVisibleThroughBankAndERC20(t *testing.T) {
 	vaultKey := datagen.KeyFromSeed(7000)
-	vaultAddr, err := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(vaultKey.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vault, err := txscript.PayToAddrScript(vaultAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vault := datagen.P2WPKHScript(t, vaultKey.PubKey())
 	c := apptest.New(t, apptest.Options{Genesis: func(cdc codec.JSONCodec, state map[string]json.RawMessage) {
 		var g tunneltypes.GenesisState
 		cdc.MustUnmarshalJSON(state[tunneltypes.ModuleName], &g)

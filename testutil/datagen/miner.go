@@ -161,7 +161,7 @@ func MineTxBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, txs ...*wi
 		tb.Fatal(err)
 	}
 	coinbase.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{}, wire.MaxPrevOutIndex), coinbaseScript, nil))
-	coinbase.AddTxOut(wire.NewTxOut(50*btcutil.SatoshiPerBitcoin, p2wpkhScript(tb, KeyFromSeed(0).PubKey())))
+	coinbase.AddTxOut(wire.NewTxOut(50*btcutil.SatoshiPerBitcoin, P2WPKHScript(tb, KeyFromSeed(0).PubKey())))
 	txs = append([]*wire.MsgTx{coinbase}, txs...)
 	addWitnessCommitment(tb, coinbase, txs)
 
@@ -221,9 +221,9 @@ func SignedSpend(tb testing.TB, s Spend, prev chainhash.Hash) MinedSpend {
 			return btcutil.NewAddressPubKeyHash(btcutil.Hash160(key.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
 		})
 	case P2WPKH:
-		pkScript = p2wpkhScript(tb, key.PubKey())
+		pkScript = P2WPKHScript(tb, key.PubKey())
 	case P2SHP2WPKH:
-		redeem = p2wpkhScript(tb, key.PubKey())
+		redeem = P2WPKHScript(tb, key.PubKey())
 		pkScript = payTo(tb, func() (btcutil.Address, error) {
 			return btcutil.NewAddressScriptHash(redeem, &chaincfg.RegressionNetParams)
 		})
@@ -247,7 +247,7 @@ func SignedSpend(tb testing.TB, s Spend, prev chainhash.Hash) MinedSpend {
 	if change < 0 {
 		tb.Fatalf("outputs worth more than %d sat", FundingValue-SpendFee)
 	}
-	m.Spending.AddTxOut(wire.NewTxOut(change, p2wpkhScript(tb, key.PubKey())))
+	m.Spending.AddTxOut(wire.NewTxOut(change, P2WPKHScript(tb, key.PubKey())))
 	sign(tb, m.Spending, pkScript, redeem, key)
 	return m
 }
@@ -310,7 +310,9 @@ func addWitnessCommitment(tb testing.TB, coinbase *wire.MsgTx, txs []*wire.MsgTx
 	coinbase.AddTxOut(wire.NewTxOut(0, script))
 }
 
-func p2wpkhScript(tb testing.TB, pub *btcec.PublicKey) []byte {
+// P2WPKHScript is the P2WPKH output script paying pub (regtest), as a vault or a wallet would
+// give it.
+func P2WPKHScript(tb testing.TB, pub *btcec.PublicKey) []byte {
 	tb.Helper()
 	return payTo(tb, func() (btcutil.Address, error) {
 		return btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(pub.SerializeCompressed()), &chaincfg.RegressionNetParams)

@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg"
-	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/stretchr/testify/require"
@@ -27,10 +24,7 @@ import (
 // the documented figure.
 func TestIBitcoinDeposit(t *testing.T) {
 	key := datagen.KeyFromSeed(7000)
-	vaultAddr, err := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(key.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
-	require.NoError(t, err)
-	vault, err := txscript.PayToAddrScript(vaultAddr)
-	require.NoError(t, err)
+	vault := datagen.P2WPKHScript(t, key.PubKey())
 	c := apptest.New(t, apptest.Options{Genesis: func(cdc codec.JSONCodec, state map[string]json.RawMessage) {
 		var g tunneltypes.GenesisState
 		cdc.MustUnmarshalJSON(state[tunneltypes.ModuleName], &g)

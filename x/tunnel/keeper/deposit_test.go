@@ -258,15 +258,7 @@ func TestTenThousandDepositsMaturingInOneBlock(t *testing.T) {
 	p.MinDepositSats = 1_000
 	f.block(func() { f.setParams(p) })
 	const spends, perSpend = 25, 400
-	var ss []datagen.Spend
-	for i := range spends {
-		amounts := make([]int64, perSpend)
-		for j := range amounts {
-			amounts[j] = 1_000
-		}
-		ss = append(ss, f.deposit(uint32(100+i), alice, amounts...))
-	}
-	b := f.mine(nil, ss...)
+	b := f.mine(nil, f.manyDeposits(100, spends, perSpend)...)
 	f.block(func() {
 		f.insert(*b.Header())
 		for i := range spends {
@@ -341,14 +333,7 @@ func TestReorgSweepIsBoundedPerBlock(t *testing.T) {
 	p.MinDepositSats = 1_000
 	f.block(func() { f.setParams(p) })
 	base := f.tip
-	var ss []datagen.Spend
-	for i := range 6 {
-		amounts := make([]int64, 400)
-		for j := range amounts {
-			amounts[j] = 1_000
-		}
-		ss = append(ss, f.deposit(uint32(200+i), alice, amounts...))
-	}
+	ss := f.manyDeposits(200, 6, 400)
 	b := f.mine(nil, ss...)
 	f.block(func() {
 		f.insert(*b.Header())
@@ -374,4 +359,18 @@ func TestReorgSweepIsBoundedPerBlock(t *testing.T) {
 		}
 	}
 	require.True(t, f.params().DepositsEnabled, "nothing minted was reorged")
+}
+
+// manyDeposits is n spends (keys from seed on) each paying the vault perSpend
+// outputs of 1,000 sat for alice.
+func (f *fixture) manyDeposits(seed uint32, n, perSpend int) []datagen.Spend {
+	amounts := make([]int64, perSpend)
+	for j := range amounts {
+		amounts[j] = 1_000
+	}
+	ss := make([]datagen.Spend, n)
+	for i := range ss {
+		ss[i] = f.deposit(seed+uint32(i), alice, amounts...)
+	}
+	return ss
 }

@@ -8,9 +8,6 @@ import (
 
 	"cosmossdk.io/core/header"
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg"
-	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/stretchr/testify/require"
 
@@ -87,12 +84,7 @@ func addr(tb testing.TB, b []byte) string {
 }
 
 func p2wpkh(tb testing.TB, key *btcec.PrivateKey) []byte {
-	tb.Helper()
-	a, err := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(key.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
-	require.NoError(tb, err)
-	script, err := txscript.PayToAddrScript(a)
-	require.NoError(tb, err)
-	return script
+	return datagen.P2WPKHScript(tb, key.PubKey())
 }
 
 func blockHash(h int64) []byte { s := sha256.Sum256(fmt.Appendf(nil, "block %d", h)); return s[:] }
