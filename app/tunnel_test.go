@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/wire"
+	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/ethereum/go-ethereum/common"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/hemi-appchain/hemi/testutil/apptest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	tunnelkeeper "github.com/hemi-appchain/hemi/x/tunnel/keeper"
 	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
@@ -44,8 +48,19 @@ func TestTunnelDepositVisibleThroughBankAndERC20(t *testing.T) {
 
 	s := mined.Spends[0]
 	proof := btclctypes.NewInclusionProof(s.SpendingProof.RawTx, mined.Block.BlockHash(), s.SpendingProof.Index, s.SpendingProof.Siblings, nil)
-	res := c.NextBlock(c.SignTx(relayer, 0, &tunneltypes.MsgProveDeposit{Submitter: relayer.String(), Proof: proof}))
+	proveTx := c.SignTx(relayer, 0, &tunneltypes.MsgProveDeposit{Submitter: relayer.String(), Proof: proof})
+	res := c.NextBlock(proveTx)
 	apptest.RequireTxOK(t, res, 0)
+
+	// The provenance names the hemi transaction that proved it, by CometBFT's hash of its bytes.
+	outpoint := tunneltypes.FormatOutpoint(tunneltypes.NewOutpoint(s.Spending.TxHash(), 1))
+	prov, err := tunnelkeeper.NewQuerier(c.App().TunnelKeeper).Provenance(c.Context(), &tunneltypes.QueryProvenanceRequest{Outpoint: outpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.ToUpper(hex.EncodeToString(cmttypes.Tx(proveTx).Hash())); prov.Minting.ProvenTxHash != want || prov.Minting.MintedHeight != uint64(c.Height()) {
+		t.Fatalf("provenance minting %+v, want the tx %s and height %d", prov.Minting, want, c.Height())
+	}
 
 	ctx := c.Context()
 	if got := c.App().BankKeeper.GetBalance(ctx, recipient.Address, params.BTCDenom); got.Amount.Int64() != amount {
