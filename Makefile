@@ -71,6 +71,7 @@ bench: build
 	bench/pop.sh
 	bench/relayer-sync.sh
 	bench/hvm.sh
+	bench/tunnel.sh
 
 ## bench-short: every benchmark script with one short run of each benchmark and 500 headers to
 ## sync: checks that each still runs and prints its ratios (the figures mean little). .ci/run runs it.

@@ -125,6 +125,9 @@ import (
 	"github.com/hemi-appchain/hemi/x/pop"
 	popkeeper "github.com/hemi-appchain/hemi/x/pop/keeper"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	"github.com/hemi-appchain/hemi/x/tunnel"
+	tunnelkeeper "github.com/hemi-appchain/hemi/x/tunnel/keeper"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 func init() {
@@ -168,8 +171,9 @@ type App struct {
 	Erc20Keeper     erc20keeper.Keeper
 	EVMMempool      sdkmempool.ExtMempool
 
-	BTCLCKeeper btclckeeper.Keeper
-	PoPKeeper   popkeeper.Keeper
+	BTCLCKeeper  btclckeeper.Keeper
+	PoPKeeper    popkeeper.Keeper
+	TunnelKeeper tunnelkeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -206,7 +210,7 @@ func New(
 		upgradetypes.StoreKey, feegrant.StoreKey, evidencetypes.StoreKey, authzkeeper.StoreKey,
 		ibcexported.StoreKey, ibctransfertypes.StoreKey,
 		evmtypes.StoreKey, feemarkettypes.StoreKey, erc20types.StoreKey,
-		btclctypes.StoreKey, poptypes.StoreKey,
+		btclctypes.StoreKey, poptypes.StoreKey, tunneltypes.StoreKey,
 	)
 	objectKeys := storetypes.NewObjectStoreKeys(banktypes.ObjectStoreKey, evmtypes.ObjectKey)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
@@ -271,12 +275,15 @@ func New(
 	app.TransferKeeper = ibctransferkeeper.NewKeeper(appCodec, accountCodec, kv(ibctransfertypes.StoreKey),
 		app.IBCKeeper.ChannelKeeper, app.MsgServiceRouter(), app.AccountKeeper, app.BankKeeper, authorityStr)
 
-	// x/btclc and x/pop exist before the EVM keeper because x/hvm's precompiles read them.
+	// x/btclc, x/pop and x/tunnel exist before the EVM keeper because x/hvm's precompiles read them.
 	app.BTCLCKeeper = btclckeeper.NewKeeper(appCodec, kv(btclctypes.StoreKey), authorityStr, accountCodec)
 	app.PoPKeeper = popkeeper.NewKeeper(appCodec, kv(poptypes.StoreKey), authorityStr, accountCodec,
 		app.BTCLCKeeper, app.BankKeeper, app.DistrKeeper)
-	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping (once per block, in EndBlock).
-	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks()))
+	app.TunnelKeeper = tunnelkeeper.NewKeeper(appCodec, kv(tunneltypes.StoreKey), authorityStr, accountCodec,
+		app.BTCLCKeeper, app.PoPKeeper, app.BankKeeper)
+	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping and x/tunnel's reorg sweep
+	// (once per block, in x/btclc's EndBlock).
+	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks(), app.TunnelKeeper.Hooks()))
 
 	// Every persistent store, so the EVM's state snapshots cover all of them.
 	allStoreKeys := make([]storetypes.StoreKey, 0, len(keys)+len(objectKeys))
@@ -337,6 +344,7 @@ func New(
 		erc20.NewAppModule(app.Erc20Keeper, app.AccountKeeper),
 		btclc.NewAppModule(app.BTCLCKeeper),
 		pop.NewAppModule(app.PoPKeeper),
+		tunnel.NewAppModule(app.TunnelKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName:     genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -431,13 +439,13 @@ func (app *App) RegisterPendingTxListener(listener func(common.Hash)) {
 }
 
 // staticPrecompiles are cosmos/evm's static precompiles and x/hvm's Bitcoin precompiles, which
-// read x/btclc and x/pop (their keepers must exist).
+// read x/btclc, x/pop and x/tunnel (their keepers must exist).
 func (app *App) staticPrecompiles(cdc codec.Codec) map[common.Address]corevm.PrecompiledContract {
 	precompiles := precompiletypes.DefaultStaticPrecompiles(
 		*app.StakingKeeper, app.DistrKeeper, app.BankKeeper, &app.Erc20Keeper, app.TransferKeeper,
 		app.IBCKeeper.ChannelKeeper, app.IBCKeeper.ClientKeeper, app.GovKeeper, app.SlashingKeeper, cdc,
 	)
-	for _, p := range hvm.Precompiles(app.BTCLCKeeper, app.PoPKeeper) {
+	for _, p := range hvm.Precompiles(app.BTCLCKeeper, app.PoPKeeper, app.TunnelKeeper) {
 		if _, taken := precompiles[p.Address()]; taken {
 			panic(fmt.Errorf("x/hvm precompile %s at %s collides with a cosmos/evm precompile", p.Name(), p.Address()))
 		}
@@ -458,7 +466,7 @@ func StaticPrecompileAddresses() []string {
 }
 
 // blockedAddresses are the accounts that may not receive coins by a plain send: module accounts,
-// Ethereum's precompiles and every static precompile (cosmos/evm's and x/hvm's).
+// Ethereum's precompiles, every static precompile (cosmos/evm's and x/hvm's) and hemiBTC's ERC-20.
 func blockedAddresses() map[string]bool {
 	blocked := make(map[string]bool)
 	for _, name := range moduleAccountNames() {
@@ -470,6 +478,8 @@ func blockedAddresses() map[string]bool {
 	for _, hex := range StaticPrecompileAddresses() {
 		blocked[evmutils.Bech32StringFromHexAddress(hex)] = true
 	}
+	// hemiBTC's ERC-20 precompile: sat sent to it would be lost.
+	blocked[evmutils.Bech32StringFromHexAddress(params.HemiBTCAddress)] = true
 	return blocked
 }
 

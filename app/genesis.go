@@ -3,6 +3,8 @@ package app
 import (
 	"encoding/json"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	erc20types "github.com/cosmos/evm/x/erc20/types"
 	feemarkettypes "github.com/cosmos/evm/x/feemarket/types"
 	evmtypes "github.com/cosmos/evm/x/vm/types"
@@ -69,7 +71,7 @@ func defaultGenesis(cdc codec.JSONCodec, basics module.BasicManager) map[string]
 	// to zero and the chain accepts free spam.
 	feemarket.Params.MinGasPrice = sdkmath.LegacyNewDec(MinGasPriceFloor)
 	genesis[feemarkettypes.ModuleName] = cdc.MustMarshalJSON(feemarket)
-	genesis[erc20types.ModuleName] = cdc.MustMarshalJSON(erc20types.DefaultGenesisState())
+	genesis[erc20types.ModuleName] = cdc.MustMarshalJSON(erc20Genesis())
 	return genesis
 }
 
@@ -132,4 +134,16 @@ func DenomMetadata() []banktypes.Metadata {
 			},
 		},
 	}
+}
+
+// erc20Genesis registers sat, the tunnelled bitcoin, as the ERC-20 "hemiBTC" at the fixed address
+// params.HemiBTCAddress: a token pair owned by the module (the bank balance is the token balance,
+// nothing is converted) served by cosmos/evm's ERC-20 precompile, which reads its name, symbol and
+// 8 decimals from sat's bank metadata.
+func erc20Genesis() *erc20types.GenesisState {
+	gs := erc20types.DefaultGenesisState()
+	token := common.HexToAddress(params.HemiBTCAddress)
+	gs.TokenPairs = append(gs.TokenPairs, erc20types.NewTokenPair(token, params.BTCDenom, erc20types.OWNER_MODULE))
+	gs.DynamicPrecompiles = append(gs.DynamicPrecompiles, token.Hex())
+	return gs
 }

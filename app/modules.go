@@ -25,6 +25,7 @@ import (
 
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // This file is the one place that says in which order modules run. Every module of the app
@@ -62,14 +63,16 @@ var beginBlockers = []string{
 	upgradetypes.ModuleName,
 	btclctypes.ModuleName,
 	poptypes.ModuleName,
+	tunneltypes.ModuleName,
 }
 
-// endBlockers: x/btclc first, so x/pop, which its hooks drive, sees this block's Bitcoin reorgs
-// and new tip right after; gov before staking (a passed proposal may change the validator set this block);
+// endBlockers: x/btclc first, so x/pop and x/tunnel, which its hooks drive, see this block's
+// Bitcoin reorgs and new tip right after (x/tunnel mints at the tip x/btclc ends the block with); gov before staking (a passed proposal may change the validator set this block);
 // feemarket last among the modules that do work, so it sees the gas of the whole block.
 var endBlockers = []string{
 	btclctypes.ModuleName,
 	poptypes.ModuleName,
+	tunneltypes.ModuleName,
 	banktypes.ModuleName,
 	govtypes.ModuleName,
 	stakingtypes.ModuleName,
@@ -114,6 +117,7 @@ var genesisOrder = []string{
 	consensustypes.ModuleName,
 	btclctypes.ModuleName,
 	poptypes.ModuleName,
+	tunneltypes.ModuleName,
 }
 
 // moduleAccountPermissions lists every module account and what it may do with coins.
@@ -128,7 +132,8 @@ var moduleAccountPermissions = map[string][]string{
 	evmtypes.ModuleName:            {authtypes.Minter, authtypes.Burner},
 	feemarkettypes.ModuleName:      nil,
 	erc20types.ModuleName:          {authtypes.Minter, authtypes.Burner},
-	poptypes.ModuleName:            {authtypes.Minter}, // mints the PoP rewards
+	poptypes.ModuleName:            {authtypes.Minter},                   // mints the PoP rewards
+	tunneltypes.ModuleName:         {authtypes.Minter, authtypes.Burner}, // mints deposits, burns withdrawals
 }
 
 // ModuleAccountPermissions returns a copy of the module account permissions.

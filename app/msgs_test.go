@@ -56,6 +56,13 @@ var hemiMsgs = map[string]msgClass{
 	}},
 	"/hemi.pop.v1.MsgUpdateParams":  {kind: "authority", tests: []testRef{{"x/pop/keeper", "TestUpdateParams"}}},
 	"/hemi.pop.v1.MsgResumeRewards": {kind: "authority", tests: []testRef{{"x/pop/keeper", "TestResumeRewards"}}},
+	"/hemi.tunnel.v1.MsgProveDeposit": {kind: "user", tests: []testRef{
+		{"x/tunnel/keeper", "TestProveDepositMintsOnce"}, {"x/tunnel/keeper", "TestProveDepositRejections"},
+	}},
+	"/hemi.tunnel.v1.MsgWithdraw":         {kind: "user", tests: []testRef{{"x/tunnel/keeper", "TestWithdrawBurnsAndQueues"}}},
+	"/hemi.tunnel.v1.MsgProveWithdrawal":  {kind: "user", tests: []testRef{{"x/tunnel/keeper", "TestProveWithdrawal"}}},
+	"/hemi.tunnel.v1.MsgRefundWithdrawal": {kind: "user", tests: []testRef{{"x/tunnel/keeper", "TestRefundWithdrawal"}}},
+	"/hemi.tunnel.v1.MsgUpdateParams":     {kind: "authority", tests: []testRef{{"x/tunnel/keeper", "TestUpdateParams"}}},
 }
 
 // TestEveryHemiMsgIsClassifiedAndTested: every registered /hemi.* Msg is in hemiMsgs (and every

@@ -73,7 +73,7 @@ func InputSignerAccount(tx, funding *wire.MsgTx) ([20]byte, error) {
 		return [20]byte{}, fmt.Errorf("%w: the transaction is a coinbase", ErrNoSignerAccount)
 	}
 	in := tx.TxIn[0]
-	spent, err := spentOutput(in.PreviousOutPoint, funding)
+	spent, err := SpentOutput(in.PreviousOutPoint, funding)
 	if err != nil {
 		return [20]byte{}, err
 	}
@@ -88,8 +88,9 @@ func InputSignerAccount(tx, funding *wire.MsgTx) ([20]byte, error) {
 	return ethAddress(pub), nil
 }
 
-// spentOutput returns the output op names in funding.
-func spentOutput(op wire.OutPoint, funding *wire.MsgTx) (*wire.TxOut, error) {
+// SpentOutput returns the output op names in funding, which must be the
+// transaction op.Hash names (ErrFundingTxMismatch otherwise).
+func SpentOutput(op wire.OutPoint, funding *wire.MsgTx) (*wire.TxOut, error) {
 	if funding == nil {
 		return nil, fmt.Errorf("%w: no funding transaction given; send transaction %s", ErrFundingTxMismatch, op.Hash)
 	}

@@ -8,7 +8,8 @@ address constant IBITCOIN_PRECOMPILE_ADDRESS = 0x0000000000000000000000000000000
 /// @dev The IBitcoin precompile, ready to call.
 IBitcoin constant IBITCOIN_CONTRACT = IBitcoin(IBITCOIN_PRECOMPILE_ADDRESS);
 
-/// @title IBitcoin: Bitcoin as hemid's light client sees it, from the state of the executing block.
+/// @title IBitcoin: Bitcoin as hemid's light client sees it, and the tunnel's deposits, from the
+/// state of the executing block.
 /// @notice hemid keeps only Bitcoin headers in its state (x/btclc). A contract that needs a
 /// transaction passes it in with its Merkle proof, and the precompile checks the proof against the
 /// light client, so every answer is as deterministic as the light client itself.
@@ -69,6 +70,19 @@ interface IBitcoin {
         Superfinal
     }
 
+    /// @notice Where a tunnel deposit (x/tunnel) stands.
+    enum DepositStatus {
+        /// No deposit is recorded at this outpoint: never proven, or proven in a block that left
+        /// the main chain before it was minted (it can be proven again where it was mined).
+        None,
+        /// Proven; the chain mints it by itself once min_confirmations deep.
+        Pending,
+        /// Minted to the recipient, once.
+        Minted,
+        /// The mint was refused (the recipient cannot hold coins): nothing was minted.
+        Refused
+    }
+
     /// @notice The light client's main-chain tip.
     /// @dev Gas: fixed, see x/hvm's README.
     function tip() external view returns (Header memory header);
@@ -121,4 +135,16 @@ interface IBitcoin {
     /// @dev Reverts as keystone() does inside a block whose Bitcoin reorg is not applied yet.
     /// Gas: fixed.
     function latestSuperfinal() external view returns (uint64 height);
+
+    /// @notice The x/tunnel deposit at the Bitcoin outpoint `txid`:`vout` (txid in display
+    /// order), as `hemid query tunnel deposit` reports it.
+    /// @return status Where it stands; None, with every other value zero, when none is recorded.
+    /// @return amount Its value in satoshis: the hemiBTC (8 decimals) it mints.
+    /// @return recipient The account it credits.
+    /// @return mintedHeight The hemi block whose EndBlock minted it; 0 until then.
+    /// @dev Gas: fixed.
+    function deposit(bytes32 txid, uint32 vout)
+        external
+        view
+        returns (DepositStatus status, uint64 amount, address recipient, uint64 mintedHeight);
 }

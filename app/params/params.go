@@ -31,6 +31,11 @@ const (
 	BTCDisplayDenom = "hbtc"
 	// BTCDecimals is the exponent of BTCDisplayDenom over BTCDenom.
 	BTCDecimals = 8
+	// HemiBTCAddress is the EVM address of BTCDenom's ERC-20 ("hemiBTC", 8 decimals): cosmos/evm's
+	// erc20 module serves it as a precompile over the bank balance, registered at genesis. It is
+	// fixed, beside x/hvm's IBitcoin precompile at 0x…0B7C, outside Ethereum's and cosmos/evm's
+	// precompile ranges.
+	HemiBTCAddress = "0x000000000000000000000000000000000000B7C0"
 )
 
 // SetAddressPrefixes installs the hemi bech32 prefixes into the SDK's global config. Call it once,

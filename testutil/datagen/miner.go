@@ -124,17 +124,9 @@ func (b *MinedBlock) Header() *wire.BlockHeader { return &b.Block.Header }
 func MineSpendBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, spends ...Spend) *MinedBlock {
 	tb.Helper()
 	parentHash := parent.BlockHash()
-	coinbase := wire.NewMsgTx(2)
 	var tagBytes [4]byte
 	binary.LittleEndian.PutUint32(tagBytes[:], tag)
-	coinbaseScript, err := txscript.NewScriptBuilder().AddData(parentHash[:8]).AddData(tagBytes[:]).Script()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	coinbase.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{}, wire.MaxPrevOutIndex), coinbaseScript, nil))
-	coinbase.AddTxOut(wire.NewTxOut(50*btcutil.SatoshiPerBitcoin, p2wpkhScript(tb, KeyFromSeed(0).PubKey())))
-
-	txs := []*wire.MsgTx{coinbase}
+	var txs []*wire.MsgTx
 	mined := make([]MinedSpend, len(spends))
 	for i, s := range spends {
 		if s.Key == nil {
@@ -146,6 +138,31 @@ func MineSpendBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, spends 
 		mined[i] = SignedSpend(tb, s, prev)
 		txs = append(txs, mined[i].Funding, mined[i].Spending)
 	}
+	b := MineTxBlock(tb, parent, tag, txs...)
+	for i := range mined {
+		mined[i].FundingProof = b.TxProof(tb, mined[i].Funding)
+		mined[i].SpendingProof = b.TxProof(tb, mined[i].Spending)
+	}
+	b.Spends = mined
+	return b
+}
+
+// MineTxBlock mines a regtest block on top of parent holding a coinbase and
+// then txs, as given: a test can mine the same transactions again in another
+// block (a reorg that re-mines them). tag goes into the coinbase.
+func MineTxBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, txs ...*wire.MsgTx) *MinedBlock {
+	tb.Helper()
+	parentHash := parent.BlockHash()
+	coinbase := wire.NewMsgTx(2)
+	var tagBytes [4]byte
+	binary.LittleEndian.PutUint32(tagBytes[:], tag)
+	coinbaseScript, err := txscript.NewScriptBuilder().AddData(parentHash[:8]).AddData(tagBytes[:]).Script()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	coinbase.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{}, wire.MaxPrevOutIndex), coinbaseScript, nil))
+	coinbase.AddTxOut(wire.NewTxOut(50*btcutil.SatoshiPerBitcoin, P2WPKHScript(tb, KeyFromSeed(0).PubKey())))
+	txs = append([]*wire.MsgTx{coinbase}, txs...)
 	addWitnessCommitment(tb, coinbase, txs)
 
 	txids := make([]chainhash.Hash, len(txs))
@@ -167,16 +184,21 @@ func MineSpendBlock(tb testing.TB, parent *wire.BlockHeader, tag uint32, spends 
 		Transactions: txs,
 	}
 	Mine(tb, Network(tb, bitcoin.RegTest), &block.Header)
-
-	for i := range mined {
-		mined[i].FundingProof = proof(tb, block, mined[i].Funding)
-		mined[i].SpendingProof = proof(tb, block, mined[i].Spending)
-	}
 	var raw bytes.Buffer
 	if err := block.Serialize(&raw); err != nil {
 		tb.Fatal(err)
 	}
-	return &MinedBlock{Block: block, RawHeader: SerializeHeader(&block.Header), RawBlock: raw.Bytes(), Spends: mined}
+	return &MinedBlock{Block: block, RawHeader: SerializeHeader(&block.Header), RawBlock: raw.Bytes()}
+}
+
+// TxProof is the SPV proof of tx in b.
+func (b *MinedBlock) TxProof(tb testing.TB, tx *wire.MsgTx) Proof {
+	tb.Helper()
+	index, siblings, raw, err := bitcoin.InclusionProof(b.Block, tx.TxHash())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Proof{Index: index, Siblings: siblings, RawTx: raw}
 }
 
 // SignedSpend returns one spend outside any block: a funding transaction
@@ -199,9 +221,9 @@ func SignedSpend(tb testing.TB, s Spend, prev chainhash.Hash) MinedSpend {
 			return btcutil.NewAddressPubKeyHash(btcutil.Hash160(key.PubKey().SerializeCompressed()), &chaincfg.RegressionNetParams)
 		})
 	case P2WPKH:
-		pkScript = p2wpkhScript(tb, key.PubKey())
+		pkScript = P2WPKHScript(tb, key.PubKey())
 	case P2SHP2WPKH:
-		redeem = p2wpkhScript(tb, key.PubKey())
+		redeem = P2WPKHScript(tb, key.PubKey())
 		pkScript = payTo(tb, func() (btcutil.Address, error) {
 			return btcutil.NewAddressScriptHash(redeem, &chaincfg.RegressionNetParams)
 		})
@@ -225,7 +247,7 @@ func SignedSpend(tb testing.TB, s Spend, prev chainhash.Hash) MinedSpend {
 	if change < 0 {
 		tb.Fatalf("outputs worth more than %d sat", FundingValue-SpendFee)
 	}
-	m.Spending.AddTxOut(wire.NewTxOut(change, p2wpkhScript(tb, key.PubKey())))
+	m.Spending.AddTxOut(wire.NewTxOut(change, P2WPKHScript(tb, key.PubKey())))
 	sign(tb, m.Spending, pkScript, redeem, key)
 	return m
 }
@@ -288,16 +310,9 @@ func addWitnessCommitment(tb testing.TB, coinbase *wire.MsgTx, txs []*wire.MsgTx
 	coinbase.AddTxOut(wire.NewTxOut(0, script))
 }
 
-func proof(tb testing.TB, block *wire.MsgBlock, tx *wire.MsgTx) Proof {
-	tb.Helper()
-	index, siblings, raw, err := bitcoin.InclusionProof(block, tx.TxHash())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return Proof{Index: index, Siblings: siblings, RawTx: raw}
-}
-
-func p2wpkhScript(tb testing.TB, pub *btcec.PublicKey) []byte {
+// P2WPKHScript is the P2WPKH output script paying pub (regtest), as a vault or a wallet would
+// give it.
+func P2WPKHScript(tb testing.TB, pub *btcec.PublicKey) []byte {
 	tb.Helper()
 	return payTo(tb, func() (btcutil.Address, error) {
 		return btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(pub.SerializeCompressed()), &chaincfg.RegressionNetParams)

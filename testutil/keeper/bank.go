@@ -20,6 +20,7 @@ type Bank struct {
 	minters  map[string]bool
 	blocked  map[string]bool
 	minted   sdk.Coins
+	burned   sdk.Coins
 	pool     sdk.Coins
 }
 
@@ -53,6 +54,30 @@ func (b *Bank) SendCoinsFromModuleToAccount(_ context.Context, module string, to
 	return b.move(authtypes.NewModuleAddress(module), to, amt)
 }
 
+// SendCoinsFromAccountToModule moves amt from an account to module's account.
+func (b *Bank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccAddress, module string, amt sdk.Coins) error {
+	return b.move(from, authtypes.NewModuleAddress(module), amt)
+}
+
+// BurnCoins destroys amt from module's account.
+func (b *Bank) BurnCoins(_ context.Context, module string, amt sdk.Coins) error {
+	addr := authtypes.NewModuleAddress(module)
+	have := b.balances[string(addr)]
+	left, neg := have.SafeSub(amt...)
+	if neg {
+		return fmt.Errorf("insufficient funds to burn: %s < %s", have, amt)
+	}
+	b.balances[string(addr)] = left
+	b.burned = b.burned.Add(amt...)
+	return nil
+}
+
+// BlockedAddr tells whether addr refuses funds.
+func (b *Bank) BlockedAddr(addr sdk.AccAddress) bool { return b.blocked[string(addr)] }
+
+// Mint credits amt to addr out of nothing, as a genesis balance would.
+func (b *Bank) Mint(addr sdk.AccAddress, amt sdk.Coins) { b.add(addr, amt) }
+
 // SendCoins moves amt between accounts, unless to is blocked.
 func (b *Bank) SendCoins(_ context.Context, from, to sdk.AccAddress, amt sdk.Coins) error {
 	if b.blocked[string(to)] {
@@ -76,6 +101,9 @@ func (b *Bank) Balance(addr sdk.AccAddress) sdk.Coins { return b.balances[string
 // Minted is everything minted so far; Pool everything given to the community pool.
 func (b *Bank) Minted() sdk.Coins { return b.minted }
 func (b *Bank) Pool() sdk.Coins   { return b.pool }
+
+// Burned is everything burned so far.
+func (b *Bank) Burned() sdk.Coins { return b.burned }
 
 func (b *Bank) add(addr sdk.AccAddress, amt sdk.Coins) {
 	b.balances[string(addr)] = b.balances[string(addr)].Add(amt...)

@@ -1,4 +1,4 @@
-// Package keeper builds x/btclc and x/pop keepers on an in-memory store, with a fake bank, for
+// Package keeper builds x/btclc, x/pop and x/tunnel keepers on an in-memory store, with a fake bank, for
 // the keeper tests of x/pop and of the modules that build on x/btclc's proofs (x/tunnel, the
 // hVM): each gets real keepers without an app.
 package keeper
@@ -24,6 +24,8 @@ import (
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	popkeeper "github.com/hemi-appchain/hemi/x/pop/keeper"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	tunnelkeeper "github.com/hemi-appchain/hemi/x/tunnel/keeper"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // AddressCodec is the chain's account address codec.
@@ -86,9 +88,13 @@ func BTCLC(env *Env) btclckeeper.Keeper {
 // and registers its hooks with btclc, as the app does (SetHooks sets them on the keeper value
 // btclc points to, so use that value afterwards).
 func Pop(env *Env, btclc *btclckeeper.Keeper, bank *Bank) popkeeper.Keeper {
-	k := popkeeper.NewKeeper(env.Cdc, runtime.NewKVStoreService(env.Key(poptypes.StoreKey)), env.Authority, AddressCodec, *btclc, bank, bank)
+	k := newPop(env, btclc, bank)
 	btclc.SetHooks(btclctypes.NewMultiHooks(k.Hooks()))
 	return k
+}
+
+func newPop(env *Env, btclc *btclckeeper.Keeper, bank *Bank) popkeeper.Keeper {
+	return popkeeper.NewKeeper(env.Cdc, runtime.NewKVStoreService(env.Key(poptypes.StoreKey)), env.Authority, AddressCodec, *btclc, bank, bank)
 }
 
 // BTCLCAndPop mounts both stores and returns both keepers, x/pop's hooked to x/btclc, and a
@@ -100,4 +106,18 @@ func BTCLCAndPop(tb testing.TB) (*Env, btclckeeper.Keeper, popkeeper.Keeper, *Ba
 	bank := NewBank(poptypes.ModuleName)
 	pop := Pop(env, &btclc, bank)
 	return env, btclc, pop, bank
+}
+
+// BTCLCPopAndTunnel mounts the three stores and returns the three keepers, x/pop's and
+// x/tunnel's hooked to x/btclc as the app hooks them, and a bank whose minters are x/pop and
+// x/tunnel.
+func BTCLCPopAndTunnel(tb testing.TB) (*Env, btclckeeper.Keeper, popkeeper.Keeper, tunnelkeeper.Keeper, *Bank) {
+	tb.Helper()
+	env := NewEnv(tb, poptypes.StoreKey, btclctypes.StoreKey, tunneltypes.StoreKey)
+	btclc := BTCLC(env)
+	bank := NewBank(poptypes.ModuleName, tunneltypes.ModuleName)
+	pop := newPop(env, &btclc, bank)
+	tunnel := tunnelkeeper.NewKeeper(env.Cdc, runtime.NewKVStoreService(env.Key(tunneltypes.StoreKey)), env.Authority, AddressCodec, btclc, pop, bank)
+	btclc.SetHooks(btclctypes.NewMultiHooks(pop.Hooks(), tunnel.Hooks()))
+	return env, btclc, pop, tunnel, bank
 }

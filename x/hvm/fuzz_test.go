@@ -14,7 +14,7 @@ import (
 // valid call of every method, so mutations reach deep into each.
 func FuzzIBitcoinCalldata(f *testing.F) {
 	c := mainnetChain(f)
-	p := ibitcoin.New(c.App().BTCLCKeeper, c.App().PoPKeeper)
+	p := ibitcoin.New(c.App().BTCLCKeeper, c.App().PoPKeeper, c.App().TunnelKeeper)
 	ctx := c.Context()
 	v := vectorsAt(f, 830000)[2]
 	tx, blockHash, index, siblings := proofArgs(f, v)

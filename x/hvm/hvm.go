@@ -1,5 +1,5 @@
 // Package hvm is hemid's Bitcoin-aware EVM: static precompiles that give contracts Bitcoin as
-// x/btclc sees it, and x/pop's keystones, from the state of the executing block. x/hvm has no
+// x/btclc sees it, x/pop's keystones and x/tunnel's deposits, from the state of the executing block. x/hvm has no
 // state, messages or events of its own (README.md).
 package hvm
 
@@ -12,11 +12,11 @@ import (
 	"github.com/hemi-appchain/hemi/x/hvm/precompiles/ibitcoin"
 )
 
-// Precompiles are x/hvm's precompiles over x/btclc and x/pop, for the EVM keeper's static
-// precompiles.
-func Precompiles(btclc precompiles.BTCLightClient, pop precompiles.PoP) []vm.PrecompiledContract {
+// Precompiles are x/hvm's precompiles over x/btclc, x/pop and x/tunnel, for the EVM keeper's
+// static precompiles.
+func Precompiles(btclc precompiles.BTCLightClient, pop precompiles.PoP, tunnel precompiles.Tunnel) []vm.PrecompiledContract {
 	return []vm.PrecompiledContract{
-		ibitcoin.New(btclc, pop),
+		ibitcoin.New(btclc, pop, tunnel),
 		hemi.NewLastHeader(btclc),
 		hemi.NewHeaderN(btclc),
 	}

@@ -101,6 +101,11 @@ func (k Keeper) VerifyProof(ctx context.Context, proof *types.InclusionProof) (t
 	if funding.HasWitness() {
 		return types.ProvenTx{}, types.ErrInvalidFundingTx.Wrap("it carries witness data: send it without its witness (its txid is the same)")
 	}
+	if len(tx.TxIn) > 0 {
+		if out, err := bitcoin.SpentOutput(tx.TxIn[0].PreviousOutPoint, funding); err == nil {
+			proven.SpentOutput = out
+		}
+	}
 	account, err := bitcoin.InputSignerAccount(tx, funding)
 	switch {
 	case errors.Is(err, bitcoin.ErrFundingTxMismatch):

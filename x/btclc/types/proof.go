@@ -37,6 +37,11 @@ type ProvenTx struct {
 	BlockHash chainhash.Hash
 	// Confirmations is the block's depth: tip height - height + 1.
 	Confirmations uint64
+	// SpentOutput is the output input 0 spends, read from the proof's
+	// funding transaction (whose txid is input 0's outpoint hash, so the
+	// output is covered by the block too), or nil without one. x/tunnel
+	// reads its script to check that a withdrawal is paid from the vault.
+	SpentOutput *wire.TxOut
 	// Signer is the account (20 bytes) bound to the key that signs the first
 	// input, or nil. It is set only when the proof carries the funding
 	// transaction and the spend binds a key (bitcoin.InputSignerAccount).
@@ -44,4 +49,22 @@ type ProvenTx struct {
 	// NoSigner says why Signer is nil: no funding transaction was sent, or
 	// the first input binds no key. It wraps bitcoin.ErrNoSignerAccount.
 	NoSigner error
+}
+
+// NewInclusionProof builds the chain's proof type: the raw transaction, the
+// block holding it, its index there, its merkle branch (internal byte order,
+// leaf level first, as bitcoin.MerkleBranch returns it) and the raw funding
+// transaction of its first input (nil for none).
+func NewInclusionProof(rawTx []byte, blockHash chainhash.Hash, index uint32, siblings []chainhash.Hash, rawFunding []byte) InclusionProof {
+	branch := make([][]byte, len(siblings))
+	for i := range siblings {
+		branch[i] = siblings[i][:]
+	}
+	return InclusionProof{
+		Tx:             rawTx,
+		BtcBlockHash:   blockHash.String(),
+		TxIndex:        index,
+		MerkleSiblings: branch,
+		FundingTx:      rawFunding,
+	}
 }

@@ -21,6 +21,7 @@ import (
 
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // BTCLightClient is what the precompiles read of x/btclc.
@@ -35,6 +36,11 @@ type BTCLightClient interface {
 type PoP interface {
 	KeystoneAnchoring(ctx context.Context, height uint64) (poptypes.KeystoneStatus, error)
 	LatestSuperfinal(ctx context.Context) (uint64, error)
+}
+
+// Tunnel is what the precompiles read of x/tunnel.
+type Tunnel interface {
+	DepositOf(ctx context.Context, txid chainhash.Hash, vout uint32) (d tunneltypes.Deposit, recipient []byte, found bool, err error)
 }
 
 // Header is a stored Bitcoin header decoded for a contract. Hashes are in display order (the

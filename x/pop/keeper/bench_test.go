@@ -72,19 +72,7 @@ func BenchmarkSubmitPoPProof(b *testing.B) {
 	})
 	// The baseline of the same run: a bank send through x/bank's Msg service, on an IAVL store
 	// with the same default store gas, between two existing accounts.
-	b.Run("banksend", func(b *testing.B) {
-		bank := banksend.New(b, 1)
-		var gas uint64
-		b.ReportAllocs()
-		for b.Loop() {
-			cctx, _ := bank.Ctx.CacheContext()
-			var err error
-			if gas, err = bank.Send(cctx.WithGasMeter(storetypes.NewGasMeter(1<<40)), 0); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(gas), "gas/op")
-	})
+	b.Run("banksend", banksend.Benchmark)
 }
 
 // BenchmarkEndBlockFinality measures the end of a block, x/btclc's EndBlock

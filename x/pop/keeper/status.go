@@ -125,3 +125,28 @@ func (k Keeper) publicationStatus(ctx context.Context, txid chainhash.Hash) (typ
 	onMain, err := k.btclc.IsOnMainChain(ctx, hash)
 	return types.PublicationStatus{Publication: pub.View(), OnMainChain: onMain}, err
 }
+
+// CoveringKeystone returns the first keystone recorded above hemi block
+// height and its anchoring (KeystoneStatus): its app hash commits to the
+// state after its parent block, so it, and every keystone after it, commits
+// to what block height wrote. found is false when no keystone above height
+// is recorded yet. It reads one keystone and what KeystoneStatus reads.
+func (k Keeper) CoveringKeystone(ctx context.Context, height uint64) (types.Keystone, types.KeystoneStatus, bool, error) {
+	it, err := k.Keystones.Iterate(ctx, new(collections.Range[uint64]).StartExclusive(height))
+	if err != nil {
+		return types.Keystone{}, types.KeystoneStatus{}, false, err
+	}
+	defer it.Close()
+	if !it.Valid() {
+		return types.Keystone{}, types.KeystoneStatus{}, false, nil
+	}
+	ks, err := it.Value()
+	if err != nil {
+		return types.Keystone{}, types.KeystoneStatus{}, false, err
+	}
+	st, err := k.KeystoneStatus(ctx, ks.Height)
+	if err != nil {
+		return types.Keystone{}, types.KeystoneStatus{}, false, err
+	}
+	return ks, st, true, nil
+}

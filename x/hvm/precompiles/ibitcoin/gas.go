@@ -29,6 +29,8 @@ const (
 	GasKeystone = 10_000
 	// GasLatestSuperfinal: one read.
 	GasLatestSuperfinal = 2_600
+	// GasDeposit: one read of x/tunnel's deposit record.
+	GasDeposit = 2_600
 )
 
 // VerifyTxGas is what verifyTx costs before its proof is checked, for a transaction of txBytes

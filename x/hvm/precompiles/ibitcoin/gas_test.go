@@ -30,7 +30,7 @@ func lengthWord(n uint64) []byte {
 // decode it: a contract could otherwise loop calls with no gas over a megabyte of calldata and
 // make every validator decode it each time, for about a hundred gas a call.
 func TestVerifyTxPricingReadsInPlace(t *testing.T) {
-	p := New(nil, nil)
+	p := New(nil, nil, nil)
 	// 32,768 siblings declared and present: a megabyte.
 	const n = 32_768
 	tail := append(lengthWord(0), lengthWord(n)...) // tx: empty bytes at 128; siblings at 160
@@ -56,7 +56,7 @@ func TestVerifyTxPricingReadsInPlace(t *testing.T) {
 
 // Calldata longer than any verifyTx that can check is refused before it is decoded.
 func TestVerifyTxRefusesOversizedCalldata(t *testing.T) {
-	p := New(nil, nil)
+	p := New(nil, nil, nil)
 	data := verifyTxCalldata(128, 160, make([]byte, maxVerifyTxCalldata))
 	_, err := p.Execute(sdk.Context{}, data)
 	require.Error(t, err)

@@ -1,5 +1,6 @@
 // Package ibitcoin is the IBitcoin precompile (contracts/IBitcoin.sol): Bitcoin as x/btclc sees
-// it, and x/pop's keystones, from the state of the executing block. It stores nothing.
+// it, x/pop's keystones and x/tunnel's deposits, from the state of the executing block. It
+// stores nothing.
 package ibitcoin
 
 import (
@@ -21,6 +22,7 @@ import (
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // Address is IBitcoin's address (IBITCOIN_PRECOMPILE_ADDRESS in IBitcoin.sol): outside
@@ -37,6 +39,7 @@ const (
 	MethodVerifyTx         = "verifyTx"
 	MethodKeystone         = "keystone"
 	MethodLatestSuperfinal = "latestSuperfinal"
+	MethodDeposit          = "deposit"
 )
 
 // ABI is IBitcoin's ABI, from contracts/IBitcoin.abi.json.
@@ -48,7 +51,7 @@ func mustABI(js string) abi.ABI {
 		panic(fmt.Errorf("contracts/IBitcoin.abi.json: %w", err))
 	}
 	for _, name := range []string{MethodTip, MethodHeaderByHeight, MethodHeaderByHash, MethodConfirmations,
-		MethodVerifyTx, MethodKeystone, MethodLatestSuperfinal} {
+		MethodVerifyTx, MethodKeystone, MethodLatestSuperfinal, MethodDeposit} {
 		if _, ok := a.Methods[name]; !ok {
 			panic(fmt.Errorf("contracts/IBitcoin.abi.json has no method %s", name))
 		}
@@ -76,15 +79,16 @@ type Output struct {
 // Precompile is the IBitcoin precompile.
 type Precompile struct {
 	precompiles.Base
-	btclc precompiles.BTCLightClient
-	pop   precompiles.PoP
+	btclc  precompiles.BTCLightClient
+	pop    precompiles.PoP
+	tunnel precompiles.Tunnel
 }
 
 var _ vm.PrecompiledContract = (*Precompile)(nil)
 
-// New is the IBitcoin precompile over x/btclc and x/pop.
-func New(btclc precompiles.BTCLightClient, pop precompiles.PoP) *Precompile {
-	return &Precompile{Base: precompiles.NewBase(Address), btclc: btclc, pop: pop}
+// New is the IBitcoin precompile over x/btclc, x/pop and x/tunnel.
+func New(btclc precompiles.BTCLightClient, pop precompiles.PoP, tunnel precompiles.Tunnel) *Precompile {
+	return &Precompile{Base: precompiles.NewBase(Address), btclc: btclc, pop: pop, tunnel: tunnel}
 }
 
 // Name implements vm.PrecompiledContract.
@@ -113,6 +117,8 @@ func (p *Precompile) RequiredGas(input []byte) uint64 {
 		return GasKeystone
 	case MethodLatestSuperfinal:
 		return GasLatestSuperfinal
+	case MethodDeposit:
+		return GasDeposit
 	}
 	return GasHeaderByHeight
 }
@@ -222,6 +228,16 @@ func (p *Precompile) execute(ctx sdk.Context, method *abi.Method, args []any) ([
 			return nil, err
 		}
 		return method.Outputs.Pack(height)
+	case MethodDeposit:
+		d, recipient, found, err := p.tunnel.DepositOf(ctx, precompiles.InternalOrder(args[0].([32]byte)), args[1].(uint32))
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return method.Outputs.Pack(uint8(tunneltypes.DEPOSIT_STATUS_UNSPECIFIED), uint64(0), common.Address{}, uint64(0))
+		}
+		// IBitcoin.DepositStatus numbers the statuses as x/tunnel's DepositStatus does.
+		return method.Outputs.Pack(uint8(d.Status), d.Amount, common.BytesToAddress(recipient), d.MintedHeight)
 	}
 	return nil, fmt.Errorf("method %s is in the ABI but not implemented", method.Name)
 }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# x/tunnel costs, in one run: MsgProveDeposit for a real-size deposit proof (a signed P2WPKH
+# deposit, 11 merkle siblings) against a bank send through x/bank's Msg service on the same kind
+# of store (gas and time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+bench 'BenchmarkProveDeposit' ./x/tunnel/keeper/
+proof=$(median 'ProveDeposit/msgserver-') send=$(median 'ProveDeposit/banksend-')
+proof_gas=$(median 'ProveDeposit/msgserver-' gas/op) send_gas=$(median 'ProveDeposit/banksend-' gas/op)
+need proof send proof_gas send_gas
+awk -v p="$proof" -v s="$send" -v pg="$proof_gas" -v sg="$send_gas" 'BEGIN {
+  printf "\nMsgProveDeposit: %.0f µs, %d gas;  bank send: %.0f µs, %d gas;  ratio: %.1fx time, %.1fx gas\n", p/1000, pg, s/1000, sg, p/s, pg/sg
+}'
