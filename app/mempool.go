@@ -39,7 +39,7 @@ func (app *App) configureEVMMempool(appOpts servertypes.AppOptions, logger log.L
 	// limits that processProposal (proposal.go) enforces.
 	proposals := baseapp.NewDefaultProposalHandler(mempool, encodeOnlyVerifier{app.BaseApp})
 	proposals.SetTxSelector(&limitSelector{})
-	app.SetPrepareProposal(proposals.PrepareProposalHandler())
+	app.SetPrepareProposal(app.withInjectedEntry(proposals.PrepareProposalHandler()))
 	app.SetInsertTxHandler(mempool.NewInsertTxHandler(app.TxDecode))
 	app.SetReapTxsHandler(mempool.NewReapTxsHandler())
 	app.SetCheckTxHandler(mempool.NewCheckTxHandler(app.TxDecode, evmserver.GetMempoolCheckTxTimeout(appOpts, logger)))
