@@ -8,7 +8,6 @@ package watcher
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +20,14 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin/scan"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
+
+// Logger is the node's logger (cosmossdk.io/log's Logger and *slog.Logger both are one).
+type Logger interface {
+	Debug(msg string, keyvals ...any)
+	Info(msg string, keyvals ...any)
+	Warn(msg string, keyvals ...any)
+	Error(msg string, keyvals ...any)
+}
 
 // Node is what the watcher reads from its Bitcoin node (bitcoin/rpc.Client).
 type Node interface {
@@ -43,7 +50,7 @@ const (
 // Watcher follows one Bitcoin node. It is an app.BitcoinSource.
 type Watcher struct {
 	node     Node
-	log      *slog.Logger
+	log      Logger
 	metrics  *Metrics
 	interval time.Duration
 
@@ -67,7 +74,7 @@ type pending struct {
 var _ app.BitcoinSource = (*Watcher)(nil)
 
 // New returns a watcher of node that polls every interval. metrics may be nil.
-func New(node Node, log *slog.Logger, metrics *Metrics, interval time.Duration) *Watcher {
+func New(node Node, log Logger, metrics *Metrics, interval time.Duration) *Watcher {
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
