@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 
 	"github.com/hemi-appchain/hemi/app"
@@ -19,6 +22,7 @@ import (
 	"github.com/hemi-appchain/hemi/testutil/apptest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
 
 func encodeEntry(t testing.TB, e *inject.Entry) []byte {
@@ -253,4 +257,75 @@ func FuzzEntry(f *testing.F) {
 			t.Fatalf("ProcessProposal answered %s", res.Status)
 		}
 	})
+}
+
+// TestEntryPublicationOnInjectedHeader: an entry carrying a Bitcoin block's header and the proof
+// of a PoP publication in that block is accepted (the proof is checked against the header the
+// same entry injects) and applied: x/pop records the publication, with the payee its funding
+// transaction binds and the injection's submitter. The same publication injected again is a
+// duplicate: ProcessProposal rejects it, and a proposer's PrepareProposal leaves it out and tells
+// its watcher that x/pop holds it.
+func TestEntryPublicationOnInjectedHeader(t *testing.T) {
+	c := apptest.New(t, apptest.Options{Genesis: func(cdc codec.JSONCodec, state map[string]json.RawMessage) {
+		var g poptypes.GenesisState
+		cdc.MustUnmarshalJSON(state[poptypes.ModuleName], &g)
+		g.Params.KeystoneInterval = keystoneInterval
+		state[poptypes.ModuleName] = cdc.MustMarshalJSON(&g)
+	}})
+	for c.Height() < keystoneInterval {
+		c.NextBlock()
+	}
+	ks, err := c.App().PoPKeeper.Keystones.Get(c.Context(), keystoneInterval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abbreviated, err := ks.Abbreviate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesis := datagen.RegtestGenesis()
+	mined := datagen.MineSpendBlock(t, &genesis, 1, datagen.Spend{
+		Kind: datagen.P2WPKH, Key: datagen.KeyFromSeed(7), Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.PoPScript(abbreviated))},
+	})
+	spend := mined.Spends[0]
+	proof, err := btclctypes.NewInclusionProof(mined.Block, spend.Spending.TxHash(), spend.Funding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := encodeEntry(t, &inject.Entry{Headers: [][]byte{mined.RawHeader}, Publications: []btclctypes.InclusionProof{proof}})
+	// Without its header the proof names a block x/btclc does not hold. (Rejections are asked
+	// first: the SDK's optimistic execution, started by an accepted proposal, is aborted by the
+	// next ProcessProposal but not forgotten, and a FinalizeBlock of the first proposal would
+	// then return its stale result.)
+	if got := c.ProcessProposal(encodeEntry(t, &inject.Entry{Publications: []btclctypes.InclusionProof{proof}})); got != abci.ResponseProcessProposal_REJECT {
+		t.Fatalf("ProcessProposal of the publication without its header: %s", got)
+	}
+	if got := c.ProcessProposal(entry); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of a header and a publication in it: %s", got)
+	}
+	c.FinalizeTxs(entry)
+
+	txid := spend.Spending.TxHash()
+	pub, err := c.App().PoPKeeper.Publications.Get(c.Context(), txid)
+	if err != nil {
+		t.Fatalf("the injected publication is not recorded: %v", err)
+	}
+	payeeKey := bitcoin.KeyPayee(datagen.KeyFromSeed(7).PubKey())
+	payee := sdk.AccAddress(payeeKey[:]).String()
+	if pub.KeystoneHeight != keystoneInterval || pub.BtcHeight != 1 || pub.Payee != payee || pub.Submitter != sdk.AccAddress(app.InjectSubmitter).String() {
+		t.Fatalf("publication %+v, want keystone %d at Bitcoin height 1, payee %s, submitted by the injection", pub, keystoneInterval, payee)
+	}
+
+	again := encodeEntry(t, &inject.Entry{Publications: []btclctypes.InclusionProof{proof}})
+	if got := c.ProcessProposal(again); got != abci.ResponseProcessProposal_REJECT {
+		t.Fatalf("ProcessProposal of a recorded publication: %s, want REJECT", got)
+	}
+	source := &fixedSource{candidate: inject.Candidate{Publications: []btclctypes.InclusionProof{proof}}}
+	c.App().SetBitcoinSource(source)
+	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
+		t.Fatalf("PrepareProposal with a recorded publication proposed %d items", len(txs))
+	}
+	if len(source.recorded) != 1 || source.recorded[0] != txid {
+		t.Fatalf("the watcher was told of %v, want %s recorded", source.recorded, txid)
+	}
 }
