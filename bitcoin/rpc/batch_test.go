@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
@@ -111,4 +112,37 @@ func TestBatchRejectsBadAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkHeaderRange reads 2,000 headers from a btcd regtest node in batched requests and, in the
+// same run, one getblockhash and one getblockheader per height, and reports the batched reads'
+// speed-up ("x_vs_per_header").
+func BenchmarkHeaderRange(b *testing.B) {
+	const n = 2000
+	node := btcdtest.Start(b, nil)
+	node.Generate(n)
+	c := node.Client()
+	ctx := b.Context()
+	var bulk, single time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if _, err := c.GetHeaderRange(ctx, 1, n); err != nil {
+			b.Fatal(err)
+		}
+		bulk += time.Since(start)
+		start = time.Now()
+		for h := int64(1); h <= n; h++ {
+			hash, err := c.GetBlockHash(ctx, h)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := c.GetBlockHeaderRaw(ctx, hash); err != nil {
+				b.Fatal(err)
+			}
+		}
+		single += time.Since(start)
+	}
+	b.ReportMetric(single.Seconds()/bulk.Seconds(), "x_vs_per_header")
+	b.ReportMetric(float64(n)*float64(b.N)/bulk.Seconds(), "headers/s_batched")
+	b.ReportMetric(float64(n)*float64(b.N)/single.Seconds(), "headers/s_per_header")
 }
