@@ -329,3 +329,32 @@ func TestEntryPublicationOnInjectedHeader(t *testing.T) {
 		t.Fatalf("the watcher was told of %v, want %s recorded", source.recorded, txid)
 	}
 }
+
+// TestEntryForkReorgs: an entry may carry a heavier fork from a common ancestor below x/btclc's
+// tip; applying it moves the tip to the fork, as a MsgInsertHeaders of it would. A fork without
+// more work is kept as a side chain and the tip stays.
+func TestEntryForkReorgs(t *testing.T) {
+	c := apptest.New(t, apptest.Options{})
+	genesis := datagen.RegtestGenesis()
+	main := datagen.RegtestChain(t, genesis, 3, 1)
+	c.FinalizeTxs(encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(main)}))
+
+	fork := datagen.RegtestChain(t, main[0], 3, 2) // heights 2..4: one more than the main chain's 2..3
+	short := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(fork[:2])})
+	if got := c.ProcessProposal(short); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of a fork with equal work: %s", got)
+	}
+	c.FinalizeTxs(short)
+	if tip := btcTip(t, c); tip.Hash() != main[2].BlockHash() {
+		t.Fatalf("a fork of equal work moved the tip to %d %s", tip.Height, tip.Hash())
+	}
+
+	rest := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(fork[2:])})
+	if got := c.ProcessProposal(rest); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of the fork's heavier end: %s", got)
+	}
+	c.FinalizeTxs(rest)
+	if tip := btcTip(t, c); tip.Height != 4 || tip.Hash() != fork[2].BlockHash() {
+		t.Fatalf("after the heavier fork the tip is %d %s, want 4 %s", tip.Height, tip.Hash(), fork[2].BlockHash())
+	}
+}
