@@ -40,8 +40,10 @@ type Node interface {
 
 const (
 	// Lookback is how many blocks below x/btclc's tip the watcher keeps of its node's chain, so
-	// that it finds the common ancestor of a reorg that deep.
-	Lookback = 100
+	// that it finds the common ancestor of a reorg that deep. Each proposal that finds no block
+	// x/btclc holds in the window doubles it for the next step, up to MaxLookback.
+	Lookback    = 100
+	MaxLookback = Lookback << 5
 	// ScanDepth is how far below its node's tip the watcher looks for PoP publications: older
 	// blocks (a first catch-up) cannot hold publications of keystones that still matter.
 	ScanDepth = 144
@@ -56,6 +58,8 @@ type Watcher struct {
 
 	// lcTip is x/btclc's tip height as the last proposal saw it (-1: not yet known).
 	lcTip atomic.Int64
+	// misses counts the proposals in a row that found no common ancestor in the window.
+	misses atomic.Int64
 
 	mu       sync.Mutex
 	start    int64    // height of headers[0]
@@ -122,7 +126,8 @@ func (w *Watcher) Step(ctx context.Context) error {
 		lc = max(0, btcTip-inject.MaxHeaders)
 	}
 	w.metrics.Lag.Set(float64(btcTip - lc))
-	from := max(0, min(lc, btcTip)-Lookback)
+	lookback := int64(Lookback) << min(w.misses.Load(), 5)
+	from := max(0, min(lc, btcTip)-lookback)
 	to := min(btcTip, lc+inject.MaxHeaders)
 	headers, err := w.node.GetHeaderRange(ctx, from, to)
 	if err != nil {
@@ -226,9 +231,18 @@ func (w *Watcher) Candidate(view app.BitcoinView) inject.Candidate {
 			known = i
 		}
 	}
-	if known < 0 {
-		return inject.Candidate{} // the window does not reach x/btclc's chain yet: the next step moves it
+	if known < 0 && len(w.hashes) == 0 {
+		return inject.Candidate{} // nothing read yet
 	}
+	if known < 0 {
+		// The window does not reach x/btclc's chain: the next step moves it there, and looks
+		// deeper for the ancestor of a reorg.
+		w.misses.Add(1)
+		w.log.Warn("bitcoin watcher found no block x/btclc holds in its window; looking deeper", "btclc_tip", tipHeight,
+			"window_from", w.start, "window_to", w.start+int64(len(w.hashes))-1)
+		return inject.Candidate{}
+	}
+	w.misses.Store(0)
 	end := min(len(w.headers), known+1+inject.MaxHeaders)
 	c := inject.Candidate{Headers: append([][]byte(nil), w.headers[known+1:end]...)}
 	for _, hash := range w.hashes[:end] { // in Bitcoin order

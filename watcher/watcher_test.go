@@ -72,6 +72,35 @@ func TestWatcherFollowsRegtest(t *testing.T) {
 		t.Fatalf("after one more block offered %d headers, want it", len(c.Headers))
 	}
 
+	// A reorg deeper than the window: x/btclc's tip is at the node's height 231 but another
+	// block, and its chain shares only the node's blocks up to 5. The first step's window (100
+	// blocks below the tip) holds no block x/btclc has; the watcher looks deeper on the next
+	// steps and then offers the node's chain from block 6.
+	hashes = append(append(hashes, next...), node.Generate(200)...)
+	deep := map[chainhash.Hash]bool{}
+	for _, h := range hashes[:5] {
+		deep[h] = true
+	}
+	w2 := watcher.New(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
+	forked := view{height: 231, hash: chainhash.Hash{2}, known: deep}
+	w2.Candidate(forked) // learns x/btclc's tip
+	found := -1
+	for i := range 5 {
+		if err := w2.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c = w2.Candidate(forked); len(c.Headers) > 0 {
+			found = i
+			break
+		}
+	}
+	if found < 1 {
+		t.Fatalf("the common ancestor 226 blocks below the tip was found at step %d, want after the first", found)
+	}
+	if len(c.Headers) != 226 || chainhash.Hash(c.Headers[0][4:36]) != hashes[4] {
+		t.Fatalf("after a deep reorg offered %d headers, want the 226 above block 5", len(c.Headers))
+	}
+
 	// A node that is down fails the step and leaves what the watcher held.
 	node.Stop()
 	if err := w.Step(ctx); err == nil {
