@@ -266,23 +266,11 @@ func FuzzEntry(f *testing.F) {
 // duplicate: ProcessProposal rejects it, and a proposer's PrepareProposal leaves it out and tells
 // its watcher that x/pop holds it.
 func TestEntryPublicationOnInjectedHeader(t *testing.T) {
-	c := apptest.New(t, apptest.Options{Genesis: func(cdc codec.JSONCodec, state map[string]json.RawMessage) {
-		var g poptypes.GenesisState
-		cdc.MustUnmarshalJSON(state[poptypes.ModuleName], &g)
-		g.Params.KeystoneInterval = keystoneInterval
-		state[poptypes.ModuleName] = cdc.MustMarshalJSON(&g)
-	}})
+	c := apptest.New(t, apptest.Options{Genesis: shortKeystoneInterval})
 	for c.Height() < keystoneInterval {
 		c.NextBlock()
 	}
-	ks, err := c.App().PoPKeeper.Keystones.Get(c.Context(), keystoneInterval)
-	if err != nil {
-		t.Fatal(err)
-	}
-	abbreviated, err := ks.Abbreviate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	abbreviated := firstKeystone(t, c)
 	genesis := datagen.RegtestGenesis()
 	mined := datagen.MineSpendBlock(t, &genesis, 1, datagen.Spend{
 		Kind: datagen.P2WPKH, Key: datagen.KeyFromSeed(7), Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.PoPScript(abbreviated))},
@@ -357,4 +345,26 @@ func TestEntryForkReorgs(t *testing.T) {
 	if tip := btcTip(t, c); tip.Height != 4 || tip.Hash() != fork[2].BlockHash() {
 		t.Fatalf("after the heavier fork the tip is %d %s, want 4 %s", tip.Height, tip.Hash(), fork[2].BlockHash())
 	}
+}
+
+// shortKeystoneInterval sets x/pop's keystone interval to keystoneInterval.
+func shortKeystoneInterval(cdc codec.JSONCodec, state map[string]json.RawMessage) {
+	var g poptypes.GenesisState
+	cdc.MustUnmarshalJSON(state[poptypes.ModuleName], &g)
+	g.Params.KeystoneInterval = keystoneInterval
+	state[poptypes.ModuleName] = cdc.MustMarshalJSON(&g)
+}
+
+// firstKeystone is the abbreviated form of the keystone at height keystoneInterval.
+func firstKeystone(t testing.TB, c *apptest.Chain) bitcoin.AbbreviatedKeystone {
+	t.Helper()
+	ks, err := c.App().PoPKeeper.Keystones.Get(c.Context(), keystoneInterval)
+	if err != nil {
+		t.Fatalf("no keystone at height %d: %v", keystoneInterval, err)
+	}
+	abbreviated, err := ks.Abbreviate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abbreviated
 }

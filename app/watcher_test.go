@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/app"
@@ -24,7 +22,6 @@ import (
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	"github.com/hemi-appchain/hemi/watcher"
-	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
 
 // TestWatcherFeedsProposals: a chain whose proposer runs the Bitcoin watcher on a real btcd
@@ -41,12 +38,7 @@ func TestWatcherFeedsProposals(t *testing.T) {
 	// btcd stamps its blocks with the wall clock; the chain's block times must be near it.
 	c := apptest.New(t, apptest.Options{
 		GenesisTime: time.Now().Add(-time.Hour).Truncate(time.Second),
-		Genesis: func(cdc codec.JSONCodec, state map[string]json.RawMessage) {
-			var g poptypes.GenesisState
-			cdc.MustUnmarshalJSON(state[poptypes.ModuleName], &g)
-			g.Params.KeystoneInterval = keystoneInterval
-			state[poptypes.ModuleName] = cdc.MustMarshalJSON(&g)
-		},
+		Genesis:     shortKeystoneInterval,
 	})
 	ctx := context.Background()
 	w := watcher.New(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
@@ -81,14 +73,7 @@ func TestWatcherFeedsProposals(t *testing.T) {
 	}
 
 	// A PoP transaction of the chain's keystone, mined by btcd.
-	ks, err := c.App().PoPKeeper.Keystones.Get(c.Context(), keystoneInterval)
-	if err != nil {
-		t.Fatal(err)
-	}
-	abbreviated, err := ks.Abbreviate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	abbreviated := firstKeystone(t, c)
 	wal, err := wallet.New(key, &chaincfg.RegressionNetParams, wallet.P2PKH, node.Client())
 	if err != nil {
 		t.Fatal(err)
