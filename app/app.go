@@ -178,6 +178,8 @@ type App struct {
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
 	configurator       module.Configurator
+
+	bitcoin bitcoinSource // the node's Bitcoin watcher, for PrepareProposal (inject.go)
 }
 
 // New builds the application. evmChainID must be the one derived from the chain id
@@ -194,7 +196,7 @@ func New(
 	encodingConfig := evmencoding.MakeConfig(evmChainID)
 	appCodec := encodingConfig.Codec
 	txConfig := encodingConfig.TxConfig
-	txDecoder := txConfig.TxDecoder()
+	txDecoder := refuseEntries(txConfig.TxDecoder())
 
 	baseAppOptions = append(baseAppOptions, baseapp.SetOptimisticExecution())
 	bApp := baseapp.NewBaseApp(params.AppName, logger, db, txDecoder, baseAppOptions...)
@@ -493,9 +495,15 @@ func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 	return app.ModuleManager.EndBlock(ctx)
 }
 
-// PreBlocker runs the modules' PreBlock in the order of modules.go.
-func (app *App) PreBlocker(ctx sdk.Context, _ *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
-	return app.ModuleManager.PreBlock(ctx)
+// PreBlocker runs the modules' PreBlock in the order of modules.go, then applies the block's
+// injected Bitcoin entry, so that every transaction of the block sees it.
+func (app *App) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+	res, err := app.ModuleManager.PreBlock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	app.applyEntry(ctx, req)
+	return res, nil
 }
 
 // InitChainer initialises every module from the genesis file.

@@ -9,6 +9,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkmempool "github.com/cosmos/cosmos-sdk/types/mempool"
 )
 
 // configureEVMMempool installs cosmos/evm's mempool, which orders Ethereum transactions by nonce
@@ -19,6 +20,9 @@ func (app *App) configureEVMMempool(appOpts servertypes.AppOptions, logger log.L
 	cosmosPoolMaxTx := evmserver.GetCosmosPoolMaxTx(appOpts, logger)
 	if cosmosPoolMaxTx < 0 {
 		logger.Info("EVM mempool disabled by configuration (cosmos pool max-txs < 0)")
+		// BaseApp's own proposal handler over its no-op mempool, with the injected entry first.
+		proposals := baseapp.NewDefaultProposalHandler(sdkmempool.NoOpMempool{}, app.BaseApp)
+		app.SetPrepareProposal(app.withInjectedEntry(proposals.PrepareProposalHandler()))
 		return nil
 	}
 	if err := evmserver.ValidateReapBounds(appOpts, mpConfig.BlockGasLimit); err != nil {
@@ -39,7 +43,7 @@ func (app *App) configureEVMMempool(appOpts servertypes.AppOptions, logger log.L
 	// limits that processProposal (proposal.go) enforces.
 	proposals := baseapp.NewDefaultProposalHandler(mempool, encodeOnlyVerifier{app.BaseApp})
 	proposals.SetTxSelector(&limitSelector{})
-	app.SetPrepareProposal(proposals.PrepareProposalHandler())
+	app.SetPrepareProposal(app.withInjectedEntry(proposals.PrepareProposalHandler()))
 	app.SetInsertTxHandler(mempool.NewInsertTxHandler(app.TxDecode))
 	app.SetReapTxsHandler(mempool.NewReapTxsHandler())
 	app.SetCheckTxHandler(mempool.NewCheckTxHandler(app.TxDecode, evmserver.GetMempoolCheckTxTimeout(appOpts, logger)))

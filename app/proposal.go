@@ -13,6 +13,8 @@ import (
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
+
+	"github.com/hemi-appchain/hemi/app/inject"
 )
 
 // The block gas meter is disabled (the EVM meters each transaction against the block limit
@@ -101,7 +103,8 @@ func txsSize(txs ...[]byte) int64 {
 }
 
 // processProposal rejects a proposal whose txs do not decode, whose summed gas limits exceed
-// max_gas, or whose size exceeds max_bytes.
+// max_gas, whose size exceeds max_bytes, or whose injected Bitcoin entry is not first, not the
+// only one, or not accepted by x/btclc and x/pop on this state.
 func (app *App) processProposal(ctx sdk.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	reject := func(reason string, keyvals ...any) (*abci.ResponseProcessProposal, error) {
 		app.Logger().Info("rejecting proposal: "+reason, append([]any{"height", req.Height, "proposer", req.ProposerAddress}, keyvals...)...)
@@ -111,8 +114,14 @@ func (app *App) processProposal(ctx sdk.Context, req *abci.RequestProcessProposa
 	if size := txsSize(req.Txs...); size > limits.maxBytes {
 		return reject("txs exceed max_bytes", "size", size, "max_bytes", limits.maxBytes)
 	}
+	if err := app.checkEntry(ctx, req.Txs); err != nil {
+		return reject("invalid injected Bitcoin entry", "err", err)
+	}
 	var gas uint64
 	for i, bz := range req.Txs {
+		if i == 0 && inject.IsEntry(bz) {
+			continue // checked above; it carries no gas
+		}
 		tx, err := app.decodeProposalTx(bz)
 		if err != nil {
 			return reject("tx does not decode", "index", i, "err", err)
@@ -123,6 +132,26 @@ func (app *App) processProposal(ctx sdk.Context, req *abci.RequestProcessProposa
 		}
 	}
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// withInjectedEntry puts the node's injected Bitcoin entry, if it has one, first in the proposal,
+// and lets next choose the txs in the bytes that remain. The entry takes at most half of
+// max_tx_bytes, so it never crowds the transactions out.
+func (app *App) withInjectedEntry(next sdk.PrepareProposalHandler) sdk.PrepareProposalHandler {
+	return func(ctx sdk.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+		entry := app.buildEntry(ctx, req.MaxTxBytes/2)
+		if entry == nil {
+			return next(ctx, req)
+		}
+		inner := *req
+		inner.MaxTxBytes -= txsSize(entry)
+		res, err := next(ctx, &inner)
+		if err != nil {
+			return nil, err
+		}
+		res.Txs = append([][]byte{entry}, res.Txs...)
+		return res, nil
+	}
 }
 
 // limitSelector picks mempool txs for a proposal while their size stays within the request's

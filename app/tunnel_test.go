@@ -47,7 +47,7 @@ func TestTunnelDepositVisibleThroughBankAndERC20(t *testing.T) {
 	apptest.RequireTxOK(t, c.NextBlock(c.SignTx(relayer, 0, btclctypes.NewMsgInsertHeaders(relayer.String(), headers))), 0)
 
 	s := mined.Spends[0]
-	proof := btclctypes.NewInclusionProof(s.SpendingProof.RawTx, mined.Block.BlockHash(), s.SpendingProof.Index, s.SpendingProof.Siblings, nil)
+	proof := btclctypes.NewInclusionProofOf(s.SpendingProof.RawTx, mined.Block.BlockHash(), s.SpendingProof.Index, s.SpendingProof.Siblings, nil)
 	proveTx := c.SignTx(relayer, 0, &tunneltypes.MsgProveDeposit{Submitter: relayer.String(), Proof: proof})
 	res := c.NextBlock(proveTx)
 	apptest.RequireTxOK(t, res, 0)

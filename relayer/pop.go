@@ -8,7 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/scan"
 	"github.com/hemi-appchain/hemi/hemiclient"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
@@ -43,48 +43,31 @@ func (r *Relayer) scanPublications(ctx context.Context, headers [][]byte, from, 
 			r.log.Warn("could not read a relayed block to look for PoP publications", "height", height, "block", hash, "err", err)
 			continue
 		}
-		for _, tx := range block.Transactions {
-			if _, err := bitcoin.FindPoPPayload(tx); err != nil {
-				continue
-			}
-			txid := tx.TxHash()
-			known, err := r.pop.Recorded(ctx, txid)
+		for _, p := range scan.Publications(ctx, r.btc, block) {
+			known, err := r.pop.Recorded(ctx, p.TxID)
 			if err != nil {
-				r.log.Warn("could not ask x/pop about a PoP publication", "txid", txid, "err", err)
+				r.log.Warn("could not ask x/pop about a PoP publication", "txid", p.TxID, "err", err)
 				continue
 			}
 			if known {
 				continue
 			}
-			funding := r.fundingTx(ctx, tx)
-			if err := r.pop.Prove(ctx, block, txid, funding); err != nil {
-				r.log.Info("did not prove a PoP publication", "txid", txid, "block", hash, "reason", err)
+			if p.FundingErr != nil {
+				// x/pop binds the publication's payee only through the funding transaction; without
+				// it the publication still anchors its keystone, and the miner's own proof binds
+				// the payee later.
+				r.log.Warn("could not fetch the funding transaction of a PoP publication (does the Bitcoin node run with a "+
+					"transaction index, btcd --txindex?); proving it without, so its payee stays unbound until the miner proves it",
+					"txid", p.TxID, "err", p.FundingErr)
+			}
+			if err := r.pop.Prove(ctx, block, p.TxID, p.Funding); err != nil {
+				r.log.Info("did not prove a PoP publication", "txid", p.TxID, "block", hash, "reason", err)
 				continue
 			}
 			r.metrics.PublicationsProven.Inc()
-			r.log.Info("proved a PoP publication", "txid", txid, "block", hash, "height", height, "payee_bound", funding != nil)
+			r.log.Info("proved a PoP publication", "txid", p.TxID, "block", hash, "height", height, "payee_bound", p.Funding != nil)
 		}
 	}
-}
-
-// fundingTx fetches the transaction whose output tx's first input spends: x/pop binds the
-// publication's payee (the key that signs that input) only through it. A node that cannot serve
-// it (no transaction index) gets the proof sent without it: the publication still anchors its
-// keystone, and the miner's own proof, which carries the funding transaction, binds the payee
-// later.
-func (r *Relayer) fundingTx(ctx context.Context, tx *wire.MsgTx) *wire.MsgTx {
-	if len(tx.TxIn) == 0 { // the node's block is untrusted
-		return nil
-	}
-	prev := tx.TxIn[0].PreviousOutPoint.Hash
-	funding, err := r.btc.GetRawTransaction(ctx, prev)
-	if err != nil {
-		r.log.Warn("could not fetch the funding transaction of a PoP publication (does the Bitcoin node run with a "+
-			"transaction index, btcd --txindex?); proving it without, so its payee stays unbound until the miner proves it",
-			"txid", tx.TxHash(), "funding_txid", prev, "err", err)
-		return nil
-	}
-	return funding
 }
 
 // ChainPoPProver is x/pop on a hemid node, reached through hemiclient.

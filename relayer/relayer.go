@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -20,7 +19,8 @@ import (
 type BitcoinNode interface {
 	GetBlockCount(ctx context.Context) (int64, error)
 	GetBlockHash(ctx context.Context, height int64) (chainhash.Hash, error)
-	GetBlockHeaderRaw(ctx context.Context, hash chainhash.Hash) ([]byte, error)
+	// GetHeaderRange returns the best chain's raw headers at heights from..to, in bulk.
+	GetHeaderRange(ctx context.Context, from, to int64) ([][]byte, error)
 	GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error)
 	// GetRawTransaction returns a transaction checked to hash to txid; the node needs a
 	// transaction index (btcd --txindex, Core -txindex) for confirmed ones.
@@ -253,42 +253,15 @@ func (r *Relayer) knownAbove(ctx context.Context, ancestor, btcTip int64) (int64
 	return lo, nil
 }
 
-// fetchConcurrency is how many header reads the relayer keeps in flight: a node answers each in
-// about a millisecond, so reading one at a time would leave the relayer waiting on round trips.
-const fetchConcurrency = 8
-
-// fetchHeaders reads the raw headers at heights from..to of the node's best chain, in order.
+// fetchHeaders reads the raw headers at heights from..to of the node's best chain, in order, in
+// batched requests (bitcoin/rpc's GetHeaderRange), not one round trip per header.
 func (r *Relayer) fetchHeaders(ctx context.Context, from, to int64) ([][]byte, error) {
-	headers := make([][]byte, to-from+1)
-	errs := make([]error, len(headers))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range fetchConcurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				h := from + int64(i)
-				hash, err := r.btc.GetBlockHash(ctx, h)
-				if err != nil {
-					errs[i] = fmt.Errorf("bitcoin block hash at %d: %w", h, err)
-					continue
-				}
-				if headers[i], err = r.btc.GetBlockHeaderRaw(ctx, hash); err != nil {
-					errs[i] = fmt.Errorf("bitcoin header %s at %d: %w", hash, h, err)
-				}
-			}
-		}()
+	headers, err := r.btc.GetHeaderRange(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("bitcoin headers %d..%d: %w", from, to, err)
 	}
-	for i := range headers {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err // the lowest height's error; the others are most likely the same
-		}
+	if int64(len(headers)) != to-from+1 {
+		return nil, fmt.Errorf("bitcoin headers %d..%d: the node sent %d", from, to, len(headers))
 	}
 	return headers, nil
 }

@@ -49,13 +49,14 @@ func (f *fakeBitcoin) GetRawTransaction(_ context.Context, txid chainhash.Hash) 
 	return nil, fmt.Errorf("no transaction %s", txid)
 }
 
-func (f *fakeBitcoin) GetBlockHeaderRaw(_ context.Context, hash chainhash.Hash) ([]byte, error) {
-	for i := range f.chain {
-		if f.chain[i].BlockHash() == hash {
-			return datagen.SerializeHeader(&f.chain[i]), nil
-		}
+func (f *fakeBitcoin) GetHeaderRange(_ context.Context, from, to int64) ([][]byte, error) {
+	if f.down {
+		return nil, fmt.Errorf("connection refused")
 	}
-	return nil, fmt.Errorf("no block %s", hash)
+	if from < 0 || to >= int64(len(f.chain)) || to < from {
+		return nil, fmt.Errorf("no blocks %d..%d", from, to)
+	}
+	return datagen.SerializeHeaders(f.chain[from : to+1]), nil
 }
 
 // fakeLightClient applies x/btclc's rules with the real validation core: known headers at the

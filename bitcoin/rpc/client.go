@@ -271,40 +271,58 @@ func (c *Client) call(ctx context.Context, method string, params []any) (json.Ra
 	if err != nil {
 		return nil, c.fail(method, fmt.Errorf("encoding request: %v", err))
 	}
+	data, status, err := c.post(ctx, method, body)
+	if err != nil {
+		return nil, err
+	}
+	// Bitcoin Core sends RPC errors with HTTP 404/500 and a JSON body, btcd
+	// with HTTP 200, so the body decides, not the status.
+	var r rpcResponse
+	if err := json.Unmarshal(data, &r); err != nil || (r.Result == nil && r.Error == nil) {
+		return nil, c.notAnAnswer(method, status, data)
+	}
+	return c.result(method, id, r)
+}
+
+// notAnAnswer is the error for a body that is not a JSON-RPC answer.
+func (c *Client) notAnAnswer(method string, status int, data []byte) error {
+	if status >= 500 {
+		// E.g. Core's "Work queue depth exceeded" or a proxy in front
+		// of a node that is down: temporary.
+		return c.fail(method, fmt.Errorf("%w: HTTP %d: %s", ErrTransport, status, truncate(data)))
+	}
+	return c.badData(method, nil, "HTTP %d, body is not a JSON-RPC answer: %s", status, truncate(data))
+}
+
+// post sends one HTTP request of body and returns the answer's body and status.
+func (c *Client) post(ctx context.Context, method string, body []byte) ([]byte, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return nil, c.fail(method, fmt.Errorf("building request: %v", err))
+		return nil, 0, c.fail(method, fmt.Errorf("building request: %v", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth(c.user, c.password)
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.fail(method, fmt.Errorf("%w: %w", ErrTransport, err))
+		return nil, 0, c.fail(method, fmt.Errorf("%w: %w", ErrTransport, err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize+1))
 	if err != nil {
-		return nil, c.fail(method, fmt.Errorf("%w: reading answer: %w", ErrTransport, err))
+		return nil, 0, c.fail(method, fmt.Errorf("%w: reading answer: %w", ErrTransport, err))
 	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return nil, c.fail(method, fmt.Errorf("%w (HTTP %d)", ErrAuth, resp.StatusCode))
+		return nil, 0, c.fail(method, fmt.Errorf("%w (HTTP %d)", ErrAuth, resp.StatusCode))
 	}
 	if len(data) > maxResponseSize {
-		return nil, c.badData(method, nil, "answer is larger than %d bytes", maxResponseSize)
+		return nil, 0, c.badData(method, nil, "answer is larger than %d bytes", maxResponseSize)
 	}
+	return data, resp.StatusCode, nil
+}
 
-	// Bitcoin Core sends RPC errors with HTTP 404/500 and a JSON body, btcd
-	// with HTTP 200, so the body decides, not the status.
-	var r rpcResponse
-	if err := json.Unmarshal(data, &r); err != nil || (r.Result == nil && r.Error == nil) {
-		if resp.StatusCode >= 500 {
-			// E.g. Core's "Work queue depth exceeded" or a proxy in front
-			// of a node that is down: temporary.
-			return nil, c.fail(method, fmt.Errorf("%w: HTTP %d: %s", ErrTransport, resp.StatusCode, truncate(data)))
-		}
-		return nil, c.badData(method, nil, "HTTP %d, body is not a JSON-RPC answer: %s", resp.StatusCode, truncate(data))
-	}
+// result checks that r answers request id and returns its result or its error.
+func (c *Client) result(method string, id uint64, r rpcResponse) (json.RawMessage, error) {
 	var gotID uint64
 	if err := json.Unmarshal(r.ID, &gotID); err != nil || gotID != id {
 		return nil, c.badData(method, nil, "answer has id %s, request had %d", truncate(r.ID), id)

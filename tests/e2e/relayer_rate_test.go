@@ -14,7 +14,7 @@ import (
 // TestRelayerSyncRate measures how fast the relayer brings x/btclc from btcd's genesis to a tip of
 // HEMI_BENCH_HEADERS (default 5000) headers, end to end (btcd RPC, signing, CometBFT blocks of 1 s,
 // x/btclc validation), against a baseline taken in the same run: fetching the same headers from
-// btcd over RPC alone, as the relayer does. Run it with bench/relayer-sync.sh.
+// btcd over RPC alone, one pair of calls per header. Run it with bench/relayer-sync.sh.
 func TestRelayerSyncRate(t *testing.T) {
 	if os.Getenv("HEMI_BENCH") == "" {
 		t.Skip("a benchmark: run bench/relayer-sync.sh (sets HEMI_BENCH=1)")
@@ -35,7 +35,7 @@ func TestRelayerSyncRate(t *testing.T) {
 	}
 	t.Logf("btcd mined %d blocks in %s", headers, time.Since(start).Round(time.Millisecond))
 
-	// Baseline: the RPC reads the relayer makes per header (block hash, raw header).
+	// Baseline: reading the same headers with one RPC pair per header (block hash, raw header).
 	client := btc.Client()
 	ctx := context.Background()
 	start = time.Now()

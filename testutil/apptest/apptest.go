@@ -57,7 +57,8 @@ import (
 // the harness runs two (or more) apps in one process.
 const ChainID = "hemiapptest_262144-1"
 
-// GenesisTime is the fixed time of the genesis; block h is BlockInterval*h later.
+// GenesisTime is the time of the genesis unless Options.GenesisTime says otherwise; block h is
+// BlockInterval*h later.
 var GenesisTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // BlockInterval is the time between harness blocks.
@@ -92,6 +93,9 @@ type Options struct {
 	Genesis func(cdc codec.JSONCodec, state map[string]json.RawMessage)
 	// ConsensusParams, if set, edits the consensus params before InitChain.
 	ConsensusParams func(*cmtproto.ConsensusParams)
+	// GenesisTime, if set, replaces GenesisTime (a test that reads a live Bitcoin node needs block
+	// times near the node's header times).
+	GenesisTime time.Time
 }
 
 // Chain is the application under test and its shadow, at the same height.
@@ -104,6 +108,7 @@ type Chain struct {
 	consKeys   []ed25519.PrivKey
 	Consensus  cmtproto.ConsensusParams
 	height     int64
+	genesis    time.Time
 }
 
 // New builds two app instances on in-memory databases and initialises both from one genesis.
@@ -120,7 +125,10 @@ func New(t testing.TB, opts Options) *Chain {
 		t.Fatal(err)
 	}
 	prefixes.Do(func() { params.SetAddressPrefixes(sdk.GetConfig()) })
-	c := &Chain{t: t}
+	c := &Chain{t: t, genesis: GenesisTime}
+	if !opts.GenesisTime.IsZero() {
+		c.genesis = opts.GenesisTime.UTC()
+	}
 	for i := range opts.Validators {
 		c.consKeys = append(c.consKeys, ed25519.GenPrivKeyFromSecret([]byte(fmt.Sprintf("apptest validator %d", i))))
 		c.Validators = append(c.Validators, newAccount(fmt.Sprintf("apptest operator %d", i)))
@@ -149,12 +157,12 @@ func New(t testing.TB, opts Options) *Chain {
 	}
 	for i := range c.apps {
 		dir := filepath.Join(home, fmt.Sprint(i))
-		writeGenesis(t, filepath.Join(dir, "config", "genesis.json"), stateBytes, c.Consensus)
+		writeGenesis(t, filepath.Join(dir, "config", "genesis.json"), stateBytes, c.Consensus, c.genesis)
 		c.apps[i] = c.newApp(dir, evmChainID) // the first, codec-only instance is closed at cleanup
 	}
 
 	req := &abci.RequestInitChain{
-		Time:            GenesisTime,
+		Time:            c.genesis,
 		ChainId:         ChainID,
 		ConsensusParams: &c.Consensus,
 		AppStateBytes:   stateBytes,
@@ -197,13 +205,13 @@ func (c *Chain) newApp(home string, evmChainID uint64) *app.App {
 	return a
 }
 
-func writeGenesis(t testing.TB, path string, state []byte, cp cmtproto.ConsensusParams) {
+func writeGenesis(t testing.TB, path string, state []byte, cp cmtproto.ConsensusParams, genesisTime time.Time) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	g := genutiltypes.NewAppGenesisWithVersion(ChainID, state)
-	g.GenesisTime = GenesisTime
+	g.GenesisTime = genesisTime
 	params := cmttypes.ConsensusParamsFromProto(cp)
 	g.Consensus = &genutiltypes.ConsensusGenesis{Params: &params}
 	if err := g.SaveAs(path); err != nil {
@@ -314,7 +322,7 @@ func (c *Chain) contextOf(a *app.App) sdk.Context {
 }
 
 func (c *Chain) blockTime(h int64) time.Time {
-	return GenesisTime.Add(time.Duration(h) * BlockInterval)
+	return c.genesis.Add(time.Duration(h) * BlockInterval)
 }
 
 // SignTx returns the encoded tx of msgs signed by acc (SIGN_MODE_DIRECT) with gas limit gas (0

@@ -52,7 +52,7 @@ func TestIBitcoinDeposit(t *testing.T) {
 	require.Zero(t, minted)
 
 	apptest.RequireTxOK(t, c.NextBlock(c.SignTx(relayer, 0, btclctypes.NewMsgInsertHeaders(relayer.String(), [][]byte{mined.RawHeader}))), 0)
-	proof := btclctypes.NewInclusionProof(s.SpendingProof.RawTx, mined.Block.BlockHash(), s.SpendingProof.Index, s.SpendingProof.Siblings, nil)
+	proof := btclctypes.NewInclusionProofOf(s.SpendingProof.RawTx, mined.Block.BlockHash(), s.SpendingProof.Index, s.SpendingProof.Siblings, nil)
 	apptest.RequireTxOK(t, c.NextBlock(c.SignTx(relayer, 0, &tunneltypes.MsgProveDeposit{Submitter: relayer.String(), Proof: proof})), 0)
 	status, amount, to, minted = deposit(1)
 	require.Equal(t, uint8(tunneltypes.DEPOSIT_STATUS_PENDING), status)

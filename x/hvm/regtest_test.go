@@ -218,7 +218,7 @@ func TestKeystoneInReorgBlock(t *testing.T) {
 	require.NoError(t, err)
 	_, err = r.c.App().PoPKeeper.KeystoneAnchoring(ctx, k)
 	require.ErrorIs(t, err, poptypes.ErrReorgPending)
-	p := ibitcoin.New(r.c.App().BTCLCKeeper, r.c.App().PoPKeeper)
+	p := ibitcoin.New(r.c.App().BTCLCKeeper, r.c.App().PoPKeeper, r.c.App().TunnelKeeper)
 	var siblings [][32]byte
 	for _, s := range pop.Siblings {
 		siblings = append(siblings, [32]byte(s))

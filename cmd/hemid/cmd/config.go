@@ -18,6 +18,7 @@ import (
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
 	"github.com/hemi-appchain/hemi/app/params"
+	"github.com/hemi-appchain/hemi/watcher"
 )
 
 // appConfig is app.toml: the SDK's sections plus cosmos/evm's [evm], [json-rpc] and [tls].
@@ -27,9 +28,10 @@ type appConfig struct {
 	EVM     evmserverconfig.EVMConfig     `mapstructure:"evm"`
 	JSONRPC evmserverconfig.JSONRPCConfig `mapstructure:"json-rpc"`
 	TLS     evmserverconfig.TLSConfig     `mapstructure:"tls"`
+	Bitcoin watcher.Config                `mapstructure:"bitcoin"`
 }
 
-const appConfigTemplate = serverconfig.DefaultConfigTemplate + evmserverconfig.DefaultEVMConfigTemplate
+const appConfigTemplate = serverconfig.DefaultConfigTemplate + evmserverconfig.DefaultEVMConfigTemplate + watcher.ConfigTemplate
 
 // defaultAppConfig is what `hemid init` writes to app.toml. evmChainID is the id derived from the
 // chain id given to init, or cosmos/evm's placeholder when init got none.
@@ -45,6 +47,7 @@ func defaultAppConfig(evmChainID uint64) appConfig {
 		EVM:     *evm,
 		JSONRPC: *evmserverconfig.DefaultJSONRPCConfig(),
 		TLS:     *evmserverconfig.DefaultTLSConfig(),
+		Bitcoin: watcher.DefaultConfig(),
 	}
 }
 

@@ -4,11 +4,13 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cast"
 	"github.com/spf13/cobra"
 
@@ -45,6 +47,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/app"
 	"github.com/hemi-appchain/hemi/app/params"
+	"github.com/hemi-appchain/hemi/watcher"
 )
 
 // DefaultNodeHome is where hemid keeps its config, data and keyring unless --home says otherwise.
@@ -258,11 +261,36 @@ func chainIDFromOpts(appOpts servertypes.AppOptions) (string, error) {
 // there is nothing to serve without an app.
 func newApp(logger log.Logger, db dbm.DB, appOpts servertypes.AppOptions) evmserver.Application {
 	a, err := buildApp(logger, db, true, appOpts)
+	if err == nil {
+		err = startBitcoinWatcher(a, appOpts, logger.With("module", "bitcoin-watcher"))
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hemid:", err)
 		os.Exit(1)
 	}
 	return a
+}
+
+// startBitcoinWatcher runs the node's Bitcoin watcher when app.toml's [bitcoin] enable is set; it
+// lives as long as the process.
+func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.Logger) error {
+	if !cast.ToBool(appOpts.Get("bitcoin.enable")) {
+		return nil
+	}
+	cfg := watcher.Config{
+		Enable:          true,
+		RPCAddress:      cast.ToString(appOpts.Get("bitcoin.rpc-address")),
+		RPCUser:         cast.ToString(appOpts.Get("bitcoin.rpc-user")),
+		RPCPasswordFile: cast.ToString(appOpts.Get("bitcoin.rpc-password-file")),
+		RPCCertFile:     cast.ToString(appOpts.Get("bitcoin.rpc-cert-file")),
+		PollInterval:    cast.ToDuration(appOpts.Get("bitcoin.poll-interval")),
+	}
+	w, err := watcher.Start(context.Background(), cfg, logger, prometheus.DefaultRegisterer)
+	if err != nil {
+		return err
+	}
+	a.SetBitcoinSource(w)
+	return nil
 }
 
 func buildApp(logger log.Logger, db dbm.DB, loadLatest bool, appOpts servertypes.AppOptions) (*app.App, error) {

@@ -40,9 +40,7 @@ import (
 // price of the store access here, which therefore runs with a zero KV gas
 // config: see README.md, "Gas", for how the price was measured.
 func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) (*types.MsgInsertHeadersResponse, error) {
-	sdkCtx := sdk.UnwrapSDKContext(ctx).WithKVGasConfig(storetypes.GasConfig{})
-	gasMeter := sdkCtx.GasMeter()
-	ctx = sdkCtx
+	ctx = sdk.UnwrapSDKContext(ctx).WithKVGasConfig(storetypes.GasConfig{})
 
 	// Who may insert.
 	signerAddr, err := k.addressCodec.StringToBytes(signer)
@@ -56,6 +54,17 @@ func (k Keeper) InsertHeaders(ctx context.Context, signer string, raw [][]byte) 
 	if err := k.checkAllowed(params, signer, signerAddr); err != nil {
 		return nil, err
 	}
+	return k.ApplyHeaders(ctx, params, raw)
+}
+
+// ApplyHeaders is InsertHeaders without the signer: the checks of the batch
+// and of every header, the fork choice and the writes, with the same errors
+// and gas. The proposer's injected entry (app/inject) applies its headers
+// through it, so both paths check Bitcoin headers with one function.
+func (k Keeper) ApplyHeaders(ctx context.Context, params types.Params, raw [][]byte) (*types.MsgInsertHeadersResponse, error) {
+	sdkCtx := sdk.UnwrapSDKContext(ctx).WithKVGasConfig(storetypes.GasConfig{})
+	gasMeter := sdkCtx.GasMeter()
+	ctx = sdkCtx
 
 	// The batch on its own.
 	n := len(raw)

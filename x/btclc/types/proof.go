@@ -1,8 +1,12 @@
 package types
 
 import (
+	"bytes"
+
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
 )
 
 const (
@@ -51,20 +55,31 @@ type ProvenTx struct {
 	NoSigner error
 }
 
-// NewInclusionProof builds the chain's proof type: the raw transaction, the
-// block holding it, its index there, its merkle branch (internal byte order,
-// leaf level first, as bitcoin.MerkleBranch returns it) and the raw funding
-// transaction of its first input (nil for none).
-func NewInclusionProof(rawTx []byte, blockHash chainhash.Hash, index uint32, siblings []chainhash.Hash, rawFunding []byte) InclusionProof {
+// NewInclusionProof builds the proof of transaction txid of block, as the PoP miner, the relayer
+// and the Bitcoin watcher send it: its index, its merkle branch (internal byte order, leaf level
+// first) and funding, the transaction whose output its first input spends (nil for none),
+// without its witness, which VerifyProof refuses.
+func NewInclusionProof(block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) (InclusionProof, error) {
+	index, siblings, rawTx, err := bitcoin.InclusionProof(block, txid)
+	if err != nil {
+		return InclusionProof{}, err
+	}
+	var rawFunding []byte
+	if funding != nil {
+		var buf bytes.Buffer
+		if err := funding.SerializeNoWitness(&buf); err != nil {
+			return InclusionProof{}, err
+		}
+		rawFunding = buf.Bytes()
+	}
+	return NewInclusionProofOf(rawTx, block.BlockHash(), index, siblings, rawFunding), nil
+}
+
+// NewInclusionProofOf assembles a proof from its parts.
+func NewInclusionProofOf(rawTx []byte, blockHash chainhash.Hash, index uint32, siblings []chainhash.Hash, rawFunding []byte) InclusionProof {
 	branch := make([][]byte, len(siblings))
 	for i := range siblings {
 		branch[i] = siblings[i][:]
 	}
-	return InclusionProof{
-		Tx:             rawTx,
-		BtcBlockHash:   blockHash.String(),
-		TxIndex:        index,
-		MerkleSiblings: branch,
-		FundingTx:      rawFunding,
-	}
+	return InclusionProof{Tx: rawTx, BtcBlockHash: blockHash.String(), TxIndex: index, MerkleSiblings: branch, FundingTx: rawFunding}
 }

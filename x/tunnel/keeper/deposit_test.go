@@ -186,7 +186,7 @@ func TestPendingDepositReorgedAwayIsProvenAgainAndMintsOnce(t *testing.T) {
 	f.block(func() {
 		_, err := f.proveDeposit(proofOf(t, a1, 0, false))
 		require.ErrorIs(t, err, btclctypes.ErrNotOnMainChain)
-		p := btclctypes.NewInclusionProof(spend.SpendingProof.RawTx, b1.Block.BlockHash(), b1.TxProof(t, spend.Spending).Index, b1.TxProof(t, spend.Spending).Siblings, nil)
+		p := btclctypes.NewInclusionProofOf(spend.SpendingProof.RawTx, b1.Block.BlockHash(), b1.TxProof(t, spend.Spending).Index, b1.TxProof(t, spend.Spending).Siblings, nil)
 		resp, err := f.proveDeposit(p)
 		require.NoError(t, err)
 		require.Equal(t, []string{op}, resp.Outpoints)

@@ -173,7 +173,7 @@ func proofOf(tb testing.TB, b *datagen.MinedBlock, i int, withFunding bool) btcl
 		require.NoError(tb, s.Funding.SerializeNoWitness(&buf))
 		funding = buf.Bytes()
 	}
-	return btclctypes.NewInclusionProof(s.SpendingProof.RawTx, b.Block.BlockHash(), s.SpendingProof.Index, s.SpendingProof.Siblings, funding)
+	return btclctypes.NewInclusionProofOf(s.SpendingProof.RawTx, b.Block.BlockHash(), s.SpendingProof.Index, s.SpendingProof.Siblings, funding)
 }
 
 func (f *fixture) proveDeposit(p btclctypes.InclusionProof) (*types.MsgProveDepositResponse, error) {

@@ -1,0 +1,169 @@
+package app
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/hemi-appchain/hemi/app/inject"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+// The proposer's injected Bitcoin entry (DESIGN.md §10): PrepareProposal puts it first when the
+// node runs a Bitcoin watcher with something to offer, ProcessProposal checks it against state
+// alone, and PreBlocker applies it before any transaction. It is never a transaction: the tx
+// decoder refuses its bytes, so CheckTx and the block's tx execution refuse it too.
+
+// InjectSubmitter is the address x/pop records as the submitter of injected publications.
+var InjectSubmitter = authtypes.NewModuleAddress("inject")
+
+// BitcoinView is the state a Bitcoin watcher reads to choose what to offer.
+type BitcoinView interface {
+	// Tip is x/btclc's canonical tip.
+	Tip() (height uint64, hash chainhash.Hash, err error)
+	// Known tells whether x/btclc holds the block, canonical or as a side-chain header.
+	Known(hash chainhash.Hash) bool
+}
+
+// BitcoinSource is a node-local Bitcoin watcher. Its methods run inside PrepareProposal and must
+// return at once (from what the watcher holds ready, never by asking its Bitcoin node).
+type BitcoinSource interface {
+	// Candidate is what the watcher offers the next block, given the chain's view.
+	Candidate(view BitcoinView) inject.Candidate
+	// Recorded reports publications the chain holds already, which the watcher may forget.
+	Recorded(txids []chainhash.Hash)
+}
+
+// bitcoinSource holds the node's watcher, if any.
+type bitcoinSource struct {
+	mu     sync.Mutex
+	source BitcoinSource
+}
+
+// SetBitcoinSource installs the node's Bitcoin watcher (hemid start does when [bitcoin] enable
+// is set). Without one, proposals carry no entry.
+func (app *App) SetBitcoinSource(s BitcoinSource) {
+	app.bitcoin.mu.Lock()
+	defer app.bitcoin.mu.Unlock()
+	app.bitcoin.source = s
+}
+
+func (app *App) bitcoinSourceOf() BitcoinSource {
+	app.bitcoin.mu.Lock()
+	defer app.bitcoin.mu.Unlock()
+	return app.bitcoin.source
+}
+
+func (app *App) injectApplier() inject.Applier {
+	return inject.Applier{
+		Headers:      app.BTCLCKeeper,
+		Publications: app.PoPKeeper,
+		Submitter:    sdk.AccAddress(InjectSubmitter).String(),
+	}
+}
+
+// refuseEntries wraps the tx decoder so that an entry's bytes never decode as a transaction.
+func refuseEntries(decode sdk.TxDecoder) sdk.TxDecoder {
+	return func(bz []byte) (sdk.Tx, error) {
+		if inject.IsEntry(bz) {
+			return nil, inject.ErrNotATransaction.Wrap("it is applied by PreBlocker when a proposer puts it first in a block")
+		}
+		return decode(bz)
+	}
+}
+
+// buildEntry asks the watcher for a candidate and makes an entry of it that this state accepts,
+// within maxBytes; nil when there is no watcher or nothing to inject.
+func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
+	source := app.bitcoinSourceOf()
+	if source == nil || maxBytes <= int64(len(inject.Prefix)) {
+		return nil
+	}
+	candidate := source.Candidate(chainBitcoinView{ctx: ctx, app: app})
+	if len(candidate.Headers) == 0 && len(candidate.Publications) == 0 {
+		return nil
+	}
+	built := app.injectApplier().Build(ctx, candidate, int(min(maxBytes, inject.MaxEntryBytes)))
+	if len(built.Recorded) > 0 {
+		source.Recorded(built.Recorded)
+	}
+	if built.HeadersRefused != nil {
+		app.Logger().Error("the Bitcoin watcher's headers are refused by x/btclc; proposing without them", "err", built.HeadersRefused)
+	}
+	if built.Entry.Empty() {
+		return nil
+	}
+	bz, err := inject.Encode(built.Entry)
+	if err != nil {
+		app.Logger().Error("could not encode the injected Bitcoin entry; proposing without it", "err", err)
+		return nil
+	}
+	app.Logger().Info("injecting Bitcoin data", "height", ctx.BlockHeight(), "headers", len(built.Entry.Headers),
+		"publications", len(built.Entry.Publications), "bytes", len(bz))
+	return bz
+}
+
+// checkEntry is ProcessProposal's check of the block's items that are entries: at most one, first,
+// and accepted by x/btclc and x/pop on this state (which it does not change).
+func (app *App) checkEntry(ctx sdk.Context, txs [][]byte) error {
+	for i, bz := range txs {
+		if inject.IsEntry(bz) && i > 0 {
+			return inject.ErrMisplacedEntry.Wrapf("item %d of %d is an entry", i, len(txs))
+		}
+	}
+	if len(txs) == 0 || !inject.IsEntry(txs[0]) {
+		return nil
+	}
+	entry, err := inject.Decode(txs[0])
+	if err != nil {
+		return err
+	}
+	return app.injectApplier().Check(ctx, entry)
+}
+
+// applyEntry applies the block's entry, if any, before its transactions. The block was accepted
+// by the validators, so the entry passed their checks; should it fail here all the same (a node
+// replaying blocks runs no ProcessProposal), it changes nothing and the block goes on, as it does
+// on every node.
+func (app *App) applyEntry(ctx sdk.Context, req *abci.RequestFinalizeBlock) {
+	if len(req.Txs) == 0 || !inject.IsEntry(req.Txs[0]) {
+		return
+	}
+	entry, err := inject.Decode(req.Txs[0])
+	if err == nil {
+		branch, write := ctx.CacheContext()
+		if err = app.injectApplier().Apply(branch, entry); err == nil {
+			write()
+			return
+		}
+	}
+	app.Logger().Error("the block's injected Bitcoin entry does not apply; ignoring it", "height", req.Height, "err", err)
+}
+
+// chainBitcoinView is x/btclc's state as a watcher sees it during PrepareProposal.
+type chainBitcoinView struct {
+	ctx sdk.Context
+	app *App
+}
+
+func (v chainBitcoinView) Tip() (uint64, chainhash.Hash, error) {
+	tip, err := v.app.BTCLCKeeper.Tip(v.ctx)
+	if err != nil {
+		return 0, chainhash.Hash{}, err
+	}
+	return tip.Height, tip.Hash(), nil
+}
+
+func (v chainBitcoinView) Known(hash chainhash.Hash) bool {
+	_, _, err := v.app.BTCLCKeeper.KnownHeader(v.ctx, hash)
+	if err != nil && !errors.Is(err, btclctypes.ErrHeaderNotFound) {
+		v.app.Logger().Error("reading x/btclc for the Bitcoin watcher", "hash", hash, "err", err)
+	}
+	return err == nil
+}

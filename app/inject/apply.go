@@ -1,0 +1,164 @@
+package inject
+
+import (
+	"context"
+	"errors"
+
+	errorsmod "cosmossdk.io/errors"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+// HeaderKeeper is x/btclc as an entry needs it: the checks and writes of MsgInsertHeaders,
+// without a signer.
+type HeaderKeeper interface {
+	GetParams(ctx context.Context) (btclctypes.Params, error)
+	ApplyHeaders(ctx context.Context, params btclctypes.Params, raw [][]byte) (*btclctypes.MsgInsertHeadersResponse, error)
+}
+
+// PublicationKeeper is x/pop as an entry needs it: MsgSubmitPoPProof's handler.
+type PublicationKeeper interface {
+	SubmitPoPProof(ctx context.Context, msg *poptypes.MsgSubmitPoPProof) (*poptypes.MsgSubmitPoPProofResponse, error)
+}
+
+// Applier applies entries with the modules' own handlers.
+type Applier struct {
+	Headers      HeaderKeeper
+	Publications PublicationKeeper
+	// Submitter is the address x/pop records as the submitter of an injected publication.
+	Submitter string
+}
+
+// Apply applies an entry to ctx's state: its headers as one MsgInsertHeaders, then each
+// publication as a MsgSubmitPoPProof (its proof checked against the canonical chain, injected
+// headers included). The first failure is returned as x/btclc or x/pop returned it, wrapped with
+// what failed; the caller runs
+// Apply on a branch of its state and writes the branch only on success.
+func (a Applier) Apply(ctx sdk.Context, e *Entry) error {
+	if err := e.checkCounts(); err != nil {
+		return err
+	}
+	if len(e.Headers) > 0 {
+		if err := a.applyHeaders(ctx, e.Headers); err != nil {
+			return err
+		}
+	}
+	for i := range e.Publications {
+		if err := a.applyPublication(ctx, &e.Publications[i]); err != nil {
+			return errorsmod.Wrapf(err, "publication %d of %d", i, len(e.Publications))
+		}
+	}
+	return nil
+}
+
+// Check tells whether Apply would succeed on ctx's state, changing nothing.
+func (a Applier) Check(ctx sdk.Context, e *Entry) error {
+	branch, _ := ctx.CacheContext()
+	return a.Apply(branch, e)
+}
+
+func (a Applier) applyHeaders(ctx sdk.Context, headers [][]byte) error {
+	_, err := a.insertHeaders(ctx, headers)
+	return err
+}
+
+// insertHeaders applies headers and tells how many of them x/btclc already held.
+func (a Applier) insertHeaders(ctx sdk.Context, headers [][]byte) (skipped int, err error) {
+	params, err := a.Headers.GetParams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	res, err := a.Headers.ApplyHeaders(ctx, params, headers)
+	if err != nil {
+		return 0, errorsmod.Wrapf(err, "injected headers (%d)", len(headers))
+	}
+	return int(res.Skipped), nil
+}
+
+func (a Applier) applyPublication(ctx sdk.Context, proof *btclctypes.InclusionProof) error {
+	_, err := a.Publications.SubmitPoPProof(ctx, &poptypes.MsgSubmitPoPProof{Submitter: a.Submitter, Proof: *proof})
+	return err
+}
+
+// Candidate is what a node's Bitcoin watcher offers a proposer: headers of its Bitcoin node's best
+// chain that x/btclc lacks (in order, from the common ancestor), and publications with proofs.
+type Candidate struct {
+	Headers      [][]byte
+	Publications []btclctypes.InclusionProof
+}
+
+// Built is the entry a proposer builds from a candidate, and what it learned about the candidate.
+type Built struct {
+	Entry *Entry
+	// Recorded are the txids of candidate publications x/pop holds already: the watcher may
+	// forget them.
+	Recorded []chainhash.Hash
+	// HeadersRefused is why the candidate's headers were left out ("" if they were not).
+	HeadersRefused error
+}
+
+// Build makes, from a candidate, an entry that Apply accepts on ctx's state and that fits in
+// maxBytes: the headers if x/btclc takes them (none otherwise), then each publication x/pop
+// takes, as long as the entry fits. ctx's state is not changed.
+func (a Applier) Build(ctx sdk.Context, c Candidate, maxBytes int) Built {
+	maxBytes = min(maxBytes, MaxEntryBytes)
+	branch, _ := ctx.CacheContext()
+	var out Built
+	e := &Entry{}
+	if n := min(len(c.Headers), MaxHeaders); n > 0 {
+		headers := c.Headers[:n]
+		for n > 0 && len(Prefix)+(&Entry{Headers: headers}).Size() > maxBytes {
+			n /= 2
+			headers = headers[:n]
+		}
+		if n > 0 {
+			step, write := branch.CacheContext()
+			skipped, err := a.insertHeaders(step, headers)
+			switch {
+			case err != nil:
+				out.HeadersRefused = err
+			case skipped < len(headers): // all known would change nothing
+				write()
+				e.Headers = headers
+			}
+		}
+	}
+	for i := range c.Publications {
+		if len(e.Publications) == MaxPublications {
+			break
+		}
+		proof := c.Publications[i]
+		e.Publications = append(e.Publications, proof)
+		if len(Prefix)+e.Size() > maxBytes {
+			e.Publications = e.Publications[:len(e.Publications)-1]
+			continue
+		}
+		step, write := branch.CacheContext()
+		err := a.applyPublication(step, &proof)
+		if err != nil {
+			e.Publications = e.Publications[:len(e.Publications)-1]
+			if errors.Is(err, poptypes.ErrDuplicatePublication) || errors.Is(err, poptypes.ErrRewardSettled) {
+				if txid, ok := proofTxID(proof); ok {
+					out.Recorded = append(out.Recorded, txid)
+				}
+			}
+			continue
+		}
+		write()
+	}
+	out.Entry = e
+	return out
+}
+
+func proofTxID(p btclctypes.InclusionProof) (chainhash.Hash, bool) {
+	tx, err := bitcoin.DecodeTx(p.Tx)
+	if err != nil {
+		return chainhash.Hash{}, false
+	}
+	return tx.TxHash(), true
+}

@@ -1,0 +1,370 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+
+	"github.com/hemi-appchain/hemi/app"
+	"github.com/hemi-appchain/hemi/app/inject"
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/apptest"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+)
+
+func encodeEntry(t testing.TB, e *inject.Entry) []byte {
+	t.Helper()
+	bz, err := inject.Encode(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bz
+}
+
+// badPoW returns h with a nonce whose hash is above its target.
+func badPoW(t testing.TB, h wire.BlockHeader) wire.BlockHeader {
+	t.Helper()
+	limit := datagen.Network(t, bitcoin.RegTest).Chain.PowLimit
+	for n := uint32(0); n < 1000; n++ {
+		h.Nonce = n
+		if bitcoin.CheckProofOfWork(h.BlockHash(), h.Bits, limit) != nil {
+			return h
+		}
+	}
+	t.Fatal("no nonce with bad proof of work found")
+	return h
+}
+
+func btcTip(t testing.TB, c *apptest.Chain) btclctypes.HeaderInfo {
+	t.Helper()
+	tip, err := c.App().BTCLCKeeper.Tip(c.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tip
+}
+
+// TestProcessProposalRejectsBadEntries: a proposal whose injected entry has a header with bad
+// proof of work, headers that do not link, more bytes than allowed, an entry that is not first,
+// two entries, or a publication whose proof does not hold, is rejected, and nothing of it reaches
+// the state; an empty entry and a valid one are accepted.
+func TestProcessProposalRejectsBadEntries(t *testing.T) {
+	c := apptest.New(t, apptest.Options{})
+	chain := datagen.RegtestChain(t, datagen.RegtestGenesis(), 5, 1)
+	valid := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(chain)})
+	tx := c.SignTx(c.Accounts[0], 0, btclctypes.NewMsgInsertHeaders(c.Accounts[0].String(),
+		datagen.SerializeHeaders(datagen.RegtestChain(t, datagen.RegtestGenesis(), 1, 9))))
+
+	bad := append([]wire.BlockHeader{}, chain...)
+	bad[2] = badPoW(t, bad[2])
+	unlinked := datagen.SerializeHeaders(chain)
+	unlinked[2], unlinked[3] = unlinked[3], unlinked[2]
+	oversize := append(append([]byte{}, inject.Prefix...), make([]byte, inject.MaxEntryBytes)...)
+	tooMany := &inject.Entry{Headers: make([][]byte, inject.MaxHeaders+1)}
+	for i := range tooMany.Headers {
+		tooMany.Headers[i] = unlinked[0]
+	}
+	// A proof of a transaction in the second injected block, with a wrong merkle path.
+	block := datagen.MineSpendBlock(t, &chain[4], 7)
+	coinbase := block.Block.Transactions[0]
+	var raw bytes.Buffer
+	if err := coinbase.Serialize(&raw); err != nil {
+		t.Fatal(err)
+	}
+	withBlock := append(datagen.SerializeHeaders(chain), block.RawHeader)
+	badProof := &inject.Entry{Headers: withBlock, Publications: []btclctypes.InclusionProof{{
+		Tx: raw.Bytes(), BtcBlockHash: block.Block.BlockHash().String(), TxIndex: 1,
+		MerkleSiblings: [][]byte{make([]byte, chainhash.HashSize)},
+	}}}
+	unknownBlock := &inject.Entry{Publications: []btclctypes.InclusionProof{{
+		Tx: raw.Bytes(), BtcBlockHash: block.Block.BlockHash().String(), TxIndex: 1,
+		MerkleSiblings: [][]byte{make([]byte, chainhash.HashSize)},
+	}}}
+
+	rejects := map[string][][]byte{
+		"a header with bad proof of work":  {encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(bad)})},
+		"headers that do not link":         {encodeEntry(t, &inject.Entry{Headers: unlinked})},
+		"headers on an unknown parent":     {encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(chain[1:])})},
+		"a 79-byte header":                 {encodeEntry(t, &inject.Entry{Headers: [][]byte{unlinked[0][:79]}})},
+		"more bytes than MaxEntryBytes":    {oversize},
+		"more headers than MaxHeaders":     {encodeEntry(t, tooMany)},
+		"bytes that do not decode":         {append(append([]byte{}, inject.Prefix...), 0x0a, 0xff)},
+		"an entry that is not first":       {tx, valid},
+		"two entries":                      {valid, encodeEntry(t, &inject.Entry{})},
+		"a proof with a wrong merkle path": {encodeEntry(t, badProof)},
+		"a proof of an unknown block":      {encodeEntry(t, unknownBlock)},
+	}
+	before := btcTip(t, c)
+	for name, txs := range rejects {
+		if got := c.ProcessProposal(txs...); got != abci.ResponseProcessProposal_REJECT {
+			t.Errorf("%s: %s, want REJECT", name, got)
+		}
+	}
+	if after := btcTip(t, c); after.Height != before.Height || after.Hash() != before.Hash() {
+		t.Fatalf("rejected proposals moved x/btclc's tip from %d to %d", before.Height, after.Height)
+	}
+
+	for name, txs := range map[string][][]byte{
+		"an empty entry":           {encodeEntry(t, &inject.Entry{})},
+		"an empty entry and a tx":  {encodeEntry(t, &inject.Entry{}), tx},
+		"five headers":             {valid},
+		"five headers before a tx": {valid, tx},
+	} {
+		if got := c.ProcessProposal(txs...); got != abci.ResponseProcessProposal_ACCEPT {
+			t.Errorf("%s: %s, want ACCEPT", name, got)
+		}
+	}
+}
+
+// TestEntryAppliedBeforeTxs: the block's entry is applied in PreBlocker, before its txs: a
+// MsgInsertHeaders in the same block that builds on the injected headers succeeds, and both
+// instances end with the same app hash (the harness checks each block).
+func TestEntryAppliedBeforeTxs(t *testing.T) {
+	c := apptest.New(t, apptest.Options{})
+	chain := datagen.RegtestChain(t, datagen.RegtestGenesis(), 8, 1)
+	entry := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(chain[:5])})
+	alice := c.Accounts[0]
+	tx := c.SignTx(alice, 0, btclctypes.NewMsgInsertHeaders(alice.String(), datagen.SerializeHeaders(chain[5:])))
+
+	if got := c.ProcessProposal(entry, tx); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal: %s, want ACCEPT", got)
+	}
+	res := c.FinalizeTxs(entry, tx)
+	if r := res.TxResults[0]; r.Codespace != sdkerrors.ErrTxDecode.Codespace() || r.Code != sdkerrors.ErrTxDecode.ABCICode() {
+		t.Fatalf("the entry's item result: code %d (%s) %q, want the tx decode error", r.Code, r.Codespace, r.Log)
+	}
+	apptest.RequireTxOK(t, res, 1)
+	if tip := btcTip(t, c); tip.Height != 8 || tip.Hash() != chain[7].BlockHash() {
+		t.Fatalf("x/btclc tip at %d %s, want 8 %s", tip.Height, tip.Hash(), chain[7].BlockHash())
+	}
+	c.NextBlock()
+}
+
+// TestEntryIsNotATransaction: CheckTx refuses an entry's bytes, saying why.
+func TestEntryIsNotATransaction(t *testing.T) {
+	c := apptest.New(t, apptest.Options{})
+	bz := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(datagen.RegtestChain(t, datagen.RegtestGenesis(), 1, 1))})
+	res, err := c.App().CheckTx(&abci.RequestCheckTx{Tx: bz, Type: abci.CheckTxType_New})
+	if err == nil && res.Code != 0 {
+		err = errors.New(res.Log)
+	}
+	if err == nil || !strings.Contains(err.Error(), inject.ErrNotATransaction.Error()) {
+		t.Fatalf("CheckTx of an entry: %v, want a refusal saying it is not a transaction", err)
+	}
+}
+
+// fixedSource is a Bitcoin watcher that offers a fixed candidate.
+type fixedSource struct {
+	candidate inject.Candidate
+	recorded  []chainhash.Hash
+}
+
+func (s *fixedSource) Candidate(app.BitcoinView) inject.Candidate { return s.candidate }
+func (s *fixedSource) Recorded(txids []chainhash.Hash)            { s.recorded = append(s.recorded, txids...) }
+
+// TestPrepareProposalInjects: with a watcher, PrepareProposal puts the entry first, keeps only
+// what the state accepts (headers with bad proof of work are left out), and every instance
+// accepts and applies it; without a watcher, or with nothing to offer, there is no entry.
+func TestPrepareProposalInjects(t *testing.T) {
+	c := apptest.New(t, apptest.Options{})
+	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
+		t.Fatalf("without a watcher PrepareProposal proposed %d items", len(txs))
+	}
+	source := &fixedSource{}
+	c.App().SetBitcoinSource(source)
+	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
+		t.Fatalf("with an empty candidate PrepareProposal proposed %d items", len(txs))
+	}
+
+	chain := datagen.RegtestChain(t, datagen.RegtestGenesis(), 6, 1)
+	bad := append([]wire.BlockHeader{}, chain...)
+	bad[0] = badPoW(t, bad[0])
+	source.candidate = inject.Candidate{Headers: datagen.SerializeHeaders(bad)}
+	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
+		t.Fatalf("with headers of bad proof of work PrepareProposal proposed %d items", len(txs))
+	}
+
+	source.candidate = inject.Candidate{Headers: datagen.SerializeHeaders(chain)}
+	if res := c.CheckTx(send(c, c.Accounts[0], 200_000)); res.Code != 0 {
+		t.Fatalf("CheckTx: %s", res.Log)
+	}
+	txs := c.PrepareProposal(c.MaxTxBytes())
+	if len(txs) != 2 || !inject.IsEntry(txs[0]) {
+		t.Fatalf("PrepareProposal proposed %d items (first an entry: %v), want the entry and the send", len(txs), len(txs) > 0 && inject.IsEntry(txs[0]))
+	}
+	if got := c.ProcessProposal(txs...); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of the prepared block: %s", got)
+	}
+	res := c.FinalizeTxs(txs...)
+	apptest.RequireTxOK(t, res, 1)
+	if tip := btcTip(t, c); tip.Height != 6 {
+		t.Fatalf("x/btclc tip at %d after the injected block, want 6", tip.Height)
+	}
+
+	// The same headers again are known: the entry would change nothing, and none is proposed.
+	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
+		t.Fatalf("with known headers PrepareProposal proposed %d items", len(txs))
+	}
+
+	// A small max_tx_bytes leaves the entry out rather than the block over its bytes: half of 150
+	// bytes holds no header.
+	source.candidate = inject.Candidate{Headers: datagen.SerializeHeaders(datagen.RegtestChain(t, chain[5], 3, 1))}
+	if txs := c.PrepareProposal(150); len(txs) != 0 {
+		t.Fatalf("PrepareProposal with max_tx_bytes 150 proposed %d items", len(txs))
+	}
+	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 1 || !inject.IsEntry(txs[0]) {
+		t.Fatalf("PrepareProposal of 3 new headers proposed %d items, want the entry", len(txs))
+	}
+}
+
+// FuzzEntry: whatever bytes follow the prefix, Decode and the check of a proposal that starts with
+// them never panic, and a decoded entry stays within its bounds.
+func FuzzEntry(f *testing.F) {
+	c := apptest.New(f, apptest.Options{})
+	ctx := c.Context()
+	chain := datagen.SerializeHeaders(datagen.RegtestChain(f, datagen.RegtestGenesis(), 3, 1))
+	f.Add(encodeEntry(f, &inject.Entry{Headers: chain})[len(inject.Prefix):])
+	f.Add(encodeEntry(f, &inject.Entry{Publications: []btclctypes.InclusionProof{{Tx: []byte{1}, BtcBlockHash: "00", MerkleSiblings: [][]byte{{}}}}})[len(inject.Prefix):])
+	f.Add([]byte{0x0a, 0x50})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		bz := append(append([]byte{}, inject.Prefix...), body...)
+		if e, err := inject.Decode(bz); err == nil {
+			if len(e.Headers) > inject.MaxHeaders || len(e.Publications) > inject.MaxPublications {
+				t.Fatalf("decoded an entry over its bounds: %d headers, %d publications", len(e.Headers), len(e.Publications))
+			}
+		} else if !errors.Is(err, inject.ErrMalformedEntry) && !errors.Is(err, inject.ErrEntryTooLarge) &&
+			!errors.Is(err, inject.ErrTooManyHeaders) && !errors.Is(err, inject.ErrTooManyPublications) {
+			t.Fatalf("Decode returned an unregistered error: %v", err)
+		}
+		res, err := c.App().ProcessProposalHandler(ctx, &abci.RequestProcessProposal{Txs: [][]byte{bz}, Height: c.Height() + 1})
+		if err != nil {
+			t.Fatalf("ProcessProposal returned an error: %v", err)
+		}
+		if res.Status != abci.ResponseProcessProposal_ACCEPT && res.Status != abci.ResponseProcessProposal_REJECT {
+			t.Fatalf("ProcessProposal answered %s", res.Status)
+		}
+	})
+}
+
+// TestEntryPublicationOnInjectedHeader: an entry carrying a Bitcoin block's header and the proof
+// of a PoP publication in that block is accepted (the proof is checked against the header the
+// same entry injects) and applied: x/pop records the publication, with the payee its funding
+// transaction binds and the injection's submitter. The same publication injected again is a
+// duplicate: ProcessProposal rejects it, and a proposer's PrepareProposal leaves it out and tells
+// its watcher that x/pop holds it.
+func TestEntryPublicationOnInjectedHeader(t *testing.T) {
+	c := apptest.New(t, apptest.Options{Genesis: shortKeystoneInterval})
+	for c.Height() < keystoneInterval {
+		c.NextBlock()
+	}
+	abbreviated := firstKeystone(t, c)
+	genesis := datagen.RegtestGenesis()
+	mined := datagen.MineSpendBlock(t, &genesis, 1, datagen.Spend{
+		Kind: datagen.P2WPKH, Key: datagen.KeyFromSeed(7), Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.PoPScript(abbreviated))},
+	})
+	spend := mined.Spends[0]
+	proof, err := btclctypes.NewInclusionProof(mined.Block, spend.Spending.TxHash(), spend.Funding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := encodeEntry(t, &inject.Entry{Headers: [][]byte{mined.RawHeader}, Publications: []btclctypes.InclusionProof{proof}})
+	// Without its header the proof names a block x/btclc does not hold. (Rejections are asked
+	// first: the SDK's optimistic execution, started by an accepted proposal, is aborted by the
+	// next ProcessProposal but not forgotten, and a FinalizeBlock of the first proposal would
+	// then return its stale result.)
+	if got := c.ProcessProposal(encodeEntry(t, &inject.Entry{Publications: []btclctypes.InclusionProof{proof}})); got != abci.ResponseProcessProposal_REJECT {
+		t.Fatalf("ProcessProposal of the publication without its header: %s", got)
+	}
+	if got := c.ProcessProposal(entry); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of a header and a publication in it: %s", got)
+	}
+	c.FinalizeTxs(entry)
+
+	txid := spend.Spending.TxHash()
+	pub, err := c.App().PoPKeeper.Publications.Get(c.Context(), txid)
+	if err != nil {
+		t.Fatalf("the injected publication is not recorded: %v", err)
+	}
+	payeeKey := bitcoin.KeyPayee(datagen.KeyFromSeed(7).PubKey())
+	payee := sdk.AccAddress(payeeKey[:]).String()
+	if pub.KeystoneHeight != keystoneInterval || pub.BtcHeight != 1 || pub.Payee != payee || pub.Submitter != sdk.AccAddress(app.InjectSubmitter).String() {
+		t.Fatalf("publication %+v, want keystone %d at Bitcoin height 1, payee %s, submitted by the injection", pub, keystoneInterval, payee)
+	}
+
+	again := encodeEntry(t, &inject.Entry{Publications: []btclctypes.InclusionProof{proof}})
+	if got := c.ProcessProposal(again); got != abci.ResponseProcessProposal_REJECT {
+		t.Fatalf("ProcessProposal of a recorded publication: %s, want REJECT", got)
+	}
+	source := &fixedSource{candidate: inject.Candidate{Publications: []btclctypes.InclusionProof{proof}}}
+	c.App().SetBitcoinSource(source)
+	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
+		t.Fatalf("PrepareProposal with a recorded publication proposed %d items", len(txs))
+	}
+	if len(source.recorded) != 1 || source.recorded[0] != txid {
+		t.Fatalf("the watcher was told of %v, want %s recorded", source.recorded, txid)
+	}
+}
+
+// TestEntryForkReorgs: an entry may carry a heavier fork from a common ancestor below x/btclc's
+// tip; applying it moves the tip to the fork, as a MsgInsertHeaders of it would. A fork without
+// more work is kept as a side chain and the tip stays.
+func TestEntryForkReorgs(t *testing.T) {
+	c := apptest.New(t, apptest.Options{})
+	genesis := datagen.RegtestGenesis()
+	main := datagen.RegtestChain(t, genesis, 3, 1)
+	c.FinalizeTxs(encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(main)}))
+
+	fork := datagen.RegtestChain(t, main[0], 3, 2) // heights 2..4: one more than the main chain's 2..3
+	short := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(fork[:2])})
+	if got := c.ProcessProposal(short); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of a fork with equal work: %s", got)
+	}
+	c.FinalizeTxs(short)
+	if tip := btcTip(t, c); tip.Hash() != main[2].BlockHash() {
+		t.Fatalf("a fork of equal work moved the tip to %d %s", tip.Height, tip.Hash())
+	}
+
+	rest := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(fork[2:])})
+	if got := c.ProcessProposal(rest); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of the fork's heavier end: %s", got)
+	}
+	c.FinalizeTxs(rest)
+	if tip := btcTip(t, c); tip.Height != 4 || tip.Hash() != fork[2].BlockHash() {
+		t.Fatalf("after the heavier fork the tip is %d %s, want 4 %s", tip.Height, tip.Hash(), fork[2].BlockHash())
+	}
+}
+
+// shortKeystoneInterval sets x/pop's keystone interval to keystoneInterval.
+func shortKeystoneInterval(cdc codec.JSONCodec, state map[string]json.RawMessage) {
+	var g poptypes.GenesisState
+	cdc.MustUnmarshalJSON(state[poptypes.ModuleName], &g)
+	g.Params.KeystoneInterval = keystoneInterval
+	state[poptypes.ModuleName] = cdc.MustMarshalJSON(&g)
+}
+
+// firstKeystone is the abbreviated form of the keystone at height keystoneInterval.
+func firstKeystone(t testing.TB, c *apptest.Chain) bitcoin.AbbreviatedKeystone {
+	t.Helper()
+	ks, err := c.App().PoPKeeper.Keystones.Get(c.Context(), keystoneInterval)
+	if err != nil {
+		t.Fatalf("no keystone at height %d: %v", keystoneInterval, err)
+	}
+	abbreviated, err := ks.Abbreviate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abbreviated
+}

@@ -1,0 +1,34 @@
+package watcher
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the watcher's Prometheus metrics.
+type Metrics struct {
+	Up                prometheus.Gauge
+	BitcoinTip        prometheus.Gauge
+	LightClientTip    prometheus.Gauge
+	Lag               prometheus.Gauge
+	PublicationsReady prometheus.Gauge
+	Errors            prometheus.Counter
+}
+
+// NewMetrics creates the metrics and registers them with reg (nil: not registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	gauge := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "hemid", Subsystem: "bitcoin_watcher", Name: name, Help: help})
+	}
+	m := &Metrics{
+		Up:                gauge("up", "1 when the last step read the Bitcoin node, 0 when it failed."),
+		BitcoinTip:        gauge("bitcoin_tip_height", "Height of the Bitcoin node's best block."),
+		LightClientTip:    gauge("btclc_tip_height", "Height of x/btclc's tip at the last proposal."),
+		Lag:               gauge("lag_blocks", "Bitcoin blocks x/btclc is behind the Bitcoin node."),
+		PublicationsReady: gauge("publications_ready", "PoP publications with proofs ready for injection."),
+		Errors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "hemid", Subsystem: "bitcoin_watcher", Name: "errors_total", Help: "Watcher steps that failed and were retried.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Up, m.BitcoinTip, m.LightClientTip, m.Lag, m.PublicationsReady, m.Errors)
+	}
+	return m
+}

@@ -1,0 +1,268 @@
+// Package watcher is a node's Bitcoin watcher: it follows the node's own Bitcoin node in the
+// background and keeps ready what the node, when it proposes, injects into its block (app/inject):
+// the headers x/btclc lacks, a heavier fork from the common ancestor included, and the PoP
+// publications in those blocks with their proofs. It never blocks consensus: PrepareProposal only
+// reads what the watcher holds, under a short lock, and never waits for the Bitcoin node.
+package watcher
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/hemi-appchain/hemi/app"
+	"github.com/hemi-appchain/hemi/app/inject"
+	"github.com/hemi-appchain/hemi/bitcoin/scan"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+)
+
+// Logger is the node's logger (cosmossdk.io/log's Logger and *slog.Logger both are one).
+type Logger interface {
+	Debug(msg string, keyvals ...any)
+	Info(msg string, keyvals ...any)
+	Warn(msg string, keyvals ...any)
+	Error(msg string, keyvals ...any)
+}
+
+// Node is what the watcher reads from its Bitcoin node (bitcoin/rpc.Client).
+type Node interface {
+	GetBlockCount(ctx context.Context) (int64, error)
+	// GetHeaderRange returns the best chain's raw headers at heights from..to, in bulk.
+	GetHeaderRange(ctx context.Context, from, to int64) ([][]byte, error)
+	GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error)
+	GetRawTransaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error)
+}
+
+const (
+	// Lookback is how many blocks below x/btclc's tip the watcher keeps of its node's chain, so
+	// that it finds the common ancestor of a reorg that deep. Each proposal that finds no block
+	// x/btclc holds in the window doubles it for the next step, up to MaxLookback.
+	Lookback    = 100
+	MaxLookback = Lookback << 5
+	// ScanDepth is how far below its node's tip the watcher looks for PoP publications: older
+	// blocks (a first catch-up) cannot hold publications of keystones that still matter.
+	ScanDepth = 144
+)
+
+// Watcher follows one Bitcoin node. It is an app.BitcoinSource.
+type Watcher struct {
+	node     Node
+	log      Logger
+	metrics  *Metrics
+	interval time.Duration
+
+	// lcTip is x/btclc's tip height as the last proposal saw it (-1: not yet known).
+	lcTip atomic.Int64
+	// misses counts the proposals in a row that found no common ancestor in the window.
+	misses atomic.Int64
+
+	mu       sync.Mutex
+	start    int64    // height of headers[0]
+	headers  [][]byte // the node's best chain from start
+	hashes   []chainhash.Hash
+	pubs     map[chainhash.Hash][]pending // by block hash
+	scanned  map[chainhash.Hash]bool
+	recorded map[chainhash.Hash]bool // txids x/pop holds
+}
+
+type pending struct {
+	txid  chainhash.Hash
+	proof btclctypes.InclusionProof
+}
+
+var _ app.BitcoinSource = (*Watcher)(nil)
+
+// New returns a watcher of node that polls every interval. metrics may be nil.
+func New(node Node, log Logger, metrics *Metrics, interval time.Duration) *Watcher {
+	if metrics == nil {
+		metrics = NewMetrics(nil)
+	}
+	if interval <= 0 {
+		interval = time.Second
+	}
+	w := &Watcher{
+		node: node, log: log, metrics: metrics, interval: interval,
+		pubs: map[chainhash.Hash][]pending{}, scanned: map[chainhash.Hash]bool{}, recorded: map[chainhash.Hash]bool{},
+	}
+	w.lcTip.Store(-1)
+	return w
+}
+
+// Run follows the node until ctx ends. A failed step (node down, a bad answer) is logged, counted
+// and retried; what the watcher holds is then what it had, which proposals may still use: every
+// node checks it against its own state.
+func (w *Watcher) Run(ctx context.Context) {
+	for {
+		if err := w.Step(ctx); err != nil && ctx.Err() == nil {
+			w.metrics.Errors.Inc()
+			w.metrics.Up.Set(0)
+			w.log.Warn("bitcoin watcher step failed; retrying", "err", err, "retry_in", w.interval)
+		} else {
+			w.metrics.Up.Set(1)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(w.interval):
+		}
+	}
+}
+
+// Step reads the node's chain around x/btclc's tip, in bulk, and the publications of its recent
+// blocks.
+func (w *Watcher) Step(ctx context.Context) error {
+	btcTip, err := w.node.GetBlockCount(ctx)
+	if err != nil {
+		return fmt.Errorf("bitcoin node: %w", err)
+	}
+	w.metrics.BitcoinTip.Set(float64(btcTip))
+	lc := w.lcTip.Load()
+	if lc < 0 { // no proposal yet: keep the node's recent chain
+		lc = max(0, btcTip-inject.MaxHeaders)
+	}
+	w.metrics.Lag.Set(float64(btcTip - lc))
+	lookback := int64(Lookback) << min(w.misses.Load(), 5)
+	from := max(0, min(lc, btcTip)-lookback)
+	to := min(btcTip, lc+inject.MaxHeaders)
+	headers, err := w.node.GetHeaderRange(ctx, from, to)
+	if err != nil {
+		return fmt.Errorf("bitcoin headers %d..%d: %w", from, to, err)
+	}
+	hashes := make([]chainhash.Hash, len(headers))
+	for i, h := range headers {
+		hashes[i] = chainhash.DoubleHashH(h)
+	}
+
+	// Publications of the blocks near the node's tip not scanned yet.
+	found := map[chainhash.Hash][]pending{}
+	for i, hash := range hashes {
+		height := from + int64(i)
+		if btcTip-height >= ScanDepth || w.isScanned(hash) {
+			continue
+		}
+		block, err := w.node.GetBlock(ctx, hash)
+		if err != nil {
+			return fmt.Errorf("bitcoin block %s at %d: %w", hash, height, err)
+		}
+		found[hash] = w.proofs(ctx, block)
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.start, w.headers, w.hashes = from, headers, hashes
+	live := make(map[chainhash.Hash]bool, len(hashes))
+	for _, h := range hashes {
+		live[h] = true
+	}
+	for hash, ps := range found {
+		w.scanned[hash] = true
+		if len(ps) > 0 {
+			w.pubs[hash] = ps
+		}
+	}
+	ready := 0
+	for hash, ps := range w.pubs { // forget what fell out of the window; order does not matter here
+		if !live[hash] {
+			delete(w.pubs, hash)
+			continue
+		}
+		ready += len(ps)
+	}
+	for hash := range w.scanned {
+		if !live[hash] {
+			delete(w.scanned, hash)
+		}
+	}
+	w.metrics.PublicationsReady.Set(float64(ready))
+	w.log.Debug("bitcoin watcher step", "bitcoin_tip", btcTip, "btclc_tip", lc, "from", from, "to", to, "publications", ready)
+	return nil
+}
+
+func (w *Watcher) isScanned(hash chainhash.Hash) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.scanned[hash]
+}
+
+// proofs builds the proofs of block's publications.
+func (w *Watcher) proofs(ctx context.Context, block *wire.MsgBlock) []pending {
+	var out []pending
+	for _, p := range scan.Publications(ctx, w.node, block) {
+		if p.FundingErr != nil {
+			w.log.Warn("could not fetch the funding transaction of a PoP publication (does the Bitcoin node run with a "+
+				"transaction index, btcd --txindex?); injecting it without, so its payee stays unbound until the miner proves it",
+				"txid", p.TxID, "err", p.FundingErr)
+		}
+		proof, err := btclctypes.NewInclusionProof(block, p.TxID, p.Funding)
+		if err != nil {
+			w.log.Warn("could not build the proof of a PoP publication", "txid", p.TxID, "err", err)
+			continue
+		}
+		out = append(out, pending{txid: p.TxID, proof: proof})
+	}
+	return out
+}
+
+// Candidate offers the headers of the node's chain above the highest block x/btclc holds (its
+// tip, or on a reorg the common ancestor or the last piece of the fork it keeps as a side chain),
+// and the publications of blocks up to the last offered header that x/pop does not hold.
+func (w *Watcher) Candidate(view app.BitcoinView) inject.Candidate {
+	tipHeight, tipHash, err := view.Tip()
+	if err != nil {
+		w.log.Error("bitcoin watcher could not read x/btclc's tip", "err", err)
+		return inject.Candidate{}
+	}
+	w.lcTip.Store(int64(tipHeight))
+	w.metrics.LightClientTip.Set(float64(tipHeight))
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	known := -1
+	if i := int64(tipHeight) - w.start; i >= 0 && i < int64(len(w.hashes)) && w.hashes[i] == tipHash {
+		known = int(i)
+	}
+	for i := len(w.hashes) - 1; known < 0 && i >= 0; i-- {
+		if view.Known(w.hashes[i]) {
+			known = i
+		}
+	}
+	if known < 0 && len(w.hashes) == 0 {
+		return inject.Candidate{} // nothing read yet
+	}
+	if known < 0 {
+		// The window does not reach x/btclc's chain: the next step moves it there, and looks
+		// deeper for the ancestor of a reorg.
+		w.misses.Add(1)
+		w.log.Warn("bitcoin watcher found no block x/btclc holds in its window; looking deeper", "btclc_tip", tipHeight,
+			"window_from", w.start, "window_to", w.start+int64(len(w.hashes))-1)
+		return inject.Candidate{}
+	}
+	w.misses.Store(0)
+	end := min(len(w.headers), known+1+inject.MaxHeaders)
+	c := inject.Candidate{Headers: append([][]byte(nil), w.headers[known+1:end]...)}
+	for _, hash := range w.hashes[:end] { // in Bitcoin order
+		for _, p := range w.pubs[hash] {
+			if len(c.Publications) == inject.MaxPublications {
+				return c
+			}
+			if !w.recorded[p.txid] {
+				c.Publications = append(c.Publications, p.proof)
+			}
+		}
+	}
+	return c
+}
+
+// Recorded forgets publications x/pop holds.
+func (w *Watcher) Recorded(txids []chainhash.Hash) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, txid := range txids {
+		w.recorded[txid] = true
+	}
+}

@@ -1,0 +1,112 @@
+package watcher_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	"github.com/hemi-appchain/hemi/testutil/btcdtest"
+	"github.com/hemi-appchain/hemi/watcher"
+)
+
+// view is x/btclc as a test sets it: a tip and the hashes it holds.
+type view struct {
+	height uint64
+	hash   chainhash.Hash
+	known  map[chainhash.Hash]bool
+}
+
+func (v view) Tip() (uint64, chainhash.Hash, error) { return v.height, v.hash, nil }
+func (v view) Known(h chainhash.Hash) bool          { return v.known[h] }
+
+// TestWatcherFollowsRegtest: against a real btcd regtest node, the watcher offers the headers
+// above x/btclc's tip in order, from the tip's child; when x/btclc's tip is not on the node's
+// chain (a reorg), it offers the node's branch from the highest block x/btclc holds.
+func TestWatcherFollowsRegtest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	node := btcdtest.Start(t, nil)
+	hashes := node.Generate(30)
+	w := watcher.New(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
+	ctx := context.Background()
+	if err := w.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// x/btclc at height 10 on the node's chain: headers 11..30.
+	c := w.Candidate(view{height: 10, hash: hashes[9]})
+	if len(c.Headers) != 20 {
+		t.Fatalf("offered %d headers above height 10 of 30, want 20", len(c.Headers))
+	}
+	for i, h := range c.Headers {
+		if got := chainhash.DoubleHashH(h); got != hashes[10+i] {
+			t.Fatalf("header %d is %s, want block %d %s", i, got, 11+i, hashes[10+i])
+		}
+	}
+
+	// x/btclc's tip at 25 is another block (a fork the node does not have); it holds the
+	// node's blocks up to 20: the watcher offers 21..30, which build on block 20.
+	known := map[chainhash.Hash]bool{}
+	for _, h := range hashes[:20] {
+		known[h] = true
+	}
+	c = w.Candidate(view{height: 25, hash: chainhash.Hash{1}, known: known})
+	if len(c.Headers) != 10 || chainhash.Hash(c.Headers[0][4:36]) != hashes[19] {
+		t.Fatalf("on a reorg offered %d headers, want the 10 above the common ancestor 20", len(c.Headers))
+	}
+
+	// In sync: nothing to offer; the node's next block is offered after the next step.
+	if c := w.Candidate(view{height: 30, hash: hashes[29]}); len(c.Headers) != 0 {
+		t.Fatalf("in sync, offered %d headers", len(c.Headers))
+	}
+	next := node.Generate(1)
+	if err := w.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c = w.Candidate(view{height: 30, hash: hashes[29]})
+	if len(c.Headers) != 1 || chainhash.DoubleHashH(c.Headers[0]) != next[0] {
+		t.Fatalf("after one more block offered %d headers, want it", len(c.Headers))
+	}
+
+	// A reorg deeper than the window: x/btclc's tip is at the node's height 231 but another
+	// block, and its chain shares only the node's blocks up to 5. The first step's window (100
+	// blocks below the tip) holds no block x/btclc has; the watcher looks deeper on the next
+	// steps and then offers the node's chain from block 6.
+	hashes = append(append(hashes, next...), node.Generate(200)...)
+	deep := map[chainhash.Hash]bool{}
+	for _, h := range hashes[:5] {
+		deep[h] = true
+	}
+	w2 := watcher.New(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
+	forked := view{height: 231, hash: chainhash.Hash{2}, known: deep}
+	w2.Candidate(forked) // learns x/btclc's tip
+	found := -1
+	for i := range 5 {
+		if err := w2.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c = w2.Candidate(forked); len(c.Headers) > 0 {
+			found = i
+			break
+		}
+	}
+	if found < 1 {
+		t.Fatalf("the common ancestor 226 blocks below the tip was found at step %d, want after the first", found)
+	}
+	if len(c.Headers) != 226 || chainhash.Hash(c.Headers[0][4:36]) != hashes[4] {
+		t.Fatalf("after a deep reorg offered %d headers, want the 226 above block 5", len(c.Headers))
+	}
+
+	// A node that is down fails the step and leaves what the watcher held.
+	node.Stop()
+	if err := w.Step(ctx); err == nil {
+		t.Fatal("a step against a stopped node succeeded")
+	}
+	if c := w.Candidate(view{height: 30, hash: hashes[29]}); len(c.Headers) != 1 {
+		t.Fatalf("with the node down offered %d headers, want the 1 it held", len(c.Headers))
+	}
+}
