@@ -90,6 +90,7 @@ func TestReadmeRunningAValidator(t *testing.T) {
 	placeholders := strings.NewReplacer("<moniker>", "readme-validator", "<chain-id>", testChainID,
 		"<network genesis.json>", filepath.Join(net.home(0), "config", "genesis.json"))
 	var node *process
+	var joiner *network // the README's node, once started
 	var pubkey string
 	for _, line := range cmds {
 		script := placeholders.Replace(line)
@@ -111,7 +112,7 @@ func TestReadmeRunningAValidator(t *testing.T) {
 			o.run(script)
 		case line == "hemid start":
 			node = o.start(script, "hemid.log")
-			joiner := &network{t: t, nodes: []endpoints{{RPC: rpc}}}
+			joiner = &network{t: t, nodes: []endpoints{{RPC: rpc}}}
 			joiner.waitHeight(0, mustHeight(t, net), 2*time.Minute)
 			t.Logf("README: %s: the node synced to height %d", line, mustHeight(t, net))
 		case strings.HasPrefix(line, "hemid tx staking create-validator validator.json "):
@@ -122,6 +123,9 @@ func TestReadmeRunningAValidator(t *testing.T) {
 				"moniker": "readme-validator", "commission-rate": "0.1", "commission-max-rate": "0.2",
 				"commission-max-change-rate": "0.01", "min-self-delegation": "1"}`, pubkey))
 			net.sendTx("tx", "bank", "send", net.devs[0].Name, o.address("operator"), "1001"+hemi+"ahemi")
+			// The README's node signs against its own state: it must hold the block with the
+			// funding send (it may be a block behind the validator it syncs from).
+			joiner.waitHeight(0, mustHeight(t, net), 2*time.Minute)
 			out := o.run(script)
 			m := regexp.MustCompile(`"?txhash"?:\s*"?([0-9A-F]{64})`).FindStringSubmatch(out)
 			if m == nil || !regexp.MustCompile(`(?m)"?code"?:\s*0\b`).MatchString(out) {
