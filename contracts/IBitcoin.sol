@@ -98,7 +98,9 @@ interface IBitcoin {
     function headerByHash(bytes32 blockHash) external view returns (Header memory header);
 
     /// @notice How deep `blockHash` (display order) is on the main chain: tip height − height + 1.
-    /// 0 when the block is known but off the main chain. Reverts if unknown.
+    /// 0 when the block is not on the main chain: on a side branch, replaced by a reorg (the light
+    /// client keeps no stale main-chain headers), or never seen. `headerByHash` reverts for a block
+    /// the light client does not hold, which tells a mistyped hash apart.
     /// @dev Gas: fixed.
     function confirmations(bytes32 blockHash) external view returns (uint64);
 

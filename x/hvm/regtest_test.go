@@ -174,9 +174,12 @@ func TestSideChain(t *testing.T) {
 	require.Equal(t, display(t, main[2].BlockHash().String()), headerOf(t, call(t, r.c, ibitcoin.MethodTip)[0]).Hash)
 
 	// The fork outgrows the main chain: a reorg. x/btclc forgets the header it replaced (it keeps
-	// no stale canonical headers), so that block is unknown now, not 0 deep.
+	// no stale canonical headers): headerByHash no longer finds it, and it has 0 confirmations,
+	// so a contract that saw it confirmed reads 0 rather than a revert.
+	require.Equal(t, uint64(1), confirmations(main[2]))
 	r.insert(fork[1])
-	requireContains(t, reverts(t, r.c, ibitcoin.Address, pack(t, ibitcoin.MethodConfirmations, display(t, main[2].BlockHash().String()))),
+	require.Equal(t, uint64(0), confirmations(main[2]))
+	requireContains(t, reverts(t, r.c, ibitcoin.Address, pack(t, ibitcoin.MethodHeaderByHash, display(t, main[2].BlockHash().String()))),
 		"neither on the canonical chain nor in the side-chain store")
 	require.Equal(t, uint64(2), confirmations(fork[0]))
 	require.Equal(t, uint64(1), confirmations(fork[1]))

@@ -266,11 +266,16 @@ func header(info btclctypes.HeaderInfo, err error) ([]byte, error) {
 	return encodeHeader(h), nil
 }
 
-// confirmations is the block's depth on the main chain, 0 for a side-chain block the light
-// client holds; an unknown block is an error, so that a mistyped hash is not mistaken for an
-// unconfirmed block.
+// confirmations is the block's depth on the main chain, and 0 for any block that is not on it:
+// one on a side branch, and also one the light client does not hold. A block a reorg replaced
+// is in neither store (x/btclc keeps no stale canonical headers), and a contract that saw it
+// confirmed must read 0 then, not a revert that would leave it stuck. headerByHash tells a
+// mistyped hash apart: it reverts for a block the light client does not hold.
 func (p *Precompile) confirmations(ctx sdk.Context, blockHash [32]byte) (uint64, error) {
 	info, canonical, err := p.btclc.KnownHeader(ctx, precompiles.InternalOrder(blockHash))
+	if errors.Is(err, btclctypes.ErrHeaderNotFound) {
+		return 0, nil
+	}
 	if err != nil || !canonical {
 		return 0, err
 	}
