@@ -186,7 +186,7 @@ func TestIBitcoinMainnet(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, txGas(t, tc.data, tc.gas), got, "method %x", tc.data[:4])
 		}
-		require.Equal(t, uint64(10_000+8*len(tx)+300*11), ibitcoin.VerifyTxGas(len(tx), 11), "verifyTx is linear in its proof")
+		require.Equal(t, uint64(ibitcoin.GasVerifyTx+ibitcoin.GasVerifyTxPerByte*len(tx)+ibitcoin.GasVerifyTxPerSibling*11), ibitcoin.VerifyTxGas(len(tx), 11), "verifyTx is linear in its proof")
 	})
 
 	t.Run("malformed calldata", func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
+	"github.com/hemi-appchain/hemi/x/hvm/precompiles/ibitcoin"
 )
 
 // Hemi's addresses of the two header calls.
@@ -26,8 +27,8 @@ var (
 // Gas of each call: one header read each (the tip is found by a reverse iterator), priced as
 // IBitcoin's tip() and headerByHeight() are.
 const (
-	GasLastHeader = 4_000
-	GasHeaderN    = 2_600
+	GasLastHeader = ibitcoin.GasTip
+	GasHeaderN    = ibitcoin.GasHeaderByHeight
 )
 
 // HeaderSize is the length of HeaderLayout's output.

@@ -1,23 +1,31 @@
 package ibitcoin
 
 // Gas of each IBitcoin method: the whole cost of a call (the precompile charges no store gas on
-// top, see precompiles.Base). Each covers the measured work of its method (bench/hvm.sh, x/hvm's
-// README) at least at the rate a contract's storage read pays for its own: SLOAD's 2,100 gas.
+// top, see precompiles.Base). Each covers the measured time of a call (bench/hvm.sh, x/hvm's
+// README) at least at the rate a contract's storage read pays for its own, SLOAD's 2,100 gas:
+// the method's work and cosmos/evm's hook that runs before every CALL (GetPrecompileInstance
+// reads and unmarshals the EVM params), which is charged only a warm CALL's 100 gas and takes
+// about as long as two SLOADs. A method priced by its own work adds GasCallHook for it; tip and
+// verifyTx are priced from the measured time of the whole call.
 const (
-	// GasTip: the tip is the last key of the header map, found by a reverse iterator.
-	GasTip = 4_000
+	// GasCallHook is the part of each figure that pays for cosmos/evm's per-CALL hook.
+	GasCallHook = 3_900
+	// GasTip: the tip is the last key of the header map, found by a reverse iterator, then its
+	// header is read; a whole call takes about 3.3 SLOADs' time.
+	GasTip = 7_500
 	// GasHeaderByHeight: one read.
-	GasHeaderByHeight = 2_600
+	GasHeaderByHeight = 2_600 + GasCallHook
 	// GasHeaderByHash: two reads (hash index, header) for a main-chain header; a side-chain
 	// header costs the params, the tip, the prune floor's header and the side entry besides,
 	// and the fixed figure is priced for that worse path.
-	GasHeaderByHash = 12_500
+	GasHeaderByHash = 12_500 + GasCallHook
 	// GasConfirmations: GasHeaderByHash and the tip.
-	GasConfirmations = 16_500
+	GasConfirmations = 16_500 + GasCallHook
 	// GasVerifyTx is verifyTx's fixed part: the block's header, the tip and the decoding of the
 	// output list; GasVerifyTxPerByte and GasVerifyTxPerSibling add the hashing and decoding of
-	// the transaction and the Merkle path.
-	GasVerifyTx           = 10_000
+	// the transaction and the Merkle path. A whole call of 11 siblings takes about 9.5 SLOADs'
+	// time, hook included; 13,000 covers it.
+	GasVerifyTx           = 13_000
 	GasVerifyTxPerByte    = 8
 	GasVerifyTxPerSibling = 300
 	// GasVerifyTxPerOutput is charged per output of a proven transaction, once the proof has
@@ -26,11 +34,11 @@ const (
 	GasVerifyTxPerOutput = 300
 	// GasKeystone: the keystone, its anchor, the next effective anchor, the tip and the
 	// finality state.
-	GasKeystone = 10_000
+	GasKeystone = 10_000 + GasCallHook
 	// GasLatestSuperfinal: one read.
-	GasLatestSuperfinal = 2_600
+	GasLatestSuperfinal = 2_600 + GasCallHook
 	// GasDeposit: one read of x/tunnel's deposit record.
-	GasDeposit = 2_600
+	GasDeposit = 2_600 + GasCallHook
 )
 
 // VerifyTxGas is what verifyTx costs before its proof is checked, for a transaction of txBytes
