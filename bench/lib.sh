@@ -4,13 +4,21 @@
 
 out=""
 # bench PATTERN PACKAGE: runs the benchmarks matching PATTERN in PACKAGE and adds their lines to
-# $out; a failing run shows its output and ends the script.
+# $out; a failing run shows its output and ends the script. The test binary is built once, and the
+# BENCH_COUNT runs are rounds of the whole set, not each benchmark's runs back to back: a change in
+# the machine's load then falls on a baseline and the benchmarks measured against it alike.
 bench() {
-  local res
-  res=$(go test -run '^$' -bench "$1" -count "${BENCH_COUNT:-5}" -benchtime "${BENCH_TIME:-1s}" "$2" 2>&1) ||
-    { echo "$res" >&2; echo "$0: go test -bench '$1' $2 failed" >&2; exit 1; }
-  out+=$res$'\n'
-  grep '^Benchmark' <<<"$res" || true
+  local bin res round
+  bin=$(mktemp -d)/bench.test
+  res=$(go test -c -o "$bin" "$2" 2>&1) ||
+    { echo "$res" >&2; echo "$0: go test -c $2 failed" >&2; rm -rf "$(dirname "$bin")"; exit 1; }
+  for ((round = 1; round <= ${BENCH_COUNT:-5}; round++)); do
+    res=$(cd "$2" && "$bin" -test.run '^$' -test.bench "$1" -test.benchtime "${BENCH_TIME:-1s}" 2>&1) ||
+      { echo "$res" >&2; echo "$0: go test -bench '$1' $2 failed (round $round)" >&2; rm -rf "$(dirname "$bin")"; exit 1; }
+    out+=$res$'\n'
+    grep '^Benchmark' <<<"$res" || true
+  done
+  rm -rf "$(dirname "$bin")"
 }
 
 # median PATTERN [UNIT]: the median of UNIT (default ns/op) over the runs in $out of the

@@ -105,6 +105,10 @@ type decoder struct {
 	b    []byte
 	off  int
 	fail error // the sentinel every error wraps
+	// quiet makes every error the bare sentinel: for callers that only ask whether bytes decode
+	// (the merkle check asks it of every proof level), formatting the message would be most of the
+	// work.
+	quiet bool
 }
 
 func newDecoder(raw []byte, fail error) *decoder {
@@ -114,6 +118,9 @@ func newDecoder(raw []byte, fail error) *decoder {
 func (d *decoder) remaining() int { return len(d.b) - d.off }
 
 func (d *decoder) errorf(format string, args ...any) error {
+	if d.quiet {
+		return d.fail
+	}
 	return fmt.Errorf("%w: at byte %d: %s", d.fail, d.off, fmt.Sprintf(format, args...))
 }
 

@@ -115,8 +115,11 @@ func doubleSHA256(b []byte) chainhash.Hash {
 // witness of a transaction with at least one input: what a block's 64-byte
 // transaction looks like where its txid is a leaf.
 func isTransaction(b []byte) bool {
-	tx, err := DecodeTx(b)
-	return err == nil && len(tx.TxIn) > 0 && !tx.HasWitness()
+	// The transaction is only looked at, so the decoder may read b in place (no copy), and its
+	// errors are not formatted.
+	d := &decoder{b: b, fail: ErrBadTransaction, quiet: true}
+	tx, err := d.tx()
+	return err == nil && d.remaining() == 0 && len(tx.TxIn) > 0 && !tx.HasWitness()
 }
 
 // merkleLevels returns every level of the tree over txids, leaves first, root
