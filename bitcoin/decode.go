@@ -53,8 +53,11 @@ const (
 // bytes cannot hold is refused before anything is allocated for it. Trailing
 // bytes are an error so that a proof is about exactly the bytes given. Every
 // error wraps ErrBadTransaction and says what is wrong at which byte offset.
-func DecodeTx(rawTx []byte) (*wire.MsgTx, error) {
+func DecodeTx(rawTx []byte) (*wire.MsgTx, error) { return decodeTx(rawTx, false) }
+
+func decodeTx(rawTx []byte, skipWitness bool) (*wire.MsgTx, error) {
 	d := newDecoder(rawTx, ErrBadTransaction)
+	d.skipWitness = skipWitness
 	tx, err := d.tx()
 	if err != nil {
 		return nil, err
@@ -99,6 +102,33 @@ func DecodeBlock(rawBlock []byte) (*wire.MsgBlock, error) {
 	return &block, nil
 }
 
+// DecodeTxSkipWitness decodes rawTx as DecodeTx does, refusing what it refuses, but returns the
+// transaction without its witness: for callers that read only what the txid commits to. A
+// witness of many empty items takes a slice header (24 bytes) per 1-byte item once decoded, so
+// skipping it keeps the memory to the input's copy.
+func DecodeTxSkipWitness(rawTx []byte) (*wire.MsgTx, error) { return decodeTx(rawTx, true) }
+
+// skipWitnesses reads the witnesses of inputs inputs, each within the bytes left, and keeps none.
+func (d *decoder) skipWitnesses(inputs int) error {
+	any := false
+	for i := range inputs {
+		nItems, err := d.count(field{"number of witness items of input %d", i, 0}, minWitnessItemSize)
+		if err != nil {
+			return err
+		}
+		any = any || nItems > 0
+		for j := range nItems {
+			if _, err := d.bytes(field{"length of input %d witness item %d", i, j}, maxWitnessItemSize); err != nil {
+				return err
+			}
+		}
+	}
+	if !any {
+		return d.errorf("segwit marker set, but every input's witness is empty")
+	}
+	return nil
+}
+
 // decoder reads a copy of the input, so that the scripts it returns do not
 // alias the caller's buffer.
 type decoder struct {
@@ -109,6 +139,8 @@ type decoder struct {
 	// (the merkle check asks it of every proof level), formatting the message would be most of the
 	// work.
 	quiet bool
+	// skipWitness reads each witness item within the bytes left but keeps none.
+	skipWitness bool
 }
 
 func newDecoder(raw []byte, fail error) *decoder {
@@ -301,7 +333,11 @@ func (d *decoder) tx() (*wire.MsgTx, error) {
 		tx.TxOut[i] = out
 	}
 
-	if segwit {
+	if segwit && d.skipWitness {
+		if err := d.skipWitnesses(len(tx.TxIn)); err != nil {
+			return nil, err
+		}
+	} else if segwit {
 		for i, in := range tx.TxIn {
 			nItems, err := d.count(field{"number of witness items of input %d", i, 0}, minWitnessItemSize)
 			if err != nil {

@@ -352,3 +352,35 @@ func TestDecodeAllocationIsLinear(t *testing.T) {
 
 func decodeTxErr(raw []byte) error    { _, err := bitcoin.DecodeTx(raw); return err }
 func decodeBlockErr(raw []byte) error { _, err := bitcoin.DecodeBlock(raw); return err }
+
+// DecodeTxSkipWitness keeps none of a witness: 100,000 empty items take the input's copy and the
+// transaction, not a slice header per item as DecodeTx's do, and the transaction is the same
+// apart from its witness.
+func TestDecodeTxSkipWitness(t *testing.T) {
+	emptyWitnesses := txBytes(version1, segwitFlag, compactSize(1), emptyInput, compactSize(0),
+		compactSize(100_000), bytes.Repeat([]byte{0}, 100_000), lockTime0)
+	var full, skipped *wire.MsgTx
+	var fullErr, skipErr error
+	fullAlloc := allocated(func() { full, fullErr = bitcoin.DecodeTx(emptyWitnesses) })
+	skipAlloc := allocated(func() { skipped, skipErr = bitcoin.DecodeTxSkipWitness(emptyWitnesses) })
+	if fullErr != nil || skipErr != nil {
+		t.Fatalf("DecodeTx: %v, DecodeTxSkipWitness: %v", fullErr, skipErr)
+	}
+	t.Logf("%d bytes: DecodeTx allocates %d, DecodeTxSkipWitness %d", len(emptyWitnesses), fullAlloc, skipAlloc)
+	if bound := 2*uint64(len(emptyWitnesses)) + 4<<10; skipAlloc > bound {
+		t.Errorf("DecodeTxSkipWitness allocated %d, bound %d", skipAlloc, bound)
+	}
+	if skipped.HasWitness() || skipped.TxHash() != full.TxHash() || len(skipped.TxOut) != len(full.TxOut) {
+		t.Errorf("skipped %+v is not %+v without its witness", skipped, full)
+	}
+	for name, raw := range hostileTxs() {
+		if _, err := bitcoin.DecodeTxSkipWitness(raw); !errors.Is(err, bitcoin.ErrBadTransaction) {
+			t.Errorf("%s: DecodeTxSkipWitness: %v, want ErrBadTransaction", name, err)
+		}
+	}
+	// The marker with no witness at all is refused as DecodeTx refuses it.
+	noWitness := txBytes(version1, segwitFlag, compactSize(1), emptyInput, compactSize(0), compactSize(0), lockTime0)
+	if _, err := bitcoin.DecodeTxSkipWitness(noWitness); !errors.Is(err, bitcoin.ErrBadTransaction) {
+		t.Errorf("a segwit marker without a witness: %v, want ErrBadTransaction", err)
+	}
+}

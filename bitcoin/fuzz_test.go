@@ -150,6 +150,15 @@ func FuzzDecodeTx(f *testing.F) {
 		if got := allocated(func() { tx, err = bitcoin.DecodeTx(raw) }); got > decodeAllocBound(len(raw)) {
 			t.Fatalf("%d bytes allocated %d, bound %d", len(raw), got, decodeAllocBound(len(raw)))
 		}
+		// DecodeTxSkipWitness refuses exactly what DecodeTx refuses, and otherwise gives the
+		// same transaction without its witness.
+		stripped, skipErr := bitcoin.DecodeTxSkipWitness(raw)
+		if (skipErr == nil) != (err == nil) {
+			t.Fatalf("DecodeTx: %v, but DecodeTxSkipWitness: %v", err, skipErr)
+		}
+		if err == nil && (stripped.HasWitness() || stripped.TxHash() != tx.TxHash()) {
+			t.Fatalf("DecodeTxSkipWitness gave %s with witness %v, DecodeTx %s", stripped.TxHash(), stripped.HasWitness(), tx.TxHash())
+		}
 		if err != nil {
 			if !errors.Is(err, bitcoin.ErrBadTransaction) {
 				t.Fatalf("error does not wrap ErrBadTransaction: %v", err)

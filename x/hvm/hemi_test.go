@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hemi-appchain/hemi/testutil/datagen"
+	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
 	"github.com/hemi-appchain/hemi/x/hvm/precompiles/hemi"
 )
 
@@ -65,4 +66,14 @@ func reversed(b []byte) []byte {
 	out := bytes.Clone(b)
 	slices.Reverse(out)
 	return out
+}
+
+// 0x44 and 0x45 cost their figure for the input each takes (none, and a 4-byte height); each
+// byte more pays GasPerExtraInputByte, since the EVM copies it before pricing the call.
+func TestHemiHeaderGas(t *testing.T) {
+	last, headerN := hemi.NewLastHeader(nil), hemi.NewHeaderN(nil)
+	require.Equal(t, uint64(hemi.GasLastHeader), last.RequiredGas(nil))
+	require.Equal(t, uint64(hemi.GasLastHeader+8*precompiles.GasPerExtraInputByte), last.RequiredGas([]byte("anything")))
+	require.Equal(t, uint64(hemi.GasHeaderN), headerN.RequiredGas(binary.BigEndian.AppendUint32(nil, 830000)))
+	require.Equal(t, uint64(hemi.GasHeaderN+precompiles.GasPerExtraInputByte), headerN.RequiredGas(append(binary.BigEndian.AppendUint32(nil, 830000), 0)))
 }

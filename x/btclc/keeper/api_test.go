@@ -163,6 +163,16 @@ func TestKeeperVerifyProofSigner(t *testing.T) {
 	require.Equal(t, want[:], proven.Signer)
 	require.NoError(t, proven.NoSigner)
 	require.Equal(t, uint64(1), proven.Confirmations, "830000 is the tip")
+	require.True(t, proven.Tx.HasWitness(), "with a funding transaction the signer reads the witness")
+
+	// Without one nothing reads the witness: it is checked, not kept (a witness of empty items
+	// would take 24 bytes of memory per byte of proof).
+	require.True(t, spend.HasWitness())
+	bare, err := f.k.VerifyProof(f.ctx, proofFor(spend, nil))
+	require.NoError(t, err)
+	require.False(t, bare.Tx.HasWitness())
+	require.Equal(t, spend.TxHash(), bare.TxID)
+	require.Len(t, bare.Tx.TxOut, len(spend.TxOut))
 
 	stolen := spend.Copy()
 	stolen.TxIn[0].Witness = wire.TxWitness{bytes.Repeat([]byte{0x30}, 71), datagen.KeyFromSeed(7).PubKey().SerializeCompressed()}

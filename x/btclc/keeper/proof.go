@@ -50,7 +50,14 @@ func (k Keeper) VerifyProof(ctx context.Context, proof *types.InclusionProof) (t
 	if err != nil {
 		return types.ProvenTx{}, err
 	}
-	tx, err := bitcoin.DecodeTx(proof.Tx)
+	// Only the signer reads the witness, and only with a funding transaction: without one the
+	// witness is checked but not kept, since a witness of empty items would take 24 bytes of
+	// memory per byte of proof.
+	decode := bitcoin.DecodeTx
+	if len(proof.FundingTx) == 0 {
+		decode = bitcoin.DecodeTxSkipWitness
+	}
+	tx, err := decode(proof.Tx)
 	if err != nil {
 		return types.ProvenTx{}, types.WrapBitcoinError(err)
 	}

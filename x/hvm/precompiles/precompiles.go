@@ -102,6 +102,21 @@ func NewBase(address common.Address) Base { return Base{address: address} }
 // Address implements vm.PrecompiledContract.
 func (b Base) Address() common.Address { return b.address }
 
+// GasPerExtraInputByte is charged for each byte of a call's input beyond its method's ABI
+// encoding. The EVM copies a precompile's whole input before it prices the call, and a contract
+// can pass the same megabyte of memory call after call, so a method priced by its work alone
+// would take that copy for free. Input encoded as the ABI encodes it pays nothing more.
+const GasPerExtraInputByte = 3
+
+// ExtraInputGas is GasPerExtraInputByte for each byte of an input of inputLen bytes past the
+// encodedLen its method's arguments take.
+func ExtraInputGas(inputLen, encodedLen int) uint64 {
+	if inputLen <= encodedLen {
+		return 0
+	}
+	return GasPerExtraInputByte * uint64(inputLen-encodedLen)
+}
+
 // errValue is the revert reason of a call that sends value: the precompiles only read, and a
 // value sent would stay at their address for good.
 var errValue = errors.New("the Bitcoin precompiles are read-only: send no value")

@@ -24,7 +24,7 @@ var (
 	HeaderNAddress    = common.BytesToAddress([]byte{0x45})
 )
 
-// Gas of each call: one header read each (the tip is found by a reverse iterator), priced as
+// Gas of each call: one header read each (the tip after its height), priced as
 // IBitcoin's tip() and headerByHeight() are.
 const (
 	GasLastHeader = ibitcoin.GasTip
@@ -86,10 +86,16 @@ func (*LastHeader) Name() string { return "BtcLastHeader" }
 func (*HeaderN) Name() string { return "BtcHeaderN" }
 
 // RequiredGas implements vm.PrecompiledContract.
-func (*LastHeader) RequiredGas([]byte) uint64 { return GasLastHeader }
+// Its input is empty; each byte given pays precompiles.GasPerExtraInputByte.
+func (*LastHeader) RequiredGas(input []byte) uint64 {
+	return GasLastHeader + precompiles.ExtraInputGas(len(input), 0)
+}
 
 // RequiredGas implements vm.PrecompiledContract.
-func (*HeaderN) RequiredGas([]byte) uint64 { return GasHeaderN }
+// Its input is the 4-byte height; each byte past it pays precompiles.GasPerExtraInputByte.
+func (*HeaderN) RequiredGas(input []byte) uint64 {
+	return GasHeaderN + precompiles.ExtraInputGas(len(input), 4)
+}
 
 // Run implements vm.PrecompiledContract.
 func (p *LastHeader) Run(evm *vm.EVM, contract *vm.Contract, _ bool) ([]byte, error) {

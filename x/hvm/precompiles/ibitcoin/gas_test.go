@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
 )
 
 // verifyTxCalldata is verifyTx calldata with the given head words and the given bytes after
@@ -47,7 +49,8 @@ func TestVerifyTxPricingReadsInPlace(t *testing.T) {
 	tooLong := verifyTxCalldata(128, 160, append(append(lengthWord(0), lengthWord(100)...), make([]byte, 64)...))
 	require.Equal(t, VerifyTxGas(0, 2), p.RequiredGas(tooLong))
 	beyond := verifyTxCalldata(128, 160, append(append(lengthWord(0), lengthWord(1<<40)...), make([]byte, 64)...))
-	require.Equal(t, VerifyTxGas(0, 0), p.RequiredGas(beyond))
+	require.Equal(t, VerifyTxGas(0, 0)+64*precompiles.GasPerExtraInputByte, p.RequiredGas(beyond),
+		"the 64 bytes of siblings the length does not cover pay as extra input")
 	outside := verifyTxCalldata(1<<62, 1<<62, nil)
 	require.Equal(t, VerifyTxGas(0, 0), p.RequiredGas(outside))
 	huge := verifyTxCalldata(128, 160, append(lengthWord(0), append([]byte{0xff}, make([]byte, 31)...)...))
@@ -61,4 +64,41 @@ func TestVerifyTxRefusesOversizedCalldata(t *testing.T) {
 	_, err := p.Execute(sdk.Context{}, data)
 	require.Error(t, err)
 	require.True(t, strings.Contains(err.Error(), "calldata of"), err.Error())
+}
+
+// Input past a method's ABI encoding pays GasPerExtraInputByte a byte: the EVM copies all of it
+// before pricing, and a fixed-price method would take a megabyte for its own figure. The ABI's
+// own encoding of each method's arguments pays the method's figure exactly.
+func TestExtraInputIsCharged(t *testing.T) {
+	p := New(nil, nil, nil)
+	const extra = 1000
+	for name, method := range ABI.Methods {
+		var args []any
+		for _, in := range method.Inputs {
+			switch in.Type.String() {
+			case "uint64":
+				args = append(args, uint64(830000))
+			case "uint32":
+				args = append(args, uint32(1))
+			case "bytes32":
+				args = append(args, [32]byte{1})
+			case "bytes":
+				args = append(args, make([]byte, 373))
+			case "bytes32[]":
+				args = append(args, make([][32]byte, 11))
+			default:
+				t.Fatalf("%s: argument type %s has no test value", name, in.Type)
+			}
+		}
+		data, err := ABI.Pack(name, args...)
+		require.NoError(t, err)
+		want := methodGas(name)
+		if name == MethodVerifyTx {
+			want = VerifyTxGas(373, 11)
+		}
+		require.Equal(t, want, p.RequiredGas(data), "%s, ABI-encoded", name)
+		require.Equal(t, want+extra*precompiles.GasPerExtraInputByte, p.RequiredGas(append(data, make([]byte, extra)...)), "%s with %d bytes more", name, extra)
+	}
+	unknown := append([]byte{0xde, 0xad, 0xbe, 0xef}, make([]byte, extra)...)
+	require.Equal(t, uint64(GasHeaderByHeight+(4+extra)*precompiles.GasPerExtraInputByte), p.RequiredGas(unknown), "input that names no method")
 }

@@ -94,15 +94,25 @@ func New(btclc precompiles.BTCLightClient, pop precompiles.PoP, tunnel precompil
 // Name implements vm.PrecompiledContract.
 func (*Precompile) Name() string { return "IBitcoin" }
 
-// RequiredGas is the documented gas of the method the input calls (gas.go). Input that calls
-// no method, or verifyTx arguments that do not decode, cost the least a method costs: the call
-// reverts before any work.
+// RequiredGas is the documented gas of the method the input calls (gas.go), and
+// precompiles.GasPerExtraInputByte for each byte past the method's ABI encoding. Input that
+// calls no method, or verifyTx arguments that do not decode, cost the least a method costs: the
+// call reverts before any work.
 func (p *Precompile) RequiredGas(input []byte) uint64 {
 	method, err := methodOf(input)
 	if err != nil {
-		return GasHeaderByHeight
+		return GasHeaderByHeight + precompiles.ExtraInputGas(len(input), 0)
 	}
-	switch method.Name {
+	if method.Name == MethodVerifyTx {
+		return verifyTxRequiredGas(input[4:])
+	}
+	// Every other method takes static arguments only, a word each.
+	return methodGas(method.Name) + precompiles.ExtraInputGas(len(input), 4+32*len(method.Inputs))
+}
+
+// methodGas is the gas of a method of fixed price.
+func methodGas(name string) uint64 {
+	switch name {
 	case MethodTip:
 		return GasTip
 	case MethodHeaderByHeight:
@@ -111,8 +121,6 @@ func (p *Precompile) RequiredGas(input []byte) uint64 {
 		return GasHeaderByHash
 	case MethodConfirmations:
 		return GasConfirmations
-	case MethodVerifyTx:
-		return verifyTxRequiredGas(input[4:])
 	case MethodKeystone:
 		return GasKeystone
 	case MethodLatestSuperfinal:
@@ -132,8 +140,12 @@ const maxVerifyTxCalldata = 4 + 4*32 + 32 + btclctypes.MaxProofTxSize + 31 + 32 
 // The EVM calls RequiredGas before it checks the caller's gas, so pricing must cost next to
 // nothing whatever the input: no decoding, no allocation. A length the calldata cannot hold
 // is clamped to what it holds; such a call reverts in Execute.
+// Bytes past the canonical encoding of those lengths (the four head words, then each array's
+// length word and elements, the transaction padded to a word) pay GasPerExtraInputByte.
 func verifyTxRequiredGas(args []byte) uint64 {
-	return VerifyTxGas(declaredLength(args, 0, 1), declaredLength(args, 3, 32))
+	txBytes, siblings := declaredLength(args, 0, 1), declaredLength(args, 3, 32)
+	encoded := 4*32 + 32 + (txBytes+31)/32*32 + 32 + 32*siblings
+	return VerifyTxGas(txBytes, siblings) + precompiles.ExtraInputGas(len(args), encoded)
 }
 
 // declaredLength is the element count that the dynamic argument whose offset is head word
