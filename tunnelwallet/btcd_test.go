@@ -171,19 +171,19 @@ func TestDepositAndWithdrawalOnBtcd(t *testing.T) {
 	if st.Status != tunneltypes.DEPOSIT_STATUS_UNSPECIFIED || st.Line != "unproven: in the Bitcoin mempool, not mined yet" {
 		t.Fatalf("before mining: %v %q", st.Status, st.Line)
 	}
-	mined := node.Generate(1)[0]
+	if outcome, err := tunnelwallet.ProveDeposit(ctx, btc, c.send, testSubmitter(), txid); err != nil || outcome != tunnelwallet.NotYet {
+		t.Fatalf("proving an unmined deposit: %v, %v; want NotYet", outcome, err)
+	}
+	node.Generate(1)
+	if outcome, err := tunnelwallet.ProveDeposit(ctx, btc, c.send, testSubmitter(), txid); err != nil || outcome != tunnelwallet.NotYet {
+		t.Fatalf("proving a deposit whose block x/btclc lacks: %v, %v; want NotYet", outcome, err)
+	}
 	c.sync()
-	block, err := btc.GetBlock(ctx, mined)
-	must(t, err)
-	proof, err := btclctypes.NewInclusionProof(block, txid, nil)
-	must(t, err)
-	var res *tunneltypes.MsgProveDepositResponse
-	must(t, c.block(func() (err error) {
-		res, err = tunnelkeeper.NewMsgServerImpl(c.tunnel).ProveDeposit(c.ctx, &tunneltypes.MsgProveDeposit{Submitter: testSubmitter(), Proof: proof})
-		return err
-	}))
-	if len(res.Outpoints) != 1 || res.Outpoints[0] != outpoint {
-		t.Fatalf("the chain recorded %v, want exactly %s", res.Outpoints, outpoint)
+	if outcome, err := tunnelwallet.ProveDeposit(ctx, btc, c.send, testSubmitter(), txid); err != nil || outcome != tunnelwallet.Proven {
+		t.Fatalf("proving the mined deposit: %v, %v", outcome, err)
+	}
+	if outcome, err := tunnelwallet.ProveDeposit(ctx, btc, c.send, testSubmitter(), txid); err != nil || outcome != tunnelwallet.AlreadyProven {
+		t.Fatalf("proving it again: %v, %v; want AlreadyProven", outcome, err)
 	}
 	d, err := q.Deposit(ctx, &tunneltypes.QueryDepositRequest{Outpoint: outpoint})
 	must(t, err)
@@ -214,12 +214,7 @@ func TestDepositAndWithdrawalOnBtcd(t *testing.T) {
 	var printed []string
 	custodian := &tunnelwallet.Custodian{
 		Wallet: vault, Node: btc, Tunnel: q, BTCLC: btclcQueries{c: c}, ConfTarget: 1, Submitter: testSubmitter(),
-		Send: func(_ context.Context, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
-			return &sdk.TxResponse{}, c.block(func() error {
-				_, err := tunnelkeeper.NewMsgServerImpl(c.tunnel).ProveWithdrawal(c.ctx, msgs[0].(*tunneltypes.MsgProveWithdrawal))
-				return err
-			})
-		},
+		Send:  c.send,
 		Print: func(s string) { t.Log(s); printed = append(printed, s) },
 	}
 	paid, err := custodian.Round(ctx)
@@ -258,6 +253,29 @@ func TestDepositAndWithdrawalOnBtcd(t *testing.T) {
 	if paid, err := custodian.Round(ctx); err != nil || paid != 0 {
 		t.Fatalf("with nothing queued a round paid %d, %v", paid, err)
 	}
+}
+
+// send delivers x/tunnel messages to the keeper in a hemi block, as hemiclient's SendTx does to
+// a node.
+func (c *chain) send(_ context.Context, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
+	srv := tunnelkeeper.NewMsgServerImpl(c.tunnel)
+	return &sdk.TxResponse{}, c.block(func() error {
+		for _, msg := range msgs {
+			var err error
+			switch m := msg.(type) {
+			case *tunneltypes.MsgProveDeposit:
+				_, err = srv.ProveDeposit(c.ctx, m)
+			case *tunneltypes.MsgProveWithdrawal:
+				_, err = srv.ProveWithdrawal(c.ctx, m)
+			default:
+				err = fmt.Errorf("unexpected message %T", msg)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (c *chain) params() tunneltypes.Params {

@@ -12,7 +12,6 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
@@ -130,7 +129,7 @@ type Custodian struct {
 	BTCLC      btclctypes.QueryClient
 	ConfTarget int64
 	// Send sends a hemi transaction (nil: payments are not proven here).
-	Send      func(context.Context, ...sdk.Msg) (*sdk.TxResponse, error)
+	Send      Sender
 	Submitter string
 	// IDs, if not empty, are the only withdrawals to pay.
 	IDs []uint64
@@ -285,38 +284,19 @@ func (c *Custodian) pay(ctx context.Context, w tunneltypes.WithdrawalView) (Paym
 	return Payment{Tx: tx, Funding: funding}, nil
 }
 
-// prove sends MsgProveWithdrawal for w's payment p once it is min_confirmations deep on the
-// Bitcoin node. Too shallow is not an error: a later round proves it.
+// prove proves w's payment p once it is min_confirmations deep. Too shallow is not an error: a
+// later round proves it.
 func (c *Custodian) prove(ctx context.Context, w tunneltypes.WithdrawalView, p Payment, minConf uint32) error {
 	if c.Send == nil {
 		return nil
 	}
-	txid := p.Tx.TxHash()
-	st, err := NodeTxState(ctx, c.Node, txid)
+	outcome, err := ProveWithdrawal(ctx, c.Node, c.Send, c.Submitter, w.Id, p, int64(minConf))
 	if err != nil {
-		return fmt.Errorf("withdrawal %d: payment %s: %w", w.Id, txid, err)
+		c.Print(fmt.Sprintf("withdrawal %d: %v", w.Id, err))
+		return err
 	}
-	if !st.Found || st.Confirmations < int64(minConf) {
-		return nil
+	if outcome == Proven {
+		c.Print(fmt.Sprintf("withdrawal %d: proved payment %s: completed", w.Id, p.Tx.TxHash()))
 	}
-	block, err := c.Node.GetBlock(ctx, st.BlockHash)
-	if err != nil {
-		return fmt.Errorf("withdrawal %d: block %s of payment %s: %w", w.Id, st.BlockHash, txid, err)
-	}
-	proof, err := btclctypes.NewInclusionProof(block, txid, p.Funding)
-	if err != nil {
-		return fmt.Errorf("withdrawal %d: proof of payment %s: %w", w.Id, txid, err)
-	}
-	_, err = c.Send(ctx, &tunneltypes.MsgProveWithdrawal{Submitter: c.Submitter, Id: w.Id, Proof: proof})
-	switch {
-	case err == nil:
-		c.Print(fmt.Sprintf("withdrawal %d: proved payment %s (%d confirmations): completed", w.Id, txid, st.Confirmations))
-		return nil
-	case errors.Is(err, tunneltypes.ErrWithdrawalCompleted):
-		return nil // someone else proved it first
-	case errors.Is(err, tunneltypes.ErrNotEnoughConfirmations), errors.Is(err, btclctypes.ErrNotOnMainChain):
-		return nil // x/btclc is behind the node: a later round
-	}
-	c.Print(fmt.Sprintf("withdrawal %d: the chain refused the proof of payment %s: %v", w.Id, txid, err))
-	return fmt.Errorf("withdrawal %d: proof of payment %s: %w", w.Id, txid, err)
+	return nil
 }

@@ -119,9 +119,11 @@ func DepositStatus(ctx context.Context, q tunneltypes.QueryClient, outpoint stri
 
 // WatchDeposit prints the deposit's status line each time it changes, polling every poll, until
 // it is minted (nil), refused (ErrDepositRefused) or ctx ends (its error, with the last status).
-// Query errors are printed and retried: the node may be restarting.
+// Query errors are printed and retried: the node may be restarting. prove, if not nil, is called
+// while the deposit is unproven, to prove it without waiting for a relayer; its errors are
+// printed and it is tried again.
 func WatchDeposit(ctx context.Context, q tunneltypes.QueryClient, outpoint string, btc func(context.Context, chainhash.Hash) (TxState, error),
-	poll time.Duration, print func(string),
+	prove func(context.Context) (ProveOutcome, error), poll time.Duration, print func(string),
 ) error {
 	if _, err := tunneltypes.ParseOutpoint(outpoint); err != nil {
 		return err
@@ -132,6 +134,18 @@ func WatchDeposit(ctx context.Context, q tunneltypes.QueryClient, outpoint strin
 		line := st.Line
 		if err != nil {
 			line = "status unknown: " + err.Error()
+		}
+		if err == nil && st.Status == tunneltypes.DEPOSIT_STATUS_UNSPECIFIED && prove != nil {
+			switch outcome, perr := prove(ctx); {
+			case perr != nil:
+				line += "; proving it failed: " + perr.Error()
+			case outcome == Proven || outcome == AlreadyProven:
+				if st, err = DepositStatus(ctx, q, outpoint, btc); err != nil {
+					line = "status unknown: " + err.Error()
+				} else {
+					line = st.Line
+				}
+			}
 		}
 		if line != last && ctx.Err() == nil {
 			print(line)

@@ -91,7 +91,7 @@ func TestWatchDepositPrintsEachChange(t *testing.T) {
 		depositAnswer(tunneltypes.DEPOSIT_STATUS_PENDING, 6), depositAnswer(tunneltypes.DEPOSIT_STATUS_MINTED, 6),
 	}}
 	var lines []string
-	if err := tunnelwallet.WatchDeposit(ctx, q, testOutpoint, nil, time.Millisecond, func(s string) { lines = append(lines, s) }); err != nil {
+	if err := tunnelwallet.WatchDeposit(ctx, q, testOutpoint, nil, nil, time.Millisecond, func(s string) { lines = append(lines, s) }); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"unproven", "pending 1/6", "pending 6/6", "minted at hemi height 77"}
@@ -105,14 +105,14 @@ func TestWatchDepositPrintsEachChange(t *testing.T) {
 	}
 
 	q.deposits, q.asked = []*tunneltypes.QueryDepositResponse{depositAnswer(tunneltypes.DEPOSIT_STATUS_REFUSED, 6)}, 0
-	if err := tunnelwallet.WatchDeposit(ctx, q, testOutpoint, nil, time.Millisecond, func(string) {}); !errors.Is(err, tunnelwallet.ErrDepositRefused) {
+	if err := tunnelwallet.WatchDeposit(ctx, q, testOutpoint, nil, nil, time.Millisecond, func(string) {}); !errors.Is(err, tunnelwallet.ErrDepositRefused) {
 		t.Fatalf("refused: %v", err)
 	}
 
 	q.deposits, q.asked = []*tunneltypes.QueryDepositResponse{depositAnswer(tunneltypes.DEPOSIT_STATUS_PENDING, 2)}, 0
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	err := tunnelwallet.WatchDeposit(tctx, q, testOutpoint, nil, time.Millisecond, func(string) {})
+	err := tunnelwallet.WatchDeposit(tctx, q, testOutpoint, nil, nil, time.Millisecond, func(string) {})
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "pending 2/6") {
 		t.Fatalf("timeout: %v", err)
 	}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -169,7 +170,7 @@ func blockedRecipient() func(sdk.AccAddress) bool {
 func runBTCDeposit(args []string) error {
 	var to string
 	var amount, rate int64
-	wait := true
+	wait, prove := true, false
 	timeout := time.Hour
 	bind := func(fs *pflag.FlagSet) {
 		fs.StringVar(&to, "to", "", "hemi account to credit: 0x… (EVM address) or hemi1…")
@@ -177,6 +178,8 @@ func runBTCDeposit(args []string) error {
 		fs.Int64Var(&rate, "fee-rate", 0, "fee rate, sat/vB (default: the node's estimate for --conf-target, within --fee-floor and --fee-cap)")
 		fs.BoolVar(&wait, "wait", wait, "follow the deposit's status until it is minted (--wait=false returns once it is broadcast)")
 		fs.DurationVar(&timeout, "timeout", timeout, "how long --wait follows the deposit before giving up")
+		fs.BoolVar(&prove, "prove", prove, "with --wait: prove the deposit to the chain once it is mined, with --key's hemi account paying the gas, "+
+			"instead of waiting for a relayer to (a relayer that proves it first is fine)")
 	}
 	check := func() error {
 		var errs []error
@@ -229,18 +232,24 @@ func runBTCDeposit(args []string) error {
 		fmt.Printf("follow it with: hemid btc status %s --hemid-grpc %s\n", outpoint, s.cfg.HemidGRPC)
 		return nil
 	}
-	return watchDeposit(s, outpoint, timeout)
+	return watchDeposit(s, outpoint, txid, prove, timeout)
 }
 
 // watchDeposit follows a deposit until minted, for at most timeout.
-func watchDeposit(s *btcSession, outpoint string, timeout time.Duration) error {
+func watchDeposit(s *btcSession, outpoint string, txid chainhash.Hash, prove bool, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
 	defer cancel()
 	node := func(ctx context.Context, txid chainhash.Hash) (tunnelwallet.TxState, error) {
 		return tunnelwallet.NodeTxState(ctx, s.btc, txid)
 	}
 	print := func(line string) { fmt.Printf("%s %s\n", time.Now().UTC().Format(time.TimeOnly), line) }
-	err := tunnelwallet.WatchDeposit(ctx, s.hemi.Tunnel, outpoint, node, s.cfg.Poll, print)
+	var prover func(context.Context) (tunnelwallet.ProveOutcome, error)
+	if prove {
+		prover = func(ctx context.Context) (tunnelwallet.ProveOutcome, error) {
+			return tunnelwallet.ProveDeposit(ctx, s.btc, s.hemi.SendTx, s.hemi.Address().String(), txid)
+		}
+	}
+	err := tunnelwallet.WatchDeposit(ctx, s.hemi.Tunnel, outpoint, node, prover, s.cfg.Poll, print)
 	switch {
 	case err == nil:
 		return nil
@@ -284,7 +293,7 @@ func runBTCBump(args []string) error {
 	}
 	fmt.Printf("replaced %s with %s, fee %d sat at %d sat/vB or more\n", old, txid, fee, rate)
 	if params, err := s.hemi.Tunnel.Params(s.ctx, &tunneltypes.QueryParamsRequest{}); err == nil && len(params.Params.VaultScript) > 0 &&
-		len(tx.TxOut) > tunnelwallet.DepositVout && string(tx.TxOut[tunnelwallet.DepositVout].PkScript) == string(params.Params.VaultScript) {
+		len(tx.TxOut) > tunnelwallet.DepositVout && bytes.Equal(tx.TxOut[tunnelwallet.DepositVout].PkScript, params.Params.VaultScript) {
 		fmt.Printf("outpoint %s\n", tunneltypes.FormatOutpoint(tunneltypes.NewOutpoint(txid, tunnelwallet.DepositVout)))
 		fmt.Println("the deposit's outpoint is now the one above: the old one can no longer be mined")
 	}
