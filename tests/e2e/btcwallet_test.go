@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,7 +67,8 @@ func waitBTCStatus(t *testing.T, net *network, what, prefix string, timeout time
 // its status lines from unproven through pending k/6 to minted, and the minted sat show in bank
 // REST and in hemiBTC's ERC-20 balanceOf over JSON-RPC; a withdrawal is paid once by
 // `hemid btc pay-withdrawals`, which proves it, and completes; a second withdrawal, left unpaid,
-// passes its deadline and is refunded.
+// passes its deadline and is refunded; a deposit fee-bumped with `hemid btc bump` before it is
+// mined is minted once, under the replacement's txid.
 //
 // The deposit is proven by the wallet itself (--prove): the relayer proves headers and PoP
 // publications here, not vault outputs.
@@ -89,6 +91,8 @@ func TestBTCWallet(t *testing.T) {
 	net.waitHeight(0, 2, 3*time.Minute)
 	startRelayer(t, net, btc, "", 500)
 
+	var mining atomic.Bool // the RBF case pauses mining
+	mining.Store(true)
 	stop := make(chan struct{})
 	t.Cleanup(func() { close(stop) })
 	go func() {
@@ -97,8 +101,10 @@ func TestBTCWallet(t *testing.T) {
 			case <-stop:
 				return
 			case <-time.After(time.Second):
-				var hashes []string
-				_ = btc.Client().Call(context.Background(), "generate", []any{1}, &hashes)
+				if mining.Load() {
+					var hashes []string
+					_ = btc.Client().Call(context.Background(), "generate", []any{1}, &hashes)
+				}
 			}
 		}
 	}()
@@ -199,6 +205,67 @@ func TestBTCWallet(t *testing.T) {
 		if err := getJSON(net.nodes[0].API+"/cosmos/bank/v1beta1/balances/"+dev.Address+"/by_denom?denom="+tunneltypes.Denom, &bal); err != nil ||
 			bal.Balance.Amount != fmt.Sprint(50_000-30_000) {
 			t.Fatalf("after a completed 30000 and a refunded 15000: %+v, %v; want 20000 sat", bal, err)
+		}
+	})
+
+	t.Run("bumped deposit", func(t *testing.T) {
+		mining.Store(false)
+		time.Sleep(1500 * time.Millisecond) // a generate under way ends
+		flags := btcWalletFlags(net, btc, "depositor")
+		out, err := net.cli(append([]string{"btc", "deposit", "--to", dev.Address, "--amount", "20000", "--fee-rate", "1", "--wait=false",
+			"--address-kind", "p2pkh"}, flags...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`(?m)^outpoint ([0-9a-f]{64}):0$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no outpoint printed:\n%s", out)
+		}
+		original := m[1]
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		defer cancel()
+		bump := exec.CommandContext(ctx, hemidBin, append([]string{"btc", "bump", original, "--fee-rate", "5", "--wait", "--prove", "--timeout", "3m",
+			"--address-kind", "p2pkh"}, flags...)...)
+		done := make(chan []byte)
+		go func() {
+			out, err := bump.CombinedOutput()
+			if err != nil {
+				out = append(out, []byte("\nexit: "+err.Error())...)
+			}
+			done <- out
+		}()
+		// Mining resumes once the replacement is the mempool's only transaction.
+		deadline := time.Now().Add(time.Minute)
+		for {
+			var pool []string
+			if err := btc.Client().Call(context.Background(), "getrawmempool", nil, &pool); err == nil && len(pool) == 1 && pool[0] != original {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the replacement did not reach btcd's mempool")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		mining.Store(true)
+		bumpOut := string(<-done)
+		t.Logf("hemid btc bump:\n%s", bumpOut)
+		m = regexp.MustCompile(`(?m)^outpoint ([0-9a-f]{64}:0)$`).FindStringSubmatch(bumpOut)
+		if m == nil || strings.Contains(bumpOut, "exit: ") || !strings.Contains(bumpOut, " minted at hemi height ") {
+			t.Fatal("hemid btc bump did not follow the replacement to minted")
+		}
+		replacement := m[1]
+		if s := btcStatus(t, net, replacement); !strings.HasPrefix(s, "minted at hemi height ") {
+			t.Fatalf("the replacement %s: %q", replacement, s)
+		}
+		if s := btcStatus(t, net, original+":0"); !strings.HasPrefix(s, "unproven: ") {
+			t.Fatalf("the original %s:0: %q, want unproven", original, s)
+		}
+		var bal struct {
+			Balance struct{ Amount string } `json:"balance"`
+		}
+		if err := getJSON(net.nodes[0].API+"/cosmos/bank/v1beta1/balances/"+dev.Address+"/by_denom?denom="+tunneltypes.Denom, &bal); err != nil ||
+			bal.Balance.Amount != fmt.Sprint(20_000+20_000) {
+			t.Fatalf("after the bumped deposit: %+v, %v; want 40000 sat (minted once)", bal, err)
 		}
 	})
 }

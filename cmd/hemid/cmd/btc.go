@@ -167,30 +167,43 @@ func blockedRecipient() func(sdk.AccAddress) bool {
 	return func(a sdk.AccAddress) bool { return blocked[a.String()] }
 }
 
+// followFlags say whether and how a command that sends a deposit follows it until minted.
+type followFlags struct {
+	wait, prove bool
+	timeout     time.Duration
+}
+
+func (f *followFlags) bind(fs *pflag.FlagSet, what string) {
+	fs.BoolVar(&f.wait, "wait", f.wait, "follow the deposit's status until it is minted (--wait=false returns once "+what+" is broadcast)")
+	fs.DurationVar(&f.timeout, "timeout", f.timeout, "how long --wait follows the deposit before giving up")
+	fs.BoolVar(&f.prove, "prove", f.prove, "with --wait: prove the deposit to the chain once it is mined, with --key's hemi account paying the gas, "+
+		"instead of waiting for a relayer to (a relayer that proves it first is fine)")
+}
+
+func (f followFlags) check() error {
+	if f.timeout <= 0 {
+		return errors.New("--timeout must be positive")
+	}
+	return nil
+}
+
 func runBTCDeposit(args []string) error {
 	var to string
 	var amount, rate int64
-	wait, prove := true, false
-	timeout := time.Hour
+	follow := followFlags{wait: true, timeout: time.Hour}
 	bind := func(fs *pflag.FlagSet) {
 		fs.StringVar(&to, "to", "", "hemi account to credit: 0x… (EVM address) or hemi1…")
 		fs.Int64Var(&amount, "amount", 0, "satoshis to lock in the vault (at least the chain's min_deposit_sats)")
 		fs.Int64Var(&rate, "fee-rate", 0, "fee rate, sat/vB (default: the node's estimate for --conf-target, within --fee-floor and --fee-cap)")
-		fs.BoolVar(&wait, "wait", wait, "follow the deposit's status until it is minted (--wait=false returns once it is broadcast)")
-		fs.DurationVar(&timeout, "timeout", timeout, "how long --wait follows the deposit before giving up")
-		fs.BoolVar(&prove, "prove", prove, "with --wait: prove the deposit to the chain once it is mined, with --key's hemi account paying the gas, "+
-			"instead of waiting for a relayer to (a relayer that proves it first is fine)")
+		follow.bind(fs, "it")
 	}
 	check := func() error {
-		var errs []error
+		errs := []error{follow.check()}
 		if to == "" {
 			errs = append(errs, errors.New("--to (the hemi account to credit) is required"))
 		}
 		if amount <= 0 {
 			errs = append(errs, errors.New("--amount (satoshis, > 0) is required"))
-		}
-		if timeout <= 0 {
-			errs = append(errs, errors.New("--timeout must be positive"))
 		}
 		return errors.Join(errs...)
 	}
@@ -228,15 +241,17 @@ func runBTCDeposit(args []string) error {
 	fmt.Printf("outpoint %s\n", outpoint)
 	fmt.Printf("deposit of %d sat to %s (0x%x), Bitcoin transaction %s, fee %d sat at %d sat/vB; minted after %d Bitcoin confirmations\n",
 		amount, sdk.AccAddress(recipient[:]), recipient, txid, fee, rate, params.Params.MinConfirmations)
-	if !wait {
+	return s.follow(txid, follow)
+}
+
+// follow follows the deposit of txid until minted, as the flags say.
+func (s *btcSession) follow(txid chainhash.Hash, f followFlags) error {
+	outpoint := tunneltypes.FormatOutpoint(tunneltypes.NewOutpoint(txid, tunnelwallet.DepositVout))
+	if !f.wait {
 		fmt.Printf("follow it with: hemid btc status %s --hemid-grpc %s\n", outpoint, s.cfg.HemidGRPC)
 		return nil
 	}
-	return watchDeposit(s, outpoint, txid, prove, timeout)
-}
-
-// watchDeposit follows a deposit until minted, for at most timeout.
-func watchDeposit(s *btcSession, outpoint string, txid chainhash.Hash, prove bool, timeout time.Duration) error {
+	timeout, prove := f.timeout, f.prove
 	ctx, cancel := context.WithTimeout(s.ctx, timeout)
 	defer cancel()
 	node := func(ctx context.Context, txid chainhash.Hash) (tunnelwallet.TxState, error) {
@@ -265,14 +280,16 @@ func watchDeposit(s *btcSession, outpoint string, txid chainhash.Hash, prove boo
 
 func runBTCBump(args []string) error {
 	var rate int64
+	follow := followFlags{timeout: time.Hour}
 	bind := func(fs *pflag.FlagSet) {
 		fs.Int64Var(&rate, "fee-rate", 0, "the replacement's fee rate, sat/vB (required; at most --fee-cap)")
+		follow.bind(fs, "the replacement")
 	}
 	check := func() error {
 		if rate <= 0 {
-			return errors.New("--fee-rate (sat/vB) is required")
+			return errors.Join(errors.New("--fee-rate (sat/vB) is required"), follow.check())
 		}
-		return nil
+		return follow.check()
 	}
 	s, rest, err := openBTC("bump", args, 1, bind, check)
 	if err != nil {
@@ -296,6 +313,7 @@ func runBTCBump(args []string) error {
 		len(tx.TxOut) > tunnelwallet.DepositVout && bytes.Equal(tx.TxOut[tunnelwallet.DepositVout].PkScript, params.Params.VaultScript) {
 		fmt.Printf("outpoint %s\n", tunneltypes.FormatOutpoint(tunneltypes.NewOutpoint(txid, tunnelwallet.DepositVout)))
 		fmt.Println("the deposit's outpoint is now the one above: the old one can no longer be mined")
+		return s.follow(txid, follow)
 	}
 	return nil
 }
