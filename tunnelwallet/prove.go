@@ -56,16 +56,11 @@ func ProveDeposit(ctx context.Context, node *rpc.Client, send Sender, submitter 
 	if err != nil {
 		return NotYet, fmt.Errorf("proof of deposit %s: %w", txid, err)
 	}
-	_, err = send(ctx, &tunneltypes.MsgProveDeposit{Submitter: submitter, Proof: proof})
-	switch {
-	case err == nil:
-		return Proven, nil
-	case errors.Is(err, tunneltypes.ErrDuplicateDeposit):
-		return AlreadyProven, nil
-	case isNotYet(err):
-		return NotYet, nil
+	outcome, err := submit(ctx, send, &tunneltypes.MsgProveDeposit{Submitter: submitter, Proof: proof}, tunneltypes.ErrDuplicateDeposit)
+	if err != nil {
+		return outcome, fmt.Errorf("the chain refused the proof of deposit %s: %w", txid, err)
 	}
-	return NotYet, fmt.Errorf("the chain refused the proof of deposit %s: %w", txid, err)
+	return outcome, nil
 }
 
 // ProveWithdrawal sends x/tunnel the proof of the custodian's payment of withdrawal id once the
@@ -80,16 +75,25 @@ func ProveWithdrawal(ctx context.Context, node *rpc.Client, send Sender, submitt
 	if err != nil {
 		return NotYet, fmt.Errorf("proof of payment %s: %w", txid, err)
 	}
-	_, err = send(ctx, &tunneltypes.MsgProveWithdrawal{Submitter: submitter, Id: id, Proof: proof})
+	outcome, err := submit(ctx, send, &tunneltypes.MsgProveWithdrawal{Submitter: submitter, Id: id, Proof: proof}, tunneltypes.ErrWithdrawalCompleted)
+	if err != nil {
+		return outcome, fmt.Errorf("the chain refused the proof of payment %s of withdrawal %d: %w", txid, id, err)
+	}
+	return outcome, nil
+}
+
+// submit sends a proof. already is the chain's error for a proof someone sent first.
+func submit(ctx context.Context, send Sender, msg sdk.Msg, already error) (ProveOutcome, error) {
+	_, err := send(ctx, msg)
 	switch {
 	case err == nil:
 		return Proven, nil
-	case errors.Is(err, tunneltypes.ErrWithdrawalCompleted):
+	case errors.Is(err, already):
 		return AlreadyProven, nil
 	case isNotYet(err):
 		return NotYet, nil
 	}
-	return NotYet, fmt.Errorf("the chain refused the proof of payment %s of withdrawal %d: %w", txid, id, err)
+	return NotYet, err
 }
 
 // isNotYet reports the refusals that pass once x/btclc catches up with the Bitcoin node: its
