@@ -208,7 +208,7 @@ func TestDepositAndWithdrawalOnBtcd(t *testing.T) {
 	payee := newWallet(t, 13, wallet.P2WPKH, nil).PkScript()
 	var wres *tunneltypes.MsgWithdrawResponse
 	must(t, c.block(func() (err error) {
-		wres, err = tunnelkeeper.NewMsgServerImpl(c.tunnel).Withdraw(c.ctx, &tunneltypes.MsgWithdraw{Sender: recipient, Amount: 30_000, BtcScript: payee})
+		wres, err = tunnelkeeper.NewMsgServerImpl(c.tunnel).Withdraw(c.ctx, &tunneltypes.MsgWithdraw{Sender: recipient, Amount: 25_000, BtcScript: payee})
 		return err
 	}))
 	var printed []string
@@ -252,6 +252,27 @@ func TestDepositAndWithdrawalOnBtcd(t *testing.T) {
 	}
 	if paid, err := custodian.Round(ctx); err != nil || paid != 0 {
 		t.Fatalf("with nothing queued a round paid %d, %v", paid, err)
+	}
+
+	// A withdrawal whose deadline is closer than min_confirmations is left to be refunded, and
+	// one outside --id is not touched.
+	p := c.params()
+	p.WithdrawalTimeoutBlocks = uint64(p.MinConfirmations) - 1
+	must(t, c.block(func() error {
+		_, err := tunnelkeeper.NewMsgServerImpl(c.tunnel).UpdateParams(c.ctx, tunneltypes.NewMsgUpdateParams(c.env.Authority, p))
+		return err
+	}))
+	for range 2 {
+		must(t, c.block(func() error {
+			_, err := tunnelkeeper.NewMsgServerImpl(c.tunnel).Withdraw(c.ctx, &tunneltypes.MsgWithdraw{Sender: recipient, Amount: 11_000, BtcScript: payee})
+			return err
+		}))
+	}
+	printed = nil
+	custodian.IDs = []uint64{wres.Id + 1}
+	if paid, err := custodian.Round(ctx); err != nil || paid != 0 || len(printed) != 1 ||
+		!strings.HasPrefix(printed[0], fmt.Sprintf("withdrawal %d: not paid: its deadline", wres.Id+1)) {
+		t.Fatalf("a round over a withdrawal too close to its deadline paid %d, %v, and said %q", paid, err, printed)
 	}
 }
 

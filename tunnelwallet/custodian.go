@@ -180,7 +180,7 @@ func (c *Custodian) Round(ctx context.Context) (int, error) {
 			continue
 		}
 		if tip.Header.Height+uint64(params.MinConfirmations) > w.Deadline {
-			c.Print(fmt.Sprintf("withdrawal %d: not paid: its deadline, Bitcoin height %d, is less than min_confirmations (%d) after x/btclc's tip %d, so a payment could not be proven before a refund; it is left to be refunded",
+			c.Print(fmt.Sprintf("withdrawal %d: not paid: its deadline, Bitcoin height %d, is less than min_confirmations (%d) blocks after x/btclc's tip %d, so a payment could not be proven before a refund; it is left to be refunded",
 				w.Id, w.Deadline, params.MinConfirmations, tip.Header.Height))
 			continue
 		}
