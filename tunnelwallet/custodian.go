@@ -135,6 +135,21 @@ type Custodian struct {
 	IDs []uint64
 	// Print reports what the custodian did, one line at a time.
 	Print func(string)
+
+	// said is the last problem said about each withdrawal (0: the round itself), so that a
+	// loop does not repeat it every round.
+	said map[uint64]string
+}
+
+// sayOnce reports a problem with withdrawal id (0: the round), once until it changes.
+func (c *Custodian) sayOnce(id uint64, line string) {
+	if c.said == nil {
+		c.said = map[uint64]string{}
+	}
+	if c.said[id] != line {
+		c.said[id] = line
+		c.Print(line)
+	}
 }
 
 // Round pays every queued withdrawal not paid yet, and proves each payment that is deep enough
@@ -180,13 +195,13 @@ func (c *Custodian) Round(ctx context.Context) (int, error) {
 			continue
 		}
 		if tip.Header.Height+uint64(params.MinConfirmations) > w.Deadline {
-			c.Print(fmt.Sprintf("withdrawal %d: not paid: its deadline, Bitcoin height %d, is less than min_confirmations (%d) blocks after x/btclc's tip %d, so a payment could not be proven before a refund; it is left to be refunded",
+			c.sayOnce(w.Id, fmt.Sprintf("withdrawal %d: not paid: its deadline, Bitcoin height %d, is less than min_confirmations (%d) blocks after x/btclc's tip %d, so a payment could not be proven before a refund; it is left to be refunded",
 				w.Id, w.Deadline, params.MinConfirmations, tip.Header.Height))
 			continue
 		}
 		p, err := c.pay(ctx, w)
 		if err != nil {
-			c.Print(fmt.Sprintf("withdrawal %d: not paid: %v", w.Id, err))
+			c.sayOnce(w.Id, fmt.Sprintf("withdrawal %d: not paid: %v", w.Id, err))
 			errs = append(errs, err)
 			continue
 		}
@@ -209,7 +224,7 @@ func (c *Custodian) Run(ctx context.Context, poll time.Duration) error {
 			if errors.Is(err, ErrNotCustodian) {
 				return err
 			}
-			c.Print("round failed, retrying: " + err.Error())
+			c.sayOnce(0, "round failed, retrying: "+err.Error())
 		}
 		select {
 		case <-ctx.Done():
@@ -292,7 +307,7 @@ func (c *Custodian) prove(ctx context.Context, w tunneltypes.WithdrawalView, p P
 	}
 	outcome, err := ProveWithdrawal(ctx, c.Node, c.Send, c.Submitter, w.Id, p, int64(minConf))
 	if err != nil {
-		c.Print(fmt.Sprintf("withdrawal %d: %v", w.Id, err))
+		c.sayOnce(w.Id, fmt.Sprintf("withdrawal %d: %v", w.Id, err))
 		return err
 	}
 	if outcome == Proven {
