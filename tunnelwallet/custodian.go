@@ -294,7 +294,7 @@ func (c *Custodian) pay(ctx context.Context, w tunneltypes.WithdrawalView) (Paym
 	if err != nil {
 		return Payment{}, fmt.Errorf("broadcasting the payment: %w", err)
 	}
-	c.Print(fmt.Sprintf("withdrawal %d: paid %d sat (amount %d less %d of the %d sat fee) to script %s in Bitcoin transaction %s",
+	c.Print(fmt.Sprintf("withdrawal %d: paid %d sat (amount %d less %d sat toward the Bitcoin fee, which is %d sat) to script %s in Bitcoin transaction %s",
 		w.Id, paid, w.Amount, int64(w.Amount)-paid, fee, w.Script, txid))
 	return Payment{Tx: tx, Funding: funding}, nil
 }
