@@ -241,7 +241,7 @@ func New(
 	app.AccountKeeper = authkeeper.NewAccountKeeper(appCodec, kv(authtypes.StoreKey), authtypes.ProtoBaseAccount,
 		moduleAccountPermissions, accountCodec, sdk.GetConfig().GetBech32AccountAddrPrefix(), authorityStr)
 	app.BankKeeper = bankkeeper.NewBaseKeeper(appCodec, kv(banktypes.StoreKey), app.AccountKeeper,
-		blockedAddresses(), authorityStr, logger).WithObjStoreKey(objectKeys[banktypes.ObjectStoreKey])
+		BlockedAddresses(), authorityStr, logger).WithObjStoreKey(objectKeys[banktypes.ObjectStoreKey])
 	app.StakingKeeper = stakingkeeper.NewKeeper(appCodec, kv(stakingtypes.StoreKey), app.AccountKeeper, app.BankKeeper,
 		authorityStr, validatorCodec, consensusCodec)
 	app.MintKeeper = mintkeeper.NewKeeper(appCodec, kv(minttypes.StoreKey), app.StakingKeeper, app.AccountKeeper,
@@ -467,9 +467,9 @@ func StaticPrecompileAddresses() []string {
 	return addrs
 }
 
-// blockedAddresses are the accounts that may not receive coins by a plain send: module accounts,
+// BlockedAddresses are the accounts that may not receive coins by a plain send: module accounts,
 // Ethereum's precompiles, every static precompile (cosmos/evm's and x/hvm's) and hemiBTC's ERC-20.
-func blockedAddresses() map[string]bool {
+func BlockedAddresses() map[string]bool {
 	blocked := make(map[string]bool)
 	for _, name := range moduleAccountNames() {
 		blocked[authtypes.NewModuleAddress(name).String()] = true

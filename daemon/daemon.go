@@ -25,22 +25,29 @@ import (
 // by --config, whose keys are the flag names and whose values are read exactly as the flags'
 // (so "3s" is a duration in both). Flags given on the command line override the file.
 func ParseConfig(name string, args []string, bind func(*pflag.FlagSet)) error {
+	_, err := ParseConfigArgs(name, args, bind)
+	return err
+}
+
+// ParseConfigArgs is ParseConfig for a command that also takes positional arguments, which it
+// returns.
+func ParseConfigArgs(name string, args []string, bind func(*pflag.FlagSet)) ([]string, error) {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	configFile := fs.String("config", "", "TOML config file whose keys are these flags' names (flags override it)")
 	bind(fs)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
 	if *configFile == "" {
-		return nil
+		return fs.Args(), nil
 	}
 	b, err := os.ReadFile(*configFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var values map[string]any
 	if err := toml.Unmarshal(b, &values); err != nil {
-		return fmt.Errorf("config file %s: %w", *configFile, err)
+		return nil, fmt.Errorf("config file %s: %w", *configFile, err)
 	}
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -50,16 +57,16 @@ func ParseConfig(name string, args []string, bind func(*pflag.FlagSet)) error {
 	for _, key := range keys {
 		f := fs.Lookup(key)
 		if f == nil || key == "config" {
-			return fmt.Errorf("config file %s: unknown key %q (the keys are the flag names; see --help)", *configFile, key)
+			return nil, fmt.Errorf("config file %s: unknown key %q (the keys are the flag names; see --help)", *configFile, key)
 		}
 		if f.Changed {
 			continue // the command line wins
 		}
 		if err := fs.Set(key, fmt.Sprint(values[key])); err != nil {
-			return fmt.Errorf("config file %s: %s: %w", *configFile, key, err)
+			return nil, fmt.Errorf("config file %s: %s: %w", *configFile, key, err)
 		}
 	}
-	return nil
+	return fs.Args(), nil
 }
 
 // ServeMetrics serves reg at http://addr/metrics until the returned stop is called. An empty addr

@@ -35,6 +35,7 @@ import (
 	"github.com/hemi-appchain/hemi/app/params"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // Config says which node to use and which key signs.
@@ -66,6 +67,7 @@ type Client struct {
 
 	BTCLC     btclctypes.QueryClient
 	Pop       poptypes.QueryClient
+	Tunnel    tunneltypes.QueryClient
 	Comet     cmtservice.ServiceClient
 	Auth      authtypes.QueryClient
 	FeeMarket feemarkettypes.QueryClient
@@ -90,6 +92,7 @@ func New(cfg Config) (*Client, error) {
 	authtypes.RegisterInterfaces(enc.InterfaceRegistry)
 	btclctypes.RegisterInterfaces(enc.InterfaceRegistry)
 	poptypes.RegisterInterfaces(enc.InterfaceRegistry)
+	tunneltypes.RegisterInterfaces(enc.InterfaceRegistry)
 
 	// The file backend (and os, where it falls back to files) asks for its passphrase on stdin.
 	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, os.Stdin, enc.Codec, hd.EthSecp256k1Option())
@@ -106,11 +109,9 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 
-	conn, err := grpc.NewClient(cfg.GRPCAddress,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(enc.InterfaceRegistry).GRPCCodec())))
+	conn, err := Dial(cfg.GRPCAddress, enc.InterfaceRegistry)
 	if err != nil {
-		return nil, fmt.Errorf("hemid gRPC %s: %w", cfg.GRPCAddress, err)
+		return nil, err
 	}
 	return &Client{
 		cfg:       cfg,
@@ -121,12 +122,28 @@ func New(cfg Config) (*Client, error) {
 		address:   addr,
 		BTCLC:     btclctypes.NewQueryClient(conn),
 		Pop:       poptypes.NewQueryClient(conn),
+		Tunnel:    tunneltypes.NewQueryClient(conn),
 		Comet:     cmtservice.NewServiceClient(conn),
 		Auth:      authtypes.NewQueryClient(conn),
 		FeeMarket: feemarkettypes.NewQueryClient(conn),
 		Consensus: consensustypes.NewQueryClient(conn),
 		Tx:        txtypes.NewServiceClient(conn),
 	}, nil
+}
+
+// Dial opens a gRPC connection to a hemid node for queries, whose Any values registry decodes
+// (nil: an empty registry, enough for queries without Any).
+func Dial(address string, registry codectypes.InterfaceRegistry) (*grpc.ClientConn, error) {
+	if registry == nil {
+		registry = codectypes.NewInterfaceRegistry()
+	}
+	conn, err := grpc.NewClient(address,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(codec.NewProtoCodec(registry).GRPCCodec())))
+	if err != nil {
+		return nil, fmt.Errorf("hemid gRPC %s: %w", address, err)
+	}
+	return conn, nil
 }
 
 // Conn is the gRPC connection, for query clients of other modules.

@@ -2,9 +2,12 @@ package wallet
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 )
 
@@ -122,4 +125,34 @@ func (w *Wallet) BumpFee(tx *wire.MsgTx, spent []UTXO, newFeeRate int64) (*wire.
 		return nil, 0, err
 	}
 	return replacement, newFee, nil
+}
+
+// BumpTx is BumpFee for a transaction the node holds in its mempool, named
+// by its txid: the transaction and the outputs it spends are read from the
+// node (btcd with --txindex, or Bitcoin Core with -txindex). The replacement
+// is returned unbroadcast.
+func (w *Wallet) BumpTx(ctx context.Context, txid chainhash.Hash, newFeeRate int64) (*wire.MsgTx, int64, error) {
+	if w.node == nil {
+		return nil, 0, errors.New("wallet has no node to read the transaction from")
+	}
+	tx, err := w.node.GetRawTransaction(ctx, txid)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading transaction %s from the node: %w", txid, err)
+	}
+	if got := tx.TxHash(); got != txid {
+		return nil, 0, w.node.BadData("getrawtransaction", nil, "asked for %s, got %s", txid, got)
+	}
+	spent := make([]UTXO, 0, len(tx.TxIn))
+	for i, in := range tx.TxIn {
+		source, err := w.node.GetRawTransaction(ctx, in.PreviousOutPoint.Hash)
+		if err != nil {
+			return nil, 0, fmt.Errorf("reading the transaction input %d spends (%s): %w", i, in.PreviousOutPoint, err)
+		}
+		if source.TxHash() != in.PreviousOutPoint.Hash || int(in.PreviousOutPoint.Index) >= len(source.TxOut) {
+			return nil, 0, w.node.BadData("getrawtransaction", nil, "transaction %s has no output %d", in.PreviousOutPoint.Hash, in.PreviousOutPoint.Index)
+		}
+		out := source.TxOut[in.PreviousOutPoint.Index]
+		spent = append(spent, UTXO{OutPoint: in.PreviousOutPoint, Value: out.Value, PkScript: out.PkScript, SourceTx: source})
+	}
+	return w.BumpFee(tx, spent, newFeeRate)
 }

@@ -102,13 +102,55 @@ func (w *Wallet) UTXOs(ctx context.Context, minConf int64) ([]UTXO, error) {
 // values, and the transactions that created them.
 func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, map[chainhash.Hash]*wire.MsgTx, error) {
 	const method = "searchrawtransactions"
-	addr := w.addr.EncodeAddress()
+	txs, err := w.History(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	outputs := map[wire.OutPoint]int64{}
 	spent := map[wire.OutPoint]bool{}
-	seen := map[chainhash.Hash]*wire.MsgTx{}
+	seen := make(map[chainhash.Hash]*wire.MsgTx, len(txs))
+	for _, tx := range txs {
+		txid := tx.TxHash()
+		seen[txid] = tx
+		for i, out := range tx.TxOut {
+			if !bytes.Equal(out.PkScript, w.pkScript) {
+				continue
+			}
+			if out.Value < 0 || out.Value > btcutil.MaxSatoshi {
+				return nil, nil, w.node.BadData(method, nil, "transaction %s output %d has value %d sat", txid, i, out.Value)
+			}
+			if out.Value > 0 { // a zero-value output is not worth an input
+				outputs[wire.OutPoint{Hash: txid, Index: uint32(i)}] = out.Value
+			}
+		}
+		if !blockchain.IsCoinBaseTx(tx) {
+			for _, in := range tx.TxIn {
+				spent[in.PreviousOutPoint] = true
+			}
+		}
+	}
+	for op := range spent {
+		delete(outputs, op)
+	}
+	return outputs, seen, nil
+}
+
+// History returns every transaction that pays or spends the wallet's
+// address, mempool transactions first, each once, as btcd's address index
+// (searchrawtransactions; btcd run with --txindex --addrindex) lists them.
+// A node without that index answers with an *rpc.Error of code
+// rpc.CodeMethodNotFound.
+func (w *Wallet) History(ctx context.Context) ([]*wire.MsgTx, error) {
+	const method = "searchrawtransactions"
+	if w.node == nil {
+		return nil, errors.New("wallet has no node to read its history from")
+	}
+	addr := w.addr.EncodeAddress()
+	var txs []*wire.MsgTx
+	seen := map[chainhash.Hash]bool{}
 	for skip := 0; ; skip += searchPageSize {
 		if skip >= maxSearchTxs {
-			return nil, nil, fmt.Errorf("address %s has more than %d transactions: too many to scan; use a fresh key", addr, maxSearchTxs)
+			return nil, fmt.Errorf("address %s has more than %d transactions: too many to scan; use a fresh key", addr, maxSearchTxs)
 		}
 		// verbose=0: only the raw transactions, which are decoded here;
 		// the node's decoded view would be one more thing to distrust.
@@ -122,50 +164,32 @@ func (w *Wallet) searchAddress(ctx context.Context) (map[wire.OutPoint]int64, ma
 			break // no (more) transactions: btcd says so with an error
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if len(page) > searchPageSize {
-			return nil, nil, w.node.BadData(method, nil, "asked for %d transactions, got %d", searchPageSize, len(page))
+			return nil, w.node.BadData(method, nil, "asked for %d transactions, got %d", searchPageSize, len(page))
 		}
 		for _, txHex := range page {
 			raw, err := hex.DecodeString(txHex)
 			if err != nil {
-				return nil, nil, w.node.BadData(method, rpc.ErrBadHex, "%v", err)
+				return nil, w.node.BadData(method, rpc.ErrBadHex, "%v", err)
 			}
 			tx, err := bitcoin.DecodeTx(raw)
 			if err != nil {
-				return nil, nil, w.node.BadAnswer(method, err)
+				return nil, w.node.BadAnswer(method, err)
 			}
 			txid := tx.TxHash()
-			if seen[txid] != nil {
+			if seen[txid] {
 				continue // pages can overlap when a block arrives mid-scan
 			}
-			seen[txid] = tx
-			for i, out := range tx.TxOut {
-				if !bytes.Equal(out.PkScript, w.pkScript) {
-					continue
-				}
-				if out.Value < 0 || out.Value > btcutil.MaxSatoshi {
-					return nil, nil, w.node.BadData(method, nil, "transaction %s output %d has value %d sat", txid, i, out.Value)
-				}
-				if out.Value > 0 { // a zero-value output is not worth an input
-					outputs[wire.OutPoint{Hash: txid, Index: uint32(i)}] = out.Value
-				}
-			}
-			if !blockchain.IsCoinBaseTx(tx) {
-				for _, in := range tx.TxIn {
-					spent[in.PreviousOutPoint] = true
-				}
-			}
+			seen[txid] = true
+			txs = append(txs, tx)
 		}
 		if len(page) < searchPageSize {
 			break
 		}
 	}
-	for op := range spent {
-		delete(outputs, op)
-	}
-	return outputs, seen, nil
+	return txs, nil
 }
 
 // isNoAddressInfo reports btcd's answer for an address without (further)

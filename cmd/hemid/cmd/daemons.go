@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hemi-appchain/hemi/bitcoin/rpc"
-	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/daemon"
 	"github.com/hemi-appchain/hemi/hemiclient"
 	"github.com/hemi-appchain/hemi/popminer"
@@ -112,25 +111,13 @@ func runPopminer(args []string) error {
 	}
 	defer hemi.Close()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	key, err := popminer.KeyFromKeyring(hemi.Keyring(), cfg.Key)
-	if err != nil {
-		return err
-	}
 	ctx, stop := daemon.SignalContext()
 	defer stop()
+	w, network, err := cfg.OpenWallet(ctx, btc, hemi, cfg.Key)
+	if err != nil {
+		return err
+	}
 	chain := popminer.ChainHemi{Client: hemi}
-	network, err := popminer.CheckNetwork(ctx, chain, btc, cfg.Network)
-	if err != nil {
-		return err
-	}
-	kind, _ := cfg.Kind() // checked by Validate
-	w, err := wallet.New(key, network.Chain, kind, btc)
-	if err != nil {
-		return err
-	}
-	if err := w.SetFeeLimits(cfg.FeeFloor, cfg.FeeCap); err != nil {
-		return err
-	}
 	statePath := cfg.StateFile
 	if statePath == "" {
 		statePath = filepath.Join(cfg.Home, "popminer", "state.json")

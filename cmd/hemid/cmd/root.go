@@ -130,6 +130,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		debugCmd(tempApp),
 		relayerCmd(),
 		popminerCmd(),
+		btcCmd(),
 	)
 
 	evmserver.AddCommands(rootCmd, evmserver.NewDefaultStartOptions(newApp, home), exportApp, func(*cobra.Command) {})
