@@ -59,6 +59,7 @@ import (
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
+	"github.com/cosmos/cosmos-sdk/baseapp/blockexec"
 	"github.com/cosmos/cosmos-sdk/baseapp/txnrunner"
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
@@ -149,6 +150,10 @@ type App struct {
 	pendingTxListeners []evmante.PendingTxListener
 
 	keys map[string]*storetypes.KVStoreKey
+	// storeKeys are every mounted store, KV and object (ExecutionStoreKeys).
+	storeKeys []storetypes.StoreKey
+	// parallel is set when blocks run on the Block-STM runner (setTxRunner).
+	parallel bool
 
 	AccountKeeper         authkeeper.AccountKeeper
 	BankKeeper            bankkeeper.Keeper
@@ -287,16 +292,16 @@ func New(
 	// (once per block, in x/btclc's EndBlock).
 	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks(), app.TunnelKeeper.Hooks()))
 
-	// Every persistent store, so the EVM's state snapshots cover all of them.
-	allStoreKeys := make([]storetypes.StoreKey, 0, len(keys)+len(objectKeys))
+	// Every store the app mounts (it has no transient ones), so that the EVM's state snapshots and
+	// Block-STM's multi-version views cover all of them.
 	for _, name := range sortedKeys(keys) {
-		allStoreKeys = append(allStoreKeys, keys[name])
+		app.storeKeys = append(app.storeKeys, keys[name])
 	}
 	for _, name := range sortedKeys(objectKeys) {
-		allStoreKeys = append(allStoreKeys, objectKeys[name])
+		app.storeKeys = append(app.storeKeys, objectKeys[name])
 	}
 
-	app.EVMKeeper = evmkeeper.NewKeeper(appCodec, keys[evmtypes.StoreKey], objectKeys[evmtypes.ObjectKey], allStoreKeys,
+	app.EVMKeeper = evmkeeper.NewKeeper(appCodec, keys[evmtypes.StoreKey], objectKeys[evmtypes.ObjectKey], app.storeKeys,
 		authority, app.AccountKeeper, app.BankKeeper, app.StakingKeeper, app.FeeMarketKeeper,
 		&app.ConsensusParamsKeeper, &app.Erc20Keeper, evmChainID, cast.ToString(appOpts.Get(srvflags.EVMTracer)),
 	).WithStaticPrecompiles(app.staticPrecompiles(appCodec))
@@ -402,10 +407,40 @@ func New(
 		vmModule.HydrateGlobals(ctx)
 	}
 
-	// Sequential execution, wrapped so the EVM fixes up log indexes across the block's txs.
-	vmrunner.SetRunner(bApp, txnrunner.NewDefaultRunner(txDecoder))
+	app.setTxRunner(appOpts, txDecoder)
 	return app
 }
+
+// setTxRunner installs the runner of a block's transactions from app.toml's block-executor:
+// Block-STM unless it says "sequential". Block-STM executes the transactions optimistically on
+// block-stm-workers goroutines (0: one per CPU) over a multi-version view of every store in
+// storeKeys, re-executes a transaction whose reads a lower-indexed one overwrote, and commits
+// the writes in block order; the results and the app hash are those of sequential execution, so
+// the worker count is a node-local choice. Pre-estimation (block-stm-pre-estimate) only marks each
+// tx's fee payer account and balance as about to be written, for scheduling. Either runner is
+// wrapped so the EVM fixes up log indexes across the block's txs.
+func (app *App) setTxRunner(appOpts servertypes.AppOptions, txDecoder sdk.TxDecoder) {
+	blockexec.Apply(app.BaseApp, appOpts, app.storeKeys, txDecoder, app.feeDenom,
+		blockexec.WithDefaultExecutor(serverconfig.BlockExecutorBlockSTM),
+		blockexec.WithDefaultPreEstimate(true),
+		blockexec.WithRunnerWrap(func(r sdk.TxRunner) sdk.TxRunner {
+			_, app.parallel = r.(*txnrunner.STMRunner)
+			return vmrunner.Wrap(r)
+		}))
+}
+
+// feeDenom is the EVM's coin on the block's state, the denomination in which transactions pay
+// fees (for Block-STM's pre-estimation).
+func (app *App) feeDenom(ms storetypes.MultiStore) string {
+	return app.EVMKeeper.GetParams(sdk.NewContext(ms, cmtproto.Header{}, false, log.NewNopLogger())).EvmDenom
+}
+
+// ParallelExecution reports whether the block's transactions run on the Block-STM runner.
+func (app *App) ParallelExecution() bool { return app.parallel }
+
+// ExecutionStoreKeys are every store a transaction may touch, which the EVM's state snapshots
+// cover and Block-STM keeps multi-version views of: all the app's KV and object stores.
+func (app *App) ExecutionStoreKeys() []storetypes.StoreKey { return slices.Clone(app.storeKeys) }
 
 func (app *App) setAnteHandler(maxGasWanted uint64) {
 	options := evmante.HandlerOptions{
