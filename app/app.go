@@ -38,7 +38,6 @@ import (
 	feemarkettypes "github.com/cosmos/evm/x/feemarket/types"
 	"github.com/cosmos/evm/x/vm"
 	evmkeeper "github.com/cosmos/evm/x/vm/keeper"
-	vmrunner "github.com/cosmos/evm/x/vm/runner"
 	evmtypes "github.com/cosmos/evm/x/vm/types"
 	"github.com/cosmos/ibc-go/v11/modules/apps/transfer"
 	ibctransferkeeper "github.com/cosmos/ibc-go/v11/modules/apps/transfer/keeper"
@@ -59,8 +58,6 @@ import (
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
-	"github.com/cosmos/cosmos-sdk/baseapp/blockexec"
-	"github.com/cosmos/cosmos-sdk/baseapp/txnrunner"
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
@@ -410,37 +407,6 @@ func New(
 	app.setTxRunner(appOpts, txDecoder)
 	return app
 }
-
-// setTxRunner installs the runner of a block's transactions from app.toml's block-executor:
-// Block-STM unless it says "sequential". Block-STM executes the transactions optimistically on
-// block-stm-workers goroutines (0: one per CPU) over a multi-version view of every store in
-// storeKeys, re-executes a transaction whose reads a lower-indexed one overwrote, and commits
-// the writes in block order; the results and the app hash are those of sequential execution, so
-// the worker count is a node-local choice. Pre-estimation (block-stm-pre-estimate) only marks each
-// tx's fee payer account and balance as about to be written, for scheduling. Either runner is
-// wrapped so the EVM fixes up log indexes across the block's txs.
-func (app *App) setTxRunner(appOpts servertypes.AppOptions, txDecoder sdk.TxDecoder) {
-	blockexec.Apply(app.BaseApp, appOpts, app.storeKeys, txDecoder, app.feeDenom,
-		blockexec.WithDefaultExecutor(serverconfig.BlockExecutorBlockSTM),
-		blockexec.WithDefaultPreEstimate(true),
-		blockexec.WithRunnerWrap(func(r sdk.TxRunner) sdk.TxRunner {
-			_, app.parallel = r.(*txnrunner.STMRunner)
-			return vmrunner.Wrap(r)
-		}))
-}
-
-// feeDenom is the EVM's coin on the block's state, the denomination in which transactions pay
-// fees (for Block-STM's pre-estimation).
-func (app *App) feeDenom(ms storetypes.MultiStore) string {
-	return app.EVMKeeper.GetParams(sdk.NewContext(ms, cmtproto.Header{}, false, log.NewNopLogger())).EvmDenom
-}
-
-// ParallelExecution reports whether the block's transactions run on the Block-STM runner.
-func (app *App) ParallelExecution() bool { return app.parallel }
-
-// ExecutionStoreKeys are every store a transaction may touch, which the EVM's state snapshots
-// cover and Block-STM keeps multi-version views of: all the app's KV and object stores.
-func (app *App) ExecutionStoreKeys() []storetypes.StoreKey { return slices.Clone(app.storeKeys) }
 
 func (app *App) setAnteHandler(maxGasWanted uint64) {
 	options := evmante.HandlerOptions{
