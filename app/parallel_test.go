@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
@@ -21,7 +20,6 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/hemi-appchain/hemi/app/params"
-	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/contracts"
 	"github.com/hemi-appchain/hemi/testutil/apptest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
@@ -61,7 +59,7 @@ func TestBlockSTMMatchesSequential(t *testing.T) {
 		{"harness default", [2]map[string]any{}, [2]bool{true, false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := apptest.New(t, apptest.Options{Accounts: 6, Genesis: shortKeystones, AppOptions: tc.opts})
+			c := apptest.New(t, apptest.Options{Accounts: 6, Genesis: shortKeystoneInterval, AppOptions: tc.opts})
 			for i, a := range []interface{ ParallelExecution() bool }{c.App(), c.Shadow()} {
 				if got := a.ParallelExecution(); got != tc.parallel[i] {
 					t.Fatalf("instance %d runs Block-STM: %v, want %v", i, got, tc.parallel[i])
@@ -115,19 +113,8 @@ func runConflictingBlocks(t *testing.T, c *apptest.Chain) {
 	deployProbe := c.SignEthTx(a[0], nil, contracts.BitcoinProbeBytecode(), 2_000_000)
 	requireAllOK(t, c.FinalizeTxs(deployCounter, deployProbe))
 
-	// A regtest block holding a signed spend that publishes keystone 2, and two blocks on it.
-	ks, err := c.App().PoPKeeper.Keystones.Get(c.Context(), keystoneInterval)
-	if err != nil {
-		t.Fatalf("no keystone at height %d: %v", keystoneInterval, err)
-	}
-	abbreviated, err := ks.Abbreviate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	genesis := datagen.RegtestGenesis()
-	mined := datagen.MineSpendBlock(t, &genesis, 1, datagen.Spend{
-		Kind: datagen.P2WPKH, Key: datagen.KeyFromSeed(7), Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.PoPScript(abbreviated))},
-	})
+	// A regtest block holding a signed spend that publishes keystone 2, and four blocks on it.
+	mined := minePublication(t, c)
 	above := datagen.RegtestChain(t, *mined.Header(), 4, 1)
 	spend := mined.Spends[0]
 	proof := func(submitter *apptest.Account) []byte {
