@@ -38,7 +38,6 @@ import (
 	feemarkettypes "github.com/cosmos/evm/x/feemarket/types"
 	"github.com/cosmos/evm/x/vm"
 	evmkeeper "github.com/cosmos/evm/x/vm/keeper"
-	vmrunner "github.com/cosmos/evm/x/vm/runner"
 	evmtypes "github.com/cosmos/evm/x/vm/types"
 	"github.com/cosmos/ibc-go/v11/modules/apps/transfer"
 	ibctransferkeeper "github.com/cosmos/ibc-go/v11/modules/apps/transfer/keeper"
@@ -59,7 +58,6 @@ import (
 	"cosmossdk.io/log/v2"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
-	"github.com/cosmos/cosmos-sdk/baseapp/txnrunner"
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
@@ -149,6 +147,10 @@ type App struct {
 	pendingTxListeners []evmante.PendingTxListener
 
 	keys map[string]*storetypes.KVStoreKey
+	// storeKeys are every mounted store, KV and object (ExecutionStoreKeys).
+	storeKeys []storetypes.StoreKey
+	// parallel is set when blocks run on the Block-STM runner (setTxRunner).
+	parallel bool
 
 	AccountKeeper         authkeeper.AccountKeeper
 	BankKeeper            bankkeeper.Keeper
@@ -287,16 +289,16 @@ func New(
 	// (once per block, in x/btclc's EndBlock).
 	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks(), app.TunnelKeeper.Hooks()))
 
-	// Every persistent store, so the EVM's state snapshots cover all of them.
-	allStoreKeys := make([]storetypes.StoreKey, 0, len(keys)+len(objectKeys))
+	// Every store the app mounts (it has no transient ones), so that the EVM's state snapshots and
+	// Block-STM's multi-version views cover all of them.
 	for _, name := range sortedKeys(keys) {
-		allStoreKeys = append(allStoreKeys, keys[name])
+		app.storeKeys = append(app.storeKeys, keys[name])
 	}
 	for _, name := range sortedKeys(objectKeys) {
-		allStoreKeys = append(allStoreKeys, objectKeys[name])
+		app.storeKeys = append(app.storeKeys, objectKeys[name])
 	}
 
-	app.EVMKeeper = evmkeeper.NewKeeper(appCodec, keys[evmtypes.StoreKey], objectKeys[evmtypes.ObjectKey], allStoreKeys,
+	app.EVMKeeper = evmkeeper.NewKeeper(appCodec, keys[evmtypes.StoreKey], objectKeys[evmtypes.ObjectKey], app.storeKeys,
 		authority, app.AccountKeeper, app.BankKeeper, app.StakingKeeper, app.FeeMarketKeeper,
 		&app.ConsensusParamsKeeper, &app.Erc20Keeper, evmChainID, cast.ToString(appOpts.Get(srvflags.EVMTracer)),
 	).WithStaticPrecompiles(app.staticPrecompiles(appCodec))
@@ -402,8 +404,7 @@ func New(
 		vmModule.HydrateGlobals(ctx)
 	}
 
-	// Sequential execution, wrapped so the EVM fixes up log indexes across the block's txs.
-	vmrunner.SetRunner(bApp, txnrunner.NewDefaultRunner(txDecoder))
+	app.setTxRunner(appOpts, txDecoder)
 	return app
 }
 

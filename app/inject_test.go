@@ -270,11 +270,7 @@ func TestEntryPublicationOnInjectedHeader(t *testing.T) {
 	for c.Height() < keystoneInterval {
 		c.NextBlock()
 	}
-	abbreviated := firstKeystone(t, c)
-	genesis := datagen.RegtestGenesis()
-	mined := datagen.MineSpendBlock(t, &genesis, 1, datagen.Spend{
-		Kind: datagen.P2WPKH, Key: datagen.KeyFromSeed(7), Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.PoPScript(abbreviated))},
-	})
+	mined := minePublication(t, c)
 	spend := mined.Spends[0]
 	proof, err := btclctypes.NewInclusionProof(mined.Block, spend.Spending.TxHash(), spend.Funding)
 	if err != nil {
@@ -353,6 +349,16 @@ func shortKeystoneInterval(cdc codec.JSONCodec, state map[string]json.RawMessage
 	cdc.MustUnmarshalJSON(state[poptypes.ModuleName], &g)
 	g.Params.KeystoneInterval = keystoneInterval
 	state[poptypes.ModuleName] = cdc.MustMarshalJSON(&g)
+}
+
+// minePublication mines a regtest block on the genesis base holding a signed P2WPKH spend whose
+// first output publishes the keystone at height keystoneInterval.
+func minePublication(t testing.TB, c *apptest.Chain) *datagen.MinedBlock {
+	t.Helper()
+	genesis := datagen.RegtestGenesis()
+	return datagen.MineSpendBlock(t, &genesis, 1, datagen.Spend{
+		Kind: datagen.P2WPKH, Key: datagen.KeyFromSeed(7), Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.PoPScript(firstKeystone(t, c)))},
+	})
 }
 
 // firstKeystone is the abbreviated form of the keystone at height keystoneInterval.

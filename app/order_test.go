@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/btcsuite/btcd/wire"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/runtime"
 	"github.com/cosmos/cosmos-sdk/store/v2/rootmulti"
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
@@ -53,12 +51,7 @@ func TestEndBlockOrderSeesReorgInSameBlock(t *testing.T) {
 	// keystone anchored at Bitcoin height 1. rewire, if set, changes each app instance's wiring
 	// first.
 	publish := func(t *testing.T, rewire func(*testing.T, *app.App)) *popScenario {
-		c := apptest.New(t, apptest.Options{Genesis: func(cdc codec.JSONCodec, state map[string]json.RawMessage) {
-			var g poptypes.GenesisState
-			cdc.MustUnmarshalJSON(state[poptypes.ModuleName], &g)
-			g.Params.KeystoneInterval = keystoneInterval
-			state[poptypes.ModuleName] = cdc.MustMarshalJSON(&g)
-		}})
+		c := apptest.New(t, apptest.Options{Genesis: shortKeystoneInterval})
 		if rewire != nil {
 			rewire(t, c.App())
 			rewire(t, c.Shadow())

@@ -4,7 +4,10 @@
 //
 // Every block runs on two app instances built from the same genesis, and the test fails at the
 // first block whose app hash (or any tx result) differs between them: non-determinism in a state
-// transition shows up here, not on a live network.
+// transition shows up here, not on a live network. Unless Options.AppOptions say otherwise, the
+// instance under test runs its blocks' transactions in parallel on the Block-STM runner (the
+// app's default) and its shadow runs them one after another, so every harness test also checks
+// that parallel execution gives the sequential result.
 package apptest
 
 import (
@@ -14,6 +17,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -39,6 +43,8 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	cryptocodec "github.com/cosmos/cosmos-sdk/crypto/codec"
+	sdkserver "github.com/cosmos/cosmos-sdk/server"
+	serverconfig "github.com/cosmos/cosmos-sdk/server/config"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
@@ -96,6 +102,10 @@ type Options struct {
 	// GenesisTime, if set, replaces GenesisTime (a test that reads a live Bitcoin node needs block
 	// times near the node's header times).
 	GenesisTime time.Time
+	// AppOptions, if set, are app.toml options (key → value) of the instance under test ([0]) and
+	// of its shadow ([1]), over the harness's own. The shadow's default is
+	// block-executor = "sequential".
+	AppOptions [2]map[string]any
 }
 
 // Chain is the application under test and its shadow, at the same height.
@@ -140,7 +150,7 @@ func New(t testing.TB, opts Options) *Chain {
 	// The genesis is built with a first instance's codec, and written where a node keeps it: the
 	// EVM mempool reads the block gas limit from there when the app is built.
 	home := t.TempDir()
-	c.apps[0] = c.newApp(filepath.Join(home, "0"), evmChainID)
+	c.apps[0] = c.newApp(filepath.Join(home, "0"), evmChainID, opts.AppOptions[0])
 	state := c.genesisState()
 	if opts.Genesis != nil {
 		opts.Genesis(c.apps[0].AppCodec(), state)
@@ -158,7 +168,11 @@ func New(t testing.TB, opts Options) *Chain {
 	for i := range c.apps {
 		dir := filepath.Join(home, fmt.Sprint(i))
 		writeGenesis(t, filepath.Join(dir, "config", "genesis.json"), stateBytes, c.Consensus, c.genesis)
-		c.apps[i] = c.newApp(dir, evmChainID) // the first, codec-only instance is closed at cleanup
+		extra := opts.AppOptions[i]
+		if i == 1 && extra == nil {
+			extra = map[string]any{sdkserver.FlagBlockExecutor: serverconfig.BlockExecutorSequential}
+		}
+		c.apps[i] = c.newApp(dir, evmChainID, extra) // the first, codec-only instance is closed at cleanup
 	}
 
 	req := &abci.RequestInitChain{
@@ -193,13 +207,15 @@ func New(t testing.TB, opts Options) *Chain {
 	return c
 }
 
-// newApp builds an instance with the node's mempool settings, closed when the test ends.
-func (c *Chain) newApp(home string, evmChainID uint64) *app.App {
+// newApp builds an instance with the node's mempool settings and the extra app options, closed
+// when the test ends.
+func (c *Chain) newApp(home string, evmChainID uint64, extra map[string]any) *app.App {
 	appOpts := simtestutil.AppOptionsMap{
 		flags.FlagHome: home,
 		// An unset option reads as 0, which for the EVM mempool's insert queue means "always full".
 		srvflags.EVMMempoolInsertQueueSize: evmserverconfig.DefaultEVMConfig().Mempool.InsertQueueSize,
 	}
+	maps.Copy(appOpts, extra)
 	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), true, evmChainID, appOpts, baseapp.SetChainID(ChainID))
 	c.t.Cleanup(func() { _ = a.Close() })
 	return a

@@ -65,6 +65,12 @@ func (a *Account) EthAddress() common.Address { return common.BytesToAddress(a.A
 // sequence, which is its Ethereum nonce, advances.
 func (c *Chain) SignEthTx(acc *Account, to *common.Address, data []byte, gas uint64) []byte {
 	c.t.Helper()
+	return c.SignEthTxValue(acc, to, nil, data, gas)
+}
+
+// SignEthTxValue is SignEthTx with value wei (nil: none) sent along.
+func (c *Chain) SignEthTxValue(acc *Account, to *common.Address, value *big.Int, data []byte, gas uint64) []byte {
+	c.t.Helper()
 	key, err := acc.ecdsa()
 	if err != nil {
 		c.t.Fatal(err)
@@ -72,7 +78,7 @@ func (c *Chain) SignEthTx(acc *Account, to *common.Address, data []byte, gas uin
 	signer := ethtypes.LatestSignerForChainID(big.NewInt(EVMChainID))
 	ethTx, err := ethtypes.SignNewTx(key, signer, &ethtypes.DynamicFeeTx{
 		ChainID: big.NewInt(EVMChainID), Nonce: acc.Sequence, Gas: gas,
-		GasFeeCap: GasPrice.BigInt(), GasTipCap: big.NewInt(1), To: to, Data: data,
+		GasFeeCap: GasPrice.BigInt(), GasTipCap: big.NewInt(1), To: to, Value: value, Data: data,
 	})
 	if err != nil {
 		c.t.Fatal(err)

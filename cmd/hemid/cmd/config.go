@@ -40,6 +40,7 @@ func defaultAppConfig(evmChainID uint64) appConfig {
 	// A node that accepts zero-fee transactions is a spam target; 0 is the floor and the EVM
 	// fee market sets the real price.
 	srv.MinGasPrices = "0" + params.BaseDenom
+	srv.BlockExecutor, srv.BlockSTMPreEstimate = serverconfig.BlockExecutorBlockSTM, true // app/txrunner.go
 	evm := evmserverconfig.DefaultEVMConfig()
 	evm.EVMChainID = evmChainID
 	return appConfig{
