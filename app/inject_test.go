@@ -168,12 +168,16 @@ func TestEntryIsNotATransaction(t *testing.T) {
 
 // fixedSource is a Bitcoin watcher that offers a fixed candidate.
 type fixedSource struct {
-	candidate inject.Candidate
-	recorded  []chainhash.Hash
+	candidate    inject.Candidate
+	recorded     []chainhash.Hash
+	depositsDone []chainhash.Hash
 }
 
 func (s *fixedSource) Candidate(app.BitcoinView) inject.Candidate { return s.candidate }
 func (s *fixedSource) Recorded(txids []chainhash.Hash)            { s.recorded = append(s.recorded, txids...) }
+func (s *fixedSource) DepositsDone(txids []chainhash.Hash) {
+	s.depositsDone = append(s.depositsDone, txids...)
+}
 
 // TestPrepareProposalInjects: with a watcher, PrepareProposal puts the entry first, keeps only
 // what the state accepts (headers with bad proof of work are left out), and every instance

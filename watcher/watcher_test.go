@@ -17,10 +17,12 @@ type view struct {
 	height uint64
 	hash   chainhash.Hash
 	known  map[chainhash.Hash]bool
+	vault  []byte
 }
 
 func (v view) Tip() (uint64, chainhash.Hash, error) { return v.height, v.hash, nil }
 func (v view) Known(h chainhash.Hash) bool          { return v.known[h] }
+func (v view) VaultScript() ([]byte, error)         { return v.vault, nil }
 
 // TestWatcherFollowsRegtest: against a real btcd regtest node, the watcher offers the headers
 // above x/btclc's tip in order, from the tip's child; when x/btclc's tip is not on the node's
