@@ -35,7 +35,7 @@ func (n *blocksNode) GetBlock(_ context.Context, hash chainhash.Hash) (*wire.Msg
 type tunnelProver struct {
 	vault    []byte
 	headers  map[string]wire.BlockHeader // by display hash
-	recorded map[string]chainhash.Hash // by "txid:vout"
+	recorded map[string]chainhash.Hash   // by "txid:vout"
 	proven   []chainhash.Hash
 }
 
