@@ -124,26 +124,7 @@ func TestWatcherFeedsProposals(t *testing.T) {
 
 	// A deposit, replaced by its fee bump before it is mined.
 	recipient := c.Accounts[1]
-	utxos, err = wal.UTXOs(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deposit, _, err := wal.BuildTx(utxos, []*wire.TxOut{datagen.OpReturn(t, recipient.Address), wire.NewTxOut(150_000, vault)}, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := wal.Broadcast(ctx, deposit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bump, _, err := wal.BumpFee(deposit, utxos, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bumped, err := wal.Broadcast(ctx, bump)
-	if err != nil {
-		t.Fatalf("broadcasting the fee bump: %v", err)
-	}
+	first, bumped := btcdtest.SendBumpedDeposit(t, wal, vault, recipient.Address, 150_000)
 	node.Generate(1)
 	block()
 	requireTip()

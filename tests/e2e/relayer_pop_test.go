@@ -110,31 +110,8 @@ func TestRelayerProvesDeposits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	utxos, err := w.UTXOs(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	recipient := sdk.MustAccAddressFromBech32(net.devs[0].Address)
-	script, err := txscript.NullDataScript(recipient)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, _, err := w.BuildTx(utxos, []*wire.TxOut{{PkScript: script}, wire.NewTxOut(250_000, vault)}, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := w.Broadcast(ctx, tx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bump, _, err := w.BumpFee(tx, utxos, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bumped, err := w.Broadcast(ctx, bump)
-	if err != nil {
-		t.Fatalf("broadcasting the fee bump: %v", err)
-	}
+	first, bumped := btcdtest.SendBumpedDeposit(t, w, vault, recipient, 250_000)
 	btc.Generate(1)
 
 	deposit := func(txid fmt.Stringer) (*tunneltypes.QueryDepositResponse, error) {
