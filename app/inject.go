@@ -20,7 +20,8 @@ import (
 // alone, and PreBlocker applies it before any transaction. It is never a transaction: the tx
 // decoder refuses its bytes, so CheckTx and the block's tx execution refuse it too.
 
-// InjectSubmitter is the address x/pop records as the submitter of injected publications.
+// InjectSubmitter is the address x/pop and x/tunnel record as the submitter of injected
+// publications and deposits.
 var InjectSubmitter = authtypes.NewModuleAddress("inject")
 
 // BitcoinView is the state a Bitcoin watcher reads to choose what to offer.
@@ -29,6 +30,8 @@ type BitcoinView interface {
 	Tip() (height uint64, hash chainhash.Hash, err error)
 	// Known tells whether x/btclc holds the block, canonical or as a side-chain header.
 	Known(hash chainhash.Hash) bool
+	// VaultScript is x/tunnel's vault_script param (empty: no vault, no deposits).
+	VaultScript() ([]byte, error)
 }
 
 // BitcoinSource is a node-local Bitcoin watcher. Its methods run inside PrepareProposal and must
@@ -38,6 +41,9 @@ type BitcoinSource interface {
 	Candidate(view BitcoinView) inject.Candidate
 	// Recorded reports publications the chain holds already, which the watcher may forget.
 	Recorded(txids []chainhash.Hash)
+	// DepositsDone reports deposit transactions the chain holds already or will not take, which
+	// the watcher may forget.
+	DepositsDone(txids []chainhash.Hash)
 }
 
 // bitcoinSource holds the node's watcher, if any.
@@ -64,6 +70,7 @@ func (app *App) injectApplier() inject.Applier {
 	return inject.Applier{
 		Headers:      app.BTCLCKeeper,
 		Publications: app.PoPKeeper,
+		Deposits:     app.TunnelKeeper,
 		Submitter:    sdk.AccAddress(InjectSubmitter).String(),
 	}
 }
@@ -86,12 +93,15 @@ func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
 		return nil
 	}
 	candidate := source.Candidate(chainBitcoinView{ctx: ctx, app: app})
-	if len(candidate.Headers) == 0 && len(candidate.Publications) == 0 {
+	if len(candidate.Headers) == 0 && len(candidate.Publications) == 0 && len(candidate.Deposits) == 0 {
 		return nil
 	}
 	built := app.injectApplier().Build(ctx, candidate, int(min(maxBytes, inject.MaxEntryBytes)))
 	if len(built.Recorded) > 0 {
 		source.Recorded(built.Recorded)
+	}
+	if len(built.DepositsDone) > 0 {
+		source.DepositsDone(built.DepositsDone)
 	}
 	if built.HeadersRefused != nil {
 		app.Logger().Error("the Bitcoin watcher's headers are refused by x/btclc; proposing without them", "err", built.HeadersRefused)
@@ -105,12 +115,12 @@ func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
 		return nil
 	}
 	app.Logger().Info("injecting Bitcoin data", "height", ctx.BlockHeight(), "headers", len(built.Entry.Headers),
-		"publications", len(built.Entry.Publications), "bytes", len(bz))
+		"publications", len(built.Entry.Publications), "deposits", len(built.Entry.Deposits), "bytes", len(bz))
 	return bz
 }
 
 // checkEntry is ProcessProposal's check of the block's items that are entries: at most one, first,
-// and accepted by x/btclc and x/pop on this state (which it does not change).
+// and accepted by x/btclc, x/pop and x/tunnel on this state (which it does not change).
 func (app *App) checkEntry(ctx sdk.Context, txs [][]byte) error {
 	for i, bz := range txs {
 		if inject.IsEntry(bz) && i > 0 {
@@ -130,14 +140,15 @@ func (app *App) checkEntry(ctx sdk.Context, txs [][]byte) error {
 // applyEntry applies the block's entry, if any, before its transactions. The block was accepted
 // by the validators, so the entry passed their checks; should it fail here all the same (a node
 // replaying blocks runs no ProcessProposal), it changes nothing and the block goes on, as it does
-// on every node.
+// on every node. The entry's bytes are the context's tx bytes, so x/tunnel records the entry, by
+// CometBFT's hash of the block's first item, as the hemi transaction that proved a deposit.
 func (app *App) applyEntry(ctx sdk.Context, req *abci.RequestFinalizeBlock) {
 	if len(req.Txs) == 0 || !inject.IsEntry(req.Txs[0]) {
 		return
 	}
 	entry, err := inject.Decode(req.Txs[0])
 	if err == nil {
-		branch, write := ctx.CacheContext()
+		branch, write := ctx.WithTxBytes(req.Txs[0]).CacheContext()
 		if err = app.injectApplier().Apply(branch, entry); err == nil {
 			write()
 			return
@@ -158,6 +169,11 @@ func (v chainBitcoinView) Tip() (uint64, chainhash.Hash, error) {
 		return 0, chainhash.Hash{}, err
 	}
 	return tip.Height, tip.Hash(), nil
+}
+
+func (v chainBitcoinView) VaultScript() ([]byte, error) {
+	params, err := v.app.TunnelKeeper.GetParams(v.ctx)
+	return params.VaultScript, err
 }
 
 func (v chainBitcoinView) Known(hash chainhash.Hash) bool {

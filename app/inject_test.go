@@ -11,6 +11,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -18,11 +19,14 @@ import (
 
 	"github.com/hemi-appchain/hemi/app"
 	"github.com/hemi-appchain/hemi/app/inject"
+	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/scan"
 	"github.com/hemi-appchain/hemi/testutil/apptest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 func encodeEntry(t testing.TB, e *inject.Entry) []byte {
@@ -168,12 +172,16 @@ func TestEntryIsNotATransaction(t *testing.T) {
 
 // fixedSource is a Bitcoin watcher that offers a fixed candidate.
 type fixedSource struct {
-	candidate inject.Candidate
-	recorded  []chainhash.Hash
+	candidate    inject.Candidate
+	recorded     []chainhash.Hash
+	depositsDone []chainhash.Hash
 }
 
 func (s *fixedSource) Candidate(app.BitcoinView) inject.Candidate { return s.candidate }
 func (s *fixedSource) Recorded(txids []chainhash.Hash)            { s.recorded = append(s.recorded, txids...) }
+func (s *fixedSource) DepositsDone(txids []chainhash.Hash) {
+	s.depositsDone = append(s.depositsDone, txids...)
+}
 
 // TestPrepareProposalInjects: with a watcher, PrepareProposal puts the entry first, keeps only
 // what the state accepts (headers with bad proof of work are left out), and every instance
@@ -230,23 +238,26 @@ func TestPrepareProposalInjects(t *testing.T) {
 	}
 }
 
-// FuzzEntry: whatever bytes follow the prefix, Decode and the check of a proposal that starts with
-// them never panic, and a decoded entry stays within its bounds.
+// FuzzEntry: whatever bytes follow the prefix (headers, publications, deposits), Decode and the
+// check of a proposal that starts with them never panic, and a decoded entry stays within its
+// bounds.
 func FuzzEntry(f *testing.F) {
 	c := apptest.New(f, apptest.Options{})
 	ctx := c.Context()
 	chain := datagen.SerializeHeaders(datagen.RegtestChain(f, datagen.RegtestGenesis(), 3, 1))
 	f.Add(encodeEntry(f, &inject.Entry{Headers: chain})[len(inject.Prefix):])
 	f.Add(encodeEntry(f, &inject.Entry{Publications: []btclctypes.InclusionProof{{Tx: []byte{1}, BtcBlockHash: "00", MerkleSiblings: [][]byte{{}}}}})[len(inject.Prefix):])
+	f.Add(encodeEntry(f, &inject.Entry{Headers: chain[:1], Deposits: []btclctypes.InclusionProof{{Tx: []byte{2, 0, 0, 0}, BtcBlockHash: "00", TxIndex: 1}}})[len(inject.Prefix):])
 	f.Add([]byte{0x0a, 0x50})
+	f.Add([]byte{0x1a, 0x00, 0x1a, 0x02, 0x08, 0x01})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		bz := append(append([]byte{}, inject.Prefix...), body...)
 		if e, err := inject.Decode(bz); err == nil {
-			if len(e.Headers) > inject.MaxHeaders || len(e.Publications) > inject.MaxPublications {
-				t.Fatalf("decoded an entry over its bounds: %d headers, %d publications", len(e.Headers), len(e.Publications))
+			if len(e.Headers) > inject.MaxHeaders || len(e.Publications) > inject.MaxPublications || len(e.Deposits) > inject.MaxDeposits {
+				t.Fatalf("decoded an entry over its bounds: %d headers, %d publications, %d deposits", len(e.Headers), len(e.Publications), len(e.Deposits))
 			}
 		} else if !errors.Is(err, inject.ErrMalformedEntry) && !errors.Is(err, inject.ErrEntryTooLarge) &&
-			!errors.Is(err, inject.ErrTooManyHeaders) && !errors.Is(err, inject.ErrTooManyPublications) {
+			!errors.Is(err, inject.ErrTooManyHeaders) && !errors.Is(err, inject.ErrTooManyPublications) && !errors.Is(err, inject.ErrTooManyDeposits) {
 			t.Fatalf("Decode returned an unregistered error: %v", err)
 		}
 		res, err := c.App().ProcessProposalHandler(ctx, &abci.RequestProcessProposal{Txs: [][]byte{bz}, Height: c.Height() + 1})
@@ -373,4 +384,124 @@ func firstKeystone(t testing.TB, c *apptest.Chain) bitcoin.AbbreviatedKeystone {
 		t.Fatal(err)
 	}
 	return abbreviated
+}
+
+// vaultGenesis sets x/tunnel's vault_script to vault.
+func vaultGenesis(vault []byte) func(codec.JSONCodec, map[string]json.RawMessage) {
+	return func(cdc codec.JSONCodec, state map[string]json.RawMessage) {
+		var g tunneltypes.GenesisState
+		cdc.MustUnmarshalJSON(state[tunneltypes.ModuleName], &g)
+		g.Params.VaultScript = vault
+		state[tunneltypes.ModuleName] = cdc.MustMarshalJSON(&g)
+	}
+}
+
+// TestEntryDepositPendingThenMinted: an entry carrying a Bitcoin block's header and the proof of
+// a deposit in it (two vault outputs) is accepted and applied through x/tunnel's ProveDeposit:
+// both outpoints are recorded pending, proven by the block's first item (the entry, by CometBFT's
+// hash), and x/tunnel's EndBlock mints them by itself in the block whose injected headers bring
+// them to min_confirmations. Malformed or refused deposit proofs make the proposal REJECTed with
+// no state change; the same deposit again is a duplicate that ProcessProposal rejects and that
+// PrepareProposal leaves out, telling its watcher.
+func TestEntryDepositPendingThenMinted(t *testing.T) {
+	vault := datagen.P2WPKHScript(t, datagen.KeyFromSeed(7000).PubKey())
+	c := apptest.New(t, apptest.Options{Genesis: vaultGenesis(vault)})
+	recipient := c.Accounts[1]
+	genesis := datagen.RegtestGenesis()
+	mined := datagen.MineSpendBlock(t, &genesis, 1,
+		datagen.Spend{Kind: datagen.P2WPKH, Outputs: []*wire.TxOut{
+			datagen.OpReturn(t, recipient.Address), wire.NewTxOut(60_000, vault), wire.NewTxOut(40_000, vault),
+		}},
+		datagen.Spend{Kind: datagen.P2WPKH, Outputs: []*wire.TxOut{wire.NewTxOut(60_000, vault)}}, // no recipient
+	)
+	deposits, err := scan.Deposits(mined.Block, vault)
+	if err != nil || len(deposits) != 2 {
+		t.Fatalf("scan found %d deposits (%v), want 2", len(deposits), err)
+	}
+	proof, noRecipient := deposits[0].Proof, deposits[1].Proof
+	txid := deposits[0].TxID
+	header := [][]byte{mined.RawHeader}
+
+	wrongPath := proof
+	wrongPath.MerkleSiblings = [][]byte{make([]byte, chainhash.HashSize), make([]byte, chainhash.HashSize)}
+	truncated := proof
+	truncated.Tx = proof.Tx[:len(proof.Tx)/2]
+	coinbase := proof
+	coinbase.TxIndex = 0
+	tooMany := &inject.Entry{Headers: header, Deposits: make([]btclctypes.InclusionProof, inject.MaxDeposits+1)}
+	for i := range tooMany.Deposits {
+		tooMany.Deposits[i] = proof
+	}
+	rejects := map[string]*inject.Entry{
+		"a deposit with a wrong merkle path":   {Headers: header, Deposits: []btclctypes.InclusionProof{wrongPath}},
+		"a deposit whose tx does not decode":   {Headers: header, Deposits: []btclctypes.InclusionProof{truncated}},
+		"a deposit at the coinbase's index":    {Headers: header, Deposits: []btclctypes.InclusionProof{coinbase}},
+		"a deposit of an unknown block":        {Deposits: []btclctypes.InclusionProof{proof}},
+		"a deposit without a recipient":        {Headers: header, Deposits: []btclctypes.InclusionProof{noRecipient}},
+		"the same deposit twice in one entry":  {Headers: header, Deposits: []btclctypes.InclusionProof{proof, proof}},
+		"more deposits than MaxDeposits":       tooMany,
+		"a valid deposit after a rejected one": {Headers: header, Deposits: []btclctypes.InclusionProof{wrongPath, proof}},
+	}
+	// Rejections first (see TestEntryPublicationOnInjectedHeader on optimistic execution).
+	for name, e := range rejects {
+		if got := c.ProcessProposal(encodeEntry(t, e)); got != abci.ResponseProcessProposal_REJECT {
+			t.Errorf("%s: %s, want REJECT", name, got)
+		}
+	}
+	ctx := c.Context()
+	if tip := btcTip(t, c); tip.Height != 0 {
+		t.Fatalf("rejected proposals moved x/btclc's tip to %d", tip.Height)
+	}
+	if has, err := c.App().TunnelKeeper.Deposits.Has(ctx, tunneltypes.NewOutpoint(txid, 1)); err != nil || has {
+		t.Fatalf("a rejected proposal recorded the deposit (%v)", err)
+	}
+
+	entry := encodeEntry(t, &inject.Entry{Headers: header, Deposits: []btclctypes.InclusionProof{proof}})
+	if got := c.ProcessProposal(entry); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of a header and a deposit in it: %s", got)
+	}
+	c.FinalizeTxs(entry)
+	ctx = c.Context()
+	provenAt := c.Height()
+	for _, vout := range []uint32{1, 2} {
+		d, err := c.App().TunnelKeeper.Deposits.Get(ctx, tunneltypes.NewOutpoint(txid, vout))
+		if err != nil {
+			t.Fatalf("outpoint %d not recorded: %v", vout, err)
+		}
+		if d.Status != tunneltypes.DEPOSIT_STATUS_PENDING || d.Recipient != recipient.String() || d.ProvenHeight != uint64(provenAt) ||
+			!bytes.Equal(d.ProvenTxHash, cmttypes.Tx(entry).Hash()) {
+			t.Fatalf("deposit %d: %+v, want pending to %s, proven at %d by the entry", vout, d, recipient, provenAt)
+		}
+	}
+
+	// Recorded: again in an entry is a duplicate, and a proposer leaves it out.
+	again := encodeEntry(t, &inject.Entry{Deposits: []btclctypes.InclusionProof{proof}})
+	if got := c.ProcessProposal(again); got != abci.ResponseProcessProposal_REJECT {
+		t.Fatalf("ProcessProposal of a recorded deposit: %s, want REJECT", got)
+	}
+	source := &fixedSource{candidate: inject.Candidate{Deposits: []btclctypes.InclusionProof{proof, noRecipient}}}
+	c.App().SetBitcoinSource(source)
+	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
+		t.Fatalf("PrepareProposal with a recorded deposit proposed %d items", len(txs))
+	}
+	if len(source.depositsDone) != 2 || source.depositsDone[0] != txid || source.depositsDone[1] != deposits[1].TxID {
+		t.Fatalf("the watcher was told of %v, want %s (recorded) and %s (no recipient)", source.depositsDone, txid, deposits[1].TxID)
+	}
+
+	// Five more injected headers: six confirmations, and EndBlock mints both outputs.
+	more := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(datagen.RegtestChain(t, *mined.Header(), 5, 2))})
+	if got := c.ProcessProposal(more); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of five headers: %s", got)
+	}
+	c.FinalizeTxs(more)
+	ctx = c.Context()
+	for _, vout := range []uint32{1, 2} {
+		d, err := c.App().TunnelKeeper.Deposits.Get(ctx, tunneltypes.NewOutpoint(txid, vout))
+		if err != nil || d.Status != tunneltypes.DEPOSIT_STATUS_MINTED || d.MintedHeight != uint64(c.Height()) {
+			t.Fatalf("deposit %d after six confirmations: %+v (%v), want minted at %d", vout, d, err, c.Height())
+		}
+	}
+	if got := c.App().BankKeeper.GetBalance(ctx, recipient.Address, params.BTCDenom); got.Amount.Int64() != 100_000 {
+		t.Fatalf("recipient's balance %s, want 100000 sat", got)
+	}
 }

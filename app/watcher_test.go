@@ -2,32 +2,40 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/app"
 	"github.com/hemi-appchain/hemi/app/inject"
+	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/testutil/apptest"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	"github.com/hemi-appchain/hemi/watcher"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // TestWatcherFeedsProposals: a chain whose proposer runs the Bitcoin watcher on a real btcd
 // regtest node follows it with no relayer: one proposal brings x/btclc from genesis to btcd's
 // tip, and after a PoP transaction is mined, the next proposal brings its block and its
-// publication, which x/pop records. Both instances agree on every block.
+// publication, which x/pop records. A deposit to the chain's vault whose first transaction was
+// replaced by a fee bump (RBF, a new txid) is injected under the mined txid, recorded pending,
+// and minted by x/tunnel five Bitcoin blocks later, with no relayer either. Both instances agree
+// on every block.
 func TestWatcherFeedsProposals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts btcd")
@@ -36,9 +44,13 @@ func TestWatcherFeedsProposals(t *testing.T) {
 	node := btcdtest.Start(t, &btcdtest.Options{MiningKey: key})
 	node.Generate(110) // coinbases mature for the PoP transaction below
 	// btcd stamps its blocks with the wall clock; the chain's block times must be near it.
+	vault := datagen.P2WPKHScript(t, datagen.KeyFromSeed(7000).PubKey())
 	c := apptest.New(t, apptest.Options{
 		GenesisTime: time.Now().Add(-time.Hour).Truncate(time.Second),
-		Genesis:     shortKeystoneInterval,
+		Genesis: func(cdc codec.JSONCodec, state map[string]json.RawMessage) {
+			shortKeystoneInterval(cdc, state)
+			vaultGenesis(vault)(cdc, state)
+		},
 	})
 	ctx := context.Background()
 	w := watcher.New(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
@@ -108,5 +120,29 @@ func TestWatcherFeedsProposals(t *testing.T) {
 	// Nothing new in Bitcoin: no entry.
 	if txs := block(); len(txs) != 0 {
 		t.Fatalf("with nothing new the proposal has %d items", len(txs))
+	}
+
+	// A deposit, replaced by its fee bump before it is mined.
+	recipient := c.Accounts[1]
+	first, bumped := btcdtest.SendBumpedDeposit(t, wal, vault, recipient.Address, 150_000)
+	node.Generate(1)
+	block()
+	requireTip()
+	outpoint := func(txid chainhash.Hash) (tunneltypes.Deposit, error) {
+		return c.App().TunnelKeeper.Deposits.Get(c.Context(), tunneltypes.NewOutpoint(txid, 1))
+	}
+	if d, err := outpoint(bumped); err != nil || d.Status != tunneltypes.DEPOSIT_STATUS_PENDING || d.Amount != 150_000 || d.Recipient != recipient.String() {
+		t.Fatalf("the bumped deposit %s: %+v (%v), want pending 150000 sat to %s", bumped, d, err, recipient)
+	}
+	if _, err := outpoint(first); err == nil {
+		t.Fatalf("the replaced deposit %s was recorded", first)
+	}
+	node.Generate(5)
+	block()
+	if d, err := outpoint(bumped); err != nil || d.Status != tunneltypes.DEPOSIT_STATUS_MINTED {
+		t.Fatalf("after six confirmations the deposit is %+v (%v), want minted", d, err)
+	}
+	if got := c.App().BankKeeper.GetBalance(c.Context(), recipient.Address, params.BTCDenom); got.Amount.Int64() != 150_000 {
+		t.Fatalf("the recipient holds %s, want 150000 sat", got)
 	}
 }

@@ -13,6 +13,8 @@ type Metrics struct {
 	Errors           prometheus.Counter
 	// PublicationsProven counts PoP publications this relayer proved to x/pop.
 	PublicationsProven prometheus.Counter
+	// DepositsProven counts deposit transactions this relayer proved to x/tunnel.
+	DepositsProven prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not registered).
@@ -36,9 +38,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		PublicationsProven: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "relayer", Name: "publications_proven_total", Help: "PoP publications this relayer proved to x/pop.",
 		}),
+		DepositsProven: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "relayer", Name: "deposits_proven_total", Help: "Deposit transactions this relayer proved to x/tunnel.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.BitcoinTip, m.LightClientTip, m.HeadersSubmitted, m.Reorgs, m.Errors, m.PublicationsProven)
+		reg.MustRegister(m.BitcoinTip, m.LightClientTip, m.HeadersSubmitted, m.Reorgs, m.Errors, m.PublicationsProven, m.DepositsProven)
 	}
 	return m
 }

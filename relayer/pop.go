@@ -24,14 +24,22 @@ type PoPProver interface {
 	Prove(ctx context.Context, block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) error
 }
 
-// ScanDepth is how far below the Bitcoin tip the relayer looks for publications in the blocks it
-// relays: older blocks (a first catch-up) cannot hold publications of keystones that still matter.
+// ScanDepth is how far below the Bitcoin tip the relayer looks for publications and deposits in the
+// blocks it relays: older blocks (a first catch-up) cannot hold publications of keystones that
+// still matter, and a deposit older than that is left to a MsgProveDeposit sent by hand.
 const ScanDepth = 144
 
-// scanPublications looks for HEMI payloads in the relayed blocks near the tip and proves those x/pop
-// lacks. It never fails the step: a proof the chain refuses (a keystone of another chain, a race
-// with the miner) is logged and skipped.
-func (r *Relayer) scanPublications(ctx context.Context, headers [][]byte, from, btcTip int64) {
+// scanBlocks looks in the relayed blocks near the tip for HEMI payloads and deposits to the
+// vault, and proves those the chain lacks. It never fails the step: a proof the chain refuses (a
+// keystone of another chain, a race with the miner) is logged and skipped.
+func (r *Relayer) scanBlocks(ctx context.Context, headers [][]byte, from, btcTip int64) {
+	var vault []byte
+	if r.deposits != nil {
+		var err error
+		if vault, err = r.deposits.VaultScript(ctx); err != nil {
+			r.log.Warn("could not read x/tunnel's vault script; not looking for deposits in this batch", "err", err)
+		}
+	}
 	for i, raw := range headers {
 		height := from + int64(i)
 		if btcTip-height >= ScanDepth {
@@ -40,33 +48,44 @@ func (r *Relayer) scanPublications(ctx context.Context, headers [][]byte, from, 
 		hash := chainhash.DoubleHashH(raw)
 		block, err := r.btc.GetBlock(ctx, hash)
 		if err != nil {
-			r.log.Warn("could not read a relayed block to look for PoP publications", "height", height, "block", hash, "err", err)
+			r.log.Warn("could not read a relayed block to look for PoP publications and deposits", "height", height, "block", hash, "err", err)
 			continue
 		}
-		for _, p := range scan.Publications(ctx, r.btc, block) {
-			known, err := r.pop.Recorded(ctx, p.TxID)
-			if err != nil {
-				r.log.Warn("could not ask x/pop about a PoP publication", "txid", p.TxID, "err", err)
-				continue
-			}
-			if known {
-				continue
-			}
-			if p.FundingErr != nil {
-				// x/pop binds the publication's payee only through the funding transaction; without
-				// it the publication still anchors its keystone, and the miner's own proof binds
-				// the payee later.
-				r.log.Warn("could not fetch the funding transaction of a PoP publication (does the Bitcoin node run with a "+
-					"transaction index, btcd --txindex?); proving it without, so its payee stays unbound until the miner proves it",
-					"txid", p.TxID, "err", p.FundingErr)
-			}
-			if err := r.pop.Prove(ctx, block, p.TxID, p.Funding); err != nil {
-				r.log.Info("did not prove a PoP publication", "txid", p.TxID, "block", hash, "reason", err)
-				continue
-			}
-			r.metrics.PublicationsProven.Inc()
-			r.log.Info("proved a PoP publication", "txid", p.TxID, "block", hash, "height", height, "payee_bound", p.Funding != nil)
+		if r.pop != nil {
+			r.provePublications(ctx, block, height)
 		}
+		if len(vault) > 0 {
+			r.proveDeposits(ctx, block, height, vault)
+		}
+	}
+}
+
+// provePublications proves the publications of block that x/pop lacks.
+func (r *Relayer) provePublications(ctx context.Context, block *wire.MsgBlock, height int64) {
+	hash := block.BlockHash()
+	for _, p := range scan.Publications(ctx, r.btc, block) {
+		known, err := r.pop.Recorded(ctx, p.TxID)
+		if err != nil {
+			r.log.Warn("could not ask x/pop about a PoP publication", "txid", p.TxID, "err", err)
+			continue
+		}
+		if known {
+			continue
+		}
+		if p.FundingErr != nil {
+			// x/pop binds the publication's payee only through the funding transaction; without
+			// it the publication still anchors its keystone, and the miner's own proof binds
+			// the payee later.
+			r.log.Warn("could not fetch the funding transaction of a PoP publication (does the Bitcoin node run with a "+
+				"transaction index, btcd --txindex?); proving it without, so its payee stays unbound until the miner proves it",
+				"txid", p.TxID, "err", p.FundingErr)
+		}
+		if err := r.pop.Prove(ctx, block, p.TxID, p.Funding); err != nil {
+			r.log.Info("did not prove a PoP publication", "txid", p.TxID, "block", hash, "reason", err)
+			continue
+		}
+		r.metrics.PublicationsProven.Inc()
+		r.log.Info("proved a PoP publication", "txid", p.TxID, "block", hash, "height", height, "payee_bound", p.Funding != nil)
 	}
 }
 

@@ -72,7 +72,7 @@ func TestRelayerProvesPublicationsWithFundingTx(t *testing.T) {
 		node := &popNode{block: mined.Block, txindex: txindex}
 		prover := &recordingProver{}
 		r := New(Config{}, node, nil, slog.New(slog.NewTextHandler(&logs, nil)), nil).WithPoPProver(prover)
-		r.scanPublications(context.Background(), [][]byte{mined.RawHeader}, 1, 1)
+		r.scanBlocks(context.Background(), [][]byte{mined.RawHeader}, 1, 1)
 
 		if len(prover.txids) != 1 || prover.txids[0] != spend.Spending.TxHash() {
 			t.Fatalf("txindex %v: proved %v, want only the PoP transaction %s", txindex, prover.txids, spend.Spending.TxHash())

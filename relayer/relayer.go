@@ -63,13 +63,14 @@ type Config struct {
 
 // Relayer syncs one LightClient from one BitcoinNode.
 type Relayer struct {
-	cfg     Config
-	btc     BitcoinNode
-	lc      LightClient
-	log     *slog.Logger
-	metrics *Metrics
-	rate    rateMeter
-	pop     PoPProver
+	cfg      Config
+	btc      BitcoinNode
+	lc       LightClient
+	log      *slog.Logger
+	metrics  *Metrics
+	rate     rateMeter
+	pop      PoPProver
+	deposits DepositProver
 }
 
 // New returns a relayer. metrics may be nil.
@@ -90,6 +91,13 @@ func New(cfg Config, btc BitcoinNode, lc LightClient, log *slog.Logger, metrics 
 // WithPoPProver makes the relayer prove the PoP publications it finds in the blocks it relays.
 func (r *Relayer) WithPoPProver(p PoPProver) *Relayer {
 	r.pop = p
+	return r
+}
+
+// WithDepositProver makes the relayer prove the deposits to x/tunnel's vault it finds in the blocks
+// it relays.
+func (r *Relayer) WithDepositProver(p DepositProver) *Relayer {
+	r.deposits = p
 	return r
 }
 
@@ -195,8 +203,8 @@ func (r *Relayer) Step(ctx context.Context) (bool, error) {
 		attrs = append(attrs, "remaining", remaining, "eta", (time.Duration(float64(remaining)/rate) * time.Second).Round(time.Second))
 	}
 	r.log.Info("relayed Bitcoin headers", attrs...)
-	if r.pop != nil {
-		r.scanPublications(ctx, headers, from+1, btcTip)
+	if r.pop != nil || r.deposits != nil {
+		r.scanBlocks(ctx, headers, from+1, btcTip)
 	}
 	return true, nil
 }

@@ -61,6 +61,14 @@ if [ -n "${KEYSTONE_INTERVAL:-}" ]; then
     { echo "could not set keystone_interval in $genesis" >&2; exit 1; }
 fi
 
+# VAULT_SCRIPT sets x/tunnel's vault_script (the custodian's scriptPubKey, base64 as genesis holds
+# bytes): without it no vault is configured and deposits are refused.
+if [ -n "${VAULT_SCRIPT:-}" ]; then
+  sed -i -E "s#\"vault_script\": (null|\"[^\"]*\")#\"vault_script\": \"$VAULT_SCRIPT\"#" "$genesis"
+  grep -q "\"vault_script\": \"$VAULT_SCRIPT\"" "$genesis" ||
+    { echo "could not set vault_script in $genesis" >&2; exit 1; }
+fi
+
 # With BTC_RPC set (and BTC_RPC_USER, BTC_RPC_PASSWORD), x/btclc starts from that Bitcoin node's
 # chain; otherwise from the regtest genesis block.
 if [ -n "${BTC_RPC:-}" ]; then

@@ -40,7 +40,7 @@ const ConfigTemplate = `
 ###############################################################################
 
 # The node-local Bitcoin watcher: when this node proposes a block, it injects the Bitcoin headers
-# x/btclc lacks and the PoP publications it found, read from this Bitcoin node. No node needs it;
+# x/btclc lacks and the PoP publications and vault deposits it found, read from this Bitcoin node. No node needs it;
 # without it the chain relies on relayers.
 [bitcoin]
 

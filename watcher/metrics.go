@@ -9,6 +9,7 @@ type Metrics struct {
 	LightClientTip    prometheus.Gauge
 	Lag               prometheus.Gauge
 	PublicationsReady prometheus.Gauge
+	DepositsReady     prometheus.Gauge
 	Errors            prometheus.Counter
 }
 
@@ -23,12 +24,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		LightClientTip:    gauge("btclc_tip_height", "Height of x/btclc's tip at the last proposal."),
 		Lag:               gauge("lag_blocks", "Bitcoin blocks x/btclc is behind the Bitcoin node."),
 		PublicationsReady: gauge("publications_ready", "PoP publications with proofs ready for injection."),
+		DepositsReady:     gauge("deposits_ready", "Vault deposit transactions with proofs ready for injection."),
 		Errors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "hemid", Subsystem: "bitcoin_watcher", Name: "errors_total", Help: "Watcher steps that failed and were retried.",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Up, m.BitcoinTip, m.LightClientTip, m.Lag, m.PublicationsReady, m.Errors)
+		reg.MustRegister(m.Up, m.BitcoinTip, m.LightClientTip, m.Lag, m.PublicationsReady, m.DepositsReady, m.Errors)
 	}
 	return m
 }

@@ -1,11 +1,13 @@
 // Package watcher is a node's Bitcoin watcher: it follows the node's own Bitcoin node in the
 // background and keeps ready what the node, when it proposes, injects into its block (app/inject):
 // the headers x/btclc lacks, a heavier fork from the common ancestor included, and the PoP
-// publications in those blocks with their proofs. It never blocks consensus: PrepareProposal only
+// publications and the deposits to x/tunnel's vault in those blocks with their proofs (both found
+// by bitcoin/scan, the relayer's builder too). It never blocks consensus: PrepareProposal only
 // reads what the watcher holds, under a short lock, and never waits for the Bitcoin node.
 package watcher
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -44,8 +46,9 @@ const (
 	// x/btclc holds in the window doubles it for the next step, up to MaxLookback.
 	Lookback    = 100
 	MaxLookback = Lookback << 5
-	// ScanDepth is how far below its node's tip the watcher looks for PoP publications: older
-	// blocks (a first catch-up) cannot hold publications of keystones that still matter.
+	// ScanDepth is how far below its node's tip the watcher looks for PoP publications and
+	// deposits: older blocks (a first catch-up) cannot hold publications of keystones that still
+	// matter, and the relayer proves older deposits.
 	ScanDepth = 144
 )
 
@@ -60,14 +63,19 @@ type Watcher struct {
 	lcTip atomic.Int64
 	// misses counts the proposals in a row that found no common ancestor in the window.
 	misses atomic.Int64
+	// vault is x/tunnel's vault_script as the last proposal saw it (nil: not yet known).
+	vault atomic.Pointer[[]byte]
 
 	mu       sync.Mutex
 	start    int64    // height of headers[0]
 	headers  [][]byte // the node's best chain from start
 	hashes   []chainhash.Hash
 	pubs     map[chainhash.Hash][]pending // by block hash
+	deposits map[chainhash.Hash][]pending // by block hash; entries x/tunnel holds are dropped
 	scanned  map[chainhash.Hash]bool
-	recorded map[chainhash.Hash]bool // txids x/pop holds
+	// scannedVault is the vault script the blocks in scanned were scanned for deposits with.
+	scannedVault []byte
+	recorded     map[chainhash.Hash]bool // txids x/pop holds
 }
 
 type pending struct {
@@ -87,7 +95,8 @@ func New(node Node, log Logger, metrics *Metrics, interval time.Duration) *Watch
 	}
 	w := &Watcher{
 		node: node, log: log, metrics: metrics, interval: interval,
-		pubs: map[chainhash.Hash][]pending{}, scanned: map[chainhash.Hash]bool{}, recorded: map[chainhash.Hash]bool{},
+		pubs: map[chainhash.Hash][]pending{}, deposits: map[chainhash.Hash][]pending{},
+		scanned: map[chainhash.Hash]bool{}, recorded: map[chainhash.Hash]bool{},
 	}
 	w.lcTip.Store(-1)
 	return w
@@ -113,8 +122,8 @@ func (w *Watcher) Run(ctx context.Context) {
 	}
 }
 
-// Step reads the node's chain around x/btclc's tip, in bulk, and the publications of its recent
-// blocks.
+// Step reads the node's chain around x/btclc's tip, in bulk, and the publications and deposits of
+// its recent blocks.
 func (w *Watcher) Step(ctx context.Context) error {
 	btcTip, err := w.node.GetBlockCount(ctx)
 	if err != nil {
@@ -138,8 +147,19 @@ func (w *Watcher) Step(ctx context.Context) error {
 		hashes[i] = chainhash.DoubleHashH(h)
 	}
 
-	// Publications of the blocks near the node's tip not scanned yet.
+	// Publications and deposits of the blocks near the node's tip not scanned yet. Blocks scanned
+	// with another vault script than the chain's now are scanned again.
+	var vault []byte
+	if v := w.vault.Load(); v != nil {
+		vault = *v
+	}
+	w.mu.Lock()
+	if !bytes.Equal(vault, w.scannedVault) {
+		w.scanned, w.deposits, w.scannedVault = map[chainhash.Hash]bool{}, map[chainhash.Hash][]pending{}, vault
+	}
+	w.mu.Unlock()
 	found := map[chainhash.Hash][]pending{}
+	foundDeposits := map[chainhash.Hash][]pending{}
 	for i, hash := range hashes {
 		height := from + int64(i)
 		if btcTip-height >= ScanDepth || w.isScanned(hash) {
@@ -150,6 +170,7 @@ func (w *Watcher) Step(ctx context.Context) error {
 			return fmt.Errorf("bitcoin block %s at %d: %w", hash, height, err)
 		}
 		found[hash] = w.proofs(ctx, block)
+		foundDeposits[hash] = w.depositProofs(block, vault)
 	}
 
 	w.mu.Lock()
@@ -164,23 +185,55 @@ func (w *Watcher) Step(ctx context.Context) error {
 		if len(ps) > 0 {
 			w.pubs[hash] = ps
 		}
-	}
-	ready := 0
-	for hash, ps := range w.pubs { // forget what fell out of the window; order does not matter here
-		if !live[hash] {
-			delete(w.pubs, hash)
-			continue
+		if ds := foundDeposits[hash]; len(ds) > 0 {
+			w.deposits[hash] = ds
 		}
-		ready += len(ps)
 	}
+	ready := forgetDead(w.pubs, live)
+	readyDeposits := forgetDead(w.deposits, live)
 	for hash := range w.scanned {
 		if !live[hash] {
 			delete(w.scanned, hash)
 		}
 	}
 	w.metrics.PublicationsReady.Set(float64(ready))
-	w.log.Debug("bitcoin watcher step", "bitcoin_tip", btcTip, "btclc_tip", lc, "from", from, "to", to, "publications", ready)
+	w.metrics.DepositsReady.Set(float64(readyDeposits))
+	w.log.Debug("bitcoin watcher step", "bitcoin_tip", btcTip, "btclc_tip", lc, "from", from, "to", to,
+		"publications", ready, "deposits", readyDeposits)
 	return nil
+}
+
+// forgetDead drops the entries of blocks that fell out of the window (order does not matter
+// here) and counts the proofs left.
+func forgetDead(byBlock map[chainhash.Hash][]pending, live map[chainhash.Hash]bool) int {
+	n := 0
+	for hash, ps := range byBlock {
+		if !live[hash] {
+			delete(byBlock, hash)
+			continue
+		}
+		n += len(ps)
+	}
+	return n
+}
+
+// depositProofs builds the proofs of block's deposits to vault that name a recipient.
+func (w *Watcher) depositProofs(block *wire.MsgBlock, vault []byte) []pending {
+	deposits, err := scan.Deposits(block, vault)
+	if err != nil {
+		w.log.Warn("could not read the deposits of a Bitcoin block", "block", block.BlockHash(), "err", err)
+		return nil
+	}
+	var out []pending
+	for _, d := range deposits {
+		if d.RecipientErr != nil {
+			w.log.Warn("a Bitcoin transaction pays the vault but names no recipient x/tunnel accepts; not injecting it",
+				"txid", d.TxID, "err", d.RecipientErr)
+			continue
+		}
+		out = append(out, pending{txid: d.TxID, proof: d.Proof})
+	}
+	return out
 }
 
 func (w *Watcher) isScanned(hash chainhash.Hash) bool {
@@ -210,12 +263,18 @@ func (w *Watcher) proofs(ctx context.Context, block *wire.MsgBlock) []pending {
 
 // Candidate offers the headers of the node's chain above the highest block x/btclc holds (its
 // tip, or on a reorg the common ancestor or the last piece of the fork it keeps as a side chain),
-// and the publications of blocks up to the last offered header that x/pop does not hold.
+// and the publications of blocks up to the last offered header that x/pop does not hold, and the
+// deposits of those blocks not reported done.
 func (w *Watcher) Candidate(view app.BitcoinView) inject.Candidate {
 	tipHeight, tipHash, err := view.Tip()
 	if err != nil {
 		w.log.Error("bitcoin watcher could not read x/btclc's tip", "err", err)
 		return inject.Candidate{}
+	}
+	if vault, err := view.VaultScript(); err != nil {
+		w.log.Error("bitcoin watcher could not read x/tunnel's vault script", "err", err)
+	} else {
+		w.vault.Store(&vault)
 	}
 	w.lcTip.Store(int64(tipHeight))
 	w.metrics.LightClientTip.Set(float64(tipHeight))
@@ -247,15 +306,44 @@ func (w *Watcher) Candidate(view app.BitcoinView) inject.Candidate {
 	c := inject.Candidate{Headers: append([][]byte(nil), w.headers[known+1:end]...)}
 	for _, hash := range w.hashes[:end] { // in Bitcoin order
 		for _, p := range w.pubs[hash] {
-			if len(c.Publications) == inject.MaxPublications {
-				return c
-			}
-			if !w.recorded[p.txid] {
+			if len(c.Publications) < inject.MaxPublications && !w.recorded[p.txid] {
 				c.Publications = append(c.Publications, p.proof)
+			}
+		}
+		for _, d := range w.deposits[hash] {
+			if len(c.Deposits) < inject.MaxDeposits {
+				c.Deposits = append(c.Deposits, d.proof)
 			}
 		}
 	}
 	return c
+}
+
+// DepositsDone drops from the ready set the deposit transactions x/tunnel holds or will not take.
+// A transaction mined again in another block (after a reorg) is found there by the next scan.
+func (w *Watcher) DepositsDone(txids []chainhash.Hash) {
+	done := make(map[chainhash.Hash]bool, len(txids))
+	for _, txid := range txids {
+		done[txid] = true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ready := 0
+	for hash, ds := range w.deposits { // each block's list is filtered in place; order does not matter
+		kept := ds[:0]
+		for _, d := range ds {
+			if !done[d.txid] {
+				kept = append(kept, d)
+			}
+		}
+		if len(kept) == 0 {
+			delete(w.deposits, hash)
+		} else {
+			w.deposits[hash] = kept
+		}
+		ready += len(kept)
+	}
+	w.metrics.DepositsReady.Set(float64(ready))
 }
 
 // Recorded forgets publications x/pop holds.

@@ -6,9 +6,14 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 	"github.com/hemi-appchain/hemi/watcher"
 )
 
@@ -17,10 +22,12 @@ type view struct {
 	height uint64
 	hash   chainhash.Hash
 	known  map[chainhash.Hash]bool
+	vault  []byte
 }
 
 func (v view) Tip() (uint64, chainhash.Hash, error) { return v.height, v.hash, nil }
 func (v view) Known(h chainhash.Hash) bool          { return v.known[h] }
+func (v view) VaultScript() ([]byte, error)         { return v.vault, nil }
 
 // TestWatcherFollowsRegtest: against a real btcd regtest node, the watcher offers the headers
 // above x/btclc's tip in order, from the tip's child; when x/btclc's tip is not on the node's
@@ -108,5 +115,81 @@ func TestWatcherFollowsRegtest(t *testing.T) {
 	}
 	if c := w.Candidate(view{height: 30, hash: hashes[29]}); len(c.Headers) != 1 {
 		t.Fatalf("with the node down offered %d headers, want the 1 it held", len(c.Headers))
+	}
+}
+
+// TestWatcherDeposits: against a real btcd regtest node, the watcher offers the transactions of
+// recent blocks that pay the vault script the chain names (read from the view at a proposal),
+// found by script, with proofs of the mined block; it scans again when the vault script
+// changes; and it forgets a transaction once a proposer reports it done.
+func TestWatcherDeposits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	node := btcdtest.Start(t, nil)
+	node.Generate(101) // matures a coinbase
+	ctx := context.Background()
+	wal, err := wallet.New(node.MiningKey(), &chaincfg.RegressionNetParams, wallet.P2PKH, node.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault := datagen.P2WPKHScript(t, datagen.KeyFromSeed(7000).PubKey())
+	utxos, err := wal.UTXOs(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, _, err := wal.BuildTx(utxos, []*wire.TxOut{datagen.OpReturn(t, make([]byte, 20)), wire.NewTxOut(10_000, vault), wire.NewTxOut(20_000, vault)}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txid, err := wal.Broadcast(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mined := node.Generate(1)[0]
+	height, _ := node.BestBlock()
+
+	w := watcher.New(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
+	tip := view{height: uint64(height), hash: mined}
+	if err := w.Step(ctx); err != nil { // the vault is not known yet: nothing found
+		t.Fatal(err)
+	}
+	if c := w.Candidate(view{height: tip.height, hash: tip.hash, vault: vault}); len(c.Deposits) != 0 {
+		t.Fatalf("offered %d deposits before a step knew the vault", len(c.Deposits))
+	}
+	if err := w.Step(ctx); err != nil { // scans again, with the vault the proposal showed
+		t.Fatal(err)
+	}
+	c := w.Candidate(view{height: tip.height, hash: tip.hash, vault: vault})
+	if len(c.Deposits) != 1 {
+		t.Fatalf("offered %d deposits, want the one transaction with two vault outputs", len(c.Deposits))
+	}
+	p := c.Deposits[0]
+	decoded, err := bitcoin.DecodeTx(p.Tx)
+	if err != nil || decoded.TxHash() != txid || p.BtcBlockHash != mined.String() || p.TxIndex != 1 {
+		t.Fatalf("offered a proof of %v in %s at %d, want %s in %s at 1", err, p.BtcBlockHash, p.TxIndex, txid, mined)
+	}
+
+	// Another vault: the blocks are scanned again and the transaction is not a deposit to it.
+	other := view{height: tip.height, hash: tip.hash, vault: datagen.P2WPKHScript(t, datagen.KeyFromSeed(7001).PubKey())}
+	w.Candidate(other)
+	if err := w.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.Candidate(other); len(c.Deposits) != 0 {
+		t.Fatalf("offered %d deposits to another vault", len(c.Deposits))
+	}
+
+	// Back to the vault; once reported done the transaction is not offered again.
+	w.Candidate(view{height: tip.height, hash: tip.hash, vault: vault})
+	if err := w.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.Candidate(view{height: tip.height, hash: tip.hash, vault: vault}); len(c.Deposits) != 1 {
+		t.Fatalf("after the vault came back offered %d deposits, want 1", len(c.Deposits))
+	}
+	w.DepositsDone([]chainhash.Hash{txid})
+	if c := w.Candidate(view{height: tip.height, hash: tip.hash, vault: vault}); len(c.Deposits) != 0 {
+		t.Fatalf("after it was reported done offered %d deposits", len(c.Deposits))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // HeaderKeeper is x/btclc as an entry needs it: the checks and writes of MsgInsertHeaders,
@@ -26,18 +27,27 @@ type PublicationKeeper interface {
 	SubmitPoPProof(ctx context.Context, msg *poptypes.MsgSubmitPoPProof) (*poptypes.MsgSubmitPoPProofResponse, error)
 }
 
+// DepositKeeper is x/tunnel as an entry needs it: MsgProveDeposit's handler.
+type DepositKeeper interface {
+	ProveDeposit(ctx context.Context, msg *tunneltypes.MsgProveDeposit) (*tunneltypes.MsgProveDepositResponse, error)
+}
+
 // Applier applies entries with the modules' own handlers.
 type Applier struct {
 	Headers      HeaderKeeper
 	Publications PublicationKeeper
-	// Submitter is the address x/pop records as the submitter of an injected publication.
+	Deposits     DepositKeeper
+	// Submitter is the address x/pop and x/tunnel record as the submitter of an injected
+	// publication or deposit.
 	Submitter string
 }
 
 // Apply applies an entry to ctx's state: its headers as one MsgInsertHeaders, then each
-// publication as a MsgSubmitPoPProof (its proof checked against the canonical chain, injected
-// headers included). The first failure is returned as x/btclc or x/pop returned it, wrapped with
-// what failed; the caller runs
+// publication as a MsgSubmitPoPProof, then each deposit as a MsgProveDeposit (their proofs checked
+// against the canonical chain, injected headers included). A deposit x/tunnel holds already,
+// or the same deposit twice in the entry, fails as a second MsgProveDeposit would
+// (ErrDuplicateDeposit). The first failure is returned as x/btclc, x/pop or x/tunnel returned it,
+// wrapped with what failed; the caller runs
 // Apply on a branch of its state and writes the branch only on success.
 func (a Applier) Apply(ctx sdk.Context, e *Entry) error {
 	if err := e.checkCounts(); err != nil {
@@ -51,6 +61,11 @@ func (a Applier) Apply(ctx sdk.Context, e *Entry) error {
 	for i := range e.Publications {
 		if err := a.applyPublication(ctx, &e.Publications[i]); err != nil {
 			return errorsmod.Wrapf(err, "publication %d of %d", i, len(e.Publications))
+		}
+	}
+	for i := range e.Deposits {
+		if err := a.applyDeposit(ctx, &e.Deposits[i]); err != nil {
+			return errorsmod.Wrapf(err, "deposit %d of %d", i, len(e.Deposits))
 		}
 	}
 	return nil
@@ -85,11 +100,18 @@ func (a Applier) applyPublication(ctx sdk.Context, proof *btclctypes.InclusionPr
 	return err
 }
 
+func (a Applier) applyDeposit(ctx sdk.Context, proof *btclctypes.InclusionProof) error {
+	_, err := a.Deposits.ProveDeposit(ctx, &tunneltypes.MsgProveDeposit{Submitter: a.Submitter, Proof: *proof})
+	return err
+}
+
 // Candidate is what a node's Bitcoin watcher offers a proposer: headers of its Bitcoin node's best
-// chain that x/btclc lacks (in order, from the common ancestor), and publications with proofs.
+// chain that x/btclc lacks (in order, from the common ancestor), and publications and deposit
+// transactions with proofs.
 type Candidate struct {
 	Headers      [][]byte
 	Publications []btclctypes.InclusionProof
+	Deposits     []btclctypes.InclusionProof
 }
 
 // Built is the entry a proposer builds from a candidate, and what it learned about the candidate.
@@ -98,13 +120,19 @@ type Built struct {
 	// Recorded are the txids of candidate publications x/pop holds already: the watcher may
 	// forget them.
 	Recorded []chainhash.Hash
+	// DepositsDone are the txids of candidate deposits x/tunnel holds already, or refuses for what
+	// the transaction is (no recipient, no vault output of min_deposit_sats, the coinbase, ...):
+	// the watcher may forget them.
+	DepositsDone []chainhash.Hash
 	// HeadersRefused is why the candidate's headers were left out ("" if they were not).
 	HeadersRefused error
 }
 
 // Build makes, from a candidate, an entry that Apply accepts on ctx's state and that fits in
 // maxBytes: the headers if x/btclc takes them (none otherwise), then each publication x/pop
-// takes, as long as the entry fits. ctx's state is not changed.
+// takes, then each deposit x/tunnel takes, as long as the entry fits. A deposit x/tunnel holds
+// already is left out (and reported in DepositsDone), so an honest proposer never offers one
+// that ProcessProposal rejects. ctx's state is not changed.
 func (a Applier) Build(ctx sdk.Context, c Candidate, maxBytes int) Built {
 	maxBytes = min(maxBytes, MaxEntryBytes)
 	branch, _ := ctx.CacheContext()
@@ -128,31 +156,58 @@ func (a Applier) Build(ctx sdk.Context, c Candidate, maxBytes int) Built {
 			}
 		}
 	}
-	for i := range c.Publications {
-		if len(e.Publications) == MaxPublications {
+	out.Recorded = addProofs(branch, e, &e.Publications, c.Publications, MaxPublications, maxBytes, a.applyPublication,
+		func(err error) bool {
+			return errors.Is(err, poptypes.ErrDuplicatePublication) || errors.Is(err, poptypes.ErrRewardSettled)
+		})
+	out.DepositsDone = addProofs(branch, e, &e.Deposits, c.Deposits, MaxDeposits, maxBytes, a.applyDeposit, depositDone)
+	out.Entry = e
+	return out
+}
+
+// addProofs appends to list, one of e's lists, each candidate proof that apply accepts on branch
+// (which it then updates) while list holds fewer than limit and e fits in maxBytes. It returns the
+// txids of the proofs apply refused with an error done tells the caller to forget.
+func addProofs(branch sdk.Context, e *Entry, list *[]btclctypes.InclusionProof, candidates []btclctypes.InclusionProof,
+	limit, maxBytes int, apply func(sdk.Context, *btclctypes.InclusionProof) error, done func(error) bool,
+) (forget []chainhash.Hash) {
+	for i := range candidates {
+		if len(*list) == limit {
 			break
 		}
-		proof := c.Publications[i]
-		e.Publications = append(e.Publications, proof)
+		proof := candidates[i]
+		*list = append(*list, proof)
 		if len(Prefix)+e.Size() > maxBytes {
-			e.Publications = e.Publications[:len(e.Publications)-1]
+			*list = (*list)[:len(*list)-1]
 			continue
 		}
 		step, write := branch.CacheContext()
-		err := a.applyPublication(step, &proof)
-		if err != nil {
-			e.Publications = e.Publications[:len(e.Publications)-1]
-			if errors.Is(err, poptypes.ErrDuplicatePublication) || errors.Is(err, poptypes.ErrRewardSettled) {
+		if err := apply(step, &proof); err != nil {
+			*list = (*list)[:len(*list)-1]
+			if done(err) {
 				if txid, ok := proofTxID(proof); ok {
-					out.Recorded = append(out.Recorded, txid)
+					forget = append(forget, txid)
 				}
 			}
 			continue
 		}
 		write()
 	}
-	out.Entry = e
-	return out
+	return forget
+}
+
+// depositDone tells whether x/tunnel refused a deposit proof for good: it holds the deposits, or
+// the transaction itself is not one it takes (under the current params).
+func depositDone(err error) bool {
+	for _, e := range []error{
+		tunneltypes.ErrDuplicateDeposit, tunneltypes.ErrCoinbaseTx, tunneltypes.ErrNoVaultOutput, tunneltypes.ErrTooManyOutputs,
+		tunneltypes.ErrNoRecipient, tunneltypes.ErrBadRecipient, tunneltypes.ErrBlockedRecipient,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 func proofTxID(p btclctypes.InclusionProof) (chainhash.Hash, bool) {

@@ -1,8 +1,8 @@
 // Package inject is the Bitcoin data a proposer puts first in its block: the headers x/btclc
-// lacks and PoP publications with their proofs (DESIGN.md §10). It holds the entry's wire form
+// lacks, PoP publications and vault deposits with their proofs (DESIGN.md §10). It holds the entry's wire form
 // and bounds, and the one function that applies an entry; checking an entry is applying it on a
 // branch of the state that is then dropped, so the proposer, every validator and PreBlocker run
-// exactly the same checks, which are x/btclc's and x/pop's own.
+// exactly the same checks, which are x/btclc's, x/pop's and x/tunnel's own.
 package inject
 
 import (
@@ -22,10 +22,12 @@ var (
 	ErrTooManyPublications = errorsmod.Register(Codespace, 5, "too many publications in the injected entry")
 	ErrNotATransaction     = errorsmod.Register(Codespace, 6, "the injected Bitcoin entry is not a transaction: only a proposer puts it, first in its block")
 	ErrMisplacedEntry      = errorsmod.Register(Codespace, 7, "an injected entry may only be the first item of a block")
+	ErrTooManyDeposits     = errorsmod.Register(Codespace, 8, "too many deposits in the injected entry")
 )
 
 // Bounds of one entry. They bound the work of every block: x/btclc validates at most MaxHeaders
-// headers (and no more than its max_headers_per_msg), x/pop at most MaxPublications proofs.
+// headers (and no more than its max_headers_per_msg), x/pop at most MaxPublications proofs, x/tunnel
+// at most MaxDeposits.
 const (
 	// MaxEntryBytes is the most bytes an entry takes, its prefix included. A proposer also keeps
 	// it within half of the block's max_tx_bytes (see the app's PrepareProposal).
@@ -34,6 +36,8 @@ const (
 	MaxHeaders = 1000
 	// MaxPublications is the most PoP publications in one entry.
 	MaxPublications = 100
+	// MaxDeposits is the most deposit transactions in one entry.
+	MaxDeposits = 100
 )
 
 // Prefix starts every entry's bytes. Its first byte, 0xff, is a protobuf key of wire type 7,
@@ -45,7 +49,9 @@ var Prefix = []byte{0xff, 'h', 'e', 'm', 'i', 'b', 't', 'c'}
 func IsEntry(bz []byte) bool { return bytes.HasPrefix(bz, Prefix) }
 
 // Empty tells whether the entry carries nothing.
-func (e *Entry) Empty() bool { return len(e.Headers) == 0 && len(e.Publications) == 0 }
+func (e *Entry) Empty() bool {
+	return len(e.Headers) == 0 && len(e.Publications) == 0 && len(e.Deposits) == 0
+}
 
 // Encode returns the entry's bytes: Prefix, then the protobuf encoding.
 func Encode(e *Entry) ([]byte, error) {
@@ -82,6 +88,9 @@ func (e *Entry) checkCounts() error {
 	}
 	if n := len(e.Publications); n > MaxPublications {
 		return ErrTooManyPublications.Wrapf("%d publications, at most %d", n, MaxPublications)
+	}
+	if n := len(e.Deposits); n > MaxDeposits {
+		return ErrTooManyDeposits.Wrapf("%d deposits, at most %d", n, MaxDeposits)
 	}
 	return nil
 }

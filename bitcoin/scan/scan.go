@@ -1,17 +1,20 @@
 // Package scan finds in Bitcoin blocks what the chain is told about, and builds its proofs: the
 // PoP publications of a block, with the funding transaction that binds each one's payee (whose
-// proofs btclctypes.NewInclusionProof builds). The
-// relayer (which submits them as transactions) and the node's Bitcoin watcher (which injects them
+// proofs btclctypes.NewInclusionProof builds), and the deposits to x/tunnel's vault with their
+// proofs. The relayer (which submits them as transactions) and the node's Bitcoin watcher (which injects them
 // into blocks) both use it. It reads a Bitcoin node; the state machine never imports it.
 package scan
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
 
 // TxSource serves confirmed transactions by txid (a node with a transaction index).
@@ -43,4 +46,67 @@ func Publications(ctx context.Context, node TxSource, block *wire.MsgBlock) []Pu
 		out = append(out, p)
 	}
 	return out
+}
+
+// Deposit is a transaction of a block that pays the vault: x/tunnel records each of its vault
+// outputs as its own deposit, from one MsgProveDeposit carrying Proof.
+type Deposit struct {
+	TxID chainhash.Hash
+	// Vouts are the indexes of the outputs that pay the vault script, in order.
+	Vouts []uint32
+	// Proof is the transaction's inclusion proof in the block.
+	Proof btclctypes.InclusionProof
+	// RecipientErr is why the transaction names no recipient x/tunnel accepts (nil when it
+	// does): the chain refuses such a deposit, so there is nothing to prove.
+	RecipientErr error
+}
+
+// Deposits returns the transactions of block with an output paying vaultScript (x/tunnel's
+// vault_script param), in block order, each with its proof. Outputs are matched by their script
+// alone, never by a txid the caller expects, so a funding transaction replaced by a fee bump (a
+// new txid) is found as it was mined. The coinbase is skipped: x/tunnel refuses it. An empty
+// vaultScript (no vault configured) finds nothing. The block comes from a Bitcoin node and is
+// untrusted: only what it holds is read, and each proof is built from its own transactions.
+func Deposits(block *wire.MsgBlock, vaultScript []byte) ([]Deposit, error) {
+	if len(vaultScript) == 0 || len(block.Transactions) < 2 {
+		return nil, nil
+	}
+	var out []Deposit
+	for i, tx := range block.Transactions[1:] {
+		if tx == nil {
+			return nil, fmt.Errorf("block %s: transaction %d is missing", block.BlockHash(), i+1)
+		}
+		var vouts []uint32
+		for vout, o := range tx.TxOut {
+			if o != nil && bytes.Equal(o.PkScript, vaultScript) {
+				vouts = append(vouts, uint32(vout))
+			}
+		}
+		if len(vouts) > 0 {
+			_, err := bitcoin.DepositRecipient(tx)
+			out = append(out, Deposit{TxID: tx.TxHash(), Vouts: vouts, RecipientErr: err, Proof: btclctypes.InclusionProof{TxIndex: uint32(i + 1)}})
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	// Every proof from one pass over the block's txids.
+	txids := make([]chainhash.Hash, len(block.Transactions))
+	for i, tx := range block.Transactions {
+		txids[i] = tx.TxHash()
+	}
+	hash := block.BlockHash()
+	for i := range out {
+		index := out[i].Proof.TxIndex
+		siblings, err := bitcoin.MerkleBranch(txids, index)
+		if err != nil {
+			return nil, fmt.Errorf("block %s: proof of transaction %d: %w", hash, index, err)
+		}
+		var raw bytes.Buffer
+		if err := block.Transactions[index].Serialize(&raw); err != nil {
+			return nil, fmt.Errorf("block %s: transaction %d: %w", hash, index, err)
+		}
+		out[i].Proof = btclctypes.NewInclusionProofOf(raw.Bytes(), hash, index, siblings, nil)
+	}
+	return out, nil
 }

@@ -64,7 +64,7 @@ func connect(name string, args []string, cfg daemonConfig) (*rpc.Client, *hemicl
 //	hemid relayer --btc-rpc http://127.0.0.1:18443 --btc-user u --btc-password-file ~/.btc-rpc-password \
 //	              --hemid-grpc 127.0.0.1:9090 --chain-id hemidev_74301-1 --home ~/.hemid --key relayer
 func relayerCmd() *cobra.Command {
-	return daemonCmd("relayer", "Keep x/btclc in sync with a Bitcoin node and prove PoP publications (flags or a TOML --config)", runRelayer)
+	return daemonCmd("relayer", "Keep x/btclc in sync with a Bitcoin node and prove PoP publications and vault deposits (flags or a TOML --config)", runRelayer)
 }
 
 func runRelayer(args []string) error {
@@ -89,7 +89,7 @@ func runRelayer(args []string) error {
 	log.Info("relaying Bitcoin headers to x/btclc", "bitcoin", btc.Name(), "hemid", cfg.HemidGRPC,
 		"chain_id", cfg.ChainID, "relayer", hemi.Address().String())
 	r := relayer.New(relayer.Config{BatchSize: cfg.BatchSize, PollInterval: cfg.Poll}, btc, relayer.ChainLightClient{Client: hemi}, log, metrics).
-		WithPoPProver(relayer.ChainPoPProver{Client: hemi})
+		WithPoPProver(relayer.ChainPoPProver{Client: hemi}).WithDepositProver(relayer.ChainDepositProver{Client: hemi})
 	err = r.Run(ctx)
 	log.Info("relayer stopped")
 	return err

@@ -1,0 +1,59 @@
+package scan_test
+
+import (
+	"testing"
+
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/scan"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
+)
+
+// TestDeposits: in a mined regtest block, every transaction with outputs paying the vault script
+// is found once, with all its vault outputs and a proof that verifies against the block's merkle
+// root; a transaction paying another script, and the coinbase, are not; a transaction without a
+// recipient is found with the reason; an empty vault script finds nothing.
+func TestDeposits(t *testing.T) {
+	vault := datagen.P2WPKHScript(t, datagen.KeyFromSeed(900).PubKey())
+	other := datagen.P2WPKHScript(t, datagen.KeyFromSeed(901).PubKey())
+	recipient := datagen.OpReturn(t, make([]byte, bitcoin.RecipientSize))
+	genesis := datagen.RegtestGenesis()
+	mined := datagen.MineSpendBlock(t, &genesis, 1,
+		datagen.Spend{Kind: datagen.P2WPKH, Outputs: []*wire.TxOut{recipient, wire.NewTxOut(20_000, vault), wire.NewTxOut(30_000, vault)}},
+		datagen.Spend{Kind: datagen.P2PKH, Outputs: []*wire.TxOut{recipient, wire.NewTxOut(20_000, other)}},
+		datagen.Spend{Kind: datagen.P2SHP2WPKH, Outputs: []*wire.TxOut{wire.NewTxOut(40_000, vault)}},
+	)
+	got, err := scan.Deposits(mined.Block, vault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("found %d deposit transactions, want 2", len(got))
+	}
+	two, noRecipient := got[0], got[1]
+	if two.TxID != mined.Spends[0].Spending.TxHash() || len(two.Vouts) != 2 || two.Vouts[0] != 1 || two.Vouts[1] != 2 || two.RecipientErr != nil {
+		t.Fatalf("first deposit %s vouts %v (recipient error %v), want %s vouts [1 2]", two.TxID, two.Vouts, two.RecipientErr, mined.Spends[0].Spending.TxHash())
+	}
+	if noRecipient.TxID != mined.Spends[2].Spending.TxHash() || noRecipient.RecipientErr == nil {
+		t.Fatalf("second deposit %s (recipient error %v), want %s without a recipient", noRecipient.TxID, noRecipient.RecipientErr, mined.Spends[2].Spending.TxHash())
+	}
+	for _, d := range got {
+		want := mined.TxProof(t, mined.Block.Transactions[d.Proof.TxIndex])
+		if d.Proof.BtcBlockHash != mined.Block.BlockHash().String() || string(d.Proof.Tx) != string(want.RawTx) || len(d.Proof.MerkleSiblings) != len(want.Siblings) {
+			t.Fatalf("proof of %s does not match the block's", d.TxID)
+		}
+		siblings := want.Siblings
+		if err := bitcoin.VerifyInclusion(d.Proof.Tx, mined.Block.Header.MerkleRoot, d.Proof.TxIndex, siblings); err != nil {
+			t.Fatalf("proof of %s: %v", d.TxID, err)
+		}
+		for i := range siblings {
+			if string(d.Proof.MerkleSiblings[i]) != string(siblings[i][:]) {
+				t.Fatalf("proof of %s: sibling %d differs", d.TxID, i)
+			}
+		}
+	}
+	if got, err := scan.Deposits(mined.Block, nil); err != nil || len(got) != 0 {
+		t.Fatalf("without a vault found %d (%v)", len(got), err)
+	}
+}
