@@ -7,7 +7,7 @@
 # superfinal) and the miner's reward balance, until Ctrl-C stops everything and prints a summary.
 #
 # Environment: DEVNET_HOME (default build/devnet), BASE_PORT (default 26650), DEV_ACCOUNTS (3),
-# BTC_BLOCK_SECONDS (3), KEYSTONE_INTERVAL (10).
+# BTC_BLOCK_SECONDS (2), KEYSTONE_INTERVAL (5), POLL_INTERVAL (1s, the relayer's and the PoP miner's).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -83,7 +83,7 @@ for _ in $(seq 100); do "${btcctl[@]}" getblockcount >/dev/null 2>&1 && break; s
 
 echo "Creating the devnet in $root (chain $chain_id), x/btclc based on btcd's chain ..."
 BTC_RPC="http://127.0.0.1:$btc_rpc_port" BTC_RPC_USER=$btc_user BTC_RPC_PASSWORD=$btc_password FUNDED_KEYS=relayer \
-  IMPORTED_KEYS="popminer:$popminer_key" KEYSTONE_INTERVAL=${KEYSTONE_INTERVAL:-10} \
+  IMPORTED_KEYS="popminer:$popminer_key" KEYSTONE_INTERVAL=${KEYSTONE_INTERVAL:-5} \
   "$(dirname "$0")/init-network.sh" "$net" 1 "$base" "$chain_id" 1s "${DEV_ACCOUNTS:-3}"
 
 setsid "$HEMID" start --home "$home" >"$root/hemid.log" 2>&1 &
@@ -98,13 +98,13 @@ btc_password_file=$root/btcd/rpc-password
 (umask 077 && printf '%s\n' "$btc_password" >"$btc_password_file")
 
 setsid "$HEMID" relayer --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password-file "$btc_password_file" \
-  --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" --home "$home" "${KEYRING[@]}" --key relayer \
+  --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" --home "$home" "${KEYRING[@]}" --key relayer --poll-interval "${POLL_INTERVAL:-1s}" \
   --metrics "127.0.0.1:$(port "$base" 1 $API)" >"$root/relayer.log" 2>&1 &
 pids+=($!)
 
 setsid "$HEMID" popminer --btc-rpc "http://127.0.0.1:$btc_rpc_port" --btc-user "$btc_user" --btc-password-file "$btc_password_file" \
   --network regtest --address-kind p2pkh --hemid-grpc "127.0.0.1:$(port "$base" 0 $GRPC)" --chain-id "$chain_id" \
-  --home "$home" "${KEYRING[@]}" --key popminer --metrics "127.0.0.1:$(port "$base" 1 $GRPC)" >"$root/popminer.log" 2>&1 &
+  --home "$home" "${KEYRING[@]}" --key popminer --poll-interval "${POLL_INTERVAL:-1s}" --metrics "127.0.0.1:$(port "$base" 1 $GRPC)" >"$root/popminer.log" 2>&1 &
 pids+=($!)
 payee=$(key_address "$home" popminer)
 
@@ -149,8 +149,8 @@ header precompiles are at 0x…44 and 0x…45, see x/hvm/README.md). x/btclc's t
 or as raw ABI (height, block hash in display order, version, prev hash, merkle root, time, bits, nonce, chain work):
   curl -s $jsonrpc -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_call","params":[{"to":"$ibitcoin","data":"$tip_selector"},"latest"]}'
 
-A Bitcoin block is mined every ${BTC_BLOCK_SECONDS:-3} s; the relayer brings it to x/btclc. Every
-${KEYSTONE_INTERVAL:-10} hemi blocks a keystone is recorded; the PoP miner publishes it to Bitcoin and proves it
+A Bitcoin block is mined every ${BTC_BLOCK_SECONDS:-2} s; the relayer brings it to x/btclc. Every
+${KEYSTONE_INTERVAL:-5} hemi blocks a keystone is recorded; the PoP miner publishes it to Bitcoin and proves it
 back; $depth Bitcoin confirmations make it superfinal and pay the miner. Press Ctrl-C to stop.
 INFO
 start_balance=$(get "$api/cosmos/bank/v1beta1/balances/$payee/by_denom?denom=ahemi" | json_field amount)
@@ -170,7 +170,7 @@ while true; do
       2) fail relayer "$root/relayer.log" ;; 3) fail popminer "$root/popminer.log" ;;
     esac
   done
-  if ((SECONDS - last_mined >= ${BTC_BLOCK_SECONDS:-3})); then
+  if ((SECONDS - last_mined >= ${BTC_BLOCK_SECONDS:-2})); then
     "${btcctl[@]}" generate 1 >/dev/null && last_mined=$SECONDS
   fi
   hemi_height=$(node_height "$rpc")
