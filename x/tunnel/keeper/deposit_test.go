@@ -245,6 +245,41 @@ func TestMintedDepositReorgedAwayTripsTheBreaker(t *testing.T) {
 	require.Equal(t, sat(50_000), f.bank.Minted())
 }
 
+// TestDepositTheBankRefusesIsRefused: a pending deposit whose recipient can no longer hold coins
+// when it matures (here, blocked after the proof) is marked refused by EndBlock, with
+// EventDepositRefused, instead of stopping the chain; the recipient gets nothing, the record is
+// kept and never minted later, and proving the outpoint again changes nothing.
+func TestDepositTheBankRefusesIsRefused(t *testing.T) {
+	f := newFixture(t)
+	b := f.mine(nil, f.deposit(1, alice, 50_000))
+	f.block(func() {
+		f.insert(*b.Header())
+		_, err := f.proveDeposit(proofOf(t, b, 0, false))
+		require.NoError(t, err)
+	})
+	op := outpoint(b, 0, 1)
+	require.Equal(t, types.DEPOSIT_STATUS_PENDING, f.deposit1(op).Status)
+	f.bank.Block(alice)
+
+	f.extend(5) // 6 confirmations: due
+	d := f.deposit1(op)
+	require.Equal(t, types.DEPOSIT_STATUS_REFUSED, d.Status)
+	require.Zero(t, d.MintedHeight)
+	require.Contains(t, eventTypes(f.ctx), "hemi.tunnel.v1.EventDepositRefused")
+	require.NotContains(t, eventTypes(f.ctx), "hemi.tunnel.v1.EventDepositMinted")
+	require.True(t, f.bank.Balance(alice).IsZero())
+
+	f.extend(3)
+	require.Equal(t, types.DEPOSIT_STATUS_REFUSED, f.deposit1(op).Status, "a refused deposit is not tried again")
+	require.NotContains(t, eventTypes(f.ctx), "hemi.tunnel.v1.EventDepositRefused")
+	f.block(func() {
+		_, err := f.proveDeposit(proofOf(t, b, 0, false))
+		require.ErrorIs(t, err, types.ErrBlockedRecipient, "proving it again is refused, the recipient first")
+	})
+	require.Equal(t, d, f.deposit1(op), "the refused record is unchanged")
+	require.True(t, f.bank.Balance(alice).IsZero())
+}
+
 // TestTenThousandDepositsMaturingInOneBlock: 10,000 pending deposits in one
 // Bitcoin block reach min_confirmations together; EndBlock mints at most
 // MaxMintsPerBlock per block, in (height, txid, vout) order, and all of them
