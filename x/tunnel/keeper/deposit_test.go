@@ -166,11 +166,7 @@ func TestPendingDepositReorgedAwayIsProvenAgainAndMintsOnce(t *testing.T) {
 	f := newFixture(t)
 	base := f.tip
 	a1 := f.mine(nil, f.deposit(1, alice, 50_000))
-	f.block(func() {
-		f.insert(*a1.Header())
-		_, err := f.proveDeposit(proofOf(t, a1, 0, false))
-		require.NoError(t, err)
-	})
+	f.relayAndProve(a1)
 	op := outpoint(a1, 0, 1)
 
 	// The winning branch mines the same two transactions in its first block.
@@ -207,22 +203,14 @@ func TestMintedDepositReorgedAwayTripsTheBreaker(t *testing.T) {
 	f := newFixture(t)
 	base := f.tip
 	a1 := f.mine(nil, f.deposit(1, alice, 50_000))
-	f.block(func() {
-		f.insert(*a1.Header())
-		_, err := f.proveDeposit(proofOf(t, a1, 0, false))
-		require.NoError(t, err)
-	})
+	f.relayAndProve(a1)
 	f.extend(5)
 	op := outpoint(a1, 0, 1)
 	require.Equal(t, types.DEPOSIT_STATUS_MINTED, f.deposit1(op).Status)
 
 	// A pending deposit on the old branch too: it is unproven, not minted.
 	a7 := f.mine(nil, f.deposit(2, alice, 40_000))
-	f.block(func() {
-		f.insert(*a7.Header())
-		_, err := f.proveDeposit(proofOf(t, a7, 0, false))
-		require.NoError(t, err)
-	})
+	f.relayAndProve(a7)
 
 	fork := datagen.RegtestChain(t, base, 8, 777)
 	f.block(func() { f.insert(fork...) })
@@ -252,11 +240,7 @@ func TestMintedDepositReorgedAwayTripsTheBreaker(t *testing.T) {
 func TestDepositTheBankRefusesIsRefused(t *testing.T) {
 	f := newFixture(t)
 	b := f.mine(nil, f.deposit(1, alice, 50_000))
-	f.block(func() {
-		f.insert(*b.Header())
-		_, err := f.proveDeposit(proofOf(t, b, 0, false))
-		require.NoError(t, err)
-	})
+	f.relayAndProve(b)
 	op := outpoint(b, 0, 1)
 	require.Equal(t, types.DEPOSIT_STATUS_PENDING, f.deposit1(op).Status)
 	f.bank.Block(alice)

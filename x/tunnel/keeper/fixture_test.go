@@ -145,6 +145,16 @@ func (f *fixture) mine(parent *wire.BlockHeader, spends ...datagen.Spend) *datag
 	return datagen.MineSpendBlock(f.tb, parent, f.tag, spends...)
 }
 
+// relayAndProve relays b's header and proves its transaction 0 as a deposit, in one hemi block.
+func (f *fixture) relayAndProve(b *datagen.MinedBlock) {
+	f.tb.Helper()
+	f.block(func() {
+		f.insert(*b.Header())
+		_, err := f.proveDeposit(proofOf(f.tb, b, 0, false))
+		require.NoError(f.tb, err)
+	})
+}
+
 // extend relays n empty blocks on the tip, in one hemi block.
 func (f *fixture) extend(n int) {
 	f.tb.Helper()

@@ -25,11 +25,7 @@ import (
 func TestProvenance(t *testing.T) {
 	f := newFixture(t)
 	b := f.mine(nil, f.deposit(1, alice, 50_000))
-	f.block(func() {
-		f.insert(*b.Header())
-		_, err := f.proveDeposit(proofOf(t, b, 0, false))
-		require.NoError(t, err)
-	})
+	f.relayAndProve(b)
 	proven := uint64(f.height)
 	op := outpoint(b, 0, 1)
 	get := func() *types.QueryProvenanceResponse {
