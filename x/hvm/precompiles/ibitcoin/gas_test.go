@@ -1,15 +1,21 @@
 package ibitcoin
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/stretchr/testify/require"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/hvm/precompiles"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // verifyTxCalldata is verifyTx calldata with the given head words and the given bytes after
@@ -72,27 +78,9 @@ func TestVerifyTxRefusesOversizedCalldata(t *testing.T) {
 func TestExtraInputIsCharged(t *testing.T) {
 	p := New(nil, nil, nil)
 	const extra = 1000
-	for name, method := range ABI.Methods {
-		var args []any
-		for _, in := range method.Inputs {
-			switch in.Type.String() {
-			case "uint64":
-				args = append(args, uint64(830000))
-			case "uint32":
-				args = append(args, uint32(1))
-			case "bytes32":
-				args = append(args, [32]byte{1})
-			case "bytes":
-				args = append(args, make([]byte, 373))
-			case "bytes32[]":
-				args = append(args, make([][32]byte, 11))
-			default:
-				t.Fatalf("%s: argument type %s has no test value", name, in.Type)
-			}
-		}
-		data, err := ABI.Pack(name, args...)
-		require.NoError(t, err)
-		want := methodGas(name)
+	for name := range ABI.Methods {
+		data := packTestCall(t, name)
+		want, _ := methodGas(name)
 		if name == MethodVerifyTx {
 			want = VerifyTxGas(373, 11)
 		}
@@ -101,4 +89,72 @@ func TestExtraInputIsCharged(t *testing.T) {
 	}
 	unknown := append([]byte{0xde, 0xad, 0xbe, 0xef}, make([]byte, extra)...)
 	require.Equal(t, uint64(GasHeaderByHeight+(4+extra)*precompiles.GasPerExtraInputByte), p.RequiredGas(unknown), "input that names no method")
+}
+
+// packTestCall is calldata of method name with a value of each argument's type (a 373-byte
+// transaction and 11 siblings for verifyTx).
+func packTestCall(t *testing.T, name string) []byte {
+	t.Helper()
+	var args []any
+	for _, in := range ABI.Methods[name].Inputs {
+		switch in.Type.String() {
+		case "uint64":
+			args = append(args, uint64(830000))
+		case "uint32":
+			args = append(args, uint32(1))
+		case "bytes32":
+			args = append(args, [32]byte{1})
+		case "bytes":
+			args = append(args, make([]byte, 373))
+		case "bytes32[]":
+			args = append(args, make([][32]byte, 11))
+		default:
+			t.Fatalf("%s: argument type %s has no test value", name, in.Type)
+		}
+	}
+	data, err := ABI.Pack(name, args...)
+	require.NoError(t, err)
+	return data
+}
+
+// errKeeperRead is what failingKeepers answers every read with.
+var errKeeperRead = errors.New("keeper read")
+
+// failingKeepers are x/btclc, x/pop and x/tunnel whose every read fails with errKeeperRead: a
+// call that gets that error back was dispatched to its method's handler.
+type failingKeepers struct{}
+
+func (failingKeepers) Tip(context.Context) (btclctypes.HeaderInfo, error) {
+	return btclctypes.HeaderInfo{}, errKeeperRead
+}
+func (failingKeepers) HeaderByHeight(context.Context, uint64) (btclctypes.HeaderInfo, error) {
+	return btclctypes.HeaderInfo{}, errKeeperRead
+}
+func (failingKeepers) KnownHeader(context.Context, chainhash.Hash) (btclctypes.HeaderInfo, bool, error) {
+	return btclctypes.HeaderInfo{}, false, errKeeperRead
+}
+func (failingKeepers) VerifyProof(context.Context, *btclctypes.InclusionProof) (btclctypes.ProvenTx, error) {
+	return btclctypes.ProvenTx{}, errKeeperRead
+}
+func (failingKeepers) KeystoneAnchoring(context.Context, uint64) (poptypes.KeystoneStatus, error) {
+	return poptypes.KeystoneStatus{}, errKeeperRead
+}
+func (failingKeepers) LatestSuperfinal(context.Context) (uint64, error) { return 0, errKeeperRead }
+func (failingKeepers) DepositOf(context.Context, chainhash.Hash, uint32) (tunneltypes.Deposit, []byte, bool, error) {
+	return tunneltypes.Deposit{}, nil, false, errKeeperRead
+}
+
+// Every method of IBitcoin.sol's ABI has a price (verifyTx its own) and a handler: a method
+// added to the interface and not to the precompile fails here, not in a contract.
+func TestEveryMethodIsPricedAndAnswered(t *testing.T) {
+	k := failingKeepers{}
+	p := New(k, k, k)
+	for name := range ABI.Methods {
+		if _, priced := methodGas(name); !priced && name != MethodVerifyTx {
+			t.Errorf("%s has no gas figure", name)
+		}
+		_, err := p.Execute(sdk.Context{}, packTestCall(t, name))
+		require.NotErrorIs(t, err, errNoHandler, name)
+		require.ErrorIs(t, err, errKeeperRead, "%s reaches its keeper", name)
+	}
 }
