@@ -153,16 +153,36 @@ func MerkleRoot(txids []chainhash.Hash) (chainhash.Hash, error) {
 // MerkleBranch returns the sibling hashes, leaf level first, that prove the
 // txid at index, in the form VerifyInclusion takes.
 func MerkleBranch(txids []chainhash.Hash, index uint32) ([]chainhash.Hash, error) {
+	tree, err := NewMerkleTree(txids)
+	if err != nil {
+		return nil, err
+	}
+	return tree.Branch(index)
+}
+
+// MerkleTree is every level of a block's merkle tree, leaves first: built once, it gives the
+// branch of each of its transactions without hashing the block again.
+type MerkleTree struct{ levels [][]chainhash.Hash }
+
+// NewMerkleTree builds the tree over a block's txids in block order.
+func NewMerkleTree(txids []chainhash.Hash) (MerkleTree, error) {
 	if len(txids) == 0 {
+		return MerkleTree{}, ErrNoTransactions
+	}
+	return MerkleTree{levels: merkleLevels(txids)}, nil
+}
+
+// Branch returns the sibling hashes, leaf level first, that prove the txid at index.
+func (t MerkleTree) Branch(index uint32) ([]chainhash.Hash, error) {
+	if len(t.levels) == 0 {
 		return nil, ErrNoTransactions
 	}
-	if uint64(index) >= uint64(len(txids)) {
-		return nil, fmt.Errorf("%w: index %d, %d transactions", ErrIndexOutOfRange, index, len(txids))
+	if n := len(t.levels[0]); uint64(index) >= uint64(n) {
+		return nil, fmt.Errorf("%w: index %d, %d transactions", ErrIndexOutOfRange, index, n)
 	}
-	levels := merkleLevels(txids)
-	branch := make([]chainhash.Hash, 0, len(levels)-1)
+	branch := make([]chainhash.Hash, 0, len(t.levels)-1)
 	pos := int(index)
-	for _, level := range levels[:len(levels)-1] {
+	for _, level := range t.levels[:len(t.levels)-1] {
 		sibling := pos ^ 1
 		if sibling >= len(level) {
 			sibling = pos // odd level: the node is paired with its own copy

@@ -96,14 +96,21 @@ func Deposits(block *wire.MsgBlock, vaultScript []byte) ([]Deposit, error) {
 		txids[i] = tx.TxHash()
 	}
 	hash := block.BlockHash()
+	tree, err := bitcoin.NewMerkleTree(txids)
+	if err != nil {
+		return nil, fmt.Errorf("block %s: %w", hash, err)
+	}
 	for i := range out {
 		index := out[i].Proof.TxIndex
-		siblings, err := bitcoin.MerkleBranch(txids, index)
+		siblings, err := tree.Branch(index)
 		if err != nil {
 			return nil, fmt.Errorf("block %s: proof of transaction %d: %w", hash, index, err)
 		}
+		// Without its witness: x/tunnel reads only what the txid covers, and a deposit's witness
+		// (up to 400 kB of it, chosen by whoever pays the vault) would only take the room of
+		// other proofs in a message or an injected entry.
 		var raw bytes.Buffer
-		if err := block.Transactions[index].Serialize(&raw); err != nil {
+		if err := block.Transactions[index].SerializeNoWitness(&raw); err != nil {
 			return nil, fmt.Errorf("block %s: transaction %d: %w", hash, index, err)
 		}
 		out[i].Proof = btclctypes.NewInclusionProofOf(raw.Bytes(), hash, index, siblings, nil)
