@@ -51,6 +51,17 @@ configure_node() {
   set_toml "$app" evm geth-metrics-address "\"127.0.0.1:$(port "$base" "$i" $GETH_METRICS)\""
 }
 
+# enable_watcher HOME RPC_ADDRESS USER PASSWORD_FILE [POLL_INTERVAL]: turn on the node's Bitcoin
+# watcher (app.toml's [bitcoin]), pointed at a Bitcoin node's JSON-RPC. The password stays in its file.
+enable_watcher() {
+  local app=$1/config/app.toml
+  set_toml "$app" bitcoin enable true
+  set_toml "$app" bitcoin rpc-address "\"$2\""
+  set_toml "$app" bitcoin rpc-user "\"$3\""
+  set_toml "$app" bitcoin rpc-password-file "\"$4\""
+  set_toml "$app" bitcoin poll-interval "\"${5:-1s}\""
+}
+
 # add_key HOME NAME: creates an eth_secp256k1 key and prints its mnemonic to stdout as JSON.
 add_key() {
   "$HEMID" keys add "$2" --home "$1" "${KEYRING[@]}" --output json
