@@ -165,8 +165,9 @@ func WatchDeposit(ctx context.Context, q tunneltypes.QueryClient, outpoint strin
 	}
 }
 
-// ProvenanceLine says how a minted deposit is anchored: the keystone covering its minting block
-// and whether it is superfinal.
+// ProvenanceLine says where a deposit comes from, in its three parts: the lock proof in Bitcoin,
+// the hemi blocks that proved and minted it, and the keystone covering its minting block with
+// that keystone's Bitcoin block and whether it is superfinal.
 func ProvenanceLine(ctx context.Context, q tunneltypes.QueryClient, outpoint string) (string, error) {
 	res, err := q.Provenance(ctx, &tunneltypes.QueryProvenanceRequest{Outpoint: outpoint})
 	if err != nil {
@@ -176,11 +177,33 @@ func ProvenanceLine(ctx context.Context, q tunneltypes.QueryClient, outpoint str
 	if !res.Lock.OnMainChain {
 		lock += " (no longer on x/btclc's main chain)"
 	}
+	m := res.Minting
+	minting := fmt.Sprintf("minting: proven at hemi height %d", m.ProvenHeight)
+	if m.ProvenTxHash != "" {
+		minting += " by tx " + m.ProvenTxHash
+	}
+	if m.MintedHeight != 0 {
+		minting += fmt.Sprintf(", minted at hemi height %d", m.MintedHeight)
+	} else {
+		minting += ", not minted yet"
+	}
+	lock += "; " + minting
 	if !res.Anchoring.Found || res.Anchoring.Keystone == nil {
 		return lock + "; anchoring: no keystone covers the minting block yet", nil
 	}
 	s := res.Anchoring.Status
-	anchor := fmt.Sprintf("anchoring: keystone %d, %d publications, %d Bitcoin confirmations", res.Anchoring.Keystone.Height, len(s.Publications), s.Confirmations)
+	anchor := fmt.Sprintf("anchoring: keystone %d", res.Anchoring.Keystone.Height)
+	// The earliest publication still on the main chain (the list is earliest first).
+	for _, p := range s.Publications {
+		if p.OnMainChain {
+			anchor += fmt.Sprintf(" published in Bitcoin block %d %s", p.Publication.BtcHeight, p.Publication.BtcBlockHash)
+			break
+		}
+	}
+	if s.EffectiveBtcHeight != 0 && s.EffectiveBtcHeight != s.FirstBtcHeight {
+		anchor += fmt.Sprintf(" (anchored from Bitcoin height %d by a later keystone)", s.EffectiveBtcHeight)
+	}
+	anchor += fmt.Sprintf(", %d publications, %d Bitcoin confirmations", len(s.Publications), s.Confirmations)
 	if s.Superfinal {
 		anchor += ", superfinal"
 	} else {

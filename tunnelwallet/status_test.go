@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/hemi-appchain/hemi/tunnelwallet"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
@@ -115,5 +116,48 @@ func TestWatchDepositPrintsEachChange(t *testing.T) {
 	err := tunnelwallet.WatchDeposit(tctx, q, testOutpoint, nil, nil, time.Millisecond, func(string) {})
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "pending 2/6") {
 		t.Fatalf("timeout: %v", err)
+	}
+}
+
+// provenanceTunnel answers Provenance with one answer.
+type provenanceTunnel struct {
+	tunneltypes.QueryClient
+	answer *tunneltypes.QueryProvenanceResponse
+}
+
+func (f provenanceTunnel) Provenance(context.Context, *tunneltypes.QueryProvenanceRequest, ...grpc.CallOption) (*tunneltypes.QueryProvenanceResponse, error) {
+	return f.answer, nil
+}
+
+// TestProvenanceLine: the line names all three parts of a deposit's provenance: the lock proof's
+// block and depth, the hemi blocks that proved and minted it, and the covering keystone with the
+// Bitcoin block of its earliest publication on the main chain and its superfinality.
+func TestProvenanceLine(t *testing.T) {
+	ctx := context.Background()
+	res := &tunneltypes.QueryProvenanceResponse{
+		Lock:    tunneltypes.LockProof{BtcHeight: 500, BtcBlockHash: "00ab", OnMainChain: true, Confirmations: 9},
+		Minting: tunneltypes.Minting{ProvenHeight: 70, ProvenTxHash: "C0FFEE", MintedHeight: 77},
+	}
+	line, err := tunnelwallet.ProvenanceLine(ctx, provenanceTunnel{answer: res}, testOutpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "lock proof: Bitcoin block 500 00ab, 9 confirmations; minting: proven at hemi height 70 by tx C0FFEE, minted at hemi height 77; " +
+		"anchoring: no keystone covers the minting block yet"; line != want {
+		t.Fatalf("uncovered:\n got %q\nwant %q", line, want)
+	}
+
+	res.Anchoring = tunneltypes.Anchoring{Found: true, Keystone: &poptypes.KeystoneView{Height: 80}, Status: poptypes.KeystoneStatus{
+		FirstBtcHeight: 503, EffectiveBtcHeight: 503, Confirmations: 6, Superfinal: true,
+		Publications: []poptypes.PublicationStatus{
+			{Publication: poptypes.PublicationView{BtcHeight: 502, BtcBlockHash: "0099"}}, // reorged away
+			{Publication: poptypes.PublicationView{BtcHeight: 503, BtcBlockHash: "00cd"}, OnMainChain: true},
+		},
+	}}
+	if line, err = tunnelwallet.ProvenanceLine(ctx, provenanceTunnel{answer: res}, testOutpoint); err != nil {
+		t.Fatal(err)
+	}
+	if want := "; anchoring: keystone 80 published in Bitcoin block 503 00cd, 2 publications, 6 Bitcoin confirmations, superfinal"; !strings.HasSuffix(line, want) {
+		t.Fatalf("covered:\n got %q\nwant it to end %q", line, want)
 	}
 }

@@ -94,6 +94,7 @@ func (n *network) stopAll() {
 type process struct {
 	cmd  *exec.Cmd
 	done chan struct{}
+	err  error // how it exited (nil: status 0), once done is closed
 }
 
 // startProcess runs bin with args, appending its output to logPath.
@@ -116,7 +117,7 @@ func startCmd(t *testing.T, logPath string, cmd *exec.Cmd) *process {
 		t.Fatalf("starting %s: %v", bin, err)
 	}
 	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
+	go func() { p.err = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		p.stop()
 		if t.Failed() {

@@ -44,13 +44,238 @@ func (d readmeDevnet) rewrite(s string) string {
 	})
 }
 
-// TestReadmeDemo runs `make demo` as the README shows it, with the binaries under test, a
-// temporary home and free ports. It waits for the first superfinal keystone (at most 3 minutes),
-// checks that every endpoint of the README's table listens where the demo says, runs the
-// README's "Using the chain" block line by line against the demo, runs the eth_call of the IBitcoin
-// precompile that the demo prints (checkDemoBitcoinCall), then presses Ctrl-C: the demo
-// prints its summary and no process it started is left.
+// runningDemo is `make demo` (scripts/devnet.sh) started by a test: its output goes to a file.
+type runningDemo struct {
+	*process
+	d       readmeDevnet
+	logPath string
+	start   time.Time
+}
+
+// startDemo runs command (the README's demo command) with bash in the repository root, with the
+// binaries under test, a temporary home, free ports and env, in its own process group, which
+// receives the Ctrl-C, as a terminal's foreground job does. Cleanup presses Ctrl-C if it still
+// runs, kills what it left as a last resort, and on failure logs the ends of its output and logs.
+func startDemo(t *testing.T, command string, env ...string) *runningDemo {
+	t.Helper()
+	d := readmeDevnet{binDir: demoBinDir(t), home: filepath.Join(t.TempDir(), "devnet"), base: freePortBase(t, 2)}
+	t.Cleanup(func() { killProcessesMentioning(t, d.home) })
+	cmd := exec.Command("bash", "-c", command)
+	cmd.Dir = repoRoot
+	cmd.Env = append(append(cleanEnv(), "HEMID="+filepath.Join(d.binDir, "hemid"), "DEVNET_HOME="+d.home, "BASE_PORT="+strconv.Itoa(d.base)), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	r := &runningDemo{d: d, logPath: filepath.Join(t.TempDir(), "demo.out"), start: time.Now()}
+	r.process = startCmd(t, r.logPath, cmd)
+	t.Cleanup(func() {
+		if !r.exited() {
+			r.ctrlC()
+			if !r.wait(90 * time.Second) {
+				_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+				<-r.done
+			}
+		}
+		if t.Failed() {
+			for _, name := range []string{"hemid.log", "popminer.log", "deposit.log"} {
+				if b, err := os.ReadFile(filepath.Join(d.home, name)); err == nil {
+					t.Logf("%s (last 1500 bytes):\n%s", name, tail(b, 1500))
+				}
+			}
+		}
+	})
+	return r
+}
+
+// output is what the demo printed so far, its status line's redraws (\r) as separate lines.
+func (r *runningDemo) output() string {
+	b, _ := os.ReadFile(r.logPath)
+	return strings.ReplaceAll(string(b), "\r", "\n")
+}
+
+func (r *runningDemo) ctrlC() { _ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGINT) }
+
+// wait waits up to timeout for the demo to exit, and says whether it did.
+func (r *runningDemo) wait(timeout time.Duration) bool {
+	select {
+	case <-r.done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+// waitOutput waits until the demo's output matches re and returns the output; it fails the test
+// when the demo exits first or timeout passes.
+func (r *runningDemo) waitOutput(t *testing.T, re *regexp.Regexp, what string, timeout time.Duration) string {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(250 * time.Millisecond) {
+		out := r.output()
+		if re.MatchString(out) {
+			return out
+		}
+		if r.exited() {
+			t.Fatalf("make demo exited (%v) before %s", r.err, what)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s %s after make demo started", what, timeout)
+		}
+	}
+}
+
+// checkNoRelayer: of the processes the demo runs, none is a relayer; hemid is among them.
+func checkNoRelayer(t *testing.T, d readmeDevnet) {
+	t.Helper()
+	hemid := false
+	for _, p := range describe(processesMentioning(t, d.home)) {
+		if strings.Contains(p, " relayer ") || strings.HasSuffix(p, " relayer") {
+			t.Errorf("the demo runs a relayer: %s", p)
+		}
+		hemid = hemid || strings.Contains(p, "hemid start ")
+	}
+	if !hemid {
+		t.Errorf("no `hemid start` among the demo's processes: %q", describe(processesMentioning(t, d.home)))
+	}
+}
+
+// checkWatcherUp: the validator's Bitcoin watcher reports itself up on the metrics endpoint the
+// demo prints.
+func checkWatcherUp(t *testing.T, d readmeDevnet) {
+	t.Helper()
+	url := d.rewrite("http://127.0.0.1:26662/metrics")
+	res := runShell(t, "curl -s --max-time 10 "+url, nil, time.Minute)
+	if res.Err != nil || !regexp.MustCompile(`(?m)^hemid_bitcoin_watcher_up 1$`).MatchString(res.Out) {
+		t.Fatalf("%s does not report hemid_bitcoin_watcher_up 1 (%v):\n%s", url, res.Err, tail([]byte(res.All()), 2000))
+	}
+}
+
+// The demo's summary of its deposit: its outpoint, amount and recipient, the wallet's status line
+// and, once minted, the provenance line (lock proof, minting, anchoring).
+var (
+	demoSummaryDeposit = regexp.MustCompile(`(?m)^  deposit ([0-9a-f]{64}:0), (\d+) sat to dev0 (hemi1\w+):\n` +
+		`    minted at hemi height (\d+): (\d+) sat to (hemi1\w+)\n` +
+		`    lock proof: Bitcoin block (\d+) [0-9a-f]{64}, (\d+) confirmations; minting: proven at hemi height (\d+)[^;]*, minted at hemi height (\d+); ` +
+		`anchoring: keystone (\d+) published in Bitcoin block (\d+) [0-9a-f]{64}[^,]*, (\d+) publications, (\d+) Bitcoin confirmations, superfinal\n`)
+	demoSummarySuperfinal = regexp.MustCompile(`(?m)^  newest keystone \d+, latest superfinal keystone (\d+);$`)
+)
+
+// TestReadmeDemo runs the README's demo command with DEMO_ONESHOT=1, as the README shows it, with
+// the binaries under test, a temporary home and free ports. While it runs: every endpoint of the
+// README's table listens where the demo says, the README's "Using the chain" block works line by
+// line against it, the eth_call of the IBitcoin precompile that the demo prints answers x/btclc's
+// tip (checkDemoBitcoinCall), the validator's watcher reports itself up, and no relayer runs. Then
+// the demo stops by itself and exits 0, its status line having shown the deposit pending k/6, then
+// minted, then its provenance superfinal; its summary shows a superfinal keystone and the deposit
+// minted with its provenance (lock proof, minting, covering keystone and its Bitcoin block)
+// superfinal, and no process it started is left.
 func TestReadmeDemo(t *testing.T) {
+	oneshot := "DEMO_ONESHOT=1 " + readmeDemoCommand(t)
+	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "`"+oneshot+"`") {
+		t.Fatalf("the README does not show `%s`", oneshot)
+	}
+	r := startDemo(t, oneshot)
+	d := r.d
+
+	// When the first keystone becomes superfinal, measured beside the checks below.
+	superfinal := regexp.MustCompile(`\| superfinal (\d+)`)
+	firstSuperfinal := make(chan time.Duration, 1)
+	go func() {
+		for !r.exited() {
+			if superfinal.MatchString(r.output()) {
+				firstSuperfinal <- time.Since(r.start)
+				return
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		close(firstSuperfinal)
+	}()
+
+	output := r.waitOutput(t, regexp.MustCompile(`DEMO_ONESHOT=1: stops by itself .*\n.*fails if that has not happened (\d+) s after the start`),
+		"the oneshot notice with its time limit", 3*time.Minute)
+	limit, _ := strconv.Atoi(regexp.MustCompile(`has not happened (\d+) s after the start`).FindStringSubmatch(output)[1])
+	checkReadmeEndpoints(t, d, output)
+	checkNoRelayer(t, d)
+	checkWatcherUp(t, d)
+	runUsingTheChain(t, d)
+	checkDemoBitcoinCall(t, d, output)
+
+	if !r.wait(time.Duration(limit)*time.Second + time.Minute - time.Since(r.start)) {
+		t.Fatalf("DEMO_ONESHOT=1 make demo still runs %s after its start, past its time limit of %d s", time.Since(r.start).Round(time.Second), limit)
+	}
+	total := time.Since(r.start)
+	output = r.output()
+	if r.err != nil {
+		t.Fatalf("DEMO_ONESHOT=1 make demo: %v, want exit 0", r.err)
+	}
+	if took, ok := <-firstSuperfinal; ok {
+		t.Logf("make demo: first superfinal keystone after %s", took.Round(time.Second))
+	} else {
+		t.Errorf("the status line never showed a superfinal keystone")
+	}
+	t.Logf("DEMO_ONESHOT=1 make demo: exited 0 after %s (the README's checks ran meanwhile)", total.Round(time.Second))
+
+	// The status line's deposit: pending k/6, then minted at H, then its provenance superfinal.
+	pending := regexp.MustCompile(`\| deposit pending [1-6]/6 `).FindStringIndex(output)
+	minted := regexp.MustCompile(`\| deposit minted at \d+[ ,]`).FindStringIndex(output)
+	final := regexp.MustCompile(`\| deposit minted at \d+, provenance superfinal \(keystone \d+\)`).FindStringIndex(output)
+	if pending == nil || minted == nil || final == nil || !(pending[0] < minted[0] && minted[0] <= final[0]) {
+		t.Fatalf("the status line did not show the deposit pending k/6, then minted, then its provenance superfinal, in that order")
+	}
+	for _, want := range []string{"DEMO_ONESHOT: keystone ", "Summary: hemi height", "Stopped the popminer, hemid and btcd."} {
+		if !strings.Contains(output, want) {
+			t.Fatalf("the demo did not print %q", want)
+		}
+	}
+	sf := demoSummarySuperfinal.FindStringSubmatch(output)
+	if sf == nil {
+		t.Fatalf("the summary shows no superfinal keystone")
+	}
+	m := demoSummaryDeposit.FindStringSubmatch(output)
+	if m == nil {
+		t.Fatalf("the summary does not show the deposit minted with superfinal provenance (lock proof, minting, covering keystone and its Bitcoin block)")
+	}
+	amount, recipient, mintedAt, mintedAmount, mintedTo := m[2], m[3], m[4], m[5], m[6]
+	lockConfs, provenAt, provMinted, keystone := atoi(t, m[8]), atoi(t, m[9]), m[10], atoi(t, m[11])
+	if mintedAmount != amount || mintedTo != recipient || provMinted != mintedAt {
+		t.Fatalf("the summary's deposit of %s sat to %s says minted %s sat to %s at %s, provenance minted at %s", amount, recipient, mintedAmount, mintedTo, mintedAt, provMinted)
+	}
+	if lockConfs < 6 || provenAt > atoi(t, mintedAt) || keystone < atoi(t, mintedAt) || atoi(t, m[12]) <= atoi(t, m[7]) || atoi(t, m[14]) < 6 {
+		t.Fatalf("the summary's provenance does not add up: lock %s confirmations, proven at %d, minted at %s, keystone %d, published in Bitcoin block %s "+
+			"after the lock's %s, %s confirmations", m[8], provenAt, mintedAt, keystone, m[12], m[7], m[14])
+	}
+	t.Logf("summary: latest superfinal keystone %s; deposit %s minted at %s, covering keystone %d superfinal", sf[1], m[1], mintedAt, keystone)
+	waitNoProcesses(t, d.home, 5*time.Second)
+}
+
+// TestReadmeDemoCtrlC: `make demo` without DEMO_ONESHOT keeps running until Ctrl-C, which prints
+// its summary (the deposit's status included) and stops every process it started.
+func TestReadmeDemoCtrlC(t *testing.T) {
+	r := startDemo(t, readmeDemoCommand(t))
+	r.waitOutput(t, regexp.MustCompile(`Press Ctrl-C to stop\.`), "the Ctrl-C notice", 3*time.Minute)
+	r.waitOutput(t, regexp.MustCompile(`\| deposit (pending [1-6]/6|minted at \d+)`), "a deposit pending or minted on the status line", 2*time.Minute)
+	checkNoRelayer(t, r.d)
+	r.ctrlC()
+	if !r.wait(90 * time.Second) {
+		t.Fatal("make demo did not exit within 90 s of Ctrl-C")
+	}
+	output := r.output()
+	for _, want := range []string{"Summary: hemi height", "  deposit ", "Stopped the popminer, hemid and btcd."} {
+		if !strings.Contains(output, want) {
+			t.Fatalf("after Ctrl-C the demo did not print %q:\n%s", want, tail([]byte(output), 2000))
+		}
+	}
+	if !regexp.MustCompile(`(?m)^    (pending [1-6]/6 confirmations|minted at hemi height \d+): `).MatchString(output) {
+		t.Fatalf("the summary after Ctrl-C does not show the deposit's status:\n%s", tail([]byte(output), 2000))
+	}
+	waitNoProcesses(t, r.d.home, 5*time.Second)
+	t.Logf("make demo: Ctrl-C after %s, summary printed, no process left", time.Since(r.start).Round(time.Second))
+}
+
+// readmeDemoCommand is the README's demo command, which must be `make demo`.
+func readmeDemoCommand(t *testing.T) string {
+	t.Helper()
 	var demoCmd string
 	for _, c := range readmeCommands(t, "The two commands") {
 		if strings.HasPrefix(c, "make demo") {
@@ -60,88 +285,16 @@ func TestReadmeDemo(t *testing.T) {
 	if demoCmd != "make demo" {
 		t.Fatalf("the README's demo command is %q; this test runs `make demo`", demoCmd)
 	}
-	d := readmeDevnet{binDir: demoBinDir(t), home: filepath.Join(t.TempDir(), "devnet"), base: freePortBase(t, 2)}
-	t.Cleanup(func() { killProcessesMentioning(t, d.home) })
+	return demoCmd
+}
 
-	logPath := filepath.Join(t.TempDir(), "demo.out")
-	logFile, err := os.Create(logPath)
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer logFile.Close()
-	cmd := exec.Command("bash", "-c", demoCmd)
-	cmd.Dir = repoRoot
-	cmd.Env = append(cleanEnv(), "HEMID="+filepath.Join(d.binDir, "hemid"), "DEVNET_HOME="+d.home, "BASE_PORT="+strconv.Itoa(d.base))
-	// Its own process group, which receives the Ctrl-C, as a terminal's foreground job does.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	ctrlC := func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
-	t.Cleanup(func() {
-		select {
-		case <-done:
-		default:
-			ctrlC()
-			select {
-			case <-done:
-			case <-time.After(90 * time.Second):
-				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-				<-done
-			}
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("demo output (last 4000 bytes):\n%s", tail(b, 4000))
-			for _, name := range []string{"hemid.log", "relayer.log", "popminer.log"} {
-				if b, err := os.ReadFile(filepath.Join(d.home, name)); err == nil {
-					t.Logf("%s (last 1500 bytes):\n%s", name, tail(b, 1500))
-				}
-			}
-		}
-	})
-
-	superfinal := regexp.MustCompile(`\| superfinal (\d+)`)
-	var output string
-	for deadline := start.Add(3 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
-		b, _ := os.ReadFile(logPath)
-		output = string(b)
-		if superfinal.MatchString(output) {
-			break
-		}
-		select {
-		case <-done:
-			t.Fatalf("make demo exited before a keystone became superfinal")
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no superfinal keystone 3 minutes after make demo started")
-		}
-	}
-	t.Logf("make demo: first superfinal keystone after %s", time.Since(start).Round(time.Second))
-
-	checkReadmeEndpoints(t, d, output)
-	runUsingTheChain(t, d)
-	checkDemoBitcoinCall(t, d, output)
-
-	ctrlC()
-	select {
-	case <-done:
-	case <-time.After(90 * time.Second):
-		t.Fatal("make demo did not exit within 90 s of Ctrl-C")
-	}
-	b, _ := os.ReadFile(logPath)
-	for _, want := range []string{"Summary: hemi height", "Stopped the popminer, relayer, hemid and btcd."} {
-		if !strings.Contains(string(b), want) {
-			t.Fatalf("after Ctrl-C the demo did not print %q:\n%s", want, tail(b, 2000))
-		}
-	}
-	waitNoProcesses(t, d.home, 5*time.Second)
-	t.Logf("make demo: whole run with the README's commands and the stop %s", time.Since(start).Round(time.Second))
+	return n
 }
 
 // demoBinDir is a directory holding hemid under test and btcd with btcctl, which the demo
