@@ -78,6 +78,7 @@ bench: build
 	bench/pop.sh
 	bench/relayer-sync.sh
 	bench/hvm.sh
+	bench/proposal.sh
 	bench/tunnel.sh
 
 ## bench-short: every benchmark script with one short run of each benchmark and 500 headers to

@@ -491,9 +491,19 @@ func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
 	return app.ModuleManager.BeginBlock(ctx)
 }
 
-// EndBlocker runs the modules' EndBlock in the order of modules.go.
+// EndBlocker runs the modules' EndBlock in the order of modules.go, then tells the node's Bitcoin
+// watcher, if it runs one, where x/btclc's tip is now (a read; the state is not changed).
 func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
-	return app.ModuleManager.EndBlock(ctx)
+	res, err := app.ModuleManager.EndBlock(ctx)
+	if err != nil {
+		return res, err
+	}
+	if source := app.bitcoinSourceOf(); source != nil {
+		if tip, err := app.BTCLCKeeper.Tip(ctx); err == nil {
+			source.Followed(tip.Height)
+		}
+	}
+	return res, nil
 }
 
 // PreBlocker runs the modules' PreBlock in the order of modules.go, then applies the block's

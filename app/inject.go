@@ -44,6 +44,10 @@ type BitcoinSource interface {
 	// DepositsDone reports deposit transactions the chain holds already or will not take, which
 	// the watcher may forget.
 	DepositsDone(txids []chainhash.Hash)
+	// Followed reports x/btclc's tip height at the end of each block this node executes, so that
+	// the watcher reads ahead of it before this node's next proposal, however many blocks other
+	// validators proposed in between.
+	Followed(tipHeight uint64)
 }
 
 // bitcoinSource holds the node's watcher, if any.

@@ -157,6 +157,37 @@ func TestEntryAppliedBeforeTxs(t *testing.T) {
 	c.NextBlock()
 }
 
+// TestEntryHeadersInPieces: an entry of more headers than x/btclc's max_headers_per_msg is
+// applied in pieces of that size, as that many MsgInsertHeaders in a row; a bad header in a later
+// piece rejects the whole entry, with no state change from the pieces before it. After each block
+// the node's watcher is told where x/btclc's tip is.
+func TestEntryHeadersInPieces(t *testing.T) {
+	c := apptest.New(t, apptest.Options{})
+	source := &fixedSource{}
+	c.App().SetBitcoinSource(source)
+	n := bitcoin.RetargetInterval + 500
+	chain := datagen.RegtestChain(t, datagen.RegtestGenesis(), n, 1)
+	bad := append([]wire.BlockHeader{}, chain...)
+	bad[n-100] = badPoW(t, bad[n-100])
+	if got := c.ProcessProposal(encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(bad)})); got != abci.ResponseProcessProposal_REJECT {
+		t.Fatalf("ProcessProposal of %d headers with a bad one in the second piece: %s", n, got)
+	}
+	if tip := btcTip(t, c); tip.Height != 0 {
+		t.Fatalf("a rejected entry moved x/btclc's tip to %d", tip.Height)
+	}
+	entry := encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(chain)})
+	if got := c.ProcessProposal(entry); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal of %d headers: %s", n, got)
+	}
+	c.FinalizeTxs(entry)
+	if tip := btcTip(t, c); tip.Height != uint64(n) || tip.Hash() != chain[n-1].BlockHash() {
+		t.Fatalf("x/btclc tip at %d %s, want %d %s", tip.Height, tip.Hash(), n, chain[n-1].BlockHash())
+	}
+	if f := source.followed; len(f) == 0 || f[len(f)-1] != uint64(n) {
+		t.Fatalf("the watcher was told of tips %v, want %d last", f, n)
+	}
+}
+
 // TestEntryIsNotATransaction: CheckTx refuses an entry's bytes, saying why.
 func TestEntryIsNotATransaction(t *testing.T) {
 	c := apptest.New(t, apptest.Options{})
@@ -175,6 +206,7 @@ type fixedSource struct {
 	candidate    inject.Candidate
 	recorded     []chainhash.Hash
 	depositsDone []chainhash.Hash
+	followed     []uint64
 }
 
 func (s *fixedSource) Candidate(app.BitcoinView) inject.Candidate { return s.candidate }
@@ -182,6 +214,7 @@ func (s *fixedSource) Recorded(txids []chainhash.Hash)            { s.recorded =
 func (s *fixedSource) DepositsDone(txids []chainhash.Hash) {
 	s.depositsDone = append(s.depositsDone, txids...)
 }
+func (s *fixedSource) Followed(tipHeight uint64) { s.followed = append(s.followed, tipHeight) }
 
 // TestPrepareProposalInjects: with a watcher, PrepareProposal puts the entry first, keeps only
 // what the state accepts (headers with bad proof of work are left out), and every instance
@@ -375,9 +408,15 @@ func minePublication(t testing.TB, c *apptest.Chain) *datagen.MinedBlock {
 // firstKeystone is the abbreviated form of the keystone at height keystoneInterval.
 func firstKeystone(t testing.TB, c *apptest.Chain) bitcoin.AbbreviatedKeystone {
 	t.Helper()
-	ks, err := c.App().PoPKeeper.Keystones.Get(c.Context(), keystoneInterval)
+	return keystoneAt(t, c, keystoneInterval)
+}
+
+// keystoneAt is the abbreviated form of the keystone at height h.
+func keystoneAt(t testing.TB, c *apptest.Chain, h uint64) bitcoin.AbbreviatedKeystone {
+	t.Helper()
+	ks, err := c.App().PoPKeeper.Keystones.Get(c.Context(), h)
 	if err != nil {
-		t.Fatalf("no keystone at height %d: %v", keystoneInterval, err)
+		t.Fatalf("no keystone at height %d: %v", h, err)
 	}
 	abbreviated, err := ks.Abbreviate()
 	if err != nil {

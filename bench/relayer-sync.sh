@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Relayer sync rate from btcd regtest, end to end, for HEMI_BENCH_HEADERS headers (default 5000),
-# with the rate of fetching the same headers over btcd's RPC alone as the baseline of the same run.
+# Catch-up rate of x/btclc from btcd regtest, end to end, for HEMI_BENCH_HEADERS headers (default
+# 20,000): the relayer reading one header per RPC call (the baseline), the relayer reading them in
+# batches, and the node's own watcher injecting them, each on a fresh network in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make build >/dev/null

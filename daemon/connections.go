@@ -23,13 +23,15 @@ type Connections struct {
 	// user of the machine can read it (ps, /proc).
 	BTCPasswordFile string
 	BTCCACert       string
-	HemidGRPC       string
-	ChainID         string
-	Home            string
-	Keyring         string
-	Key             string
-	Poll            time.Duration
-	MetricsAddr     string
+	// BTCBatch is the most requests in one batched Bitcoin RPC call (0: rpc.MaxBatch).
+	BTCBatch    int
+	HemidGRPC   string
+	ChainID     string
+	Home        string
+	Keyring     string
+	Key         string
+	Poll        time.Duration
+	MetricsAddr string
 }
 
 // BTCPasswordEnv is the environment variable a daemon reads the Bitcoin RPC password from when
@@ -56,6 +58,7 @@ func (c *Connections) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.BTCPasswordFile, "btc-password-file", c.BTCPasswordFile, "file holding the Bitcoin node RPC password "+
 		"(one line; used when --btc-password is not given, before $"+BTCPasswordEnv+")")
 	fs.StringVar(&c.BTCCACert, "btc-cacert", c.BTCCACert, "PEM certificate to trust for an https Bitcoin RPC (btcd's rpc.cert)")
+	fs.IntVar(&c.BTCBatch, "btc-rpc-batch", c.BTCBatch, fmt.Sprintf("most requests in one batched Bitcoin RPC call, 1 to %d; 0 is %d, 1 sends each request alone (for a node or provider that refuses batches)", rpc.MaxBatch, rpc.MaxBatch))
 	fs.StringVar(&c.HemidGRPC, "hemid-grpc", c.HemidGRPC, "hemid gRPC address (host:port)")
 	fs.StringVar(&c.ChainID, "chain-id", c.ChainID, "hemi chain id")
 	fs.StringVar(&c.Home, "home", c.Home, "directory of the keyring holding the daemon's key (a hemid home)")
@@ -76,6 +79,9 @@ func (c Connections) Validate() error {
 	}
 	if c.Home == "" {
 		errs = append(errs, errors.New("--home (the keyring's directory) is required"))
+	}
+	if c.BTCBatch < 0 || c.BTCBatch > rpc.MaxBatch {
+		errs = append(errs, fmt.Errorf("--btc-rpc-batch %d must be between 1 and %d (0 for %d)", c.BTCBatch, rpc.MaxBatch, rpc.MaxBatch))
 	}
 	if c.BTCPassword != "" && c.BTCPasswordFile != "" {
 		errs = append(errs, errors.New("give the Bitcoin RPC password once: --btc-password or --btc-password-file, not both"))
@@ -110,7 +116,7 @@ func (c Connections) BitcoinRPC() (rpc.Config, error) {
 	if err != nil {
 		return rpc.Config{}, err
 	}
-	return rpc.Config{URL: c.BTCRPC, User: c.BTCUser, Password: password, CACertFile: c.BTCCACert}, nil
+	return rpc.Config{URL: c.BTCRPC, User: c.BTCUser, Password: password, CACertFile: c.BTCCACert, MaxBatch: c.BTCBatch}, nil
 }
 
 // Hemi is the hemid client configuration.

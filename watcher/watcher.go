@@ -34,6 +34,7 @@ type Logger interface {
 // Node is what the watcher reads from its Bitcoin node (bitcoin/rpc.Client).
 type Node interface {
 	GetBlockCount(ctx context.Context) (int64, error)
+	GetBlockHash(ctx context.Context, height int64) (chainhash.Hash, error)
 	// GetHeaderRange returns the best chain's raw headers at heights from..to, in bulk.
 	GetHeaderRange(ctx context.Context, from, to int64) ([][]byte, error)
 	GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error)
@@ -59,7 +60,8 @@ type Watcher struct {
 	metrics  *Metrics
 	interval time.Duration
 
-	// lcTip is x/btclc's tip height as the last proposal saw it (-1: not yet known).
+	// lcTip is x/btclc's tip height as the node last saw it, after a block or in a proposal (-1:
+	// not yet known).
 	lcTip atomic.Int64
 	// misses counts the proposals in a row that found no common ancestor in the window.
 	misses atomic.Int64
@@ -137,14 +139,12 @@ func (w *Watcher) Step(ctx context.Context) error {
 	w.metrics.Lag.Set(float64(btcTip - lc))
 	lookback := int64(Lookback) << min(w.misses.Load(), 5)
 	from := max(0, min(lc, btcTip)-lookback)
-	to := min(btcTip, lc+inject.MaxHeaders)
-	headers, err := w.node.GetHeaderRange(ctx, from, to)
+	// Two entries' worth ahead: the next proposal finds its headers even when this step ran
+	// before the last block was known.
+	to := min(btcTip, lc+2*inject.MaxHeaders)
+	headers, hashes, err := w.readHeaders(ctx, from, to)
 	if err != nil {
 		return fmt.Errorf("bitcoin headers %d..%d: %w", from, to, err)
-	}
-	hashes := make([]chainhash.Hash, len(headers))
-	for i, h := range headers {
-		hashes[i] = chainhash.DoubleHashH(h)
 	}
 
 	// Publications and deposits of the blocks near the node's tip not scanned yet. Blocks scanned
@@ -201,6 +201,49 @@ func (w *Watcher) Step(ctx context.Context) error {
 	w.log.Debug("bitcoin watcher step", "bitcoin_tip", btcTip, "btclc_tip", lc, "from", from, "to", to,
 		"publications", ready, "deposits", readyDeposits)
 	return nil
+}
+
+// readHeaders returns the node's best chain at heights from..to and the blocks' hashes. The
+// headers the watcher holds from height from on are kept, up to the highest of them whose block
+// is still the node's at that height (a block's hash commits to every block below it), and only
+// the rest is read, in bulk: a step during a long catch-up reads the new headers, not the window
+// again.
+func (w *Watcher) readHeaders(ctx context.Context, from, to int64) ([][]byte, []chainhash.Hash, error) {
+	w.mu.Lock()
+	start, held, heldHashes := w.start, w.headers, w.hashes
+	w.mu.Unlock()
+	var headers [][]byte
+	var hashes []chainhash.Hash
+	if top := min(to, start+int64(len(held))-1); start <= from && from <= top {
+		hash, err := w.node.GetBlockHash(ctx, top)
+		if err != nil {
+			return nil, nil, err
+		}
+		if hash == heldHashes[top-start] {
+			headers = append(headers, held[from-start:top-start+1]...)
+			hashes = append(hashes, heldHashes[from-start:top-start+1]...)
+		}
+	}
+	next := from + int64(len(headers))
+	if next > to {
+		return headers, hashes, nil
+	}
+	more, err := w.node.GetHeaderRange(ctx, next, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(hashes) > 0 && len(more) > 0 && chainhash.Hash(more[0][4:36]) != hashes[len(hashes)-1] {
+		// The node's chain changed between the two reads: read the whole window.
+		headers, hashes = nil, nil
+		if more, err = w.node.GetHeaderRange(ctx, from, to); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, h := range more {
+		headers = append(headers, h)
+		hashes = append(hashes, chainhash.DoubleHashH(h))
+	}
+	return headers, hashes, nil
 }
 
 // forgetDead drops the entries of blocks that fell out of the window (order does not matter
@@ -317,6 +360,12 @@ func (w *Watcher) Candidate(view app.BitcoinView) inject.Candidate {
 		}
 	}
 	return c
+}
+
+// Followed records x/btclc's tip after a block the node executed.
+func (w *Watcher) Followed(tipHeight uint64) {
+	w.lcTip.Store(int64(tipHeight))
+	w.metrics.LightClientTip.Set(float64(tipHeight))
 }
 
 // DepositsDone drops from the ready set the deposit transactions x/tunnel holds or will not take.

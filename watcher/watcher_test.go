@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
+	"github.com/hemi-appchain/hemi/app/inject"
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
@@ -115,6 +116,64 @@ func TestWatcherFollowsRegtest(t *testing.T) {
 	}
 	if c := w.Candidate(view{height: 30, hash: hashes[29]}); len(c.Headers) != 1 {
 		t.Fatalf("with the node down offered %d headers, want the 1 it held", len(c.Headers))
+	}
+}
+
+// TestWatcherReadsAheadOfFollowedTip: told x/btclc's tip after a block (not only when its node
+// proposes), the watcher reads two entries' worth of headers above it, so that its node's next
+// proposal finds headers even after other validators' blocks moved x/btclc on by a full entry.
+func TestWatcherReadsAheadOfFollowedTip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	node := btcdtest.Start(t, nil)
+	var hashes []chainhash.Hash
+	for len(hashes) < 3*inject.MaxHeaders {
+		hashes = append(hashes, node.Generate(1000)...)
+	}
+	w := watcher.New(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
+	w.Followed(100)
+	if err := w.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Another validator's block brought x/btclc a full entry further, to 100 + MaxHeaders.
+	at := 100 + inject.MaxHeaders
+	c := w.Candidate(view{height: uint64(at), hash: hashes[at-1]})
+	if len(c.Headers) != inject.MaxHeaders || chainhash.Hash(c.Headers[0][4:36]) != hashes[at-1] {
+		t.Fatalf("offered %d headers above height %d, want %d from its child", len(c.Headers), at, inject.MaxHeaders)
+	}
+}
+
+// TestWatcherStepAfterReorg: the watcher keeps the headers it holds between steps only while they
+// are still its node's chain: after its node reorgs onto another node's longer chain, the next
+// step offers that chain from the common ancestor.
+func TestWatcherStepAfterReorg(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	a, b := btcdtest.Start(t, nil), btcdtest.Start(t, nil)
+	a.Connect(b)
+	common := a.Generate(50)
+	btcdtest.WaitSynced(t, a, b)
+	a.Disconnect(b)
+	a.Generate(5)
+	fork := b.Generate(10)
+	w := watcher.New(a.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
+	w.Followed(50)
+	if err := w.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.Candidate(view{height: 50, hash: common[49]}); len(c.Headers) != 5 {
+		t.Fatalf("before the reorg offered %d headers, want a's 5", len(c.Headers))
+	}
+	a.Connect(b)
+	btcdtest.WaitSynced(t, a, b)
+	if err := w.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := w.Candidate(view{height: 50, hash: common[49]})
+	if len(c.Headers) != 10 || chainhash.DoubleHashH(c.Headers[0]) != fork[0] || chainhash.DoubleHashH(c.Headers[9]) != fork[9] {
+		t.Fatalf("after the reorg offered %d headers, want b's 10 above the common ancestor", len(c.Headers))
 	}
 }
 

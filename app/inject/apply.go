@@ -82,17 +82,23 @@ func (a Applier) applyHeaders(ctx sdk.Context, headers [][]byte) error {
 	return err
 }
 
-// insertHeaders applies headers and tells how many of them x/btclc already held.
+// insertHeaders applies headers, in pieces of at most x/btclc's max_headers_per_msg as that many
+// MsgInsertHeaders in a row would, and tells how many of them x/btclc already held.
 func (a Applier) insertHeaders(ctx sdk.Context, headers [][]byte) (skipped int, err error) {
 	params, err := a.Headers.GetParams(ctx)
 	if err != nil {
 		return 0, err
 	}
-	res, err := a.Headers.ApplyHeaders(ctx, params, headers)
-	if err != nil {
-		return 0, errorsmod.Wrapf(err, "injected headers (%d)", len(headers))
+	piece := max(int(params.MaxHeadersPerMsg), 1)
+	for from := 0; from < len(headers); from += piece {
+		to := min(len(headers), from+piece)
+		res, err := a.Headers.ApplyHeaders(ctx, params, headers[from:to])
+		if err != nil {
+			return 0, errorsmod.Wrapf(err, "injected headers %d..%d of %d", from, to-1, len(headers))
+		}
+		skipped += int(res.Skipped)
 	}
-	return int(res.Skipped), nil
+	return skipped, nil
 }
 
 func (a Applier) applyPublication(ctx sdk.Context, proof *btclctypes.InclusionProof) error {

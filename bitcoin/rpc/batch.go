@@ -11,17 +11,19 @@ import (
 )
 
 // MaxBatch is the most requests one batched call carries: 2,000 header answers are about 400 kB.
+// Config.MaxBatch lowers it for a node or provider that caps or refuses batches.
 const MaxBatch = 2000
 
-// callBatch sends one JSON-RPC batch of method with each of params (at most MaxBatch) and returns
+// callBatch sends one JSON-RPC batch of method with each of params (at most the client's batch
+// size) and returns
 // the results in the order of params. Btcd and Bitcoin Core answer a batch in one HTTP exchange;
 // the answers may come in any order and are matched by id. The first error answer fails the call.
 func (c *Client) callBatch(ctx context.Context, method string, params [][]any) ([]json.RawMessage, error) {
 	if len(params) == 0 {
 		return nil, nil
 	}
-	if len(params) > MaxBatch {
-		return nil, c.fail(method, fmt.Errorf("batch of %d requests, at most %d", len(params), MaxBatch))
+	if len(params) > c.maxBatch {
+		return nil, c.fail(method, fmt.Errorf("batch of %d requests, at most %d", len(params), c.maxBatch))
 	}
 	first := c.nextID.Add(uint64(len(params))) - uint64(len(params)) + 1
 	reqs := make([]rpcRequest, len(params))
@@ -64,8 +66,8 @@ func (c *Client) callBatch(ctx context.Context, method string, params [][]any) (
 	return results, nil
 }
 
-// GetBlockHashes returns the hashes of the best-chain blocks at heights from..to (at most
-// MaxBatch of them) in one batched request.
+// GetBlockHashes returns the hashes of the best-chain blocks at heights from..to (at most the
+// client's batch size of them) in one batched request.
 func (c *Client) GetBlockHashes(ctx context.Context, from, to int64) ([]chainhash.Hash, error) {
 	const method = "getblockhash"
 	if to < from {
@@ -88,7 +90,7 @@ func (c *Client) GetBlockHashes(ctx context.Context, from, to int64) ([]chainhas
 	return hashes, nil
 }
 
-// GetBlockHeadersRaw returns the 80-byte headers of blocks hashes (at most MaxBatch) in one
+// GetBlockHeadersRaw returns the 80-byte headers of blocks hashes (at most the client's batch size) in one
 // batched request, each checked to hash to its hash.
 func (c *Client) GetBlockHeadersRaw(ctx context.Context, hashes []chainhash.Hash) ([][]byte, error) {
 	const method = "getblockheader"
@@ -118,12 +120,12 @@ func (c *Client) GetBlockHeadersRaw(ctx context.Context, hashes []chainhash.Hash
 }
 
 // GetHeaderRange returns the raw headers of the best chain at heights from..to, oldest first, in
-// batched requests of at most MaxBatch, checked to link to each other (a reorg between two
+// batched requests of at most the client's batch size, checked to link to each other (a reorg between two
 // requests fails the call: ask again).
 func (c *Client) GetHeaderRange(ctx context.Context, from, to int64) ([][]byte, error) {
 	var out [][]byte
-	for lo := from; lo <= to; lo += MaxBatch {
-		hi := min(to, lo+MaxBatch-1)
+	for lo := from; lo <= to; lo += int64(c.maxBatch) {
+		hi := min(to, lo+int64(c.maxBatch)-1)
 		hashes, err := c.GetBlockHashes(ctx, lo, hi)
 		if err != nil {
 			return nil, err

@@ -48,6 +48,31 @@ func TestGetHeaderRangeBtcd(t *testing.T) {
 	if hs, err := c.GetBlockHashes(ctx, 31, 31); err == nil {
 		t.Fatalf("GetBlockHashes above the tip returned %v", hs)
 	}
+
+	// A client with a lower batch size reads the same range in more, smaller batches, and refuses
+	// one batch over its size.
+	cfg := node.ClientConfig()
+	cfg.MaxBatch = 7
+	small, err := rpc.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := small.GetHeaderRange(ctx, 0, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(again) != fmt.Sprint(got) {
+		t.Fatal("GetHeaderRange in batches of 7 differs from one batch")
+	}
+	if hs, err := small.GetBlockHashes(ctx, 0, 7); err == nil {
+		t.Fatalf("a batch of 8 on a client of batch size 7 returned %v", hs)
+	}
+	for _, bad := range []int{-1, rpc.MaxBatch + 1} {
+		cfg.MaxBatch = bad
+		if _, err := rpc.NewClient(cfg); err == nil {
+			t.Fatalf("NewClient took batch size %d", bad)
+		}
+	}
 }
 
 // TestBatchRejectsBadAnswers: a batch answer with fewer answers than requests, an id that is not

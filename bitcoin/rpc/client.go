@@ -131,6 +131,10 @@ type Config struct {
 	// HTTPClient replaces the client the Client builds (CACertFile is then
 	// ignored). Deadlines come from each call's context, not from here.
 	HTTPClient *http.Client
+	// MaxBatch is the most requests in one batched call, 1..MaxBatch; 0 is
+	// MaxBatch. 1 sends every request alone, for a node or provider that
+	// refuses batches.
+	MaxBatch int
 }
 
 // Client speaks JSON-RPC 1.0 over HTTP(S) with basic auth, the dialect of
@@ -142,6 +146,7 @@ type Client struct {
 	password string
 	name     string
 	http     *http.Client
+	maxBatch int
 	nextID   atomic.Uint64
 }
 
@@ -158,7 +163,13 @@ func NewClient(cfg Config) (*Client, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("bitcoin rpc: node URL %q must be http://host:port or https://host:port", cfg.URL)
 	}
-	c := &Client{user: cfg.User, password: cfg.Password, name: cfg.Name}
+	if cfg.MaxBatch < 0 || cfg.MaxBatch > MaxBatch {
+		return nil, fmt.Errorf("bitcoin rpc: batch size %d must be between 1 and %d (0 for %d)", cfg.MaxBatch, MaxBatch, MaxBatch)
+	}
+	c := &Client{user: cfg.User, password: cfg.Password, name: cfg.Name, maxBatch: cfg.MaxBatch}
+	if c.maxBatch == 0 {
+		c.maxBatch = MaxBatch
+	}
 	// Credentials in the URL are moved out of it so that they never appear
 	// in error messages, which quote the URL.
 	if u.User != nil {
