@@ -21,7 +21,7 @@ const DustSats = 546
 // Withdraw burns amount sat from the sender and queues a withdrawal to
 // btc_script, due by x/btclc's tip + withdrawal_timeout_blocks. Checked
 // before anything is written: the sender, a configured vault (ErrNoVault), a
-// standard payout script (ErrInvalidScript), an amount that leaves at least
+// standard payout script other than the vault's (ErrInvalidScript), an amount that leaves at least
 // DustSats after the fee allowance and no more than 21M BTC
 // (ErrInvalidAmount), and the bank's own check of the balance.
 func (k Keeper) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types.MsgWithdrawResponse, error) {
@@ -38,6 +38,10 @@ func (k Keeper) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types.Ms
 	}
 	if err := types.ValidatePayoutScript(msg.BtcScript); err != nil {
 		return nil, err
+	}
+	if bytes.Equal(msg.BtcScript, params.VaultScript) {
+		// The custodian would pay the vault itself: the sat would be burned and the BTC stay put.
+		return nil, types.ErrInvalidScript.Wrap("btc_script is the vault's own script: give a script of your own wallet")
 	}
 	if msg.Amount > types.MaxSats || msg.Amount < params.WithdrawalMaxFeeSats+DustSats {
 		return nil, types.ErrInvalidAmount.Wrapf("%d sat: want withdrawal_max_fee_sats %d + %d (dust) … %d", msg.Amount, params.WithdrawalMaxFeeSats, DustSats, uint64(types.MaxSats))

@@ -75,6 +75,9 @@ func TestWithdrawBurnsAndQueues(t *testing.T) {
 		require.ErrorIs(t, err, types.ErrInvalidScript)
 		_, err = f.withdraw(w, types.DefaultWithdrawalMaxFeeSats)
 		require.ErrorIs(t, err, types.ErrInvalidAmount)
+		// The vault's own script: the custodian would pay the vault, and the sat would be gone.
+		_, err = f.msgs.Withdraw(f.ctx, &types.MsgWithdraw{Sender: addr(t, w.addr), Amount: 20_000, BtcScript: f.vaultScript})
+		require.ErrorIs(t, err, types.ErrInvalidScript)
 		require.Equal(t, before, f.storeDump())
 	})
 	require.Equal(t, sat(40_000), f.bank.Balance(w.addr))
