@@ -233,7 +233,9 @@ func TestDepositAndWithdrawalOnBtcd(t *testing.T) {
 	}
 	history, err := vault.History(ctx)
 	must(t, err)
-	payment, ok := tunnelwallet.Payments(history, vault.PkScript())[wres.Id]
+	wview, err := q.Withdrawal(ctx, &tunneltypes.QueryWithdrawalRequest{Id: wres.Id})
+	must(t, err)
+	payment, ok := tunnelwallet.PaymentOf(tunnelwallet.Payments(history, vault.PkScript())[wres.Id], wview.Withdrawal)
 	if !ok {
 		t.Fatalf("the vault's history holds no payment of withdrawal %d", wres.Id)
 	}

@@ -63,14 +63,15 @@ func (k Keeper) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types.Ms
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	w := types.Withdrawal{
-		Id:              id,
-		Sender:          msg.Sender,
-		Script:          msg.BtcScript,
-		Amount:          msg.Amount,
-		MaxFee:          params.WithdrawalMaxFeeSats,
-		Deadline:        tip.Height + params.WithdrawalTimeoutBlocks,
-		Status:          types.WITHDRAWAL_STATUS_QUEUED,
-		RequestedHeight: uint64(sdkCtx.BlockHeight()),
+		Id:                 id,
+		Sender:             msg.Sender,
+		Script:             msg.BtcScript,
+		Amount:             msg.Amount,
+		MaxFee:             params.WithdrawalMaxFeeSats,
+		Deadline:           tip.Height + params.WithdrawalTimeoutBlocks,
+		Status:             types.WITHDRAWAL_STATUS_QUEUED,
+		RequestedHeight:    uint64(sdkCtx.BlockHeight()),
+		RequestedBtcHeight: tip.Height,
 	}
 	if err := k.setWithdrawal(ctx, w, types.WITHDRAWAL_STATUS_UNSPECIFIED); err != nil {
 		return nil, err
@@ -83,7 +84,8 @@ func (k Keeper) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types.Ms
 // the withdrawal is queued (ErrUnknownWithdrawal, ErrWithdrawalCompleted,
 // ErrWithdrawalRefunded); a vault is configured; not the coinbase;
 // x/btclc's VerifyProof (with the funding transaction); min_confirmations
-// (ErrNotEnoughConfirmations); input 0 spends an output paying vault_script,
+// (ErrNotEnoughConfirmations); mined above x/btclc's tip when the withdrawal
+// was queued (ErrPaymentBeforeRequest); input 0 spends an output paying vault_script,
 // read from the funding transaction, whose txid is the outpoint input 0
 // names (ErrNotFromVault); exactly one HEMW id, this withdrawal's
 // (ErrNoWithdrawalID, ErrWrongWithdrawalID); an output paying the script at
@@ -114,6 +116,12 @@ func (k Keeper) ProveWithdrawal(ctx context.Context, msg *types.MsgProveWithdraw
 	if proven.Confirmations < uint64(params.MinConfirmations) {
 		return nil, types.ErrNotEnoughConfirmations.Wrapf("%d of %d", proven.Confirmations, params.MinConfirmations)
 	}
+	// The custodian pays a withdrawal after it is queued, so in a block above x/btclc's tip then
+	// (the Bitcoin tip is at least as high). An older vault transaction with this id is another
+	// chain's payment, or one from before a restart of this chain with the same vault.
+	if proven.Block.Height <= w.RequestedBtcHeight {
+		return nil, types.ErrPaymentBeforeRequest.Wrapf("mined at Bitcoin height %d, the withdrawal was queued at x/btclc's tip %d", proven.Block.Height, w.RequestedBtcHeight)
+	}
 	if proven.SpentOutput == nil {
 		return nil, types.ErrNotFromVault.Wrap("the proof carries no funding_tx")
 	}
@@ -127,13 +135,7 @@ func (k Keeper) ProveWithdrawal(ctx context.Context, msg *types.MsgProveWithdraw
 	if id != w.Id {
 		return nil, types.ErrWrongWithdrawalID.Wrapf("the payment carries id %d, not %d", id, w.Id)
 	}
-	due := w.Amount - w.MaxFee
-	var paid uint64
-	for _, out := range proven.Tx.TxOut {
-		if bytes.Equal(out.PkScript, w.Script) && out.Value > 0 {
-			paid = max(paid, uint64(out.Value))
-		}
-	}
+	due, paid := w.Due(), types.PaidTo(proven.Tx, w.Script)
 	if paid < due {
 		return nil, types.ErrUnderpaid.Wrapf("the largest output to the script pays %d sat, at least %d (amount %d - max_fee %d) is due", paid, due, w.Amount, w.MaxFee)
 	}
