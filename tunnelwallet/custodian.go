@@ -139,6 +139,10 @@ func PaymentOf(payments []Payment, w tunneltypes.WithdrawalView) (Payment, bool)
 // vault's node must therefore keep its mempool (btcd and Bitcoin Core keep transactions for two
 // weeks) and the fee cap must let payments confirm well within that.
 //
+// While x/tunnel's circuit breaker holds deposits disabled it pays nothing (it still proves what
+// it paid before): a minted deposit was reorged away, so some sat may be unbacked, and no BTC
+// leaves the vault for them until governance has looked; an unpaid withdrawal is refunded in sat.
+//
 // It pays only withdrawals that can be proven before anyone may refund them: a payment needs
 // min_confirmations blocks, and a refund is possible once x/btclc's tip passes the deadline, so
 // one closer than that to its deadline is left to be refunded rather than paid twice.
@@ -212,6 +216,11 @@ func (c *Custodian) Round(ctx context.Context) (int, error) {
 			if err := c.prove(ctx, w, p, params.MinConfirmations); err != nil {
 				errs = append(errs, err)
 			}
+			continue
+		}
+		if !params.DepositsEnabled {
+			c.sayOnce(w.Id, fmt.Sprintf("withdrawal %d: not paid: deposits are disabled (x/tunnel's circuit breaker: a minted deposit's Bitcoin block left the chain, so some sat may be unbacked); nothing is paid until governance re-enables them, and a withdrawal left past its deadline is refunded in sat",
+				w.Id))
 			continue
 		}
 		if tip.Header.Height+uint64(params.MinConfirmations) > w.Deadline {
