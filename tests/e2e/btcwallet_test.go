@@ -66,11 +66,14 @@ func waitBTCStatus(t *testing.T, net *network, what, prefix string, timeout time
 	return ""
 }
 
-// TestBTCWallet runs btcd regtest, hemid (with a vault whose key is imported as "custodian") and
-// the relayer as processes, with a Bitcoin block mined every second, and drives x/tunnel through
-// the `hemid btc` commands: a deposit made with `hemid btc deposit --prove` prints its outpoint and
-// its status lines from unproven through pending k/6 to minted, and the minted sat show in bank
-// REST and in hemiBTC's ERC-20 balanceOf over JSON-RPC; a withdrawal is paid once by
+// TestBTCWallet runs btcd regtest, hemid (with a vault whose key is imported as "custodian", a
+// keystone every 10 blocks), the relayer and the popminer as processes, with a Bitcoin block mined
+// every second, and drives x/tunnel through the `hemid btc` commands: a deposit made with
+// `hemid btc deposit --prove` prints its outpoint and its status lines from unproven through
+// pending k/6 to minted, and the minted sat show in bank REST and in hemiBTC's ERC-20 balanceOf
+// over JSON-RPC; its provenance, followed from then on, gives its lock proof, the hemi blocks that
+// proved and minted it, and its covering keystone, first unpublished, then published in Bitcoin
+// and flipping to superfinal; a withdrawal is paid once by
 // `hemid btc pay-withdrawals`, which proves it, and completes; a second withdrawal, left unpaid,
 // passes its deadline and is refunded; a deposit fee-bumped with `hemid btc bump` before it is
 // mined is minted once, under the replacement's txid.
