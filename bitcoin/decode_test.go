@@ -441,3 +441,30 @@ func TestDecodeTxSignerWitness(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeTxNeverYieldsZeroInputs: Bitcoin has no transaction without inputs, and the decoder
+// gives none to its callers (which read input 0): serialized without inputs, the count 0 is the
+// segwit marker, and a segwit transaction without inputs carries no witness, which is refused.
+func TestDecodeTxNeverYieldsZeroInputs(t *testing.T) {
+	for _, outputs := range []int{0, 1, 2} {
+		tx := wire.NewMsgTx(2)
+		for range outputs {
+			tx.AddTxOut(wire.NewTxOut(1_000, []byte{0x51}))
+		}
+		var raw bytes.Buffer
+		if err := tx.SerializeNoWitness(&raw); err != nil {
+			t.Fatal(err)
+		}
+		for name, decode := range map[string]func([]byte) (*wire.MsgTx, error){
+			"DecodeTx": bitcoin.DecodeTx, "DecodeTxSkipWitness": bitcoin.DecodeTxSkipWitness, "DecodeTxSignerWitness": bitcoin.DecodeTxSignerWitness,
+		} {
+			if got, err := decode(raw.Bytes()); err == nil && len(got.TxIn) == 0 {
+				t.Errorf("%s of a transaction with no inputs and %d outputs gave one with no inputs", name, outputs)
+			}
+		}
+	}
+	segwitNoInputs := txBytes(version1, segwitFlag, compactSize(0), compactSize(0), lockTime0)
+	if _, err := bitcoin.DecodeTx(segwitNoInputs); !errors.Is(err, bitcoin.ErrBadTransaction) {
+		t.Errorf("segwit marker and no inputs: %v, want ErrBadTransaction", err)
+	}
+}
