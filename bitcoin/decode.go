@@ -53,11 +53,11 @@ const (
 // bytes cannot hold is refused before anything is allocated for it. Trailing
 // bytes are an error so that a proof is about exactly the bytes given. Every
 // error wraps ErrBadTransaction and says what is wrong at which byte offset.
-func DecodeTx(rawTx []byte) (*wire.MsgTx, error) { return decodeTx(rawTx, false) }
+func DecodeTx(rawTx []byte) (*wire.MsgTx, error) { return decodeTx(rawTx, keepWitness) }
 
-func decodeTx(rawTx []byte, skipWitness bool) (*wire.MsgTx, error) {
+func decodeTx(rawTx []byte, witness witnessMode) (*wire.MsgTx, error) {
 	d := newDecoder(rawTx, ErrBadTransaction)
-	d.skipWitness = skipWitness
+	d.witness = witness
 	tx, err := d.tx()
 	if err != nil {
 		return nil, err
@@ -106,20 +106,49 @@ func DecodeBlock(rawBlock []byte) (*wire.MsgBlock, error) {
 // transaction without its witness: for callers that read only what the txid commits to. A
 // witness of many empty items takes a slice header (24 bytes) per 1-byte item once decoded, so
 // skipping it keeps the memory to the input's copy.
-func DecodeTxSkipWitness(rawTx []byte) (*wire.MsgTx, error) { return decodeTx(rawTx, true) }
+func DecodeTxSkipWitness(rawTx []byte) (*wire.MsgTx, error) { return decodeTx(rawTx, skipWitness) }
 
-// skipWitnesses reads the witnesses of inputs inputs, each within the bytes left, and keeps none.
-func (d *decoder) skipWitnesses(inputs int) error {
+// MaxSignerWitnessItems is how many items of input 0's witness DecodeTxSignerWitness keeps: a
+// key-hash spend's witness is [signature, key], and one more tells a longer witness from it.
+const MaxSignerWitnessItems = 3
+
+// DecodeTxSignerWitness decodes rawTx as DecodeTx does, refusing what it refuses, but keeps of
+// the witness only what InputSignerAccount reads: input 0's, and at most its first
+// MaxSignerWitnessItems items. The other inputs' witnesses, which nothing reads and whose empty
+// items would each take a slice header, are checked and dropped.
+func DecodeTxSignerWitness(rawTx []byte) (*wire.MsgTx, error) {
+	return decodeTx(rawTx, signerWitness)
+}
+
+// witnessMode is what the decoder keeps of a segwit transaction's witness.
+type witnessMode int
+
+const (
+	keepWitness   witnessMode = iota // all of it
+	skipWitness                      // none
+	signerWitness                    // input 0's first MaxSignerWitnessItems items
+)
+
+// skipWitnesses reads the witnesses of tx's inputs, each within the bytes left, and keeps none,
+// or in signerWitness mode input 0's first MaxSignerWitnessItems items.
+func (d *decoder) skipWitnesses(tx *wire.MsgTx) error {
 	any := false
-	for i := range inputs {
+	for i, in := range tx.TxIn {
 		nItems, err := d.count(field{"number of witness items of input %d", i, 0}, minWitnessItemSize)
 		if err != nil {
 			return err
 		}
 		any = any || nItems > 0
+		if i == 0 && d.witness == signerWitness && nItems > 0 {
+			in.Witness = make(wire.TxWitness, 0, min(nItems, MaxSignerWitnessItems))
+		}
 		for j := range nItems {
-			if _, err := d.bytes(field{"length of input %d witness item %d", i, j}, maxWitnessItemSize); err != nil {
+			item, err := d.bytes(field{"length of input %d witness item %d", i, j}, maxWitnessItemSize)
+			if err != nil {
 				return err
+			}
+			if len(in.Witness) < cap(in.Witness) {
+				in.Witness = append(in.Witness, item)
 			}
 		}
 	}
@@ -139,8 +168,8 @@ type decoder struct {
 	// (the merkle check asks it of every proof level), formatting the message would be most of the
 	// work.
 	quiet bool
-	// skipWitness reads each witness item within the bytes left but keeps none.
-	skipWitness bool
+	// witness says what of the witness is kept; every item is read within the bytes left.
+	witness witnessMode
 }
 
 func newDecoder(raw []byte, fail error) *decoder {
@@ -333,8 +362,8 @@ func (d *decoder) tx() (*wire.MsgTx, error) {
 		tx.TxOut[i] = out
 	}
 
-	if segwit && d.skipWitness {
-		if err := d.skipWitnesses(len(tx.TxIn)); err != nil {
+	if segwit && d.witness != keepWitness {
+		if err := d.skipWitnesses(tx); err != nil {
 			return nil, err
 		}
 	} else if segwit {

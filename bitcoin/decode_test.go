@@ -384,3 +384,87 @@ func TestDecodeTxSkipWitness(t *testing.T) {
 		t.Errorf("a segwit marker without a witness: %v, want ErrBadTransaction", err)
 	}
 }
+
+// DecodeTxSignerWitness keeps of the witness only what the signer reads: input 0's first
+// MaxSignerWitnessItems items. 100,000 empty items, on input 0 or on another input, take no
+// slice header each, and the transaction is the one DecodeTx gives apart from the rest of the
+// witness.
+func TestDecodeTxSignerWitness(t *testing.T) {
+	const items = 100_000
+	manyItems := func(inputs, witnessed int) []byte {
+		parts := [][]byte{version1, segwitFlag, compactSize(uint64(inputs))}
+		for range inputs {
+			parts = append(parts, emptyInput)
+		}
+		parts = append(parts, compactSize(0))
+		for i := range inputs {
+			if i == witnessed {
+				parts = append(parts, compactSize(items), bytes.Repeat([]byte{0}, items))
+			} else {
+				parts = append(parts, compactSize(2), compactSize(1), []byte{0xaa}, compactSize(1), []byte{0xbb})
+			}
+		}
+		return txBytes(append(parts, lockTime0)...)
+	}
+	for name, c := range map[string]struct {
+		raw       []byte
+		wantItems int // of input 0
+	}{
+		"many items on input 0": {manyItems(2, 0), bitcoin.MaxSignerWitnessItems},
+		"many items on input 1": {manyItems(2, 1), 2},
+	} {
+		var kept *wire.MsgTx
+		var err error
+		got := allocated(func() { kept, err = bitcoin.DecodeTxSignerWitness(c.raw) })
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if bound := 2*uint64(len(c.raw)) + 4<<10; got > bound {
+			t.Errorf("%s: allocated %d, bound %d", name, got, bound)
+		}
+		full, err := bitcoin.DecodeTx(c.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept.TxHash() != full.TxHash() || len(kept.TxIn[0].Witness) != c.wantItems || kept.TxIn[1].Witness != nil {
+			t.Errorf("%s: input 0 keeps %d items (want %d), input 1 %d", name, len(kept.TxIn[0].Witness), c.wantItems, len(kept.TxIn[1].Witness))
+		}
+		for j, item := range kept.TxIn[0].Witness {
+			if !bytes.Equal(item, full.TxIn[0].Witness[j]) {
+				t.Errorf("%s: item %d is %x, DecodeTx's %x", name, j, item, full.TxIn[0].Witness[j])
+			}
+		}
+	}
+	for name, raw := range hostileTxs() {
+		if _, err := bitcoin.DecodeTxSignerWitness(raw); !errors.Is(err, bitcoin.ErrBadTransaction) {
+			t.Errorf("%s: DecodeTxSignerWitness: %v, want ErrBadTransaction", name, err)
+		}
+	}
+}
+
+// TestDecodeTxNeverYieldsZeroInputs: Bitcoin has no transaction without inputs, and the decoder
+// gives none to its callers (which read input 0): serialized without inputs, the count 0 is the
+// segwit marker, and a segwit transaction without inputs carries no witness, which is refused.
+func TestDecodeTxNeverYieldsZeroInputs(t *testing.T) {
+	for _, outputs := range []int{0, 1, 2} {
+		tx := wire.NewMsgTx(2)
+		for range outputs {
+			tx.AddTxOut(wire.NewTxOut(1_000, []byte{0x51}))
+		}
+		var raw bytes.Buffer
+		if err := tx.SerializeNoWitness(&raw); err != nil {
+			t.Fatal(err)
+		}
+		for name, decode := range map[string]func([]byte) (*wire.MsgTx, error){
+			"DecodeTx": bitcoin.DecodeTx, "DecodeTxSkipWitness": bitcoin.DecodeTxSkipWitness, "DecodeTxSignerWitness": bitcoin.DecodeTxSignerWitness,
+		} {
+			if got, err := decode(raw.Bytes()); err == nil && len(got.TxIn) == 0 {
+				t.Errorf("%s of a transaction with no inputs and %d outputs gave one with no inputs", name, outputs)
+			}
+		}
+	}
+	segwitNoInputs := txBytes(version1, segwitFlag, compactSize(0), compactSize(0), lockTime0)
+	if _, err := bitcoin.DecodeTx(segwitNoInputs); !errors.Is(err, bitcoin.ErrBadTransaction) {
+		t.Errorf("segwit marker and no inputs: %v, want ErrBadTransaction", err)
+	}
+}

@@ -159,6 +159,26 @@ func FuzzDecodeTx(f *testing.F) {
 		if err == nil && (stripped.HasWitness() || stripped.TxHash() != tx.TxHash()) {
 			t.Fatalf("DecodeTxSkipWitness gave %s with witness %v, DecodeTx %s", stripped.TxHash(), stripped.HasWitness(), tx.TxHash())
 		}
+		// DecodeTxSignerWitness too, keeping input 0's first witness items only.
+		signer, signerErr := bitcoin.DecodeTxSignerWitness(raw)
+		if (signerErr == nil) != (err == nil) {
+			t.Fatalf("DecodeTx: %v, but DecodeTxSignerWitness: %v", err, signerErr)
+		}
+		if err == nil {
+			if signer.TxHash() != tx.TxHash() {
+				t.Fatalf("DecodeTxSignerWitness gave %s, DecodeTx %s", signer.TxHash(), tx.TxHash())
+			}
+			for i, in := range signer.TxIn {
+				want := tx.TxIn[i].Witness
+				if i > 0 {
+					want = nil
+				}
+				want = want[:min(len(want), bitcoin.MaxSignerWitnessItems)]
+				if len(in.Witness) != len(want) {
+					t.Fatalf("input %d keeps %d witness items, want %d", i, len(in.Witness), len(want))
+				}
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, bitcoin.ErrBadTransaction) {
 				t.Fatalf("error does not wrap ErrBadTransaction: %v", err)

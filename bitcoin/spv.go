@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
@@ -164,12 +165,13 @@ func MerkleBranch(txids []chainhash.Hash, index uint32) ([]chainhash.Hash, error
 // branch of each of its transactions without hashing the block again.
 type MerkleTree struct{ levels [][]chainhash.Hash }
 
-// NewMerkleTree builds the tree over a block's txids in block order.
+// NewMerkleTree builds the tree over a block's txids in block order. It keeps a copy of txids, so
+// the caller may reuse its slice.
 func NewMerkleTree(txids []chainhash.Hash) (MerkleTree, error) {
 	if len(txids) == 0 {
 		return MerkleTree{}, ErrNoTransactions
 	}
-	return MerkleTree{levels: merkleLevels(txids)}, nil
+	return MerkleTree{levels: merkleLevels(slices.Clone(txids))}, nil
 }
 
 // Branch returns the sibling hashes, leaf level first, that prove the txid at index.

@@ -288,3 +288,38 @@ func TestFullBlock830000(t *testing.T) {
 		}
 	}
 }
+
+// TestMerkleTreeKeepsItsOwnTxids: the tree copies the txids it is built from, so a caller that
+// reuses its slice does not change the branches it gives.
+func TestMerkleTreeKeepsItsOwnTxids(t *testing.T) {
+	txids := make([]chainhash.Hash, 5)
+	for i := range txids {
+		txids[i][0] = byte(i + 1)
+	}
+	root, err := bitcoin.MerkleRoot(txids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := bitcoin.NewMerkleTree(txids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := tree.Branch(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := txids[3]
+	for i := range txids {
+		txids[i] = chainhash.Hash{0xff}
+	}
+	got, err := tree.Branch(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || got[0] != want[0] {
+		t.Fatalf("branch changed with the caller's slice: %v, want %v", got, want)
+	}
+	if err := bitcoin.VerifyTxIDInclusion(leaf, root, 3, got); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -217,6 +217,21 @@ func TestDepositAndWithdrawalOnBtcd(t *testing.T) {
 		Send:  c.send,
 		Print: func(s string) { t.Log(s); printed = append(printed, s) },
 	}
+	// While the circuit breaker holds deposits disabled, nothing is paid.
+	setDepositsEnabled := func(on bool) {
+		p := c.params()
+		p.DepositsEnabled = on
+		must(t, c.block(func() error {
+			_, err := tunnelkeeper.NewMsgServerImpl(c.tunnel).UpdateParams(c.ctx, tunneltypes.NewMsgUpdateParams(c.env.Authority, p))
+			return err
+		}))
+	}
+	setDepositsEnabled(false)
+	if paid, err := custodian.Round(ctx); err != nil || paid != 0 || len(printed) != 1 || !strings.Contains(printed[0], "not paid: deposits are disabled") {
+		t.Fatalf("with the breaker tripped a round paid %d, %v, and said %q", paid, err, printed)
+	}
+	setDepositsEnabled(true)
+	printed = nil
 	paid, err := custodian.Round(ctx)
 	if err != nil || paid != 1 {
 		t.Fatalf("first round paid %d, %v; want 1", paid, err)
@@ -233,7 +248,9 @@ func TestDepositAndWithdrawalOnBtcd(t *testing.T) {
 	}
 	history, err := vault.History(ctx)
 	must(t, err)
-	payment, ok := tunnelwallet.Payments(history, vault.PkScript())[wres.Id]
+	wview, err := q.Withdrawal(ctx, &tunneltypes.QueryWithdrawalRequest{Id: wres.Id})
+	must(t, err)
+	payment, ok := tunnelwallet.PaymentOf(tunnelwallet.Payments(history, vault.PkScript())[wres.Id], wview.Withdrawal)
 	if !ok {
 		t.Fatalf("the vault's history holds no payment of withdrawal %d", wres.Id)
 	}

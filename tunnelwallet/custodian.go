@@ -81,14 +81,16 @@ type Payment struct {
 
 // Payments finds, by withdrawal id, the vault's payments among txs (the vault address's history,
 // mempool included): transactions whose input 0 spends an output paying vault, created by a
-// transaction among txs, and that carry a HEMW id. A transaction anyone else sends with a HEMW
-// id, without spending the vault, is not a payment.
-func Payments(txs []*wire.MsgTx, vault []byte) map[uint64]Payment {
+// transaction among txs, and that carry a HEMW id, in the order of txs. A transaction anyone
+// else sends with a HEMW id, without spending the vault, is not a payment. One id may have
+// several: a vault shared with another chain, or used before a restart of this one, carries
+// the same ids for other withdrawals; PaymentOf picks the one that pays a given withdrawal.
+func Payments(txs []*wire.MsgTx, vault []byte) map[uint64][]Payment {
 	byID := make(map[chainhash.Hash]*wire.MsgTx, len(txs))
 	for _, tx := range txs {
 		byID[tx.TxHash()] = tx
 	}
-	payments := map[uint64]Payment{}
+	payments := map[uint64][]Payment{}
 	for _, tx := range txs {
 		if len(tx.TxIn) == 0 {
 			continue
@@ -102,22 +104,44 @@ func Payments(txs []*wire.MsgTx, vault []byte) map[uint64]Payment {
 		if err != nil {
 			continue
 		}
-		payments[id] = Payment{Tx: tx, Funding: funding}
+		payments[id] = append(payments[id], Payment{Tx: tx, Funding: funding})
 	}
 	return payments
+}
+
+// PaymentOf returns the first of payments (the vault's transactions carrying w's id) that pays
+// w's script at least amount − max_fee, the rule MsgProveWithdrawal applies. A transaction with
+// w's id that pays something else is another withdrawal's, and does not make w paid.
+func PaymentOf(payments []Payment, w tunneltypes.WithdrawalView) (Payment, bool) {
+	script, err := hex.DecodeString(w.Script)
+	if err != nil {
+		return Payment{}, false
+	}
+	due := tunneltypes.Withdrawal{Amount: w.Amount, MaxFee: w.MaxFee}.Due()
+	for _, p := range payments {
+		if paid := tunneltypes.PaidTo(p.Tx, script); paid > 0 && paid >= due {
+			return p, true
+		}
+	}
+	return Payment{}, false
 }
 
 // Custodian pays the chain's queued withdrawals from the vault and proves its payments.
 //
 // It never pays a withdrawal twice: before paying, it reads the vault address's whole history
 // from the Bitcoin node (mempool included) and skips every withdrawal a vault transaction already
-// carries the id of, whether that transaction is confirmed or not, and it pays only withdrawals
-// the chain lists as queued. The chain's state and the node's history are the only state, so a
-// restart, or a second custodian process on the same node, does not pay again. The one gap: a
+// pays (PaymentOf: its id, and its script at least amount − max_fee), whether that transaction is
+// confirmed or not, and it pays only withdrawals the chain lists as queued. The chain's state and
+// the node's history are the only state, so a restart does not pay again. Two processes running
+// a round at once could both pay, unless their payments conflict: run one per vault. One gap: a
 // payment that every mempool dropped unconfirmed is no longer in the history, so its withdrawal
 // is paid again, and were the dropped transaction broadcast again later, both could confirm. The
 // vault's node must therefore keep its mempool (btcd and Bitcoin Core keep transactions for two
 // weeks) and the fee cap must let payments confirm well within that.
+//
+// While x/tunnel's circuit breaker holds deposits disabled it pays nothing (it still proves what
+// it paid before): a minted deposit was reorged away, so some sat may be unbacked, and no BTC
+// leaves the vault for them until governance has looked; an unpaid withdrawal is refunded in sat.
 //
 // It pays only withdrawals that can be proven before anyone may refund them: a payment needs
 // min_confirmations blocks, and a refund is possible once x/btclc's tip passes the deadline, so
@@ -188,10 +212,15 @@ func (c *Custodian) Round(ctx context.Context) (int, error) {
 	var errs []error
 	paid := 0
 	for _, w := range queued {
-		if p, ok := payments[w.Id]; ok {
+		if p, ok := PaymentOf(payments[w.Id], w); ok {
 			if err := c.prove(ctx, w, p, params.MinConfirmations); err != nil {
 				errs = append(errs, err)
 			}
+			continue
+		}
+		if !params.DepositsEnabled {
+			c.sayOnce(w.Id, fmt.Sprintf("withdrawal %d: not paid: deposits are disabled (x/tunnel's circuit breaker: a minted deposit's Bitcoin block left the chain, so some sat may be unbacked); nothing is paid until governance re-enables them, and a withdrawal left past its deadline is refunded in sat",
+				w.Id))
 			continue
 		}
 		if tip.Header.Height+uint64(params.MinConfirmations) > w.Deadline {
@@ -205,7 +234,7 @@ func (c *Custodian) Round(ctx context.Context) (int, error) {
 			errs = append(errs, err)
 			continue
 		}
-		payments[w.Id] = p
+		payments[w.Id] = append(payments[w.Id], p)
 		paid++
 	}
 	if len(errs) > 0 {

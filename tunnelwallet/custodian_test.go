@@ -118,7 +118,46 @@ func TestPaymentsFindsOnlyTheVaultsPayments(t *testing.T) {
 	// History: the vault's funding of paid5 is there, orphan7's is not.
 	history := []*wire.MsgTx{vc[0].SourceTx, paid5, oc[0].SourceTx, fake6, orphan7}
 	got := tunnelwallet.Payments(history, vault.PkScript())
-	if len(got) != 1 || got[5].Tx != paid5 || got[5].Funding != vc[0].SourceTx {
+	if len(got) != 1 || len(got[5]) != 1 || got[5][0].Tx != paid5 || got[5][0].Funding != vc[0].SourceTx {
 		t.Fatalf("Payments = %v, want only withdrawal 5 paid by %s", got, paid5.TxHash())
+	}
+}
+
+// TestPaymentOfMatchesTheWithdrawal: a vault transaction that carries a withdrawal's id but pays
+// another script, or less than amount − max_fee (another withdrawal 5, of a chain that shared the
+// vault, or of this one before a restart), does not make withdrawal 5 paid, whatever its place
+// in the history; the one that pays it does.
+func TestPaymentOfMatchesTheWithdrawal(t *testing.T) {
+	vault := newWallet(t, 1, wallet.P2WPKH, nil)
+	to := newWallet(t, 4, wallet.P2PKH, nil).PkScript()
+	elsewhere := newWallet(t, 6, wallet.P2PKH, nil).PkScript()
+	vc := coins(vault, 3, 50_000, "v")
+	pay := func(u wallet.UTXO, w tunneltypes.WithdrawalView) *wire.MsgTx {
+		tx, _, _, err := tunnelwallet.BuildPayment(vault, []wallet.UTXO{u}, w, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	w := withdrawal(5, 20_000, 10_000, to)
+	otherScript := pay(vc[0], withdrawal(5, 20_000, 10_000, elsewhere))
+	smaller := pay(vc[1], withdrawal(5, 9_000, 1_000, to)) // pays at most 9,000 < 20,000 − 10,000
+	ours := pay(vc[2], w)
+	for _, order := range [][]*wire.MsgTx{{otherScript, smaller, ours}, {ours, otherScript, smaller}} {
+		history := []*wire.MsgTx{vc[0].SourceTx, vc[1].SourceTx, vc[2].SourceTx}
+		history = append(history, order...)
+		all := tunnelwallet.Payments(history, vault.PkScript())[5]
+		if len(all) != 3 {
+			t.Fatalf("%d payments carry id 5, want 3", len(all))
+		}
+		if p, ok := tunnelwallet.PaymentOf(all, w); !ok || p.Tx != ours {
+			t.Fatalf("PaymentOf = %v, %v; want %s", p.Tx, ok, ours.TxHash())
+		}
+		if _, ok := tunnelwallet.PaymentOf(all[:0], w); ok {
+			t.Fatal("no payments, yet paid")
+		}
+	}
+	if _, ok := tunnelwallet.PaymentOf([]tunnelwallet.Payment{{Tx: otherScript}, {Tx: smaller}}, w); ok {
+		t.Fatal("withdrawal 5 taken as paid by another withdrawal 5's payments")
 	}
 }

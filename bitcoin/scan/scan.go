@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
@@ -68,17 +69,24 @@ type Deposit struct {
 // vaultScript (no vault configured) finds nothing. The block comes from a Bitcoin node and is
 // untrusted: only what it holds is read, and each proof is built from its own transactions.
 func Deposits(block *wire.MsgBlock, vaultScript []byte) ([]Deposit, error) {
-	if len(vaultScript) == 0 || len(block.Transactions) < 2 {
+	if block == nil || len(vaultScript) == 0 || len(block.Transactions) < 2 {
 		return nil, nil
+	}
+	// Every transaction is hashed for the merkle tree and every output read, the coinbase's
+	// included: a block with a missing one is refused whole, before anything is read.
+	for i, tx := range block.Transactions {
+		if tx == nil {
+			return nil, fmt.Errorf("block %s: transaction %d is missing", block.BlockHash(), i)
+		}
+		if slices.Contains(tx.TxOut, nil) {
+			return nil, fmt.Errorf("block %s: transaction %d has a missing output", block.BlockHash(), i)
+		}
 	}
 	var out []Deposit
 	for i, tx := range block.Transactions[1:] {
-		if tx == nil {
-			return nil, fmt.Errorf("block %s: transaction %d is missing", block.BlockHash(), i+1)
-		}
 		var vouts []uint32
 		for vout, o := range tx.TxOut {
-			if o != nil && bytes.Equal(o.PkScript, vaultScript) {
+			if bytes.Equal(o.PkScript, vaultScript) {
 				vouts = append(vouts, uint32(vout))
 			}
 		}

@@ -67,3 +67,28 @@ func TestDeposits(t *testing.T) {
 		t.Fatalf("without a vault found %d (%v)", len(got), err)
 	}
 }
+
+// TestDepositsRefusesMissingTransactions: a block from a node is untrusted; one with a missing
+// transaction (the coinbase too, which is hashed for the proofs) or a missing output is an
+// error, never a panic.
+func TestDepositsRefusesMissingTransactions(t *testing.T) {
+	vault := datagen.P2WPKHScript(t, datagen.KeyFromSeed(900).PubKey())
+	recipient := datagen.OpReturn(t, make([]byte, bitcoin.RecipientSize))
+	genesis := datagen.RegtestGenesis()
+	spend := datagen.Spend{Kind: datagen.P2WPKH, Outputs: []*wire.TxOut{recipient, wire.NewTxOut(20_000, vault)}}
+	for name, break_ := range map[string]func(*wire.MsgBlock){
+		"nil coinbase":           func(b *wire.MsgBlock) { b.Transactions[0] = nil },
+		"nil deposit":            func(b *wire.MsgBlock) { b.Transactions[1] = nil },
+		"nil output":             func(b *wire.MsgBlock) { b.Transactions[1].TxOut[0] = nil },
+		"nil output of coinbase": func(b *wire.MsgBlock) { b.Transactions[0].TxOut = append(b.Transactions[0].TxOut, nil) },
+	} {
+		block := datagen.MineSpendBlock(t, &genesis, 1, spend).Block
+		break_(block)
+		if got, err := scan.Deposits(block, vault); err == nil {
+			t.Errorf("%s: found %d deposits and no error", name, len(got))
+		}
+	}
+	if got, err := scan.Deposits(nil, vault); err != nil || got != nil {
+		t.Errorf("nil block: %v, %v", got, err)
+	}
+}

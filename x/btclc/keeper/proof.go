@@ -50,10 +50,10 @@ func (k Keeper) VerifyProof(ctx context.Context, proof *types.InclusionProof) (t
 	if err != nil {
 		return types.ProvenTx{}, err
 	}
-	// Only the signer reads the witness, and only with a funding transaction: without one the
-	// witness is checked but not kept, since a witness of empty items would take 24 bytes of
-	// memory per byte of proof.
-	decode := bitcoin.DecodeTx
+	// Only the signer reads the witness, input 0's, and only with a funding transaction: the rest
+	// is checked but not kept, since a witness of empty items would take 24 bytes of memory per
+	// byte of proof.
+	decode := bitcoin.DecodeTxSignerWitness
 	if len(proof.FundingTx) == 0 {
 		decode = bitcoin.DecodeTxSkipWitness
 	}

@@ -27,8 +27,10 @@ const (
 // ProvenTx is what an InclusionProof proves: a decoded transaction in a block
 // of the canonical chain, as of the state VerifyProof read.
 type ProvenTx struct {
-	// Tx is the decoded transaction, with its witness as sent. The txid does
-	// not commit to the witness: read it only through Signer.
+	// Tx is the decoded transaction. Of its witness it holds at most what
+	// Signer was read from (input 0's first bitcoin.MaxSignerWitnessItems
+	// items, with a funding transaction; none without). The txid does not
+	// commit to the witness: read it only through Signer.
 	Tx *wire.MsgTx
 	// TxID is the transaction's id, internal byte order.
 	TxID chainhash.Hash

@@ -27,7 +27,7 @@ import (
 //  2. a vault is configured (ErrNoVault) and deposits are enabled
 //     (ErrDepositsDisabled);
 //  3. the transaction is not at index 0, the coinbase (ErrCoinbaseTx);
-//  4. x/btclc's VerifyProof: the decoding, the block on the canonical chain
+//  4. x/btclc's VerifyProof (proof.funding_tx is not read): the decoding, the block on the canonical chain
 //     (one confirmation is enough: EndBlock mints at min_confirmations), the
 //     merkle path; its errors are returned as they are;
 //  5. at most MaxDepositOutputs outputs (ErrTooManyOutputs), at least one
@@ -56,7 +56,11 @@ func (k Keeper) ProveDeposit(ctx context.Context, msg *types.MsgProveDeposit) (*
 	if msg.Proof.TxIndex == 0 {
 		return nil, types.ErrCoinbaseTx.Wrap("tx_index 0 is the block's coinbase")
 	}
-	proven, err := k.btclc.VerifyProof(ctx, &msg.Proof)
+	// A deposit reads no signer, so a funding transaction sent with the proof is not looked at:
+	// with one, VerifyProof would decode input 0's witness and check bytes nothing here uses.
+	proof := msg.Proof
+	proof.FundingTx = nil
+	proven, err := k.btclc.VerifyProof(ctx, &proof)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +77,7 @@ func (k Keeper) ProveDeposit(ctx context.Context, msg *types.MsgProveDeposit) (*
 	}
 	recipient := sdk.AccAddress(account[:])
 	if k.bank.BlockedAddr(recipient) {
-		return nil, types.ErrBlockedRecipient.Wrapf("%s is a module account", recipient)
+		return nil, types.ErrBlockedRecipient.Wrapf("%s (0x%x) may not receive coins: a module account, a precompile or the hemiBTC token", recipient, account)
 	}
 	recipientStr, err := k.addressCodec.BytesToString(recipient)
 	if err != nil {
@@ -115,7 +119,7 @@ func (k Keeper) ProveDeposit(ctx context.Context, msg *types.MsgProveDeposit) (*
 			return nil, err
 		}
 	}
-	if err := k.LockProofs.Set(ctx, proven.TxID, lockProof(proven, &msg.Proof)); err != nil {
+	if err := k.LockProofs.Set(ctx, proven.TxID, lockProof(proven, &proof)); err != nil {
 		return nil, err
 	}
 	var txHash []byte

@@ -393,3 +393,33 @@ func (f *fixture) manyDeposits(seed uint32, n, perSpend int) []datagen.Spend {
 	}
 	return ss
 }
+
+// TestProveDepositDoesNotReadTheFundingTx: a deposit reads no signer, so a funding transaction
+// sent with its proof is not read at all, neither decoded nor matched against input 0 (it would
+// make x/btclc decode the witness for nothing): the deposit is recorded as without one, and the
+// lock proof keeps neither it nor the witness.
+func TestProveDepositDoesNotReadTheFundingTx(t *testing.T) {
+	f := newFixture(t)
+	b := f.mine(nil, f.deposit(1, alice, 50_000), f.deposit(2, alice, 60_000), f.deposit(3, alice, 70_000))
+	f.block(func() { f.insert(*b.Header()) })
+	withFunding := proofOf(t, b, 0, true)   // the right one
+	otherFunding := proofOf(t, b, 1, false) // another transaction's funding
+	otherFunding.FundingTx = proofOf(t, b, 0, true).FundingTx
+	garbage := proofOf(t, b, 2, false) // bytes that are no transaction
+	garbage.FundingTx = []byte{1, 2, 3}
+	f.block(func() {
+		for i, p := range []btclctypes.InclusionProof{withFunding, otherFunding, garbage} {
+			_, err := f.proveDeposit(p)
+			require.NoError(t, err, "deposit %d", i)
+		}
+	})
+	for i := range 3 {
+		got, err := f.k.LockProofs.Get(f.ctx, b.Spends[i].Spending.TxHash())
+		require.NoError(t, err)
+		require.Empty(t, got.FundingTx)
+		var stripped bytes.Buffer
+		require.NoError(t, b.Spends[i].Spending.SerializeNoWitness(&stripped))
+		require.Equal(t, stripped.Bytes(), got.Tx)
+		require.Equal(t, types.DEPOSIT_STATUS_PENDING, f.deposit1(outpoint(b, i, 1)).Status)
+	}
+}

@@ -29,6 +29,31 @@ func NewQuerier(k Keeper) Querier { return Querier{k: k} }
 
 var errEmptyRequest = status.Error(codes.InvalidArgument, "empty request")
 
+const (
+	// MaxPageLimit is the most records one page of a list query answers; a larger limit is
+	// served as this one, and next_key continues.
+	MaxPageLimit = 1000
+	// MaxPageOffset bounds an offset, which the node skips record by record: further pages are
+	// reached with next_key.
+	MaxPageOffset = 10_000
+)
+
+// boundedPage bounds the work of a list query, which reads a node's store for free: a limit
+// above MaxPageLimit is lowered to it and an offset above MaxPageOffset is refused. (count_total
+// still walks the whole index; a node serving the public bounds it with app.toml's
+// query-gas-limit.)
+func boundedPage(p *query.PageRequest) (*query.PageRequest, error) {
+	if p == nil {
+		return nil, nil
+	}
+	if p.Offset > MaxPageOffset {
+		return nil, status.Errorf(codes.InvalidArgument, "offset %d: at most %d; page further with next_key", p.Offset, MaxPageOffset)
+	}
+	bounded := *p
+	bounded.Limit = min(bounded.Limit, MaxPageLimit)
+	return &bounded, nil
+}
+
 // Params implements types.QueryServer.
 func (q Querier) Params(ctx context.Context, req *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
 	if req == nil {
@@ -77,6 +102,10 @@ func (q Querier) Deposits(ctx context.Context, req *types.QueryDepositsRequest) 
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	page, err := boundedPage(req.Pagination)
+	if err != nil {
+		return nil, err
+	}
 	view := func(op types.Outpoint) (types.DepositView, error) {
 		d, err := q.k.Deposits.Get(ctx, op)
 		return d.View(), err
@@ -84,7 +113,6 @@ func (q Querier) Deposits(ctx context.Context, req *types.QueryDepositsRequest) 
 	var (
 		views   []types.DepositView
 		pageRes *query.PageResponse
-		err     error
 	)
 	switch {
 	case req.Recipient != "":
@@ -93,7 +121,7 @@ func (q Querier) Deposits(ctx context.Context, req *types.QueryDepositsRequest) 
 			return nil, status.Errorf(codes.InvalidArgument, "recipient %q: %v", req.Recipient, aerr)
 		}
 		type key = collections.Triple[sdk.AccAddress, chainhash.Hash, uint32]
-		views, pageRes, err = query.CollectionFilteredPaginate(ctx, q.k.DepositsByRecipient, req.Pagination,
+		views, pageRes, err = query.CollectionFilteredPaginate(ctx, q.k.DepositsByRecipient, page,
 			func(k key, _ collections.NoValue) (bool, error) {
 				if req.Status == types.DEPOSIT_STATUS_UNSPECIFIED {
 					return true, nil
@@ -110,7 +138,7 @@ func (q Querier) Deposits(ctx context.Context, req *types.QueryDepositsRequest) 
 			})
 	case req.Status != types.DEPOSIT_STATUS_UNSPECIFIED:
 		type key = collections.Triple[int32, chainhash.Hash, uint32]
-		views, pageRes, err = query.CollectionPaginate(ctx, q.k.DepositsByStatus, req.Pagination,
+		views, pageRes, err = query.CollectionPaginate(ctx, q.k.DepositsByStatus, page,
 			func(k key, _ collections.NoValue) (types.DepositView, error) {
 				return view(types.NewOutpoint(k.K2(), k.K3()))
 			},
@@ -119,7 +147,7 @@ func (q Querier) Deposits(ctx context.Context, req *types.QueryDepositsRequest) 
 				o.Prefix = &prefix
 			})
 	default:
-		views, pageRes, err = query.CollectionPaginate(ctx, q.k.Deposits, req.Pagination,
+		views, pageRes, err = query.CollectionPaginate(ctx, q.k.Deposits, page,
 			func(_ types.Outpoint, d types.Deposit) (types.DepositView, error) { return d.View(), nil })
 	}
 	if err != nil {
@@ -148,6 +176,10 @@ func (q Querier) Withdrawals(ctx context.Context, req *types.QueryWithdrawalsReq
 	if req == nil {
 		return nil, errEmptyRequest
 	}
+	page, err := boundedPage(req.Pagination)
+	if err != nil {
+		return nil, err
+	}
 	view := func(id uint64) (types.WithdrawalView, error) {
 		w, err := q.k.Withdrawals.Get(ctx, id)
 		return w.View(), err
@@ -155,7 +187,6 @@ func (q Querier) Withdrawals(ctx context.Context, req *types.QueryWithdrawalsReq
 	var (
 		views   []types.WithdrawalView
 		pageRes *query.PageResponse
-		err     error
 	)
 	switch {
 	case req.Sender != "":
@@ -164,7 +195,7 @@ func (q Querier) Withdrawals(ctx context.Context, req *types.QueryWithdrawalsReq
 			return nil, status.Errorf(codes.InvalidArgument, "sender %q: %v", req.Sender, aerr)
 		}
 		type key = collections.Pair[sdk.AccAddress, uint64]
-		views, pageRes, err = query.CollectionFilteredPaginate(ctx, q.k.WithdrawalsBySender, req.Pagination,
+		views, pageRes, err = query.CollectionFilteredPaginate(ctx, q.k.WithdrawalsBySender, page,
 			func(k key, _ collections.NoValue) (bool, error) {
 				if req.Status == types.WITHDRAWAL_STATUS_UNSPECIFIED {
 					return true, nil
@@ -176,11 +207,11 @@ func (q Querier) Withdrawals(ctx context.Context, req *types.QueryWithdrawalsReq
 			query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](sender))
 	case req.Status != types.WITHDRAWAL_STATUS_UNSPECIFIED:
 		type key = collections.Pair[int32, uint64]
-		views, pageRes, err = query.CollectionPaginate(ctx, q.k.WithdrawalsByStatus, req.Pagination,
+		views, pageRes, err = query.CollectionPaginate(ctx, q.k.WithdrawalsByStatus, page,
 			func(k key, _ collections.NoValue) (types.WithdrawalView, error) { return view(k.K2()) },
 			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.Status)))
 	default:
-		views, pageRes, err = query.CollectionPaginate(ctx, q.k.Withdrawals, req.Pagination,
+		views, pageRes, err = query.CollectionPaginate(ctx, q.k.Withdrawals, page,
 			func(_ uint64, w types.Withdrawal) (types.WithdrawalView, error) { return w.View(), nil })
 	}
 	if err != nil {

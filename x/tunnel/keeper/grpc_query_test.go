@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/btcsuite/btcd/wire"
@@ -14,6 +15,7 @@ import (
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	popkeeper "github.com/hemi-appchain/hemi/x/pop/keeper"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
+	"github.com/hemi-appchain/hemi/x/tunnel/keeper"
 	"github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
@@ -168,4 +170,48 @@ func TestQueries(t *testing.T) {
 	} {
 		require.Equal(t, tc.code, status.Code(tc.err), tc.err)
 	}
+}
+
+// TestListQueriesAreBounded: a page holds at most MaxPageLimit records whatever limit is asked,
+// next_key goes on from there, and an offset above MaxPageOffset is refused.
+func TestListQueriesAreBounded(t *testing.T) {
+	f := newFixture(t)
+	script := p2wpkh(t, datagen.KeyFromSeed(8000))
+	sender := addr(t, bytes.Repeat([]byte{0xb0}, 20))
+	gs := types.DefaultGenesis()
+	gs.Params.VaultScript = f.vaultScript
+	for id := uint64(1); id <= keeper.MaxPageLimit+5; id++ {
+		gs.Withdrawals = append(gs.Withdrawals, types.Withdrawal{Id: id, Sender: sender, Script: script, Amount: 20_000,
+			MaxFee: types.DefaultWithdrawalMaxFeeSats, Deadline: 10, Status: types.WITHDRAWAL_STATUS_QUEUED})
+	}
+	gs.NextWithdrawalId = keeper.MaxPageLimit + 6
+	require.NoError(t, f.k.InitGenesis(f.ctx, gs))
+
+	for _, req := range []*types.QueryWithdrawalsRequest{
+		{Pagination: &query.PageRequest{Limit: 1 << 40}},
+		{Status: types.WITHDRAWAL_STATUS_QUEUED, Pagination: &query.PageRequest{Limit: 1 << 40}},
+		{Sender: sender, Pagination: &query.PageRequest{Limit: 1 << 40}},
+	} {
+		page, err := f.query.Withdrawals(f.ctx, req)
+		require.NoError(t, err)
+		require.Len(t, page.Withdrawals, keeper.MaxPageLimit)
+		require.NotEmpty(t, page.Pagination.NextKey)
+		rest, err := f.query.Withdrawals(f.ctx, &types.QueryWithdrawalsRequest{Status: req.Status, Sender: req.Sender,
+			Pagination: &query.PageRequest{Key: page.Pagination.NextKey, Limit: 1 << 40}})
+		require.NoError(t, err)
+		require.Len(t, rest.Withdrawals, 5)
+		require.Equal(t, uint64(keeper.MaxPageLimit+1), rest.Withdrawals[0].Id)
+	}
+	deposits, err := f.query.Deposits(f.ctx, &types.QueryDepositsRequest{Pagination: &query.PageRequest{Limit: 1 << 40}})
+	require.NoError(t, err)
+	require.Empty(t, deposits.Deposits)
+
+	_, err = f.query.Withdrawals(f.ctx, &types.QueryWithdrawalsRequest{Pagination: &query.PageRequest{Offset: keeper.MaxPageOffset + 1}})
+	require.Equal(t, codes.InvalidArgument, status.Code(err), err)
+	_, err = f.query.Deposits(f.ctx, &types.QueryDepositsRequest{Pagination: &query.PageRequest{Offset: keeper.MaxPageOffset + 1}})
+	require.Equal(t, codes.InvalidArgument, status.Code(err), err)
+	page, err := f.query.Withdrawals(f.ctx, &types.QueryWithdrawalsRequest{Pagination: &query.PageRequest{Offset: 1000, Limit: 3}})
+	require.NoError(t, err)
+	require.Len(t, page.Withdrawals, 3)
+	require.Equal(t, uint64(1001), page.Withdrawals[0].Id)
 }

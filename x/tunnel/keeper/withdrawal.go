@@ -21,7 +21,7 @@ const DustSats = 546
 // Withdraw burns amount sat from the sender and queues a withdrawal to
 // btc_script, due by x/btclc's tip + withdrawal_timeout_blocks. Checked
 // before anything is written: the sender, a configured vault (ErrNoVault), a
-// standard payout script (ErrInvalidScript), an amount that leaves at least
+// standard payout script other than the vault's (ErrInvalidScript), an amount that leaves at least
 // DustSats after the fee allowance and no more than 21M BTC
 // (ErrInvalidAmount), and the bank's own check of the balance.
 func (k Keeper) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types.MsgWithdrawResponse, error) {
@@ -38,6 +38,10 @@ func (k Keeper) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types.Ms
 	}
 	if err := types.ValidatePayoutScript(msg.BtcScript); err != nil {
 		return nil, err
+	}
+	if bytes.Equal(msg.BtcScript, params.VaultScript) {
+		// The custodian would pay the vault itself: the sat would be burned and the BTC stay put.
+		return nil, types.ErrInvalidScript.Wrap("btc_script is the vault's own script: give a script of your own wallet")
 	}
 	if msg.Amount > types.MaxSats || msg.Amount < params.WithdrawalMaxFeeSats+DustSats {
 		return nil, types.ErrInvalidAmount.Wrapf("%d sat: want withdrawal_max_fee_sats %d + %d (dust) … %d", msg.Amount, params.WithdrawalMaxFeeSats, DustSats, uint64(types.MaxSats))
@@ -59,14 +63,15 @@ func (k Keeper) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types.Ms
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	w := types.Withdrawal{
-		Id:              id,
-		Sender:          msg.Sender,
-		Script:          msg.BtcScript,
-		Amount:          msg.Amount,
-		MaxFee:          params.WithdrawalMaxFeeSats,
-		Deadline:        tip.Height + params.WithdrawalTimeoutBlocks,
-		Status:          types.WITHDRAWAL_STATUS_QUEUED,
-		RequestedHeight: uint64(sdkCtx.BlockHeight()),
+		Id:                 id,
+		Sender:             msg.Sender,
+		Script:             msg.BtcScript,
+		Amount:             msg.Amount,
+		MaxFee:             params.WithdrawalMaxFeeSats,
+		Deadline:           tip.Height + params.WithdrawalTimeoutBlocks,
+		Status:             types.WITHDRAWAL_STATUS_QUEUED,
+		RequestedHeight:    uint64(sdkCtx.BlockHeight()),
+		RequestedBtcHeight: tip.Height,
 	}
 	if err := k.setWithdrawal(ctx, w, types.WITHDRAWAL_STATUS_UNSPECIFIED); err != nil {
 		return nil, err
@@ -79,7 +84,8 @@ func (k Keeper) Withdraw(ctx context.Context, msg *types.MsgWithdraw) (*types.Ms
 // the withdrawal is queued (ErrUnknownWithdrawal, ErrWithdrawalCompleted,
 // ErrWithdrawalRefunded); a vault is configured; not the coinbase;
 // x/btclc's VerifyProof (with the funding transaction); min_confirmations
-// (ErrNotEnoughConfirmations); input 0 spends an output paying vault_script,
+// (ErrNotEnoughConfirmations); mined above x/btclc's tip when the withdrawal
+// was queued (ErrPaymentBeforeRequest); input 0 spends an output paying vault_script,
 // read from the funding transaction, whose txid is the outpoint input 0
 // names (ErrNotFromVault); exactly one HEMW id, this withdrawal's
 // (ErrNoWithdrawalID, ErrWrongWithdrawalID); an output paying the script at
@@ -110,6 +116,12 @@ func (k Keeper) ProveWithdrawal(ctx context.Context, msg *types.MsgProveWithdraw
 	if proven.Confirmations < uint64(params.MinConfirmations) {
 		return nil, types.ErrNotEnoughConfirmations.Wrapf("%d of %d", proven.Confirmations, params.MinConfirmations)
 	}
+	// The custodian pays a withdrawal after it is queued, so in a block above x/btclc's tip then
+	// (the Bitcoin tip is at least as high). An older vault transaction with this id is another
+	// chain's payment, or one from before a restart of this chain with the same vault.
+	if proven.Block.Height <= w.RequestedBtcHeight {
+		return nil, types.ErrPaymentBeforeRequest.Wrapf("mined at Bitcoin height %d, the withdrawal was queued at x/btclc's tip %d", proven.Block.Height, w.RequestedBtcHeight)
+	}
 	if proven.SpentOutput == nil {
 		return nil, types.ErrNotFromVault.Wrap("the proof carries no funding_tx")
 	}
@@ -123,13 +135,7 @@ func (k Keeper) ProveWithdrawal(ctx context.Context, msg *types.MsgProveWithdraw
 	if id != w.Id {
 		return nil, types.ErrWrongWithdrawalID.Wrapf("the payment carries id %d, not %d", id, w.Id)
 	}
-	due := w.Amount - w.MaxFee
-	var paid uint64
-	for _, out := range proven.Tx.TxOut {
-		if bytes.Equal(out.PkScript, w.Script) && out.Value > 0 {
-			paid = max(paid, uint64(out.Value))
-		}
-	}
+	due, paid := w.Due(), types.PaidTo(proven.Tx, w.Script)
 	if paid < due {
 		return nil, types.ErrUnderpaid.Wrapf("the largest output to the script pays %d sat, at least %d (amount %d - max_fee %d) is due", paid, due, w.Amount, w.MaxFee)
 	}

@@ -75,6 +75,9 @@ func TestWithdrawBurnsAndQueues(t *testing.T) {
 		require.ErrorIs(t, err, types.ErrInvalidScript)
 		_, err = f.withdraw(w, types.DefaultWithdrawalMaxFeeSats)
 		require.ErrorIs(t, err, types.ErrInvalidAmount)
+		// The vault's own script: the custodian would pay the vault, and the sat would be gone.
+		_, err = f.msgs.Withdraw(f.ctx, &types.MsgWithdraw{Sender: addr(t, w.addr), Amount: 20_000, BtcScript: f.vaultScript})
+		require.ErrorIs(t, err, types.ErrInvalidScript)
 		require.Equal(t, before, f.storeDump())
 	})
 	require.Equal(t, sat(40_000), f.bank.Balance(w.addr))
@@ -214,4 +217,36 @@ func TestUpdateParams(t *testing.T) {
 		require.NoError(t, err)
 	})
 	require.Equal(t, uint32(3), f.params().MinConfirmations)
+}
+
+// TestPaymentFromBeforeTheWithdrawalIsRefused: a vault payment carrying id 1 that was mined
+// before withdrawal 1 was queued (another chain's withdrawal 1 from a shared vault, or this
+// chain's before a restart) pays the same script enough, but cannot complete it
+// (ErrPaymentBeforeRequest, nothing changed); a payment mined after it was queued does.
+func TestPaymentFromBeforeTheWithdrawalIsRefused(t *testing.T) {
+	f := newFixture(t)
+	w := newWithdrawer(f)
+	due := int64(60_000 - types.DefaultWithdrawalMaxFeeSats)
+	old := f.mine(nil, f.payment(0, wire.NewTxOut(due, w.script), wire.NewTxOut(0, bitcoin.WithdrawalScript(1))))
+	f.block(func() { f.insert(*old.Header()) })
+	f.extend(6)
+	f.block(func() {
+		_, err := f.withdraw(w, 60_000)
+		require.NoError(t, err)
+	})
+	require.Equal(t, f.tipHeight, f.withdrawal(1).RequestedBtcHeight)
+	f.block(func() {
+		before := f.storeDump()
+		_, err := f.msgs.ProveWithdrawal(f.ctx, &types.MsgProveWithdrawal{Submitter: f.submitter, Id: 1, Proof: proofOf(t, old, 0, true)})
+		require.ErrorIs(t, err, types.ErrPaymentBeforeRequest)
+		require.Equal(t, before, f.storeDump())
+	})
+	paid := f.mine(nil, f.payment(0, wire.NewTxOut(due, w.script), wire.NewTxOut(0, bitcoin.WithdrawalScript(1))))
+	f.block(func() { f.insert(*paid.Header()) })
+	f.extend(5)
+	f.block(func() {
+		_, err := f.msgs.ProveWithdrawal(f.ctx, &types.MsgProveWithdrawal{Submitter: f.submitter, Id: 1, Proof: proofOf(t, paid, 0, true)})
+		require.NoError(t, err)
+	})
+	require.Equal(t, types.WITHDRAWAL_STATUS_COMPLETED, f.withdrawal(1).Status)
 }

@@ -32,4 +32,5 @@ var (
 	ErrUnderpaid              = errorsmod.Register(ModuleName, 22, "the payment pays the withdrawal's script less than amount - max_fee")
 	ErrDeadlineNotReached     = errorsmod.Register(ModuleName, 23, "the withdrawal's deadline has not passed: it may still be paid")
 	ErrInvalidOutpoint        = errorsmod.Register(ModuleName, 24, "invalid outpoint: give txid:vout, the txid in display order")
+	ErrPaymentBeforeRequest   = errorsmod.Register(ModuleName, 25, "the payment was mined no higher than x/btclc's tip when the withdrawal was queued: it pays something else")
 )

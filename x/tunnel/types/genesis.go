@@ -65,6 +65,9 @@ func (gs GenesisState) Validate() error {
 		if err := ValidatePayoutScript(w.Script); err != nil {
 			return ErrInvalidGenesis.Wrapf("withdrawal %d: %v", i, err)
 		}
+		if w.RequestedBtcHeight > w.Deadline {
+			return ErrInvalidGenesis.Wrapf("withdrawal %d: requested at Bitcoin height %d, after its deadline %d", i, w.RequestedBtcHeight, w.Deadline)
+		}
 		if w.Amount == 0 || w.Amount > MaxSats || w.MaxFee >= w.Amount || w.Sender == "" {
 			return ErrInvalidGenesis.Wrapf("withdrawal %d: amount %d, max_fee %d (below the amount), sender %q", i, w.Amount, w.MaxFee, w.Sender)
 		}

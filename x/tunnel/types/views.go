@@ -32,15 +32,16 @@ func (d Deposit) View() DepositView {
 // View renders w for queries: the script in hex, the txid in display order.
 func (w Withdrawal) View() WithdrawalView {
 	v := WithdrawalView{
-		Id:              w.Id,
-		Sender:          w.Sender,
-		Script:          hex.EncodeToString(w.Script),
-		Amount:          w.Amount,
-		MaxFee:          w.MaxFee,
-		Deadline:        w.Deadline,
-		Status:          w.Status,
-		RequestedHeight: w.RequestedHeight,
-		ClosedHeight:    w.ClosedHeight,
+		Id:                 w.Id,
+		Sender:             w.Sender,
+		Script:             hex.EncodeToString(w.Script),
+		Amount:             w.Amount,
+		MaxFee:             w.MaxFee,
+		Deadline:           w.Deadline,
+		Status:             w.Status,
+		RequestedHeight:    w.RequestedHeight,
+		ClosedHeight:       w.ClosedHeight,
+		RequestedBtcHeight: w.RequestedBtcHeight,
 	}
 	if len(w.BtcTxid) == chainhash.HashSize {
 		var h chainhash.Hash
