@@ -44,6 +44,9 @@ type BitcoinSource interface {
 	// DepositsDone reports deposit transactions the chain holds already or will not take, which
 	// the watcher may forget.
 	DepositsDone(txids []chainhash.Hash)
+	// HeadersRefused reports that x/btclc refused the candidate's headers (err says why), which the
+	// proposal leaves out.
+	HeadersRefused(err error)
 }
 
 // bitcoinSource holds the node's watcher, if any.
@@ -104,6 +107,7 @@ func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
 		source.DepositsDone(built.DepositsDone)
 	}
 	if built.HeadersRefused != nil {
+		source.HeadersRefused(built.HeadersRefused)
 		app.Logger().Error("the Bitcoin watcher's headers are refused by x/btclc; proposing without them", "err", built.HeadersRefused)
 	}
 	if built.Entry.Empty() {

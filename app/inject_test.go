@@ -38,20 +38,6 @@ func encodeEntry(t testing.TB, e *inject.Entry) []byte {
 	return bz
 }
 
-// badPoW returns h with a nonce whose hash is above its target.
-func badPoW(t testing.TB, h wire.BlockHeader) wire.BlockHeader {
-	t.Helper()
-	limit := datagen.Network(t, bitcoin.RegTest).Chain.PowLimit
-	for n := uint32(0); n < 1000; n++ {
-		h.Nonce = n
-		if bitcoin.CheckProofOfWork(h.BlockHash(), h.Bits, limit) != nil {
-			return h
-		}
-	}
-	t.Fatal("no nonce with bad proof of work found")
-	return h
-}
-
 func btcTip(t testing.TB, c *apptest.Chain) btclctypes.HeaderInfo {
 	t.Helper()
 	tip, err := c.App().BTCLCKeeper.Tip(c.Context())
@@ -73,7 +59,7 @@ func TestProcessProposalRejectsBadEntries(t *testing.T) {
 		datagen.SerializeHeaders(datagen.RegtestChain(t, datagen.RegtestGenesis(), 1, 9))))
 
 	bad := append([]wire.BlockHeader{}, chain...)
-	bad[2] = badPoW(t, bad[2])
+	bad[2] = datagen.BadPoW(t, bad[2])
 	unlinked := datagen.SerializeHeaders(chain)
 	unlinked[2], unlinked[3] = unlinked[3], unlinked[2]
 	oversize := append(append([]byte{}, inject.Prefix...), make([]byte, inject.MaxEntryBytes)...)
@@ -175,6 +161,7 @@ type fixedSource struct {
 	candidate    inject.Candidate
 	recorded     []chainhash.Hash
 	depositsDone []chainhash.Hash
+	refused      []error
 }
 
 func (s *fixedSource) Candidate(app.BitcoinView) inject.Candidate { return s.candidate }
@@ -182,6 +169,7 @@ func (s *fixedSource) Recorded(txids []chainhash.Hash)            { s.recorded =
 func (s *fixedSource) DepositsDone(txids []chainhash.Hash) {
 	s.depositsDone = append(s.depositsDone, txids...)
 }
+func (s *fixedSource) HeadersRefused(err error) { s.refused = append(s.refused, err) }
 
 // TestPrepareProposalInjects: with a watcher, PrepareProposal puts the entry first, keeps only
 // what the state accepts (headers with bad proof of work are left out), and every instance
@@ -199,10 +187,13 @@ func TestPrepareProposalInjects(t *testing.T) {
 
 	chain := datagen.RegtestChain(t, datagen.RegtestGenesis(), 6, 1)
 	bad := append([]wire.BlockHeader{}, chain...)
-	bad[0] = badPoW(t, bad[0])
+	bad[0] = datagen.BadPoW(t, bad[0])
 	source.candidate = inject.Candidate{Headers: datagen.SerializeHeaders(bad)}
 	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
 		t.Fatalf("with headers of bad proof of work PrepareProposal proposed %d items", len(txs))
+	}
+	if len(source.refused) != 1 || !errors.Is(source.refused[0], btclctypes.ErrInvalidProofOfWork) {
+		t.Fatalf("the watcher was told of %v, want one refusal for bad proof of work", source.refused)
 	}
 
 	source.candidate = inject.Candidate{Headers: datagen.SerializeHeaders(chain)}
