@@ -12,6 +12,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -98,10 +99,23 @@ func TestProcessProposalRejectsBadEntries(t *testing.T) {
 		"a proof of an unknown block":      {encodeEntry(t, unknownBlock)},
 	}
 	before := btcTip(t, c)
+	rejected := func(reason string) float64 {
+		var m dto.Metric
+		if err := app.ProposalsRejected.WithLabelValues(reason).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetCounter().GetValue()
+	}
+	entryBefore, bytesBefore := rejected(app.RejectedEntry), rejected(app.RejectedBytes)
 	for name, txs := range rejects {
 		if got := c.ProcessProposal(txs...); got != abci.ResponseProcessProposal_REJECT {
 			t.Errorf("%s: %s, want REJECT", name, got)
 		}
+	}
+	// Every rejection is counted in the metric; the oversized entry may be refused as a block over
+	// max_bytes instead of as an entry.
+	if n := rejected(app.RejectedEntry) - entryBefore + rejected(app.RejectedBytes) - bytesBefore; n != float64(len(rejects)) {
+		t.Errorf("%s counts %v rejections (entry and bytes), want %d", "hemid_proposals_rejected_total", n, len(rejects))
 	}
 	if after := btcTip(t, c); after.Height != before.Height || after.Hash() != before.Hash() {
 		t.Fatalf("rejected proposals moved x/btclc's tip from %d to %d", before.Height, after.Height)

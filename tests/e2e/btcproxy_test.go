@@ -120,13 +120,7 @@ func (p *btcProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	batch := bytes.HasPrefix(bytes.TrimSpace(body), []byte("["))
 	var reqs []proxyRequest
 	if f != nil {
-		if batch {
-			err = json.Unmarshal(body, &reqs)
-		} else {
-			reqs = make([]proxyRequest, 1)
-			err = json.Unmarshal(body, &reqs[0])
-		}
-		if err != nil {
+		if reqs, err = decodeRPC[proxyRequest](body, batch); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -137,11 +131,7 @@ func (p *btcProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				reqs[i].Params[0] = jsonQuote(f.real.String())
 			}
 		}
-		if batch {
-			body, _ = json.Marshal(reqs)
-		} else {
-			body, _ = json.Marshal(reqs[0])
-		}
+		body = encodeRPC(reqs, batch)
 	}
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, p.btc.ClientConfig().URL, bytes.NewReader(body))
 	if err != nil {
@@ -170,14 +160,7 @@ func (p *btcProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // rewrite puts the forgery into btcd's answers to reqs.
 func (f *forgery) rewrite(reqs []proxyRequest, batch bool, answer []byte) []byte {
-	var ress []proxyResponse
-	var err error
-	if batch {
-		err = json.Unmarshal(answer, &ress)
-	} else {
-		ress = make([]proxyResponse, 1)
-		err = json.Unmarshal(answer, &ress[0])
-	}
+	ress, err := decodeRPC[proxyResponse](answer, batch)
 	if err != nil {
 		return answer // not JSON: the client reports it
 	}
@@ -201,11 +184,26 @@ func (f *forgery) rewrite(reqs []proxyRequest, batch bool, answer []byte) []byte
 			ress[i].Result = jsonQuote(hex.EncodeToString(f.header) + result[2*bitcoin.HeaderSize:])
 		}
 	}
+	return encodeRPC(ress, batch)
+}
+
+// decodeRPC reads a JSON-RPC body: a batch (an array) or one object.
+func decodeRPC[T any](body []byte, batch bool) ([]T, error) {
+	if batch {
+		var all []T
+		return all, json.Unmarshal(body, &all)
+	}
+	one := make([]T, 1)
+	return one, json.Unmarshal(body, &one[0])
+}
+
+// encodeRPC writes what decodeRPC read, in the same shape.
+func encodeRPC[T any](items []T, batch bool) []byte {
 	var out []byte
 	if batch {
-		out, _ = json.Marshal(ress)
+		out, _ = json.Marshal(items)
 	} else {
-		out, _ = json.Marshal(ress[0])
+		out, _ = json.Marshal(items[0])
 	}
 	return out
 }

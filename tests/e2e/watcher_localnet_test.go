@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,9 +53,10 @@ type watcherNet struct {
 //     paid; a deposit made with `hemid btc deposit` is minted;
 //   - a Bitcoin reorg: btcd A (the watchers' node) and B partitioned, A mines 1 block and B 3,
 //     joined; x/btclc holds B's branch two hemi blocks later, and the fork offer shows in a metric;
-//   - validator 3's Bitcoin node serves a header of bad proof of work: its proposer leaves the
-//     headers out (logged, headers_refused_total), its blocks go on being committed, and x/btclc
-//     takes the real block from the others, never the forged one;
+//   - validator 3's Bitcoin node serves a header of bad proof of work: its proposer checks the
+//     header as every validator would, leaves it out (logged, headers_refused_total), so no
+//     validator rejects its blocks (hemid_proposals_rejected_total{reason="entry"} stays 0), which
+//     go on being committed, and x/btclc takes the real block from the others, never the forged one;
 //   - validator 3's Bitcoin node is down: logged, up = 0 and errors_total; it proposes blocks
 //     without an entry and the chain goes on;
 //
@@ -111,7 +113,7 @@ func newWatcherNet(t *testing.T) *watcherNet {
 			cfg = w.proxy.ClientConfig()
 		}
 		enableWatcher(t, w.home(i), cfg)
-		addr := freeLoopbackAddr(t)
+		addr := w.freeAddr(t)
 		w.metrics = append(w.metrics, addr)
 		libSh(t, `set_toml "$CFG" instrumentation prometheus true && set_toml "$CFG" instrumentation prometheus_listen_addr "\"$ADDR\""`,
 			"CFG="+filepath.Join(w.home(i), "config", "config.toml"), "ADDR="+addr)
@@ -137,15 +139,33 @@ func newWatcherNet(t *testing.T) *watcherNet {
 	return w
 }
 
-// freeLoopbackAddr is a 127.0.0.1 address whose port was free just now.
-func freeLoopbackAddr(t *testing.T) string {
+// freeAddr is a 127.0.0.1 address whose port was free just now and is none of the ports the
+// network's nodes will listen on (free until they start) or metrics ports taken already.
+func (w *watcherNet) freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	_, rpcPort, err := net.SplitHostPort(strings.TrimPrefix(w.nodes[0].RPC, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	first, err := strconv.Atoi(rpcPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first-- // the RPC port is the base + 1 (scripts/lib.sh)
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		port := l.Addr().(*net.TCPAddr).Port
+		if (port < first || port >= first+10*len(w.nodes)) && !slices.Contains(w.metrics, addr) {
+			return addr
+		}
+	}
+	t.Fatal("no free port outside the network's")
+	return ""
 }
 
 // tipAt is x/btclc's tip in the state after hemi block h.
@@ -360,6 +380,12 @@ func (w *watcherNet) badProofOfWork(t *testing.T) {
 	if !w.logHas(t, faulty, "the Bitcoin watcher's headers are refused by x/btclc; proposing without them") ||
 		!w.logHas(t, faulty, "invalid proof of work") {
 		t.Fatalf("node %d does not log the refused header of bad proof of work", faulty)
+	}
+	// Its proposals leave the forged header out, so no validator had a proposal to reject.
+	for i := range w.nodes {
+		if !strings.Contains(httpGet(t, "http://"+w.metrics[i]+"/metrics"), `hemid_proposals_rejected_total{reason="entry"} 0`) {
+			t.Fatalf("node %d does not report hemid_proposals_rejected_total{reason=\"entry\"} 0", i)
+		}
 	}
 	gotHeight, gotHash := w.tipAt(t, mustHeight(t, w.network))
 	if gotHeight != height || gotHash != real.String() {
