@@ -49,7 +49,7 @@ test: build
 test-short:
 	go test -short ./...
 
-localnet: $(if $(OWN_BUILD),hemid)
+localnet: $(if $(OWN_BUILD),hemid btcd)
 	HEMID=$(HEMID) scripts/localnet.sh start
 
 localnet-stop:

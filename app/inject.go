@@ -48,6 +48,9 @@ type BitcoinSource interface {
 	// the watcher reads ahead of it before this node's next proposal, however many blocks other
 	// validators proposed in between.
 	Followed(tipHeight uint64)
+	// HeadersRefused reports that x/btclc refused the candidate's headers (err says why), which the
+	// proposal leaves out.
+	HeadersRefused(err error)
 }
 
 // bitcoinSource holds the node's watcher, if any.
@@ -108,6 +111,7 @@ func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
 		source.DepositsDone(built.DepositsDone)
 	}
 	if built.HeadersRefused != nil {
+		source.HeadersRefused(built.HeadersRefused)
 		app.Logger().Error("the Bitcoin watcher's headers are refused by x/btclc; proposing without them", "err", built.HeadersRefused)
 	}
 	if built.Entry.Empty() {

@@ -12,6 +12,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -38,20 +39,6 @@ func encodeEntry(t testing.TB, e *inject.Entry) []byte {
 	return bz
 }
 
-// badPoW returns h with a nonce whose hash is above its target.
-func badPoW(t testing.TB, h wire.BlockHeader) wire.BlockHeader {
-	t.Helper()
-	limit := datagen.Network(t, bitcoin.RegTest).Chain.PowLimit
-	for n := uint32(0); n < 1000; n++ {
-		h.Nonce = n
-		if bitcoin.CheckProofOfWork(h.BlockHash(), h.Bits, limit) != nil {
-			return h
-		}
-	}
-	t.Fatal("no nonce with bad proof of work found")
-	return h
-}
-
 func btcTip(t testing.TB, c *apptest.Chain) btclctypes.HeaderInfo {
 	t.Helper()
 	tip, err := c.App().BTCLCKeeper.Tip(c.Context())
@@ -73,7 +60,7 @@ func TestProcessProposalRejectsBadEntries(t *testing.T) {
 		datagen.SerializeHeaders(datagen.RegtestChain(t, datagen.RegtestGenesis(), 1, 9))))
 
 	bad := append([]wire.BlockHeader{}, chain...)
-	bad[2] = badPoW(t, bad[2])
+	bad[2] = datagen.BadPoW(t, bad[2])
 	unlinked := datagen.SerializeHeaders(chain)
 	unlinked[2], unlinked[3] = unlinked[3], unlinked[2]
 	oversize := append(append([]byte{}, inject.Prefix...), make([]byte, inject.MaxEntryBytes)...)
@@ -112,10 +99,23 @@ func TestProcessProposalRejectsBadEntries(t *testing.T) {
 		"a proof of an unknown block":      {encodeEntry(t, unknownBlock)},
 	}
 	before := btcTip(t, c)
+	rejected := func(reason string) float64 {
+		var m dto.Metric
+		if err := app.ProposalsRejected.WithLabelValues(reason).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetCounter().GetValue()
+	}
+	entryBefore, bytesBefore := rejected(app.RejectedEntry), rejected(app.RejectedBytes)
 	for name, txs := range rejects {
 		if got := c.ProcessProposal(txs...); got != abci.ResponseProcessProposal_REJECT {
 			t.Errorf("%s: %s, want REJECT", name, got)
 		}
+	}
+	// Every rejection is counted in the metric; the oversized entry may be refused as a block over
+	// max_bytes instead of as an entry.
+	if n := rejected(app.RejectedEntry) - entryBefore + rejected(app.RejectedBytes) - bytesBefore; n != float64(len(rejects)) {
+		t.Errorf("%s counts %v rejections (entry and bytes), want %d", "hemid_proposals_rejected_total", n, len(rejects))
 	}
 	if after := btcTip(t, c); after.Height != before.Height || after.Hash() != before.Hash() {
 		t.Fatalf("rejected proposals moved x/btclc's tip from %d to %d", before.Height, after.Height)
@@ -168,7 +168,7 @@ func TestEntryHeadersInPieces(t *testing.T) {
 	n := bitcoin.RetargetInterval + 500
 	chain := datagen.RegtestChain(t, datagen.RegtestGenesis(), n, 1)
 	bad := append([]wire.BlockHeader{}, chain...)
-	bad[n-100] = badPoW(t, bad[n-100])
+	bad[n-100] = datagen.BadPoW(t, bad[n-100])
 	if got := c.ProcessProposal(encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(bad)})); got != abci.ResponseProcessProposal_REJECT {
 		t.Fatalf("ProcessProposal of %d headers with a bad one in the second piece: %s", n, got)
 	}
@@ -207,6 +207,7 @@ type fixedSource struct {
 	recorded     []chainhash.Hash
 	depositsDone []chainhash.Hash
 	followed     []uint64
+	refused      []error
 }
 
 func (s *fixedSource) Candidate(app.BitcoinView) inject.Candidate { return s.candidate }
@@ -215,6 +216,7 @@ func (s *fixedSource) DepositsDone(txids []chainhash.Hash) {
 	s.depositsDone = append(s.depositsDone, txids...)
 }
 func (s *fixedSource) Followed(tipHeight uint64) { s.followed = append(s.followed, tipHeight) }
+func (s *fixedSource) HeadersRefused(err error)  { s.refused = append(s.refused, err) }
 
 // TestPrepareProposalInjects: with a watcher, PrepareProposal puts the entry first, keeps only
 // what the state accepts (headers with bad proof of work are left out), and every instance
@@ -232,10 +234,13 @@ func TestPrepareProposalInjects(t *testing.T) {
 
 	chain := datagen.RegtestChain(t, datagen.RegtestGenesis(), 6, 1)
 	bad := append([]wire.BlockHeader{}, chain...)
-	bad[0] = badPoW(t, bad[0])
+	bad[0] = datagen.BadPoW(t, bad[0])
 	source.candidate = inject.Candidate{Headers: datagen.SerializeHeaders(bad)}
 	if txs := c.PrepareProposal(c.MaxTxBytes()); len(txs) != 0 {
 		t.Fatalf("with headers of bad proof of work PrepareProposal proposed %d items", len(txs))
+	}
+	if len(source.refused) != 1 || !errors.Is(source.refused[0], btclctypes.ErrInvalidProofOfWork) {
+		t.Fatalf("the watcher was told of %v, want one refusal for bad proof of work", source.refused)
 	}
 
 	source.candidate = inject.Candidate{Headers: datagen.SerializeHeaders(chain)}

@@ -10,12 +10,41 @@ import (
 
 	evmtypes "github.com/cosmos/evm/x/vm/types"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 
 	"github.com/hemi-appchain/hemi/app/inject"
 )
+
+// ProposalsRejected counts the proposals this node's ProcessProposal rejected, by reason: "bytes"
+// (over max_bytes), "entry" (an invalid injected Bitcoin entry: bad proof of work, a bad proof, not
+// first, ...), "tx" (an item that does not decode) and "gas" (over max_gas). Each rejection is also
+// logged with its error. hemid start registers it with the node's Prometheus registry.
+var ProposalsRejected = newProposalsRejected()
+
+// The reasons of ProposalsRejected.
+const (
+	RejectedBytes = "bytes"
+	RejectedEntry = "entry"
+	RejectedTx    = "tx"
+	RejectedGas   = "gas"
+)
+
+// newProposalsRejected makes the counter with every reason at 0, so that each is exported before
+// its first rejection.
+func newProposalsRejected() *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "hemid", Subsystem: "proposals", Name: "rejected_total",
+		Help: "Proposals this node rejected in ProcessProposal, by reason (bytes, entry, tx, gas).",
+	}, []string{"reason"})
+	for _, reason := range []string{RejectedBytes, RejectedEntry, RejectedTx, RejectedGas} {
+		c.WithLabelValues(reason)
+	}
+	return c
+}
 
 // The block gas meter is disabled (the EVM meters each transaction against the block limit
 // itself), so nothing at execution stops a proposer from packing a block with more gas than
@@ -106,16 +135,17 @@ func txsSize(txs ...[]byte) int64 {
 // max_gas, whose size exceeds max_bytes, or whose injected Bitcoin entry is not first, not the
 // only one, or not accepted by x/btclc and x/pop on this state.
 func (app *App) processProposal(ctx sdk.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
-	reject := func(reason string, keyvals ...any) (*abci.ResponseProcessProposal, error) {
+	reject := func(kind, reason string, keyvals ...any) (*abci.ResponseProcessProposal, error) {
+		ProposalsRejected.WithLabelValues(kind).Inc()
 		app.Logger().Info("rejecting proposal: "+reason, append([]any{"height", req.Height, "proposer", req.ProposerAddress}, keyvals...)...)
 		return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 	}
 	limits := blockLimitsOf(ctx)
 	if size := txsSize(req.Txs...); size > limits.maxBytes {
-		return reject("txs exceed max_bytes", "size", size, "max_bytes", limits.maxBytes)
+		return reject(RejectedBytes, "txs exceed max_bytes", "size", size, "max_bytes", limits.maxBytes)
 	}
 	if err := app.checkEntry(ctx, req.Txs); err != nil {
-		return reject("invalid injected Bitcoin entry", "err", err)
+		return reject(RejectedEntry, "invalid injected Bitcoin entry", "err", err)
 	}
 	var gas uint64
 	for i, bz := range req.Txs {
@@ -124,11 +154,11 @@ func (app *App) processProposal(ctx sdk.Context, req *abci.RequestProcessProposa
 		}
 		tx, err := app.decodeProposalTx(bz)
 		if err != nil {
-			return reject("tx does not decode", "index", i, "err", err)
+			return reject(RejectedTx, "tx does not decode", "index", i, "err", err)
 		}
 		gas = addSaturating(gas, TxGasLimit(tx))
 		if limits.maxGas > 0 && gas > limits.maxGas {
-			return reject("summed gas limits exceed max_gas", "index", i, "gas", gas, "max_gas", limits.maxGas)
+			return reject(RejectedGas, "summed gas limits exceed max_gas", "index", i, "gas", gas, "max_gas", limits.maxGas)
 		}
 	}
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil

@@ -7,7 +7,8 @@
 # holds DEV_ACCOUNTS funded keys "dev<j>"; ROOT/accounts.tsv lists them (name, hemi1 address,
 # 0x address, private key hex); FUNDED_KEYS="name ..." adds funded keys to node 0's keyring for daemons
 # (e.g. the relayer). ROOT/nodes.tsv lists each node's endpoints (ports are laid out by
-# scripts/lib.sh). Existing ROOT is replaced.
+# scripts/lib.sh). Existing ROOT is replaced, but for the entries named in KEEP_IN_ROOT="name ..."
+# (e.g. the directory of a running Bitcoin node the network is based on).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # Most commands below keep their output quiet; a failing one is named, not left to guess.
@@ -15,7 +16,13 @@ trap 'echo "init-network.sh: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' 
 
 root=$1 n=$2 base=$3 chain_id=$4 block_time=$5 devs=$6
 [ -x "$HEMID" ] || { echo "no hemid binary at $HEMID: run 'make build' first" >&2; exit 1; }
-rm -rf "$root"
+keep=()
+for name in ${KEEP_IN_ROOT:-}; do keep+=(! -name "$name"); done
+if [ ${#keep[@]} -gt 0 ] && [ -d "$root" ]; then
+  find "$root" -mindepth 1 -maxdepth 1 "${keep[@]}" -exec rm -rf {} +
+else
+  rm -rf "$root"
+fi
 mkdir -p "$root"
 
 validator_balance=1000000$HEMI${DENOM}  # 1,000,000 hemi

@@ -346,6 +346,11 @@ func (w *Watcher) Candidate(view app.BitcoinView) inject.Candidate {
 	}
 	w.misses.Store(0)
 	end := min(len(w.headers), known+1+inject.MaxHeaders)
+	if ancestor := w.start + int64(known); ancestor < int64(tipHeight) && end > known+1 {
+		w.metrics.ForksOffered.Inc()
+		w.log.Info("bitcoin watcher offers a fork: x/btclc's tip is not on the Bitcoin node's best chain", "btclc_tip", tipHeight,
+			"ancestor", ancestor, "fork_tip", w.start+int64(end)-1)
+	}
 	c := inject.Candidate{Headers: append([][]byte(nil), w.headers[known+1:end]...)}
 	for _, hash := range w.hashes[:end] { // in Bitcoin order
 		for _, p := range w.pubs[hash] {
@@ -394,6 +399,10 @@ func (w *Watcher) DepositsDone(txids []chainhash.Hash) {
 	}
 	w.metrics.DepositsReady.Set(float64(ready))
 }
+
+// HeadersRefused counts a proposal that left out the watcher's headers because x/btclc refused
+// them (the proposer logs why).
+func (w *Watcher) HeadersRefused(error) { w.metrics.HeadersRefused.Inc() }
 
 // Recorded forgets publications x/pop holds.
 func (w *Watcher) Recorded(txids []chainhash.Hash) {

@@ -100,7 +100,7 @@ func TestRelayerSyncRate(t *testing.T) {
 	relayOne := relayed(1)
 	relayBulk := relayed(0)
 	net := newNetwork(t, 1, 1, btcEnv(btc)...)
-	enableWatcher(t, net.home(0), btc)
+	enableWatcher(t, net.home(0), btc.ClientConfig())
 	net.start(0)
 	watched := catchUp(btclctypes.NewQueryClient(grpcConn(t, net)))
 	net.stopAll()

@@ -3,10 +3,10 @@ package e2e
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"testing"
 	"time"
 
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 )
@@ -18,7 +18,7 @@ func TestWatcherFollowsBtcd(t *testing.T) {
 	btc := btcdtest.Start(t, nil)
 	btc.Generate(50)
 	net := newNetwork(t, 1, 1, btcEnv(btc)...)
-	enableWatcher(t, net.home(0), btc)
+	enableWatcher(t, net.home(0), btc.ClientConfig())
 	net.start(0)
 	lc := btclctypes.NewQueryClient(grpcConn(t, net))
 
@@ -31,39 +31,23 @@ func TestWatcherFollowsBtcd(t *testing.T) {
 	}
 }
 
-// enableWatcher turns on the [bitcoin] section of a node's app.toml, pointed at btc.
-func enableWatcher(t *testing.T, home string, btc *btcdtest.Node) {
+// enableWatcher turns on the [bitcoin] section of a node's app.toml (scripts/lib.sh's
+// enable_watcher), pointed at the Bitcoin node of cfg; the password goes to a file in home.
+func enableWatcher(t *testing.T, home string, cfg rpc.Config) {
 	t.Helper()
-	cfg := btc.ClientConfig()
 	passwordFile := filepath.Join(home, "btc-rpc-password")
 	if err := os.WriteFile(passwordFile, []byte(cfg.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(home, "config", "app.toml")
-	toml, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// [bitcoin] is the last section; its keys (enable among them) are set there only.
-	at := regexp.MustCompile(`(?m)^\[bitcoin\]$`).FindIndex(toml)
-	if at == nil {
-		t.Fatal("app.toml has no [bitcoin] section")
-	}
-	head, section := toml[:at[0]], toml[at[0]:]
-	set := func(key, value string) {
-		re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + ` = .*$`)
-		if !re.Match(section) {
-			t.Fatalf("app.toml's [bitcoin] has no %s", key)
-		}
-		section = re.ReplaceAll(section, []byte(key+" = "+value))
-	}
-	set("enable", "true")
-	set("rpc-address", `"`+cfg.URL+`"`)
-	set("rpc-user", `"`+cfg.User+`"`)
-	set("rpc-password-file", `"`+passwordFile+`"`)
-	set("poll-interval", `"300ms"`)
-	toml = append(append([]byte{}, head...), section...)
-	if err := os.WriteFile(path, toml, 0o644); err != nil {
-		t.Fatal(err)
+	libSh(t, `enable_watcher "$NODE_HOME" "$BTC_URL" "$BTC_USER" "$PASSWORD_FILE" 300ms`,
+		"NODE_HOME="+home, "BTC_URL="+cfg.URL, "BTC_USER="+cfg.User, "PASSWORD_FILE="+passwordFile)
+}
+
+// libSh runs script after sourcing scripts/lib.sh, with env added, and fails the test if it fails.
+func libSh(t *testing.T, script string, env ...string) {
+	t.Helper()
+	res := runShell(t, "source scripts/lib.sh && "+script, append(env, "HEMID="+hemidBin), time.Minute)
+	if res.Err != nil {
+		t.Fatalf("%s: %v\n%s", script, res.Err, res.All())
 	}
 }

@@ -93,3 +93,19 @@ func RegtestChain(tb testing.TB, parent wire.BlockHeader, n int, tag uint32) []w
 	}
 	return out
 }
+
+// BadPoW returns h with a nonce that leaves its hash above the regtest target in its nBits (the
+// regtest target passes about half of all hashes, so the nonce is searched): a header with bad
+// proof of work and nothing else changed.
+func BadPoW(tb testing.TB, h wire.BlockHeader) wire.BlockHeader {
+	tb.Helper()
+	limit := Network(tb, bitcoin.RegTest).Chain.PowLimit
+	for n := uint32(0); n < 1000; n++ {
+		h.Nonce = n
+		if bitcoin.CheckProofOfWork(h.BlockHash(), h.Bits, limit) != nil {
+			return h
+		}
+	}
+	tb.Fatal("no nonce with bad proof of work found")
+	return h
+}

@@ -263,6 +263,9 @@ func chainIDFromOpts(appOpts servertypes.AppOptions) (string, error) {
 func newApp(logger log.Logger, db dbm.DB, appOpts servertypes.AppOptions) evmserver.Application {
 	a, err := buildApp(logger, db, true, appOpts)
 	if err == nil {
+		err = registerMetrics(prometheus.DefaultRegisterer, app.ProposalsRejected)
+	}
+	if err == nil {
 		err = startBitcoinWatcher(a, appOpts, logger.With("module", "bitcoin-watcher"))
 	}
 	if err != nil {
@@ -270,6 +273,16 @@ func newApp(logger log.Logger, db dbm.DB, appOpts servertypes.AppOptions) evmser
 		os.Exit(1)
 	}
 	return a
+}
+
+// registerMetrics registers the app's process-wide metrics with reg, once.
+func registerMetrics(reg prometheus.Registerer, cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+			return err
+		}
+	}
+	return nil
 }
 
 // startBitcoinWatcher runs the node's Bitcoin watcher when app.toml's [bitcoin] enable is set; it
