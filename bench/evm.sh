@@ -10,9 +10,5 @@
 # as other processes on the machine take CPU from the node and the load generator alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-make build >/dev/null
-res=$(HEMI_BENCH=1 HEMI_BIN_DIR=$PWD/build BTCD_BIN=$PWD/build/btcd \
-  go test ./tests/e2e -run '^TestEVMThroughput$' -count=1 -v -timeout 60m 2>&1) ||
-  { echo "$res" >&2; echo "$0: TestEVMThroughput failed" >&2; exit 1; }
-grep -E 'load: |RESULT|RATIO|load average at end' <<<"$res" | sed 's/^ *evm_bench_test.go:[0-9]*: //' || true
-grep -q 'RATIO median' <<<"$res" || { echo "$res" >&2; echo "$0: TestEVMThroughput reported no RATIO" >&2; exit 1; }
+source bench/lib.sh
+e2e_bench TestEVMThroughput 'load: |RESULT|RATIO|load average at end' 'RATIO median'
