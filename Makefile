@@ -80,11 +80,14 @@ bench: build
 	bench/hvm.sh
 	bench/proposal.sh
 	bench/tunnel.sh
+	bench/evm.sh
 
-## bench-short: every benchmark script with one short run of each benchmark and 500 headers to
-## sync: checks that each still runs and prints its ratios (the figures mean little). .ci/run runs it.
+## bench-short: every benchmark script with one short run of each benchmark, 500 headers to sync,
+## EndBlock backlogs up to 1000 and one round of 200 EVM txs from 20 senders: checks that each still runs and prints its ratios
+## (the figures mean little). .ci/run runs it.
 bench-short:
-	BENCH_COUNT=1 BENCH_TIME=1x HEMI_BENCH_HEADERS=500 $(MAKE) --no-print-directory bench
+	BENCH_COUNT=1 BENCH_TIME=1x HEMI_BENCH_HEADERS=500 HEMI_BENCH_BACKLOG_MAX=1000 HEMI_BENCH_EVM_TXS=200 HEMI_BENCH_EVM_SENDERS=20 \
+		HEMI_BENCH_EVM_ROUNDS=1 $(MAKE) --no-print-directory bench
 
 contracts:
 	contracts/build.sh

@@ -36,3 +36,17 @@ need() {
     [[ ${!v:-} =~ ^[0-9][0-9.e+]*$ ]] || { echo "$0: no measurement for $v (a benchmark renamed, or a metric no longer reported?)" >&2; exit 1; }
   done
 }
+
+# e2e_bench TEST SHOW DONE: builds the binaries, runs the HEMI_BENCH-gated process-level test TEST
+# of tests/e2e and prints its lines matching SHOW (an extended regexp) without the test's file
+# prefix; a failing test, or output without a line matching DONE, shows the output and ends the
+# script. The test reads its own HEMI_BENCH_* sizes from the environment.
+e2e_bench() {
+  local res
+  make build >/dev/null
+  res=$(HEMI_BENCH=1 HEMI_BIN_DIR=$PWD/build BTCD_BIN=$PWD/build/btcd \
+    go test ./tests/e2e -run "^$1\$" -count=1 -v -timeout 60m 2>&1) ||
+    { echo "$res" >&2; echo "$0: $1 failed" >&2; exit 1; }
+  grep -E "$2" <<<"$res" | sed -E 's/^ *[a-z_]+_test\.go:[0-9]+: //' || true
+  grep -qE "$3" <<<"$res" || { echo "$res" >&2; echo "$0: $1 reported no line matching '$3'" >&2; exit 1; }
+}

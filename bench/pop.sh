@@ -1,15 +1,41 @@
 #!/usr/bin/env bash
 # x/pop costs, in one run: MsgSubmitPoPProof for a real-size proof (11 merkle siblings) against a
 # bank send through x/bank's Msg service on the same kind of store (gas and time), and EndBlock's
-# finality bookkeeping with 10, 100 and 1000 non-final keystones.
+# finality bookkeeping with 10, 100, 1000 and 10,000 non-final keystones (advance: the tip moved,
+# nothing finalizes; finalize: all of them become superfinal at once; reorg: a Bitcoin reorg drops
+# every publication), each as a ratio to the same case at 10 (HEMI_BENCH_BACKLOG_MAX, if set, is
+# the largest backlog measured; `make bench-short` stops at 1000); and a PNG of EndBlock's cost per
+# block against the backlog, written to $BENCH_PLOT_DIR (default build/bench)/endblock-backlog.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 bench 'BenchmarkSubmitPoPProof|BenchmarkEndBlockFinality' ./x/pop/keeper/
 proof=$(median 'SubmitPoPProof/msgserver-') send=$(median 'SubmitPoPProof/banksend-')
 proof_gas=$(median 'SubmitPoPProof/msgserver-' gas/op) send_gas=$(median 'SubmitPoPProof/banksend-' gas/op)
-endblock=$(median 'EndBlockFinality/.*n=1000-')
+sizes=(10 100 1000 10000)
+while [ "${sizes[-1]}" -gt "${HEMI_BENCH_BACKLOG_MAX:-10000}" ]; do unset 'sizes[-1]'; done
+endblock=$(median "EndBlockFinality/.*n=${sizes[-1]}-")
 need proof send proof_gas send_gas endblock
 awk -v p="$proof" -v s="$send" -v pg="$proof_gas" -v sg="$send_gas" 'BEGIN {
   printf "\nMsgSubmitPoPProof: %.0f µs, %d gas;  bank send: %.0f µs, %d gas;  ratio: %.1fx time, %.1fx gas\n", p/1000, pg, s/1000, sg, p/s, pg/sg
 }'
+
+printf '\nEndBlock, ns per block (ratio to n=10 of the same case)\n'
+printf '  %-9s' case; printf ' %18s' "${sizes[@]/#/n=}"; echo
+points=""
+for c in advance finalize reorg; do
+  row=$(printf '  %-9s' "$c") base=""
+  for n in "${sizes[@]}"; do
+    cost=$(median "EndBlockFinality/$c/n=$n-")
+    need cost
+    base=${base:-$cost}
+    row+=$(awk -v v="$cost" -v b="$base" 'BEGIN {printf " %10.0f (%5.1fx)", v, v/b}')
+    points+="$c $n $cost"$'\n'
+  done
+  echo "$row"
+done
+plot=${BENCH_PLOT_DIR:-build/bench}/endblock-backlog.png
+mkdir -p "$(dirname "$plot")"
+go run ./bench/plot -o "$plot" -x "non-final keystones (n)" -y "ns per block" \
+  -title "x/pop and x/btclc endblock: cost per block against backlog" <<<"$points"
+echo "plot: $plot"

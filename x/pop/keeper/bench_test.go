@@ -2,6 +2,8 @@ package keeper_test
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -78,7 +80,8 @@ func BenchmarkSubmitPoPProof(b *testing.B) {
 // BenchmarkEndBlockFinality measures the end of a block, x/btclc's EndBlock
 // (which runs x/pop's hooks) then x/pop's, with n keystones that are
 // published but not yet superfinal (their publications spread over the last
-// superfinality_depth-1 Bitcoin blocks), for n = 10, 100, 1000:
+// superfinality_depth-1 Bitcoin blocks), for n = 10, 100, 1000, 10000 (up to
+// HEMI_BENCH_BACKLOG_MAX when it is set: building the 10,000 takes a minute or two):
 //
 //   - advance: the Bitcoin tip moved and nothing becomes superfinal, the
 //     common case. It reads fewer than superfinality_depth suffix minima,
@@ -90,7 +93,16 @@ func BenchmarkSubmitPoPProof(b *testing.B) {
 //   - reorg: a Bitcoin reorg below every publication drops them all: every
 //     publication above the fork point is re-checked: linear in n.
 func BenchmarkEndBlockFinality(b *testing.B) {
-	for _, n := range []int{10, 100, 1000} {
+	most := 10000
+	if v := os.Getenv("HEMI_BENCH_BACKLOG_MAX"); v != "" {
+		var err error
+		most, err = strconv.Atoi(v)
+		require.NoError(b, err, "HEMI_BENCH_BACKLOG_MAX")
+	}
+	for _, n := range []int{10, 100, 1000, 10000} {
+		if n > most {
+			break
+		}
 		f := finalityBenchFixture(b, n)
 		run := func(name string, prepare func(sdk.Context)) {
 			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
