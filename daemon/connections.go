@@ -49,13 +49,7 @@ func DefaultConnections(key, metricsAddr string) Connections {
 
 // BindFlags declares the flags; their defaults are c's values.
 func (c *Connections) BindFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&c.BTCRPC, "btc-rpc", c.BTCRPC, "Bitcoin node RPC URL (http://host:port, or https:// with --btc-cacert)")
-	fs.StringVar(&c.BTCUser, "btc-user", c.BTCUser, "Bitcoin node RPC user")
-	fs.StringVar(&c.BTCPassword, "btc-password", c.BTCPassword, "Bitcoin node RPC password (visible to other users in the process list: "+
-		"prefer --btc-password-file or $"+BTCPasswordEnv+")")
-	fs.StringVar(&c.BTCPasswordFile, "btc-password-file", c.BTCPasswordFile, "file holding the Bitcoin node RPC password "+
-		"(one line; used when --btc-password is not given, before $"+BTCPasswordEnv+")")
-	fs.StringVar(&c.BTCCACert, "btc-cacert", c.BTCCACert, "PEM certificate to trust for an https Bitcoin RPC (btcd's rpc.cert)")
+	c.BindBitcoinFlags(fs)
 	fs.StringVar(&c.HemidGRPC, "hemid-grpc", c.HemidGRPC, "hemid gRPC address (host:port)")
 	fs.StringVar(&c.ChainID, "chain-id", c.ChainID, "hemi chain id")
 	fs.StringVar(&c.Home, "home", c.Home, "directory of the keyring holding the daemon's key (a hemid home)")
@@ -63,6 +57,18 @@ func (c *Connections) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Key, "key", c.Key, "name of the daemon's key in the keyring")
 	fs.DurationVar(&c.Poll, "poll-interval", c.Poll, "wait between steps")
 	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "address of the Prometheus /metrics endpoint (empty: off)")
+}
+
+// BindBitcoinFlags declares the Bitcoin node flags alone, for commands that read Bitcoin but
+// sign nothing on hemi.
+func (c *Connections) BindBitcoinFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.BTCRPC, "btc-rpc", c.BTCRPC, "Bitcoin node RPC URL (http://host:port, or https:// with --btc-cacert)")
+	fs.StringVar(&c.BTCUser, "btc-user", c.BTCUser, "Bitcoin node RPC user")
+	fs.StringVar(&c.BTCPassword, "btc-password", c.BTCPassword, "Bitcoin node RPC password (visible to other users in the process list: "+
+		"prefer --btc-password-file or $"+BTCPasswordEnv+")")
+	fs.StringVar(&c.BTCPasswordFile, "btc-password-file", c.BTCPasswordFile, "file holding the Bitcoin node RPC password "+
+		"(one line; used when --btc-password is not given, before $"+BTCPasswordEnv+")")
+	fs.StringVar(&c.BTCCACert, "btc-cacert", c.BTCCACert, "PEM certificate to trust for an https Bitcoin RPC (btcd's rpc.cert)")
 }
 
 // Validate says what is missing.
