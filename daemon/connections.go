@@ -51,6 +51,19 @@ func DefaultConnections(key, metricsAddr string) Connections {
 
 // BindFlags declares the flags; their defaults are c's values.
 func (c *Connections) BindFlags(fs *pflag.FlagSet) {
+	c.BindBitcoinFlags(fs)
+	fs.StringVar(&c.HemidGRPC, "hemid-grpc", c.HemidGRPC, "hemid gRPC address (host:port)")
+	fs.StringVar(&c.ChainID, "chain-id", c.ChainID, "hemi chain id")
+	fs.StringVar(&c.Home, "home", c.Home, "directory of the keyring holding the daemon's key (a hemid home)")
+	fs.StringVar(&c.Keyring, "keyring-backend", c.Keyring, "keyring backend: os, file or test (test keeps keys unencrypted: devnets only)")
+	fs.StringVar(&c.Key, "key", c.Key, "name of the daemon's key in the keyring")
+	fs.DurationVar(&c.Poll, "poll-interval", c.Poll, "wait between steps")
+	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "address of the Prometheus /metrics endpoint (empty: off)")
+}
+
+// BindBitcoinFlags declares the Bitcoin node flags alone, for commands that read Bitcoin but
+// sign nothing on hemi.
+func (c *Connections) BindBitcoinFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.BTCRPC, "btc-rpc", c.BTCRPC, "Bitcoin node RPC URL (http://host:port, or https:// with --btc-cacert)")
 	fs.StringVar(&c.BTCUser, "btc-user", c.BTCUser, "Bitcoin node RPC user")
 	fs.StringVar(&c.BTCPassword, "btc-password", c.BTCPassword, "Bitcoin node RPC password (visible to other users in the process list: "+
@@ -59,13 +72,6 @@ func (c *Connections) BindFlags(fs *pflag.FlagSet) {
 		"(one line; used when --btc-password is not given, before $"+BTCPasswordEnv+")")
 	fs.StringVar(&c.BTCCACert, "btc-cacert", c.BTCCACert, "PEM certificate to trust for an https Bitcoin RPC (btcd's rpc.cert)")
 	fs.IntVar(&c.BTCBatch, "btc-rpc-batch", c.BTCBatch, fmt.Sprintf("most requests in one batched Bitcoin RPC call, 1 to %d; 0 is %d, 1 sends each request alone (for a node or provider that refuses batches)", rpc.MaxBatch, rpc.MaxBatch))
-	fs.StringVar(&c.HemidGRPC, "hemid-grpc", c.HemidGRPC, "hemid gRPC address (host:port)")
-	fs.StringVar(&c.ChainID, "chain-id", c.ChainID, "hemi chain id")
-	fs.StringVar(&c.Home, "home", c.Home, "directory of the keyring holding the daemon's key (a hemid home)")
-	fs.StringVar(&c.Keyring, "keyring-backend", c.Keyring, "keyring backend: os, file or test (test keeps keys unencrypted: devnets only)")
-	fs.StringVar(&c.Key, "key", c.Key, "name of the daemon's key in the keyring")
-	fs.DurationVar(&c.Poll, "poll-interval", c.Poll, "wait between steps")
-	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "address of the Prometheus /metrics endpoint (empty: off)")
 }
 
 // Validate says what is missing.

@@ -131,6 +131,7 @@ func addCommands(rootCmd *cobra.Command, tempApp *app.App) {
 		relayerCmd(),
 		popminerCmd(),
 		btcCmd(),
+		popCmd(),
 	)
 
 	evmserver.AddCommands(rootCmd, evmserver.NewDefaultStartOptions(newApp, home), exportApp, func(*cobra.Command) {})
