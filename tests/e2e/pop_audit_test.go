@@ -62,15 +62,7 @@ func TestPoPAudit(t *testing.T) {
 			t.Fatal(err)
 		}
 		for h := int64(111); h <= tip && first == nil; h++ {
-			hash, err := client.GetBlockHash(context.Background(), h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			block, err := client.GetBlock(context.Background(), hash)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pubs := canonical.ScanBlock(h, block); len(pubs) > 0 {
+			if pubs := canonical.ScanBlock(h, btc.BlockAt(h)); len(pubs) > 0 {
 				first = &pubs[0]
 			}
 		}

@@ -198,15 +198,7 @@ func TestPoPMinerReachesSuperfinality(t *testing.T) {
 	}
 	published := map[uint32]string{}
 	for h := int64(1); h <= tip; h++ {
-		hash, err := client.GetBlockHash(context.Background(), h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		block, err := client.GetBlock(context.Background(), hash)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tx := range block.Transactions {
+		for _, tx := range btc.BlockAt(h).Transactions {
 			payload, err := bitcoin.FindPoPPayload(tx)
 			if err != nil {
 				continue

@@ -19,6 +19,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/bitcoin/rpc"
@@ -375,6 +376,22 @@ func (n *Node) BestBlock() (int64, chainhash.Hash) {
 		n.t.Fatalf("btcdtest: %v", err)
 	}
 	return height, hash
+}
+
+// BlockAt returns the node's best-chain block at height.
+func (n *Node) BlockAt(height int64) *wire.MsgBlock {
+	n.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	hash, err := n.client.GetBlockHash(ctx, height)
+	if err != nil {
+		n.t.Fatalf("btcdtest: block hash at %d: %v", height, err)
+	}
+	block, err := n.client.GetBlock(ctx, hash)
+	if err != nil {
+		n.t.Fatalf("btcdtest: block %s: %v", hash, err)
+	}
+	return block
 }
 
 type peerInfo struct {
