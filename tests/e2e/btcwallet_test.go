@@ -277,7 +277,7 @@ func TestBTCWallet(t *testing.T) {
 		if err != nil || !regexp.MustCompile(`"superfinal":\s*true`).MatchString(out) {
 			t.Fatalf("hemid query tunnel provenance %s: %v\n%s", outpoint, err, out)
 		}
-		if s := btcStatus(t, net, outpoint); !strings.Contains(s, fmt.Sprintf("anchoring: keystone %d, ", a.Keystone.Height)) || !strings.Contains(s, ", superfinal") {
+		if s := btcStatus(t, net, outpoint); !strings.Contains(s, fmt.Sprintf("anchoring: keystone %d published in Bitcoin block %d ", a.Keystone.Height, a.Status.FirstBtcHeight)) || !strings.Contains(s, ", superfinal") {
 			t.Fatalf("hemid btc status %s: %q", outpoint, s)
 		}
 	})
