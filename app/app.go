@@ -182,6 +182,7 @@ type App struct {
 	configurator       module.Configurator
 
 	bitcoin bitcoinSource // the node's Bitcoin watcher, for PrepareProposal (inject.go)
+	guard   bitcoinGuard  // the node guard, for PreBlocker (guard.go)
 }
 
 // New builds the application. evmChainID must be the one derived from the chain id
@@ -492,7 +493,8 @@ func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
 }
 
 // EndBlocker runs the modules' EndBlock in the order of modules.go, then tells the node's Bitcoin
-// watcher, if it runs one, where x/btclc's tip is now (a read; the state is not changed).
+// watcher, if it runs one, where x/btclc's tip is now, and its guard the keystone the block
+// recorded (reads; the state is not changed).
 func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 	res, err := app.ModuleManager.EndBlock(ctx)
 	if err != nil {
@@ -503,12 +505,17 @@ func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 			source.Followed(tip.Height)
 		}
 	}
+	app.guardLearn(ctx)
 	return res, nil
 }
 
-// PreBlocker runs the modules' PreBlock in the order of modules.go, then applies the block's
-// injected Bitcoin entry, so that every transaction of the block sees it.
+// PreBlocker lets the node guard, if the node runs one, refuse the block; then it runs the
+// modules' PreBlock in the order of modules.go and applies the block's injected Bitcoin entry, so
+// that every transaction of the block sees it.
 func (app *App) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+	if err := app.guardBlock(ctx, req); err != nil {
+		return nil, err
+	}
 	res, err := app.ModuleManager.PreBlock(ctx)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hemi-appchain/hemi/bitcoin/rpc"
+	"github.com/hemi-appchain/hemi/x/pop/canonical"
 )
 
 // Config is app.toml's [bitcoin] section.
@@ -26,6 +27,13 @@ type Config struct {
 	RPCCertFile string `mapstructure:"rpc-cert-file"`
 	// PollInterval is the wait between two reads of the node.
 	PollInterval time.Duration `mapstructure:"poll-interval"`
+	// Guard runs the node guard with `hemid start`, with or without Enable.
+	Guard bool `mapstructure:"guard"`
+	// GuardFromHeight is the first Bitcoin height the guard scans for keystone publications.
+	GuardFromHeight int64 `mapstructure:"guard-from-height"`
+	// GuardTrusted is the keystone the guard's canonical sequence grows from, "height:blockhash";
+	// empty for the chain's genesis.
+	GuardTrusted string `mapstructure:"guard-trusted"`
 }
 
 // DefaultConfig is off.
@@ -59,11 +67,24 @@ rpc-cert-file = "{{ .Bitcoin.RPCCertFile }}"
 
 # The wait between two reads of the Bitcoin node.
 poll-interval = "{{ .Bitcoin.PollInterval }}"
+
+# The node guard (x/pop's README, "Node guard"), on its own or with the watcher: the node follows
+# the keystones Bitcoin anchors, from this Bitcoin node, and halts rather than apply a block that
+# contradicts a superfinal one (a forged chain). Until its first scan of Bitcoin is done, blocks at
+# keystone heights wait.
+guard = {{ .Bitcoin.Guard }}
+
+# The first Bitcoin height the guard scans: at or below the Bitcoin block of the chain's first
+# publication (or of the trusted keystone's); the scan from there reads every block once.
+guard-from-height = {{ .Bitcoin.GuardFromHeight }}
+
+# The keystone the canonical sequence grows from, "height:blockhash" (64 hex digits); empty for
+# the chain's genesis.
+guard-trusted = "{{ .Bitcoin.GuardTrusted }}"
 `
 
-// Start builds the watcher of cfg and runs it in the background until ctx ends. Its metrics are
-// registered with reg.
-func Start(ctx context.Context, cfg Config, log Logger, reg prometheus.Registerer) (*Watcher, error) {
+// client is the RPC client of cfg's Bitcoin node.
+func (cfg Config) client() (*rpc.Client, error) {
 	var password string
 	if cfg.RPCPasswordFile != "" {
 		b, err := os.ReadFile(cfg.RPCPasswordFile)
@@ -75,6 +96,36 @@ func Start(ctx context.Context, cfg Config, log Logger, reg prometheus.Registere
 	client, err := rpc.NewClient(rpc.Config{URL: cfg.RPCAddress, User: cfg.RPCUser, Password: password, CACertFile: cfg.RPCCertFile})
 	if err != nil {
 		return nil, fmt.Errorf("[bitcoin]: %w", err)
+	}
+	return client, nil
+}
+
+// StartGuard builds the node guard of cfg and runs it in the background until ctx ends. Its
+// metrics are registered with reg.
+func StartGuard(ctx context.Context, cfg Config, log Logger, reg prometheus.Registerer) (*Guard, error) {
+	if cfg.GuardFromHeight < 0 {
+		return nil, fmt.Errorf("[bitcoin] guard-from-height must not be negative, got %d", cfg.GuardFromHeight)
+	}
+	start, err := canonical.ParseStart(cfg.GuardTrusted)
+	if err != nil {
+		return nil, fmt.Errorf("[bitcoin] guard-trusted: %w", err)
+	}
+	client, err := cfg.client()
+	if err != nil {
+		return nil, err
+	}
+	g := NewGuard(client, log, NewGuardMetrics(reg), cfg.GuardFromHeight, start, cfg.PollInterval)
+	go g.Run(ctx)
+	log.Info("bitcoin guard started", "node", client.Name(), "from_height", cfg.GuardFromHeight, "trusted", cfg.GuardTrusted)
+	return g, nil
+}
+
+// Start builds the watcher of cfg and runs it in the background until ctx ends. Its metrics are
+// registered with reg.
+func Start(ctx context.Context, cfg Config, log Logger, reg prometheus.Registerer) (*Watcher, error) {
+	client, err := cfg.client()
+	if err != nil {
+		return nil, err
 	}
 	w := New(client, log, NewMetrics(reg), cfg.PollInterval)
 	go w.Run(ctx)

@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/spf13/cobra"
 
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -196,22 +194,6 @@ func compareNode(rep *auditReport, res canonical.Result, node map[uint64]bitcoin
 	rep.NodeUnverified = len(node) - verified
 }
 
-func parseTrusted(s string) (canonical.Start, error) {
-	if s == "" {
-		return canonical.Genesis, nil
-	}
-	hs, hash, ok := strings.Cut(s, ":")
-	h, err := strconv.ParseUint(hs, 10, 64)
-	b, err2 := hex.DecodeString(hash)
-	if !ok || err != nil || err2 != nil || len(b) != 32 {
-		return canonical.Start{}, fmt.Errorf("--trusted %q: want <height>:<64 hex digits of the keystone's block hash>", s)
-	}
-	var st canonical.Start
-	st.Height = h
-	copy(st.BlockHash[:], b)
-	return st, nil
-}
-
 func runAudit(ctx context.Context, f auditFlags, progress io.Writer) (auditReport, error) {
 	var rep auditReport
 	if f.output != "text" && f.output != "json" {
@@ -223,7 +205,7 @@ func runAudit(ctx context.Context, f auditFlags, progress io.Writer) (auditRepor
 	if f.from < 0 || f.maxLag < 0 {
 		return rep, errors.New("--from and --max-lag must not be negative")
 	}
-	start, err := parseTrusted(f.trusted)
+	start, err := canonical.ParseStart(f.trusted)
 	if err != nil {
 		return rep, err
 	}
@@ -255,11 +237,7 @@ func runAudit(ctx context.Context, f auditFlags, progress io.Writer) (auditRepor
 		return rep, fmt.Errorf("node %s: btclc tip: %w", f.node, err)
 	}
 
-	tip, err := btc.GetBlockCount(ctx)
-	if err != nil {
-		return rep, err
-	}
-	pubs, err := scanBitcoin(ctx, btc, f.from, tip, progress)
+	pubs, tip, err := scanBitcoin(ctx, btc, f.from, progress)
 	if err != nil {
 		return rep, err
 	}
@@ -313,40 +291,33 @@ func nodeKeystones(ctx context.Context, pop poptypes.QueryClient) (map[uint64]bi
 	}
 }
 
-// scanBitcoin reads the publications of Bitcoin's best chain at heights from..tip: block hashes
-// in batches, then the blocks, each checked to build on the one before (a reorg during the scan
-// fails it: run it again).
-func scanBitcoin(ctx context.Context, btc *rpc.Client, from, tip int64, progress io.Writer) ([]canonical.Publication, error) {
+// scanBitcoin reads the publications of Bitcoin's best chain from height from up to its tip,
+// following the chain through reorgs during the scan. It returns them and the tip they were read
+// up to.
+func scanBitcoin(ctx context.Context, btc canonical.Node, from int64, progress io.Writer) ([]canonical.Publication, int64, error) {
 	const chunk = 200
-	var pubs []canonical.Publication
+	f := canonical.NewFollower(from)
 	began, last := time.Now(), time.Time{}
-	var prev *chainhash.Hash
-	total := tip - from + 1
-	for lo := from; lo <= tip; lo += chunk {
-		hi := min(tip, lo+chunk-1)
-		hashes, err := btc.GetBlockHashes(ctx, lo, hi)
-		if err != nil {
-			return nil, err
+	for changes := 0; ; {
+		tip, _, err := f.Step(ctx, btc, chunk)
+		if errors.Is(err, canonical.ErrChainChanged) && changes < 10 {
+			changes++
+			fmt.Fprintf(progress, "%v; following the new chain\n", err)
+			continue
 		}
-		for i, h := range hashes {
-			block, err := btc.GetBlock(ctx, h)
-			if err != nil {
-				return nil, err
-			}
-			if prev != nil && block.Header.PrevBlock != *prev {
-				return nil, fmt.Errorf("bitcoin block %d does not build on block %d: the best chain changed during the scan, run the audit again", lo+int64(i), lo+int64(i)-1)
-			}
-			prev = &hashes[i]
-			pubs = append(pubs, canonical.ScanBlock(lo+int64(i), block)...)
-			done := lo + int64(i) - from + 1
-			if now := time.Now(); now.Sub(last) >= time.Second || done == total {
-				last = now
-				eta := time.Duration(float64(now.Sub(began)) / float64(done) * float64(total-done)).Round(time.Second)
-				fmt.Fprintf(progress, "scanned %d/%d bitcoin blocks (height %d), %d payloads, eta %s\n", done, total, lo+int64(i), len(pubs), eta)
-			}
+		if err != nil {
+			return nil, 0, err
+		}
+		done, total := f.Height()-from+1, tip-from+1
+		if now := time.Now(); now.Sub(last) >= time.Second || done >= total {
+			last = now
+			eta := time.Duration(float64(now.Sub(began)) / float64(max(1, done)) * float64(max(0, total-done))).Round(time.Second)
+			fmt.Fprintf(progress, "scanned %d/%d bitcoin blocks (height %d), %d payloads, eta %s\n", done, total, f.Height(), f.Count(), eta)
+		}
+		if f.Height() >= tip {
+			return f.Publications(), f.Height(), nil
 		}
 	}
-	return pubs, nil
 }
 
 func (r auditReport) write(w io.Writer, format string) error {

@@ -39,18 +39,3 @@ func TestCompareNode(t *testing.T) {
 		t.Fatalf("text report %q: %v", out.String(), err)
 	}
 }
-
-func TestParseTrusted(t *testing.T) {
-	if s, err := parseTrusted(""); err != nil || s != canonical.Genesis {
-		t.Fatalf("empty: %v %v", s, err)
-	}
-	s, err := parseTrusted("150:" + strings.Repeat("ab", 32))
-	if err != nil || s.Height != 150 || s.BlockHash[0] != 0xab {
-		t.Fatalf("%v %v", s, err)
-	}
-	for _, bad := range []string{"150", "x:ab", "150:abcd", "150:" + strings.Repeat("zz", 32)} {
-		if _, err := parseTrusted(bad); err == nil {
-			t.Fatalf("%q accepted", bad)
-		}
-	}
-}

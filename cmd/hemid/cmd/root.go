@@ -267,7 +267,7 @@ func newApp(logger log.Logger, db dbm.DB, appOpts servertypes.AppOptions) evmser
 		err = registerMetrics(prometheus.DefaultRegisterer, app.ProposalsRejected)
 	}
 	if err == nil {
-		err = startBitcoinWatcher(a, appOpts, logger.With("module", "bitcoin-watcher"))
+		err = startBitcoinWatcher(a, appOpts, logger)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hemid:", err)
@@ -286,25 +286,34 @@ func registerMetrics(reg prometheus.Registerer, cs ...prometheus.Collector) erro
 	return nil
 }
 
-// startBitcoinWatcher runs the node's Bitcoin watcher when app.toml's [bitcoin] enable is set; it
-// lives as long as the process.
+// startBitcoinWatcher runs the node's Bitcoin watcher when app.toml's [bitcoin] enable is set, and
+// its guard when guard is; they live as long as the process.
 func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.Logger) error {
-	if !cast.ToBool(appOpts.Get("bitcoin.enable")) {
-		return nil
-	}
 	cfg := watcher.Config{
-		Enable:          true,
+		Enable:          cast.ToBool(appOpts.Get("bitcoin.enable")),
 		RPCAddress:      cast.ToString(appOpts.Get("bitcoin.rpc-address")),
 		RPCUser:         cast.ToString(appOpts.Get("bitcoin.rpc-user")),
 		RPCPasswordFile: cast.ToString(appOpts.Get("bitcoin.rpc-password-file")),
 		RPCCertFile:     cast.ToString(appOpts.Get("bitcoin.rpc-cert-file")),
 		PollInterval:    cast.ToDuration(appOpts.Get("bitcoin.poll-interval")),
+		Guard:           cast.ToBool(appOpts.Get("bitcoin.guard")),
+		GuardFromHeight: cast.ToInt64(appOpts.Get("bitcoin.guard-from-height")),
+		GuardTrusted:    cast.ToString(appOpts.Get("bitcoin.guard-trusted")),
 	}
-	w, err := watcher.Start(context.Background(), cfg, logger, prometheus.DefaultRegisterer)
-	if err != nil {
-		return err
+	if cfg.Enable {
+		w, err := watcher.Start(context.Background(), cfg, logger.With("module", "bitcoin-watcher"), prometheus.DefaultRegisterer)
+		if err != nil {
+			return err
+		}
+		a.SetBitcoinSource(w)
 	}
-	a.SetBitcoinSource(w)
+	if cfg.Guard {
+		g, err := watcher.StartGuard(context.Background(), cfg, logger.With("module", "bitcoin-guard"), prometheus.DefaultRegisterer)
+		if err != nil {
+			return err
+		}
+		a.SetBitcoinGuard(g)
+	}
 	return nil
 }
 

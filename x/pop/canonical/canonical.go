@@ -1,16 +1,19 @@
 // Package canonical derives a hemi chain's canonical keystone sequence from Bitcoin: from a
 // trusted start, it follows the prev_keystone_hash links of the HEMI payloads in Bitcoin order,
 // and at each keystone height takes the child of the canonical predecessor that Bitcoin anchored
-// first. It is pure: the result is a function of the publications and keystones given, whatever
-// their order, and its work is bounded by them. The rule and its edge cases are in x/pop's
-// README ("Canonical keystone sequence").
+// first. Build is pure: the result is a function of the publications and keystones given,
+// whatever their order, and its work is bounded by them. Follower reads the publications from a
+// Bitcoin node. The rule and its edge cases are in x/pop's README ("Canonical keystone sequence").
 package canonical
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
@@ -78,6 +81,23 @@ type Start struct {
 
 // Genesis is the start of a chain: x/pop's first keystone links to 32 zero bytes.
 var Genesis = Start{}
+
+// ParseStart reads a trusted start written "<height>:<64 hex digits of the keystone's block
+// hash>"; the empty string is Genesis.
+func ParseStart(s string) (Start, error) {
+	if s == "" {
+		return Genesis, nil
+	}
+	hs, hash, ok := strings.Cut(s, ":")
+	h, err := strconv.ParseUint(hs, 10, 64)
+	b, err2 := hex.DecodeString(hash)
+	if !ok || err != nil || err2 != nil || len(b) != 32 {
+		return Start{}, fmt.Errorf("%w: trusted keystone %q: want <height>:<64 hex digits of the keystone's block hash>", ErrInput, s)
+	}
+	st := Start{Height: h}
+	copy(st.BlockHash[:], b)
+	return st, nil
+}
 
 // Input is everything the sequence is a function of.
 type Input struct {

@@ -3,6 +3,7 @@ package canonical
 import (
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -222,5 +223,20 @@ func TestScanBlock(t *testing.T) {
 	if len(got) != 1 || got[0].TxIndex != 1 || got[0].Output != 1 || got[0].Keystone != k || got[0].BlockHeight != 77 ||
 		got[0].TxID != popTx.TxHash() || got[0].BlockHash != block.BlockHash() {
 		t.Fatalf("scan: %+v", got)
+	}
+}
+
+func TestParseStart(t *testing.T) {
+	if s, err := ParseStart(""); err != nil || s != Genesis {
+		t.Fatalf("empty: %v %v", s, err)
+	}
+	s, err := ParseStart("150:" + strings.Repeat("ab", 32))
+	if err != nil || s.Height != 150 || s.BlockHash[0] != 0xab {
+		t.Fatalf("%v %v", s, err)
+	}
+	for _, bad := range []string{"150", "x:ab", "150:abcd", "150:" + strings.Repeat("zz", 32)} {
+		if _, err := ParseStart(bad); err == nil {
+			t.Fatalf("%q accepted", bad)
+		}
 	}
 }

@@ -1,0 +1,79 @@
+package app_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/testutil/apptest"
+)
+
+var errForged = errors.New("forged")
+
+// judge is a node guard that refuses one block hash at one keystone height and records what the
+// app tells it.
+type judge struct {
+	refuseHeight uint64
+	refuseHash   []byte
+	superfinal   uint64 // what Superfinal answers (0: none)
+	known        []uint32
+	checked      []uint64
+}
+
+func (j *judge) Known(ks []bitcoin.AbbreviatedKeystone) {
+	for _, k := range ks {
+		j.known = append(j.known, k.KeystoneHeight)
+	}
+}
+
+func (j *judge) Check(height uint64, blockHash []byte, interval, depth uint64) error {
+	j.checked = append(j.checked, height)
+	if height == j.refuseHeight && bytes.Equal(blockHash, j.refuseHash) {
+		return errForged
+	}
+	return nil
+}
+
+func (j *judge) Superfinal(upTo, interval, depth uint64) (uint64, bool, error) {
+	return j.superfinal, j.superfinal != 0 && j.superfinal <= upTo, nil
+}
+
+// TestGuardRefusesBlock: with a node guard, the first block the process applies checks the
+// state's newest superfinal keystone (after learning the state's keystones), each keystone block
+// is checked and then learnt, and a block the guard refuses fails FinalizeBlock before it changes
+// anything: the same height then finalizes with the block the chain agrees on, with the app hash
+// of an instance that never had a guard.
+func TestGuardRefusesBlock(t *testing.T) {
+	c := apptest.New(t, apptest.Options{Genesis: shortKeystoneInterval})
+	for c.Height() < 2*keystoneInterval { // keystones 2 and 4
+		c.NextBlock()
+	}
+	j := &judge{superfinal: keystoneInterval}
+	c.App().SetBitcoinGuard(j)
+
+	c.NextBlock() // height 5: the state's keystones are learnt, keystone 2 is checked
+	if len(j.known) != 2 || j.known[0] != 4 || j.known[1] != 2 || len(j.checked) != 1 || j.checked[0] != keystoneInterval {
+		t.Fatalf("on the first block: learnt %v, checked %v; want keystones [4 2] learnt and 2 checked", j.known, j.checked)
+	}
+	c.NextBlock() // height 6, a keystone height: checked, then learnt
+	if len(j.checked) != 2 || j.checked[1] != 6 || j.known[len(j.known)-1] != 6 {
+		t.Fatalf("at keystone 6: checked %v, learnt %v", j.checked, j.known)
+	}
+	c.NextBlock() // 7: no check
+
+	j.refuseHeight, j.refuseHash = 8, bytes.Repeat([]byte{0xf0}, 32)
+	_, err := c.App().FinalizeBlock(&abci.RequestFinalizeBlock{Height: 8, Hash: j.refuseHash, Time: c.Context().BlockTime()})
+	if !errors.Is(err, errForged) {
+		t.Fatalf("FinalizeBlock of a block the guard refuses: %v", err)
+	}
+	if c.App().LastBlockHeight() != 7 {
+		t.Fatalf("after the refusal the app is at height %d, want 7", c.App().LastBlockHeight())
+	}
+	c.NextBlock() // height 8 as the chain has it: both instances agree on the app hash
+	if c.Height() != 8 || j.known[len(j.known)-1] != 8 {
+		t.Fatalf("height %d, learnt %v after block 8", c.Height(), j.known)
+	}
+}

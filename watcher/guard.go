@@ -1,0 +1,271 @@
+package watcher
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hemi-appchain/hemi/app"
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/x/pop/canonical"
+)
+
+// GuardScanStep is how many Bitcoin blocks one step of the guard reads at most.
+const GuardScanStep = 500
+
+// ErrForgedChain is a block the guard refused: at a keystone height, its hash is not the
+// canonical keystone Bitcoin holds superfinal there.
+var ErrForgedChain = errors.New("bitcoin guard: this block contradicts the keystone Bitcoin anchors at its height")
+
+// Guard is the node guard: it follows its Bitcoin node's best chain from a start height on, keeps
+// the canonical keystone sequence of the publications in it (x/pop/canonical, bridged by the
+// keystones of the node's own chain), and tells the node to refuse a block that contradicts a
+// superfinal keystone of that sequence. It is an app.BitcoinGuard.
+type Guard struct {
+	node     canonical.Node
+	log      Logger
+	metrics  *GuardMetrics
+	interval time.Duration
+	start    canonical.Start
+	follower *canonical.Follower // Run's alone
+
+	ready     chan struct{} // closed once the first scan reached the Bitcoin node's tip
+	readyOnce sync.Once
+
+	mu      sync.Mutex
+	pubs    []canonical.Publication
+	known   map[uint32]bitcoin.AbbreviatedKeystone // by keystone height
+	scanned int64                                  // the highest Bitcoin block scanned
+	tip     int64                                  // the Bitcoin node's tip at the last step
+	version uint64                                 // counts changes of pubs and known
+	built   *builtSequence
+}
+
+type builtSequence struct {
+	version, interval uint64
+	res               canonical.Result
+}
+
+var _ app.BitcoinGuard = (*Guard)(nil)
+
+// NewGuard returns a guard of node that scans Bitcoin from height from on, with the canonical
+// sequence growing from start, polling every interval. metrics may be nil.
+func NewGuard(node canonical.Node, log Logger, metrics *GuardMetrics, from int64, start canonical.Start, interval time.Duration) *Guard {
+	if metrics == nil {
+		metrics = NewGuardMetrics(nil)
+	}
+	if interval <= 0 {
+		interval = time.Second
+	}
+	return &Guard{
+		node: node, log: log, metrics: metrics, interval: interval, start: start,
+		follower: canonical.NewFollower(from), ready: make(chan struct{}),
+		known: map[uint32]bitcoin.AbbreviatedKeystone{},
+	}
+}
+
+// Run follows the Bitcoin node until ctx ends: without a pause while it is behind, then every
+// interval. A failed step is logged, counted and retried; the guard then judges by what it holds.
+func (g *Guard) Run(ctx context.Context) {
+	began := time.Now()
+	for ctx.Err() == nil {
+		behind, err := g.Step(ctx)
+		if err != nil && ctx.Err() == nil {
+			g.metrics.Errors.Inc()
+			g.log.Warn("bitcoin guard step failed; retrying", "err", err, "retry_in", g.interval)
+		}
+		if err == nil && behind > 0 {
+			g.mu.Lock()
+			scanned, tip, from := g.scanned, g.tip, g.follower.From()
+			g.mu.Unlock()
+			done := scanned - from + 1
+			eta := time.Duration(float64(time.Since(began)) / float64(max(1, done)) * float64(behind)).Round(time.Second)
+			g.log.Info("bitcoin guard scanning Bitcoin for keystones", "height", scanned, "bitcoin_tip", tip, "eta", eta)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(g.interval):
+		}
+	}
+}
+
+// Step reads up to GuardScanStep more blocks of the Bitcoin node's best chain (after undoing a
+// reorg), and returns how many blocks it is still behind the node's tip.
+func (g *Guard) Step(ctx context.Context) (int64, error) {
+	tip, changed, err := g.follower.Step(ctx, g.node, GuardScanStep)
+	var pubs []canonical.Publication
+	if changed {
+		pubs = g.follower.Publications()
+	}
+	scanned := g.follower.Height()
+	g.mu.Lock()
+	if changed {
+		g.pubs = pubs
+		g.version++
+	}
+	if tip > 0 {
+		g.tip = tip
+	}
+	g.scanned = scanned
+	g.mu.Unlock()
+	g.metrics.ScannedHeight.Set(float64(scanned))
+	if changed {
+		g.metrics.Publications.Set(float64(len(pubs)))
+	}
+	if err != nil {
+		return 0, err
+	}
+	if scanned >= tip {
+		g.readyOnce.Do(func() {
+			g.log.Info("bitcoin guard ready: Bitcoin scanned to its tip", "height", scanned, "publications", g.follower.Count())
+			close(g.ready)
+		})
+	}
+	return tip - scanned, nil
+}
+
+// Known adds keystones of the node's own chain. They only bridge keystones Bitcoin holds no
+// publication of (the popminer publishes the newest keystone, so gaps are normal); a bridged
+// keystone is canonical only once a later publication anchors it.
+func (g *Guard) Known(keystones []bitcoin.AbbreviatedKeystone) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, k := range keystones {
+		if old, ok := g.known[k.KeystoneHeight]; !ok || old != k {
+			g.known[k.KeystoneHeight] = k
+			g.version++
+		}
+	}
+}
+
+// sequence is the canonical sequence of what the guard holds, built again only when that changed.
+func (g *Guard) sequence(interval uint64) (canonical.Result, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if b := g.built; b != nil && b.version == g.version && b.interval == interval {
+		return b.res, nil
+	}
+	known := make([]bitcoin.AbbreviatedKeystone, 0, len(g.known))
+	for _, k := range g.known { // Build's result does not depend on their order
+		known = append(known, k)
+	}
+	res, err := canonical.Build(canonical.Input{Start: g.start, Interval: interval, Publications: g.pubs, Known: known, BitcoinTip: g.scanned})
+	if err != nil {
+		return canonical.Result{}, err
+	}
+	g.built = &builtSequence{version: g.version, interval: interval, res: res}
+	g.metrics.CanonicalKeystones.Set(float64(len(res.Keystones)))
+	return res, nil
+}
+
+// waitReady blocks until the first scan reached the Bitcoin node's tip, saying every 10 s why the
+// node waits.
+func (g *Guard) waitReady(height uint64) {
+	for {
+		select {
+		case <-g.ready:
+			return
+		case <-time.After(10 * time.Second):
+			g.mu.Lock()
+			scanned, tip := g.scanned, g.tip
+			g.mu.Unlock()
+			g.log.Warn("bitcoin guard: block waits for the first scan of Bitcoin (is the Bitcoin node up? see [bitcoin] in app.toml)",
+				"block", height, "scanned", scanned, "bitcoin_tip", tip)
+		}
+	}
+}
+
+// superfinal returns the canonical keystone at height when it is depth or more deep.
+func superfinal(res canonical.Result, height, depth uint64) (canonical.Keystone, bool) {
+	i := sort.Search(len(res.Keystones), func(i int) bool { return uint64(res.Keystones[i].Keystone.KeystoneHeight) >= height })
+	if i == len(res.Keystones) || uint64(res.Keystones[i].Keystone.KeystoneHeight) != height {
+		return canonical.Keystone{}, false
+	}
+	k := res.Keystones[i]
+	return k, k.Confirmations >= int64(depth)
+}
+
+// Check refuses, with ErrForgedChain and the Bitcoin evidence, a block at keystone height height
+// whose hash is not the canonical keystone Bitcoin holds at least depth deep there. Where Bitcoin
+// holds none that deep, it has no opinion. It waits for the guard's first scan of Bitcoin.
+func (g *Guard) Check(height uint64, blockHash []byte, interval, depth uint64) error {
+	g.waitReady(height)
+	res, err := g.sequence(interval)
+	if err != nil {
+		return err
+	}
+	k, ok := superfinal(res, height, depth)
+	if !ok {
+		return nil
+	}
+	if len(blockHash) >= len(k.Keystone.BlockHashPrefix) && bytes.Equal(blockHash[:len(k.Keystone.BlockHashPrefix)], k.Keystone.BlockHashPrefix[:]) {
+		g.metrics.KeystonesChecked.Inc()
+		return nil
+	}
+	g.metrics.Conflicts.Inc()
+	ev := k.Anchor
+	if k.Published != nil {
+		ev = *k.Published
+	}
+	err = fmt.Errorf("%w: block %d has hash %X, but Bitcoin anchors keystone %X at height %d (bitcoin tx %s in block %s at height %d, %d confirmations, "+
+		"at least superfinality_depth %d): this node is fed a forged chain and stops here; check its peers and genesis, and sync from peers of the chain Bitcoin anchors",
+		ErrForgedChain, height, blockHash, k.Keystone.BlockHashPrefix[:], height, ev.TxID, ev.BlockHash, ev.BlockHeight, k.Confirmations, depth)
+	g.log.Error(err.Error())
+	return err
+}
+
+// Superfinal returns the highest keystone height at or below upTo at which the guard holds a
+// canonical keystone at least depth deep. It waits for the guard's first scan of Bitcoin.
+func (g *Guard) Superfinal(upTo, interval, depth uint64) (uint64, bool, error) {
+	g.waitReady(upTo)
+	res, err := g.sequence(interval)
+	if err != nil {
+		return 0, false, err
+	}
+	for i := len(res.Keystones) - 1; i >= 0; i-- {
+		k := res.Keystones[i]
+		if h := uint64(k.Keystone.KeystoneHeight); h <= upTo && k.Confirmations >= int64(depth) {
+			return h, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// GuardMetrics are the guard's Prometheus metrics.
+type GuardMetrics struct {
+	ScannedHeight      prometheus.Gauge
+	Publications       prometheus.Gauge
+	CanonicalKeystones prometheus.Gauge
+	KeystonesChecked   prometheus.Counter
+	Conflicts          prometheus.Counter
+	Errors             prometheus.Counter
+}
+
+// NewGuardMetrics creates the metrics and registers them with reg (nil: not registered).
+func NewGuardMetrics(reg prometheus.Registerer) *GuardMetrics {
+	gauge := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "hemid", Subsystem: "bitcoin_guard", Name: name, Help: help})
+	}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "hemid", Subsystem: "bitcoin_guard", Name: name, Help: help})
+	}
+	m := &GuardMetrics{
+		ScannedHeight:      gauge("scanned_height", "Highest Bitcoin block the guard has scanned for keystone publications."),
+		Publications:       gauge("publications", "HEMI publications in the Bitcoin blocks the guard holds."),
+		CanonicalKeystones: gauge("canonical_keystones", "Keystones of the canonical sequence the guard holds."),
+		KeystonesChecked:   counter("keystones_checked_total", "Blocks at keystone heights that matched a superfinal canonical keystone."),
+		Conflicts:          counter("conflicts_total", "Blocks refused: their hash contradicts a superfinal canonical keystone (the node halts)."),
+		Errors:             counter("errors_total", "Guard steps that failed and were retried."),
+	}
+	if reg != nil {
+		reg.MustRegister(m.ScannedHeight, m.Publications, m.CanonicalKeystones, m.KeystonesChecked, m.Conflicts, m.Errors)
+	}
+	return m
+}

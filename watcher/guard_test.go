@@ -1,0 +1,139 @@
+package watcher_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/wallet"
+	"github.com/hemi-appchain/hemi/testutil/btcdtest"
+	"github.com/hemi-appchain/hemi/watcher"
+	"github.com/hemi-appchain/hemi/x/pop/canonical"
+)
+
+// keystoneChain is a hemi chain's keystones at 10, 20, ..., each linking to the one before, with
+// block hashes derived from name.
+func keystoneChain(name string, n int) ([]bitcoin.AbbreviatedKeystone, [][32]byte) {
+	var out []bitcoin.AbbreviatedKeystone
+	var hashes [][32]byte
+	var prev [32]byte
+	for i := 1; i <= n; i++ {
+		hash := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", name, i*10)))
+		k := bitcoin.AbbreviatedKeystone{Version: bitcoin.AbbreviatedKeystoneVersion, KeystoneHeight: uint32(i * 10), BTCHeight: 100}
+		copy(k.PrevKeystoneHashPrefix[:], prev[:])
+		copy(k.BlockHashPrefix[:], hash[:])
+		out, hashes, prev = append(out, k), append(hashes, hash), hash
+	}
+	return out, hashes
+}
+
+// TestGuardJudgesByBitcoin: against a real btcd regtest node holding an honest chain's
+// publications, the guard accepts the honest block at a superfinal keystone height and refuses
+// another one there with the Bitcoin evidence; it has no opinion on a keystone not yet deep
+// enough, bridges an unpublished keystone with the node's own, and follows a Bitcoin reorg that
+// takes a publication away.
+func TestGuardJudgesByBitcoin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	key, _ := btcec.PrivKeyFromBytes([]byte("hemi guard test mining key 32 b!"))
+	node := btcdtest.Start(t, &btcdtest.Options{MiningKey: key})
+	node.Generate(110)
+	w, err := wallet.New(key, &chaincfg.RegressionNetParams, wallet.P2PKH, node.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	publish := func(k bitcoin.AbbreviatedKeystone) string {
+		t.Helper()
+		utxos, err := w.UTXOs(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, _, err := w.BuildTx(utxos, []*wire.TxOut{{PkScript: bitcoin.PoPScript(k)}}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		txid, err := w.Broadcast(ctx, tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		node.Generate(1)
+		return txid.String()
+	}
+	honest, hashes := keystoneChain("honest", 4)
+	_, forged := keystoneChain("forged", 4)
+	txid10 := publish(honest[0]) // keystone 10 at height 111
+	publish(honest[1])           // 20 at 112
+	node.Generate(4)             // tip 116: keystone 10 has 6 confirmations, 20 has 5
+
+	g := watcher.NewGuard(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 100, canonical.Genesis, 0)
+	step := func() {
+		t.Helper()
+		for {
+			behind, err := g.Step(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if behind == 0 {
+				return
+			}
+		}
+	}
+	step()
+	const interval, depth = 10, 6
+	if err := g.Check(10, hashes[0][:], interval, depth); err != nil {
+		t.Fatalf("the honest block at keystone 10 was refused: %v", err)
+	}
+	err = g.Check(10, forged[0][:], interval, depth)
+	if !errors.Is(err, watcher.ErrForgedChain) || !strings.Contains(err.Error(), txid10) || !strings.Contains(err.Error(), "6 confirmations") {
+		t.Fatalf("a forged block at keystone 10: %v, want ErrForgedChain naming tx %s", err, txid10)
+	}
+	if err := g.Check(20, forged[1][:], interval, depth); err != nil {
+		t.Fatalf("keystone 20 has 5 confirmations, fewer than %d, yet the guard judged: %v", depth, err)
+	}
+	if h, ok, err := g.Superfinal(1000, interval, depth); err != nil || !ok || h != 10 {
+		t.Fatalf("highest superfinal keystone: %d %v %v, want 10", h, ok, err)
+	}
+
+	// Keystone 30 is never published; 40, published, links to it. The node's own keystone 30
+	// bridges the gap: 30 and 40 are then canonical, anchored by 40's publication.
+	publish(honest[3])
+	node.Generate(5)
+	step()
+	if h, _, _ := g.Superfinal(1000, interval, depth); h != 20 {
+		t.Fatalf("without the node's keystone 30, the highest superfinal keystone is %d, want 20", h)
+	}
+	g.Known([]bitcoin.AbbreviatedKeystone{honest[2]})
+	if h, _, _ := g.Superfinal(1000, interval, depth); h != 40 {
+		t.Fatalf("with the node's keystone 30, the highest superfinal keystone is %d, want 40", h)
+	}
+	if err := g.Check(30, forged[2][:], interval, depth); !errors.Is(err, watcher.ErrForgedChain) {
+		t.Fatalf("a forged block at the bridged keystone 30: %v", err)
+	}
+
+	// A Bitcoin reorg: block 117, which holds keystone 40's publication, and those above it
+	// leave the best chain, and two blocks replace them (btcd mines the publication again in the
+	// first). Keystone 40 is 2 deep now, no longer superfinal.
+	if err := node.Client().Call(ctx, "invalidateblock", []any{node.BlockAt(117).BlockHash().String()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	node.Generate(2)
+	step()
+	if h, _, _ := g.Superfinal(1000, interval, depth); h != 20 {
+		t.Fatalf("after a reorg to a branch where keystone 40's publication is at most 2 deep, the highest superfinal keystone is %d, want 20", h)
+	}
+	if err := g.Check(30, forged[2][:], interval, depth); err != nil {
+		t.Fatalf("after the reorg, keystone 30 is not superfinal, yet the guard judged: %v", err)
+	}
+}
