@@ -18,7 +18,9 @@ type fakeNode struct {
 	swap   map[chainhash.Hash]*wire.MsgBlock
 }
 
-func (n *fakeNode) GetBlockCount(context.Context) (int64, error) { return int64(len(n.blocks)) - 1, nil }
+func (n *fakeNode) GetBlockCount(context.Context) (int64, error) {
+	return int64(len(n.blocks)) - 1, nil
+}
 
 func (n *fakeNode) GetBlockHashes(_ context.Context, from, to int64) ([]chainhash.Hash, error) {
 	if from < 0 || to >= int64(len(n.blocks)) || from > to {
