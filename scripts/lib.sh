@@ -51,15 +51,29 @@ configure_node() {
   set_toml "$app" evm geth-metrics-address "\"127.0.0.1:$(port "$base" "$i" $GETH_METRICS)\""
 }
 
-# enable_watcher HOME RPC_ADDRESS USER PASSWORD_FILE [POLL_INTERVAL]: turn on the node's Bitcoin
-# watcher (app.toml's [bitcoin]), pointed at a Bitcoin node's JSON-RPC. The password stays in its file.
-enable_watcher() {
+# bitcoin_rpc HOME RPC_ADDRESS USER PASSWORD_FILE [POLL_INTERVAL]: point app.toml's [bitcoin] at a
+# Bitcoin node's JSON-RPC. The password stays in its file.
+bitcoin_rpc() {
   local app=$1/config/app.toml
-  set_toml "$app" bitcoin enable true
   set_toml "$app" bitcoin rpc-address "\"$2\""
   set_toml "$app" bitcoin rpc-user "\"$3\""
   set_toml "$app" bitcoin rpc-password-file "\"$4\""
   set_toml "$app" bitcoin poll-interval "\"${5:-1s}\""
+}
+
+# enable_watcher HOME RPC_ADDRESS USER PASSWORD_FILE [POLL_INTERVAL]: turn on the node's Bitcoin
+# watcher (app.toml's [bitcoin]), pointed at a Bitcoin node's JSON-RPC.
+enable_watcher() {
+  bitcoin_rpc "$@"
+  set_toml "$1/config/app.toml" bitcoin enable true
+}
+
+# enable_guard HOME RPC_ADDRESS USER PASSWORD_FILE FROM_HEIGHT [POLL_INTERVAL]: turn on the node
+# guard, scanning the Bitcoin node from FROM_HEIGHT.
+enable_guard() {
+  bitcoin_rpc "$1" "$2" "$3" "$4" "${6:-1s}"
+  set_toml "$1/config/app.toml" bitcoin guard true
+  set_toml "$1/config/app.toml" bitcoin guard-from-height "$5"
 }
 
 # add_key HOME NAME: creates an eth_secp256k1 key and prints its mnemonic to stdout as JSON.

@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +34,10 @@ import (
 // (the first keystone links to zero bytes) and diverge at once. Only the honest one runs the
 // popminer against the shared btcd; one keystone of the other is then published by hand.
 // `hemid pop audit` passes the honest node and flags the other at its first keystone, naming
-// the honest Bitcoin tx that contradicts it. What it does not show: a fork of one chain after
-// shared blocks (both chains differ from block 1 on).
+// the honest Bitcoin tx that contradicts it. Then a new node of each chain, with the node guard
+// on, syncs from that chain's validator: the forged one halts before block 10 citing the honest
+// tx, the honest one syncs. What it does not show: a fork of one chain after shared blocks (both
+// chains differ from block 1 on).
 func TestPoPAudit(t *testing.T) {
 	minerKey, _ := btcec.PrivKeyFromBytes([]byte("hemi e2e popminer key, 32 bytes!"))
 	btc := btcdtest.Start(t, &btcdtest.Options{MiningKey: minerKey})
@@ -165,6 +171,63 @@ func TestPoPAudit(t *testing.T) {
 		t.Fatalf("evidence %v is not an honest keystone", ev)
 	}
 	t.Logf("forged node flagged at keystone 10 by bitcoin tx %s (block %s)", ev["txid"], ev["btc_block_hash"])
+
+	// The node guard: a new node of each chain, guarded, syncs from that chain's validator. The
+	// one fed the forged chain halts before it applies block 10, naming Bitcoin's evidence; the
+	// honest one syncs past every keystone.
+	btc.Generate(6) // every publication so far is superfinal
+	forgedNode, forgedProc, forgedLog := startGuardedNode(t, forged, cfg.URL, cfg.User, passwordFile)
+	honestNode, honestProc, honestLog := startGuardedNode(t, honest, cfg.URL, cfg.User, passwordFile)
+	defer forgedProc.stop()
+	defer honestProc.stop()
+	target := mustHeight(t, honest)
+	honestNode.waitHeight(0, target, 3*time.Minute)
+	halt := regexp.MustCompile(`block 10 has hash [0-9A-F]{64}, but Bitcoin anchors keystone [0-9A-F]{24} at height 10 \(bitcoin tx ([0-9a-f]{64}) in block [0-9a-f]{64}`)
+	var m []string
+	for deadline := time.Now().Add(2 * time.Minute); m == nil; time.Sleep(time.Second) {
+		b, _ := os.ReadFile(forgedLog)
+		if m = halt.FindStringSubmatch(string(b)); m == nil && time.Now().After(deadline) {
+			t.Fatalf("the guarded node of the forged chain did not halt at block 10:\n%s", tail(b, 3000))
+		}
+	}
+	if m[1] != first.TxID.String() {
+		t.Fatalf("the guard named bitcoin tx %s, want the honest publication %s", m[1], first.TxID)
+	}
+	time.Sleep(3 * time.Second)
+	if st, err := forgedNode.status(0); err == nil && st.Height >= 10 {
+		t.Fatalf("the guarded node of the forged chain is at height %d: it applied the forged block 10", st.Height)
+	}
+	if b, _ := os.ReadFile(honestLog); bytes.Contains(b, []byte("contradicts the keystone Bitcoin anchors")) {
+		t.Fatalf("the guarded node of the honest chain refused a block:\n%s", tail(b, 3000))
+	}
+	t.Logf("guard: the forged chain's new node halted at block 10 citing tx %s; the honest chain's synced to %d", m[1], target)
+}
+
+// startGuardedNode starts a non-validator node of peer's chain with the node guard on, scanning
+// btcd from height 100, and syncing from peer's validator; it returns the node (as a one-node
+// network for status queries), its process and its log.
+func startGuardedNode(t *testing.T, peer *network, btcURL, btcUser, passwordFile string) (*network, *process, string) {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "guarded")
+	if out, err := exec.Command(hemidBin, "init", "guarded", "--chain-id", testChainID, "--home", home).CombinedOutput(); err != nil {
+		t.Fatalf("hemid init: %v\n%s", err, out)
+	}
+	genesis, err := os.ReadFile(filepath.Join(peer.home(0), "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(home, "config", "genesis.json"), string(genesis))
+	nodeID := strings.TrimSpace(must(t, peer, "comet", "show-node-id", "--home", peer.home(0)))
+	p2p := strings.TrimPrefix(strings.Trim(readConfigValue(t, filepath.Join(peer.home(0), "config", "config.toml"), "p2p", "laddr"), `"`), "tcp://")
+	base := freePortBase(t, 1)
+	script := fmt.Sprintf(`source %q/scripts/lib.sh && configure_node %q %d 0 1s && set_toml %q/config/config.toml p2p persistent_peers '"%s@%s"' && enable_guard %q %q %q %q 100 300ms`,
+		repoRoot, home, base, home, nodeID, p2p, home, btcURL, btcUser, passwordFile)
+	if res := runShell(t, script, []string{"HEMID=" + hemidBin}, time.Minute); res.Err != nil {
+		t.Fatalf("configuring the guarded node: %v\n%s", res.Err, res.All())
+	}
+	logPath := filepath.Join(home, "hemid.log")
+	proc := startProcess(t, logPath, hemidBin, "start", "--home", home)
+	return &network{t: t, root: home, nodes: []endpoints{{RPC: "http://127.0.0.1:" + strconv.Itoa(base+1)}}}, proc, logPath
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
