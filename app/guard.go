@@ -24,12 +24,13 @@ type BitcoinGuard interface {
 	// publication of.
 	Known(keystones []bitcoin.AbbreviatedKeystone)
 	// Check returns an error naming the conflict and the Bitcoin evidence when blockHash, the
-	// hash of the block at keystone height height, is not the canonical keystone Bitcoin holds at
-	// least depth deep there; nil otherwise. It may wait for the guard's first scan of Bitcoin.
-	Check(height uint64, blockHash []byte, interval, depth uint64) error
-	// Superfinal returns the highest keystone height at or below upTo with a canonical keystone
-	// at least depth deep.
-	Superfinal(upTo, interval, depth uint64) (uint64, bool, error)
+	// hash of the block at height, is not the canonical keystone Bitcoin holds superfinal there;
+	// nil otherwise, and at heights that are not keystone heights by the guard's own rules (never
+	// the state's params, which a forged chain chooses). It may wait for the guard's first scan.
+	Check(height uint64, blockHash []byte) error
+	// Superfinal returns the highest keystone height at or below upTo with a superfinal
+	// canonical keystone.
+	Superfinal(upTo uint64) (uint64, bool, error)
 }
 
 // guardPrimeKeystones is how many of the newest keystones the state holds the guard learns when
@@ -59,29 +60,21 @@ func (app *App) guardBlock(ctx sdk.Context, req *abci.RequestFinalizeBlock) erro
 	if g == nil || req.Height <= 0 {
 		return nil
 	}
-	params, err := app.PoPKeeper.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	interval, depth, height := params.KeystoneInterval, uint64(params.SuperfinalityDepth), uint64(req.Height)
 	if !primed {
-		if err := app.guardState(ctx, g, height, interval, depth); err != nil {
+		if err := app.guardState(ctx, g, uint64(req.Height)); err != nil {
 			return err
 		}
 		app.guard.mu.Lock()
 		app.guard.primed = true
 		app.guard.mu.Unlock()
 	}
-	if interval == 0 || height%interval != 0 {
-		return nil
-	}
-	return g.Check(height, req.Hash, interval, depth)
+	return g.Check(uint64(req.Height), req.Hash)
 }
 
 // guardState gives the guard the newest keystones of the state and checks the newest of them
 // that Bitcoin holds superfinal: a chain the node synced, or a snapshot it restored, that
 // contradicts Bitcoin stops the node before it applies a block on top.
-func (app *App) guardState(ctx sdk.Context, g BitcoinGuard, height, interval, depth uint64) error {
+func (app *App) guardState(ctx sdk.Context, g BitcoinGuard, height uint64) error {
 	iter, err := app.PoPKeeper.Keystones.Iterate(ctx, new(collections.Range[uint64]).Descending())
 	if err != nil {
 		return err
@@ -102,7 +95,7 @@ func (app *App) guardState(ctx sdk.Context, g BitcoinGuard, height, interval, de
 		return nil // a chain's first blocks
 	}
 	g.Known(known)
-	h, ok, err := g.Superfinal(height-1, interval, depth)
+	h, ok, err := g.Superfinal(height - 1)
 	if err != nil || !ok {
 		return err
 	}
@@ -113,7 +106,7 @@ func (app *App) guardState(ctx sdk.Context, g BitcoinGuard, height, interval, de
 	if err != nil {
 		return err
 	}
-	return g.Check(h, ks.BlockHash, interval, depth)
+	return g.Check(h, ks.BlockHash)
 }
 
 // guardLearn gives the guard the keystone this block recorded, if any.

@@ -29,7 +29,10 @@ func (j *judge) Known(ks []bitcoin.AbbreviatedKeystone) {
 	}
 }
 
-func (j *judge) Check(height uint64, blockHash []byte, interval, depth uint64) error {
+func (j *judge) Check(height uint64, blockHash []byte) error {
+	if height%keystoneInterval != 0 {
+		return nil
+	}
 	j.checked = append(j.checked, height)
 	if height == j.refuseHeight && bytes.Equal(blockHash, j.refuseHash) {
 		return errForged
@@ -37,7 +40,7 @@ func (j *judge) Check(height uint64, blockHash []byte, interval, depth uint64) e
 	return nil
 }
 
-func (j *judge) Superfinal(upTo, interval, depth uint64) (uint64, bool, error) {
+func (j *judge) Superfinal(upTo uint64) (uint64, bool, error) {
 	return j.superfinal, j.superfinal != 0 && j.superfinal <= upTo, nil
 }
 

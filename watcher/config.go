@@ -100,9 +100,9 @@ func (cfg Config) client() (*rpc.Client, error) {
 	return client, nil
 }
 
-// StartGuard builds the node guard of cfg and runs it in the background until ctx ends. Its
-// metrics are registered with reg.
-func StartGuard(ctx context.Context, cfg Config, log Logger, reg prometheus.Registerer) (*Guard, error) {
+// StartGuard builds the node guard of cfg, judging by rules, and runs it in the background until
+// ctx ends. Its metrics are registered with reg.
+func StartGuard(ctx context.Context, cfg Config, rules GuardRules, log Logger, reg prometheus.Registerer) (*Guard, error) {
 	if cfg.GuardFromHeight < 0 {
 		return nil, fmt.Errorf("[bitcoin] guard-from-height must not be negative, got %d", cfg.GuardFromHeight)
 	}
@@ -114,9 +114,13 @@ func StartGuard(ctx context.Context, cfg Config, log Logger, reg prometheus.Regi
 	if err != nil {
 		return nil, err
 	}
-	g := NewGuard(client, log, NewGuardMetrics(reg), cfg.GuardFromHeight, start, cfg.PollInterval)
+	g, err := NewGuard(client, log, NewGuardMetrics(reg), cfg.GuardFromHeight, start, rules, cfg.PollInterval)
+	if err != nil {
+		return nil, err
+	}
 	go g.Run(ctx)
-	log.Info("bitcoin guard started", "node", client.Name(), "from_height", cfg.GuardFromHeight, "trusted", cfg.GuardTrusted)
+	log.Info("bitcoin guard started", "node", client.Name(), "from_height", cfg.GuardFromHeight, "trusted", cfg.GuardTrusted,
+		"keystone_interval", rules.Interval, "superfinality_depth", rules.Depth)
 	return g, nil
 }
 

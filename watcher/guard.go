@@ -33,6 +33,7 @@ type Guard struct {
 	metrics  *GuardMetrics
 	interval time.Duration
 	start    canonical.Start
+	rules    GuardRules
 	follower *canonical.Follower // Run's alone
 
 	ready     chan struct{} // closed once the first scan reached the Bitcoin node's tip
@@ -48,15 +49,26 @@ type Guard struct {
 }
 
 type builtSequence struct {
-	version, interval uint64
-	res               canonical.Result
+	version uint64
+	res     canonical.Result
+}
+
+// GuardRules are the keystone_interval and superfinality_depth the guard judges by. They come
+// from the node's genesis file, not from the state: the state is what a forged chain chooses, and
+// one that changed either param could otherwise dodge every check.
+type GuardRules struct {
+	Interval uint64
+	Depth    uint64
 }
 
 var _ app.BitcoinGuard = (*Guard)(nil)
 
 // NewGuard returns a guard of node that scans Bitcoin from height from on, with the canonical
-// sequence growing from start, polling every interval. metrics may be nil.
-func NewGuard(node canonical.Node, log Logger, metrics *GuardMetrics, from int64, start canonical.Start, interval time.Duration) *Guard {
+// sequence growing from start, judging by rules, polling every interval. metrics may be nil.
+func NewGuard(node canonical.Node, log Logger, metrics *GuardMetrics, from int64, start canonical.Start, rules GuardRules, interval time.Duration) (*Guard, error) {
+	if rules.Interval == 0 || rules.Depth == 0 {
+		return nil, fmt.Errorf("bitcoin guard: keystone interval %d and superfinality depth %d must be positive", rules.Interval, rules.Depth)
+	}
 	if metrics == nil {
 		metrics = NewGuardMetrics(nil)
 	}
@@ -64,10 +76,10 @@ func NewGuard(node canonical.Node, log Logger, metrics *GuardMetrics, from int64
 		interval = time.Second
 	}
 	return &Guard{
-		node: node, log: log, metrics: metrics, interval: interval, start: start,
+		node: node, log: log, metrics: metrics, interval: interval, start: start, rules: rules,
 		follower: canonical.NewFollower(from), ready: make(chan struct{}),
 		known: map[uint32]bitcoin.AbbreviatedKeystone{},
-	}
+	}, nil
 }
 
 // Run follows the Bitcoin node until ctx ends: without a pause while it is behind, then every
@@ -146,21 +158,21 @@ func (g *Guard) Known(keystones []bitcoin.AbbreviatedKeystone) {
 }
 
 // sequence is the canonical sequence of what the guard holds, built again only when that changed.
-func (g *Guard) sequence(interval uint64) (canonical.Result, error) {
+func (g *Guard) sequence() (canonical.Result, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if b := g.built; b != nil && b.version == g.version && b.interval == interval {
+	if b := g.built; b != nil && b.version == g.version {
 		return b.res, nil
 	}
 	known := make([]bitcoin.AbbreviatedKeystone, 0, len(g.known))
 	for _, k := range g.known { // Build's result does not depend on their order
 		known = append(known, k)
 	}
-	res, err := canonical.Build(canonical.Input{Start: g.start, Interval: interval, Publications: g.pubs, Known: known, BitcoinTip: g.scanned})
+	res, err := canonical.Build(canonical.Input{Start: g.start, Interval: g.rules.Interval, Publications: g.pubs, Known: known, BitcoinTip: g.scanned})
 	if err != nil {
 		return canonical.Result{}, err
 	}
-	g.built = &builtSequence{version: g.version, interval: interval, res: res}
+	g.built = &builtSequence{version: g.version, res: res}
 	g.metrics.CanonicalKeystones.Set(float64(len(res.Keystones)))
 	return res, nil
 }
@@ -192,16 +204,20 @@ func superfinal(res canonical.Result, height, depth uint64) (canonical.Keystone,
 	return k, k.Confirmations >= int64(depth)
 }
 
-// Check refuses, with ErrForgedChain and the Bitcoin evidence, a block at keystone height height
-// whose hash is not the canonical keystone Bitcoin holds at least depth deep there. Where Bitcoin
-// holds none that deep, it has no opinion. It waits for the guard's first scan of Bitcoin.
-func (g *Guard) Check(height uint64, blockHash []byte, interval, depth uint64) error {
+// Check refuses, with ErrForgedChain and the Bitcoin evidence, a block at a keystone height whose
+// hash is not the canonical keystone Bitcoin holds superfinal there. At other heights, and where
+// Bitcoin holds none that deep, it has no opinion. At keystone heights it waits for the guard's
+// first scan of Bitcoin.
+func (g *Guard) Check(height uint64, blockHash []byte) error {
+	if height == 0 || height%g.rules.Interval != 0 {
+		return nil
+	}
 	g.waitReady(height)
-	res, err := g.sequence(interval)
+	res, err := g.sequence()
 	if err != nil {
 		return err
 	}
-	k, ok := superfinal(res, height, depth)
+	k, ok := superfinal(res, height, g.rules.Depth)
 	if !ok {
 		return nil
 	}
@@ -215,23 +231,23 @@ func (g *Guard) Check(height uint64, blockHash []byte, interval, depth uint64) e
 		ev = *k.Published
 	}
 	err = fmt.Errorf("%w: block %d has hash %X, but Bitcoin anchors keystone %X at height %d (bitcoin tx %s in block %s at height %d, %d confirmations, "+
-		"at least superfinality_depth %d): this node is fed a forged chain and stops here; check its peers and genesis, and sync from peers of the chain Bitcoin anchors",
-		ErrForgedChain, height, blockHash, k.Keystone.BlockHashPrefix[:], height, ev.TxID, ev.BlockHash, ev.BlockHeight, k.Confirmations, depth)
+		"superfinality depth %d): this node is fed a forged chain and stops here; check its peers and genesis, and sync from peers of the chain Bitcoin anchors",
+		ErrForgedChain, height, blockHash, k.Keystone.BlockHashPrefix[:], height, ev.TxID, ev.BlockHash, ev.BlockHeight, k.Confirmations, g.rules.Depth)
 	g.log.Error(err.Error())
 	return err
 }
 
 // Superfinal returns the highest keystone height at or below upTo at which the guard holds a
-// canonical keystone at least depth deep. It waits for the guard's first scan of Bitcoin.
-func (g *Guard) Superfinal(upTo, interval, depth uint64) (uint64, bool, error) {
+// superfinal canonical keystone. It waits for the guard's first scan of Bitcoin.
+func (g *Guard) Superfinal(upTo uint64) (uint64, bool, error) {
 	g.waitReady(upTo)
-	res, err := g.sequence(interval)
+	res, err := g.sequence()
 	if err != nil {
 		return 0, false, err
 	}
 	for i := len(res.Keystones) - 1; i >= 0; i-- {
 		k := res.Keystones[i]
-		if h := uint64(k.Keystone.KeystoneHeight); h <= upTo && k.Confirmations >= int64(depth) {
+		if h := uint64(k.Keystone.KeystoneHeight); h <= upTo && k.Confirmations >= int64(g.rules.Depth) {
 			return h, true, nil
 		}
 	}

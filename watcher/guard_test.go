@@ -77,7 +77,14 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 	publish(honest[1])           // 20 at 112
 	node.Generate(4)             // tip 116: keystone 10 has 6 confirmations, 20 has 5
 
-	g := watcher.NewGuard(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 100, canonical.Genesis, 0)
+	g, err := watcher.NewGuard(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 100, canonical.Genesis,
+		watcher.GuardRules{Interval: 10, Depth: 6}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := watcher.NewGuard(node.Client(), nil, nil, 0, canonical.Genesis, watcher.GuardRules{Interval: 10}, 0); err == nil {
+		t.Fatal("a guard with no superfinality depth was built")
+	}
 	step := func() {
 		t.Helper()
 		for {
@@ -91,18 +98,20 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 		}
 	}
 	step()
-	const interval, depth = 10, 6
-	if err := g.Check(10, hashes[0][:], interval, depth); err != nil {
+	if err := g.Check(10, hashes[0][:]); err != nil {
 		t.Fatalf("the honest block at keystone 10 was refused: %v", err)
 	}
-	err = g.Check(10, forged[0][:], interval, depth)
+	err = g.Check(10, forged[0][:])
 	if !errors.Is(err, watcher.ErrForgedChain) || !strings.Contains(err.Error(), txid10) || !strings.Contains(err.Error(), "6 confirmations") {
 		t.Fatalf("a forged block at keystone 10: %v, want ErrForgedChain naming tx %s", err, txid10)
 	}
-	if err := g.Check(20, forged[1][:], interval, depth); err != nil {
-		t.Fatalf("keystone 20 has 5 confirmations, fewer than %d, yet the guard judged: %v", depth, err)
+	if err := g.Check(15, forged[0][:]); err != nil {
+		t.Fatalf("height 15 is no keystone height by the guard's rules (interval 10), yet it judged: %v", err)
 	}
-	if h, ok, err := g.Superfinal(1000, interval, depth); err != nil || !ok || h != 10 {
+	if err := g.Check(20, forged[1][:]); err != nil {
+		t.Fatalf("keystone 20 has 5 confirmations, fewer than %d, yet the guard judged: %v", 6, err)
+	}
+	if h, ok, err := g.Superfinal(1000); err != nil || !ok || h != 10 {
 		t.Fatalf("highest superfinal keystone: %d %v %v, want 10", h, ok, err)
 	}
 
@@ -111,14 +120,14 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 	publish(honest[3])
 	node.Generate(5)
 	step()
-	if h, _, _ := g.Superfinal(1000, interval, depth); h != 20 {
+	if h, _, _ := g.Superfinal(1000); h != 20 {
 		t.Fatalf("without the node's keystone 30, the highest superfinal keystone is %d, want 20", h)
 	}
 	g.Known([]bitcoin.AbbreviatedKeystone{honest[2]})
-	if h, _, _ := g.Superfinal(1000, interval, depth); h != 40 {
+	if h, _, _ := g.Superfinal(1000); h != 40 {
 		t.Fatalf("with the node's keystone 30, the highest superfinal keystone is %d, want 40", h)
 	}
-	if err := g.Check(30, forged[2][:], interval, depth); !errors.Is(err, watcher.ErrForgedChain) {
+	if err := g.Check(30, forged[2][:]); !errors.Is(err, watcher.ErrForgedChain) {
 		t.Fatalf("a forged block at the bridged keystone 30: %v", err)
 	}
 
@@ -130,10 +139,10 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 	}
 	node.Generate(2)
 	step()
-	if h, _, _ := g.Superfinal(1000, interval, depth); h != 20 {
+	if h, _, _ := g.Superfinal(1000); h != 20 {
 		t.Fatalf("after a reorg to a branch where keystone 40's publication is at most 2 deep, the highest superfinal keystone is %d, want 20", h)
 	}
-	if err := g.Check(30, forged[2][:], interval, depth); err != nil {
+	if err := g.Check(30, forged[2][:]); err != nil {
 		t.Fatalf("after the reorg, keystone 30 is not superfinal, yet the guard judged: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -48,6 +49,7 @@ import (
 	"github.com/hemi-appchain/hemi/app"
 	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/watcher"
+	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
 
 // DefaultNodeHome is where hemid keeps its config, data and keyring unless --home says otherwise.
@@ -308,13 +310,36 @@ func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.
 		a.SetBitcoinSource(w)
 	}
 	if cfg.Guard {
-		g, err := watcher.StartGuard(context.Background(), cfg, logger.With("module", "bitcoin-guard"), prometheus.DefaultRegisterer)
+		rules, err := guardRules(a, appOpts)
+		if err != nil {
+			return err
+		}
+		g, err := watcher.StartGuard(context.Background(), cfg, rules, logger.With("module", "bitcoin-guard"), prometheus.DefaultRegisterer)
 		if err != nil {
 			return err
 		}
 		a.SetBitcoinGuard(g)
 	}
 	return nil
+}
+
+// guardRules reads x/pop's keystone_interval and superfinality_depth from the genesis file: the
+// guard judges by the chain's rules as it began, not by a state that may be forged.
+func guardRules(a *app.App, appOpts servertypes.AppOptions) (watcher.GuardRules, error) {
+	genesisFile := filepath.Join(cast.ToString(appOpts.Get(flags.FlagHome)), "config", "genesis.json")
+	genesis, err := genutiltypes.AppGenesisFromFile(genesisFile)
+	if err != nil {
+		return watcher.GuardRules{}, fmt.Errorf("[bitcoin] guard: reading %s: %w", genesisFile, err)
+	}
+	var state map[string]json.RawMessage
+	if err := json.Unmarshal(genesis.AppState, &state); err != nil {
+		return watcher.GuardRules{}, fmt.Errorf("[bitcoin] guard: %s app_state: %w", genesisFile, err)
+	}
+	var pop poptypes.GenesisState
+	if err := a.AppCodec().UnmarshalJSON(state[poptypes.ModuleName], &pop); err != nil {
+		return watcher.GuardRules{}, fmt.Errorf("[bitcoin] guard: %s app_state.%s: %w", genesisFile, poptypes.ModuleName, err)
+	}
+	return watcher.GuardRules{Interval: pop.Params.KeystoneInterval, Depth: uint64(pop.Params.SuperfinalityDepth)}, nil
 }
 
 func buildApp(logger log.Logger, db dbm.DB, loadLatest bool, appOpts servertypes.AppOptions) (*app.App, error) {
