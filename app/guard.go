@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"sync"
+	"time"
 
 	"cosmossdk.io/collections"
 
@@ -31,6 +32,9 @@ type BitcoinGuard interface {
 	// Superfinal returns the highest keystone height at or below upTo with a superfinal
 	// canonical keystone.
 	Superfinal(upTo uint64) (uint64, bool, error)
+	// LightClient reports x/btclc's tip height after a block and the block's time, for the
+	// censorship alarm (a light client kept behind Bitcoin).
+	LightClient(tipHeight uint64, blockTime time.Time)
 }
 
 // guardPrimeKeystones is how many of the newest keystones the state holds the guard learns when
@@ -109,13 +113,16 @@ func (app *App) guardState(ctx sdk.Context, g BitcoinGuard, height uint64) error
 	return g.Check(h, ks.BlockHash)
 }
 
-// guardLearn gives the guard the keystone this block recorded, if any.
+// guardLearn gives the guard x/btclc's tip and the keystone this block recorded, if any.
 func (app *App) guardLearn(ctx sdk.Context) {
 	app.guard.mu.Lock()
 	g := app.guard.guard
 	app.guard.mu.Unlock()
 	if g == nil || ctx.BlockHeight() <= 0 {
 		return
+	}
+	if tip, err := app.BTCLCKeeper.Tip(ctx); err == nil {
+		g.LightClient(tip.Height, ctx.BlockTime())
 	}
 	ks, err := app.PoPKeeper.Keystones.Get(ctx, uint64(ctx.BlockHeight()))
 	if err != nil {

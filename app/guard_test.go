@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -21,7 +22,10 @@ type judge struct {
 	superfinal   uint64 // what Superfinal answers (0: none)
 	known        []uint32
 	checked      []uint64
+	lightClient  []uint64
 }
+
+func (j *judge) LightClient(tip uint64, _ time.Time) { j.lightClient = append(j.lightClient, tip) }
 
 func (j *judge) Known(ks []bitcoin.AbbreviatedKeystone) {
 	for _, k := range ks {
@@ -78,5 +82,8 @@ func TestGuardRefusesBlock(t *testing.T) {
 	c.NextBlock() // height 8 as the chain has it: both instances agree on the app hash
 	if c.Height() != 8 || j.known[len(j.known)-1] != 8 {
 		t.Fatalf("height %d, learnt %v after block 8", c.Height(), j.known)
+	}
+	if len(j.lightClient) != 4 { // blocks 5 to 8
+		t.Fatalf("told x/btclc's tip after %d blocks, want 4", len(j.lightClient))
 	}
 }

@@ -34,12 +34,18 @@ type Config struct {
 	// GuardTrusted is the keystone the guard's canonical sequence grows from, "height:blockhash";
 	// empty for the chain's genesis.
 	GuardTrusted string `mapstructure:"guard-trusted"`
+	// GuardMaxLag is how many Bitcoin blocks x/btclc may be behind before the censorship alarm
+	// (0: no alarm).
+	GuardMaxLag int64 `mapstructure:"guard-max-lag"`
 }
 
 // DefaultConfig is off.
 func DefaultConfig() Config {
-	return Config{RPCAddress: "127.0.0.1:18334", PollInterval: time.Second}
+	return Config{RPCAddress: "127.0.0.1:18334", PollInterval: time.Second, GuardMaxLag: DefaultGuardMaxLag}
 }
+
+// DefaultGuardMaxLag is about an hour of Bitcoin blocks.
+const DefaultGuardMaxLag = 6
 
 // ConfigTemplate is the [bitcoin] section of app.toml.
 const ConfigTemplate = `
@@ -81,6 +87,10 @@ guard-from-height = {{ .Bitcoin.GuardFromHeight }}
 # The keystone the canonical sequence grows from, "height:blockhash" (64 hex digits); empty for
 # the chain's genesis.
 guard-trusted = "{{ .Bitcoin.GuardTrusted }}"
+
+# The censorship alarm: raised (an error in the log, hemid_bitcoin_guard_censorship_alarm 1) when,
+# after a live block, x/btclc is more than this many blocks behind this Bitcoin node; 0 is off.
+guard-max-lag = {{ .Bitcoin.GuardMaxLag }}
 `
 
 // client is the RPC client of cfg's Bitcoin node.
@@ -103,6 +113,10 @@ func (cfg Config) client() (*rpc.Client, error) {
 // StartGuard builds the node guard of cfg, judging by rules, and runs it in the background until
 // ctx ends. Its metrics are registered with reg.
 func StartGuard(ctx context.Context, cfg Config, rules GuardRules, log Logger, reg prometheus.Registerer) (*Guard, error) {
+	if cfg.GuardMaxLag < 0 {
+		return nil, fmt.Errorf("[bitcoin] guard-max-lag must not be negative, got %d", cfg.GuardMaxLag)
+	}
+	rules.MaxLag = cfg.GuardMaxLag
 	if cfg.GuardFromHeight < 0 {
 		return nil, fmt.Errorf("[bitcoin] guard-from-height must not be negative, got %d", cfg.GuardFromHeight)
 	}

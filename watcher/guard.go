@@ -16,8 +16,14 @@ import (
 	"github.com/hemi-appchain/hemi/x/pop/canonical"
 )
 
-// GuardScanStep is how many Bitcoin blocks one step of the guard reads at most.
-const GuardScanStep = 500
+const (
+	// GuardScanStep is how many Bitcoin blocks one step of the guard reads at most.
+	GuardScanStep = 500
+	// LiveBlockAge is how recent a block must be for the censorship alarm to judge x/btclc's tip
+	// after it: a node that syncs applies old blocks, whose light client was behind today's
+	// Bitcoin, not kept behind it.
+	LiveBlockAge = 2 * time.Minute
+)
 
 // ErrForgedChain is a block the guard refused: at a keystone height, its hash is not the
 // canonical keystone Bitcoin holds superfinal there.
@@ -46,6 +52,8 @@ type Guard struct {
 	tip     int64                                  // the Bitcoin node's tip at the last step
 	version uint64                                 // counts changes of pubs and known
 	built   *builtSequence
+	alarm   bool  // the censorship alarm is raised
+	lcLag   int64 // x/btclc's lag behind the Bitcoin node after the last live block
 }
 
 type builtSequence struct {
@@ -55,10 +63,13 @@ type builtSequence struct {
 
 // GuardRules are the keystone_interval and superfinality_depth the guard judges by. They come
 // from the node's genesis file, not from the state: the state is what a forged chain chooses, and
-// one that changed either param could otherwise dodge every check.
+// one that changed either param could otherwise dodge every check. MaxLag is how many blocks
+// x/btclc may be behind the guard's Bitcoin node, after a live block, before the censorship alarm
+// (0: no alarm).
 type GuardRules struct {
 	Interval uint64
 	Depth    uint64
+	MaxLag   int64
 }
 
 var _ app.BitcoinGuard = (*Guard)(nil)
@@ -254,6 +265,46 @@ func (g *Guard) Superfinal(upTo uint64) (uint64, bool, error) {
 	return 0, false, nil
 }
 
+// LightClient raises the censorship alarm when, after a live block (one less than LiveBlockAge
+// old), x/btclc's tip is more than MaxLag blocks behind the guard's Bitcoin node, and clears it
+// when it is back within. The alarm is a log line at error level and the censorship_alarm metric;
+// it never stops the node. Validators that withhold Bitcoin headers (they propose none and refuse
+// relayed ones) show as this lag.
+func (g *Guard) LightClient(tipHeight uint64, blockTime time.Time) {
+	if g.rules.MaxLag <= 0 || time.Since(blockTime) > LiveBlockAge {
+		return
+	}
+	g.mu.Lock()
+	btcTip := g.tip
+	if btcTip <= 0 {
+		g.mu.Unlock()
+		return // the Bitcoin node not read yet
+	}
+	lag := btcTip - int64(tipHeight)
+	was, now := g.alarm, lag > g.rules.MaxLag
+	g.alarm, g.lcLag = now, lag
+	g.mu.Unlock()
+	g.metrics.LightClientLag.Set(float64(lag))
+	switch {
+	case now && !was:
+		g.metrics.CensorshipAlarm.Set(1)
+		g.metrics.Alarms.Inc()
+		g.log.Error("bitcoin guard: CENSORSHIP ALARM: the chain's Bitcoin light client is kept behind Bitcoin; blocks carry no new headers "+
+			"although this node's Bitcoin node has them (validators withholding them, or no relayer and no watcher running)",
+			"btclc_tip", tipHeight, "bitcoin_tip", btcTip, "behind", lag, "max_lag", g.rules.MaxLag)
+	case !now && was:
+		g.metrics.CensorshipAlarm.Set(0)
+		g.log.Info("bitcoin guard: censorship alarm cleared: x/btclc is back within the allowed lag", "btclc_tip", tipHeight, "bitcoin_tip", btcTip)
+	}
+}
+
+// CensorshipAlarm reports whether the alarm is raised, and x/btclc's lag after the last live block.
+func (g *Guard) CensorshipAlarm() (raised bool, lag int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.alarm, g.lcLag
+}
+
 // GuardMetrics are the guard's Prometheus metrics.
 type GuardMetrics struct {
 	ScannedHeight      prometheus.Gauge
@@ -262,6 +313,9 @@ type GuardMetrics struct {
 	KeystonesChecked   prometheus.Counter
 	Conflicts          prometheus.Counter
 	Errors             prometheus.Counter
+	LightClientLag     prometheus.Gauge
+	CensorshipAlarm    prometheus.Gauge
+	Alarms             prometheus.Counter
 }
 
 // NewGuardMetrics creates the metrics and registers them with reg (nil: not registered).
@@ -279,9 +333,13 @@ func NewGuardMetrics(reg prometheus.Registerer) *GuardMetrics {
 		KeystonesChecked:   counter("keystones_checked_total", "Blocks at keystone heights that matched a superfinal canonical keystone."),
 		Conflicts:          counter("conflicts_total", "Blocks refused: their hash contradicts a superfinal canonical keystone (the node halts)."),
 		Errors:             counter("errors_total", "Guard steps that failed and were retried."),
+		LightClientLag:     gauge("btclc_lag_blocks", "Bitcoin blocks x/btclc is behind the guard's Bitcoin node after the last live block."),
+		CensorshipAlarm:    gauge("censorship_alarm", "1 while x/btclc is kept more than guard-max-lag blocks behind Bitcoin."),
+		Alarms:             counter("censorship_alarms_total", "Times the censorship alarm was raised."),
 	}
 	if reg != nil {
-		reg.MustRegister(m.ScannedHeight, m.Publications, m.CanonicalKeystones, m.KeystonesChecked, m.Conflicts, m.Errors)
+		reg.MustRegister(m.ScannedHeight, m.Publications, m.CanonicalKeystones, m.KeystonesChecked, m.Conflicts, m.Errors,
+			m.LightClientLag, m.CensorshipAlarm, m.Alarms)
 	}
 	return m
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg"
@@ -41,7 +42,8 @@ func keystoneChain(name string, n int) ([]bitcoin.AbbreviatedKeystone, [][32]byt
 // publications, the guard accepts the honest block at a superfinal keystone height and refuses
 // another one there with the Bitcoin evidence; it has no opinion on a keystone not yet deep
 // enough, bridges an unpublished keystone with the node's own, and follows a Bitcoin reorg that
-// takes a publication away.
+// takes a publication away. Its censorship alarm rises and clears with x/btclc's lag after live
+// blocks, and ignores old ones.
 func TestGuardJudgesByBitcoin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts btcd")
@@ -78,7 +80,7 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 	node.Generate(4)             // tip 116: keystone 10 has 6 confirmations, 20 has 5
 
 	g, err := watcher.NewGuard(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 100, canonical.Genesis,
-		watcher.GuardRules{Interval: 10, Depth: 6}, 0)
+		watcher.GuardRules{Interval: 10, Depth: 6, MaxLag: 6}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +100,25 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 		}
 	}
 	step()
+	// The censorship alarm: x/btclc more than 6 blocks behind btcd's 116 after a live block.
+	now := time.Now()
+	g.LightClient(110, now)
+	if on, lag := g.CensorshipAlarm(); on || lag != 6 {
+		t.Fatalf("x/btclc 6 behind: alarm %v, lag %d; want no alarm at the limit", on, lag)
+	}
+	g.LightClient(109, now.Add(-time.Hour))
+	if on, _ := g.CensorshipAlarm(); on {
+		t.Fatal("an hour-old block (a syncing node) raised the alarm")
+	}
+	g.LightClient(109, now)
+	if on, lag := g.CensorshipAlarm(); !on || lag != 7 {
+		t.Fatalf("x/btclc 7 behind after a live block: alarm %v, lag %d", on, lag)
+	}
+	g.LightClient(116, now)
+	if on, _ := g.CensorshipAlarm(); on {
+		t.Fatal("the alarm stayed up with x/btclc at Bitcoin's tip")
+	}
+
 	if err := g.Check(10, hashes[0][:]); err != nil {
 		t.Fatalf("the honest block at keystone 10 was refused: %v", err)
 	}

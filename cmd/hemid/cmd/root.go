@@ -301,6 +301,7 @@ func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.
 		Guard:           cast.ToBool(appOpts.Get("bitcoin.guard")),
 		GuardFromHeight: cast.ToInt64(appOpts.Get("bitcoin.guard-from-height")),
 		GuardTrusted:    cast.ToString(appOpts.Get("bitcoin.guard-trusted")),
+		GuardMaxLag:     cast.ToInt64(appOpts.Get("bitcoin.guard-max-lag")),
 	}
 	if cfg.Enable {
 		w, err := watcher.Start(context.Background(), cfg, logger.With("module", "bitcoin-watcher"), prometheus.DefaultRegisterer)
