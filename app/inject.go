@@ -57,6 +57,21 @@ type BitcoinSource interface {
 type bitcoinSource struct {
 	mu     sync.Mutex
 	source BitcoinSource
+	// unchecked proposes the watcher's candidate as it is, without checking it on the state: a
+	// byzantine proposer, for tests of the other validators' ProcessProposal (UnsafeUncheckedEntriesEnv).
+	unchecked bool
+}
+
+// UnsafeUncheckedEntriesEnv, set to 1 in hemid start's environment, makes the node propose its
+// watcher's candidate without checking it, as a faulty or malicious proposer would. Tests only:
+// the other validators reject such proposals when the candidate is bad.
+const UnsafeUncheckedEntriesEnv = "HEMID_UNSAFE_PROPOSE_UNCHECKED_ENTRIES"
+
+// SetUnsafeUncheckedEntries turns the byzantine proposer of UnsafeUncheckedEntriesEnv on or off.
+func (app *App) SetUnsafeUncheckedEntries(on bool) {
+	app.bitcoin.mu.Lock()
+	defer app.bitcoin.mu.Unlock()
+	app.bitcoin.unchecked = on
 }
 
 // SetBitcoinSource installs the node's Bitcoin watcher (hemid start does when [bitcoin] enable
@@ -102,6 +117,17 @@ func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
 	candidate := source.Candidate(chainBitcoinView{ctx: ctx, app: app})
 	if len(candidate.Headers) == 0 && len(candidate.Publications) == 0 && len(candidate.Deposits) == 0 {
 		return nil
+	}
+	app.bitcoin.mu.Lock()
+	unchecked := app.bitcoin.unchecked
+	app.bitcoin.mu.Unlock()
+	if unchecked {
+		bz, err := inject.Encode(&inject.Entry{Headers: candidate.Headers, Publications: candidate.Publications, Deposits: candidate.Deposits})
+		if err != nil || int64(len(bz)) > maxBytes {
+			return nil
+		}
+		app.Logger().Warn("proposing the Bitcoin watcher's candidate unchecked ("+UnsafeUncheckedEntriesEnv+" is set)", "height", ctx.BlockHeight())
+		return bz
 	}
 	built := app.injectApplier().Build(ctx, candidate, int(min(maxBytes, inject.MaxEntryBytes)))
 	if len(built.Recorded) > 0 {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -24,6 +25,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/hemi-appchain/hemi/app"
 	"github.com/hemi-appchain/hemi/app/inject"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
@@ -57,6 +59,9 @@ type watcherNet struct {
 //     header as every validator would, leaves it out (logged, headers_refused_total), so no
 //     validator rejects its blocks (hemid_proposals_rejected_total{reason="entry"} stays 0), which
 //     go on being committed, and x/btclc takes the real block from the others, never the forged one;
+//     restarted as a byzantine proposer (app.UnsafeUncheckedEntriesEnv) it proposes the forged
+//     header unchecked, the others reject those proposals (hemid_proposals_rejected_total{reason=
+//     "entry"}), and the chain goes on without it;
 //   - validator 3's Bitcoin node is down: logged, up = 0 and errors_total; it proposes blocks
 //     without an entry and the chain goes on;
 //
@@ -403,6 +408,51 @@ func (w *watcherNet) badProofOfWork(t *testing.T) {
 	}
 	t.Logf("validator %d refused the forged header %s in its own proposals (%d committed); x/btclc took the real %s",
 		faulty, fake, proposed, real)
+
+	// The same validator as a byzantine proposer: restarted with app.UnsafeUncheckedEntriesEnv,
+	// it proposes the forged header unchecked. The others reject those proposals in
+	// ProcessProposal, the round passes to the next proposer, and the chain goes on without it.
+	w.stop(faulty)
+	cmd := exec.Command(hemidBin, "start", "--home", w.home(faulty))
+	cmd.Env = append(os.Environ(), app.UnsafeUncheckedEntriesEnv+"=1")
+	w.procs[faulty] = startCmd(t, filepath.Join(w.home(faulty), "hemid.log"), cmd)
+	from = mustHeight(t, w.network)
+	var rejected float64
+	for deadline := time.Now().Add(2 * time.Minute); rejected == 0; time.Sleep(500 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no validator rejected a proposal of the byzantine validator %d since hemi block %d", faulty, from)
+		}
+		rejected = 0
+		for i := range faulty {
+			rejected += w.rejectedEntries(t, i)
+		}
+	}
+	if !w.logHas(t, faulty, "proposing the Bitcoin watcher's candidate unchecked") {
+		t.Fatalf("node %d does not log that it proposes unchecked", faulty)
+	}
+	w.waitHeight(0, mustHeight(t, w.network)+3, time.Minute)
+	if res, err := w.lc.Contains(context.Background(), &btclctypes.QueryContainsRequest{Hash: fake.String()}); err != nil || res.Contains {
+		t.Fatalf("x/btclc contains the forged block %s after the byzantine proposals: %v %v", fake, res, err)
+	}
+	t.Logf("the other validators rejected %v proposals of byzantine validator %d carrying the forged header; the chain went on to %d",
+		rejected, faulty, mustHeight(t, w.network))
+	w.stop(faulty)
+	w.start(faulty)
+	w.waitHeight(faulty, mustHeight(t, w.network), time.Minute)
+}
+
+// rejectedEntries is hemid_proposals_rejected_total{reason="entry"} on node i.
+func (w *watcherNet) rejectedEntries(t *testing.T, i int) float64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^hemid_proposals_rejected_total\{reason="entry"\} (\S+)$`).FindStringSubmatch(httpGet(t, "http://"+w.metrics[i]+"/metrics"))
+	if m == nil {
+		return 0
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func (w *watcherNet) bitcoinNodeDown(t *testing.T) {

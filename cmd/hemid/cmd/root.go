@@ -309,6 +309,10 @@ func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.
 			return err
 		}
 		a.SetBitcoinSource(w)
+		if os.Getenv(app.UnsafeUncheckedEntriesEnv) == "1" {
+			logger.Error("UNSAFE: " + app.UnsafeUncheckedEntriesEnv + "=1: this node proposes its Bitcoin watcher's data without checking it (a test switch); unset it")
+			a.SetUnsafeUncheckedEntries(true)
+		}
 	}
 	if cfg.Guard {
 		rules, err := guardRules(a, appOpts)
