@@ -301,6 +301,22 @@ func (w *watcherNet) followKeystoneDeposit(t *testing.T) {
 		w.waitHeight(0, mustHeight(t, w.network)+int64(blocks%3), time.Minute)
 		w.mineAndFollow(t, func() { w.btcA.Generate(1) })
 		if fin, err := pop.Finality(context.Background(), &poptypes.QueryFinalityRequest{}); err == nil && fin.LatestSuperfinal != nil {
+			if superfinal == 0 {
+				// Superfinality latency: Bitcoin blocks from the one holding the keystone's first
+				// publication to the tip at which it became superfinal (this step mined one block).
+				st, err := pop.KeystoneStatus(context.Background(), &poptypes.QueryKeystoneStatusRequest{Height: fin.LatestSuperfinal.Height})
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := st.Status
+				latency := int64(s.BtcTipHeight) - int64(s.FirstBtcHeight) + 1
+				t.Logf("RESULT superfinality_latency_btc_blocks=%d bound=%d (keystone %d first published in Bitcoin block %d, superfinal at tip %d)",
+					latency, 6, s.KeystoneHeight, s.FirstBtcHeight, s.BtcTipHeight)
+				if latency < 6 {
+					t.Fatalf("keystone %d became superfinal %d Bitcoin blocks after its first publication, fewer than superfinality_depth 6",
+						s.KeystoneHeight, latency)
+				}
+			}
 			superfinal = fin.LatestSuperfinal.Height
 		}
 		minted = strings.HasPrefix(btcStatus(t, w.network, outpoint), "minted at hemi height ")
