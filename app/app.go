@@ -3,10 +3,12 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	corevm "github.com/ethereum/go-ethereum/core/vm"
@@ -120,6 +122,9 @@ import (
 	btclckeeper "github.com/hemi-appchain/hemi/x/btclc/keeper"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/hvm"
+	"github.com/hemi-appchain/hemi/x/inbox"
+	inboxkeeper "github.com/hemi-appchain/hemi/x/inbox/keeper"
+	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 	"github.com/hemi-appchain/hemi/x/pop"
 	popkeeper "github.com/hemi-appchain/hemi/x/pop/keeper"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
@@ -176,6 +181,9 @@ type App struct {
 	BTCLCKeeper  btclckeeper.Keeper
 	PoPKeeper    popkeeper.Keeper
 	TunnelKeeper tunnelkeeper.Keeper
+	InboxKeeper  inboxkeeper.Keeper
+	// censorInbox is the test switch of UnsafeCensorInboxEnv.
+	censorInbox atomic.Bool
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -215,7 +223,7 @@ func New(
 		upgradetypes.StoreKey, feegrant.StoreKey, evidencetypes.StoreKey, authzkeeper.StoreKey,
 		ibcexported.StoreKey, ibctransfertypes.StoreKey,
 		evmtypes.StoreKey, feemarkettypes.StoreKey, erc20types.StoreKey,
-		btclctypes.StoreKey, poptypes.StoreKey, tunneltypes.StoreKey,
+		btclctypes.StoreKey, poptypes.StoreKey, tunneltypes.StoreKey, inboxtypes.StoreKey,
 	)
 	objectKeys := storetypes.NewObjectStoreKeys(banktypes.ObjectStoreKey, evmtypes.ObjectKey)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
@@ -289,6 +297,9 @@ func New(
 	// Bitcoin reorgs and new tips drive x/pop's finality bookkeeping and x/tunnel's reorg sweep
 	// (once per block, in x/btclc's EndBlock).
 	app.BTCLCKeeper.SetHooks(btclctypes.NewMultiHooks(app.PoPKeeper.Hooks(), app.TunnelKeeper.Hooks()))
+	// x/inbox runs each operation through the handler of the message it stands for.
+	app.InboxKeeper = inboxkeeper.NewKeeper(appCodec, kv(inboxtypes.StoreKey), authorityStr, accountCodec,
+		app.BTCLCKeeper, app.BankKeeper, app.TunnelKeeper, inboxStaking{app.StakingKeeper, stakingkeeper.NewMsgServerImpl(app.StakingKeeper)})
 
 	// Every store the app mounts (it has no transient ones), so that the EVM's state snapshots and
 	// Block-STM's multi-version views cover all of them.
@@ -350,6 +361,7 @@ func New(
 		btclc.NewAppModule(app.BTCLCKeeper),
 		pop.NewAppModule(app.PoPKeeper),
 		tunnel.NewAppModule(app.TunnelKeeper),
+		inbox.NewAppModule(app.InboxKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName:     genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -621,4 +633,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// inboxStaking is staking as x/inbox needs it: the bond denom, and MsgUndelegate's handler.
+type inboxStaking struct {
+	keeper *stakingkeeper.Keeper
+	msgs   stakingtypes.MsgServer
+}
+
+func (s inboxStaking) BondDenom(ctx context.Context) (string, error) { return s.keeper.BondDenom(ctx) }
+
+func (s inboxStaking) Undelegate(ctx context.Context, msg *stakingtypes.MsgUndelegate) (*stakingtypes.MsgUndelegateResponse, error) {
+	return s.msgs.Undelegate(ctx, msg)
 }

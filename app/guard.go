@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cosmossdk.io/collections"
+	"github.com/btcsuite/btcd/wire"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -35,6 +36,9 @@ type BitcoinGuard interface {
 	// LightClient reports x/btclc's tip height after a block and the block's time, for the
 	// censorship alarm (a light client kept behind Bitcoin).
 	LightClient(tipHeight uint64, blockTime time.Time)
+	// Inbox reports, after a block, whether the chain has run an operation for each coin
+	// (ran), and the block's time, for the censorship alarm (inbox operations kept out).
+	Inbox(ran func(coin wire.OutPoint) (bool, error), blockTime time.Time)
 }
 
 // guardPrimeKeystones is how many of the newest keystones the state holds the guard learns when
@@ -124,6 +128,7 @@ func (app *App) guardLearn(ctx sdk.Context) {
 	if tip, err := app.BTCLCKeeper.Tip(ctx); err == nil {
 		g.LightClient(tip.Height, ctx.BlockTime())
 	}
+	g.Inbox(func(coin wire.OutPoint) (bool, error) { return app.InboxKeeper.CoinActed(ctx, coin) }, ctx.BlockTime())
 	ks, err := app.PoPKeeper.Keystones.Get(ctx, uint64(ctx.BlockHeight()))
 	if err != nil {
 		return // not a keystone height

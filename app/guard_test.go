@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/wire"
+
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
@@ -23,6 +25,13 @@ type judge struct {
 	known        []uint32
 	checked      []uint64
 	lightClient  []uint64
+	inbox        int // calls of Inbox whose ran answered for an unknown coin
+}
+
+func (j *judge) Inbox(ran func(wire.OutPoint) (bool, error), _ time.Time) {
+	if done, err := ran(wire.OutPoint{Index: 7}); err == nil && !done {
+		j.inbox++
+	}
 }
 
 func (j *judge) LightClient(tip uint64, _ time.Time) { j.lightClient = append(j.lightClient, tip) }
@@ -83,7 +92,7 @@ func TestGuardRefusesBlock(t *testing.T) {
 	if c.Height() != 8 || j.known[len(j.known)-1] != 8 {
 		t.Fatalf("height %d, learnt %v after block 8", c.Height(), j.known)
 	}
-	if len(j.lightClient) != 4 { // blocks 5 to 8
-		t.Fatalf("told x/btclc's tip after %d blocks, want 4", len(j.lightClient))
+	if len(j.lightClient) != 4 || j.inbox != 4 { // blocks 5 to 8
+		t.Fatalf("told x/btclc's tip after %d blocks and x/inbox's coins after %d, want 4", len(j.lightClient), j.inbox)
 	}
 }

@@ -20,8 +20,8 @@ import (
 // alone, and PreBlocker applies it before any transaction. It is never a transaction: the tx
 // decoder refuses its bytes, so CheckTx and the block's tx execution refuse it too.
 
-// InjectSubmitter is the address x/pop and x/tunnel record as the submitter of injected
-// publications and deposits.
+// InjectSubmitter is the address x/pop, x/tunnel and x/inbox record as the submitter of injected
+// publications, deposits and inbox operations.
 var InjectSubmitter = authtypes.NewModuleAddress("inject")
 
 // BitcoinView is the state a Bitcoin watcher reads to choose what to offer.
@@ -44,6 +44,9 @@ type BitcoinSource interface {
 	// DepositsDone reports deposit transactions the chain holds already or will not take, which
 	// the watcher may forget.
 	DepositsDone(txids []chainhash.Hash)
+	// InboxDone reports inbox transactions the chain holds already or will not take, which the
+	// watcher may forget.
+	InboxDone(txids []chainhash.Hash)
 	// Followed reports x/btclc's tip height at the end of each block this node executes, so that
 	// the watcher reads ahead of it before this node's next proposal, however many blocks other
 	// validators proposed in between.
@@ -93,6 +96,7 @@ func (app *App) injectApplier() inject.Applier {
 		Headers:      app.BTCLCKeeper,
 		Publications: app.PoPKeeper,
 		Deposits:     app.TunnelKeeper,
+		Inbox:        app.InboxKeeper,
 		Submitter:    sdk.AccAddress(InjectSubmitter).String(),
 	}
 }
@@ -115,14 +119,17 @@ func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
 		return nil
 	}
 	candidate := source.Candidate(chainBitcoinView{ctx: ctx, app: app})
-	if len(candidate.Headers) == 0 && len(candidate.Publications) == 0 && len(candidate.Deposits) == 0 {
+	if app.censorInbox.Load() {
+		candidate.Inbox = nil // a censoring validator (UnsafeCensorInboxEnv)
+	}
+	if candidate.Empty() {
 		return nil
 	}
 	app.bitcoin.mu.Lock()
 	unchecked := app.bitcoin.unchecked
 	app.bitcoin.mu.Unlock()
 	if unchecked {
-		bz, err := inject.Encode(&inject.Entry{Headers: candidate.Headers, Publications: candidate.Publications, Deposits: candidate.Deposits})
+		bz, err := inject.Encode(&inject.Entry{Headers: candidate.Headers, Publications: candidate.Publications, Deposits: candidate.Deposits, Inbox: candidate.Inbox})
 		if err != nil || int64(len(bz)) > maxBytes {
 			return nil
 		}
@@ -135,6 +142,9 @@ func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
 	}
 	if len(built.DepositsDone) > 0 {
 		source.DepositsDone(built.DepositsDone)
+	}
+	if len(built.InboxDone) > 0 {
+		source.InboxDone(built.InboxDone)
 	}
 	if built.HeadersRefused != nil {
 		source.HeadersRefused(built.HeadersRefused)
@@ -149,7 +159,7 @@ func (app *App) buildEntry(ctx sdk.Context, maxBytes int64) []byte {
 		return nil
 	}
 	app.Logger().Info("injecting Bitcoin data", "height", ctx.BlockHeight(), "headers", len(built.Entry.Headers),
-		"publications", len(built.Entry.Publications), "deposits", len(built.Entry.Deposits), "bytes", len(bz))
+		"publications", len(built.Entry.Publications), "deposits", len(built.Entry.Deposits), "inbox", len(built.Entry.Inbox), "bytes", len(bz))
 	return bz
 }
 

@@ -206,6 +206,7 @@ type fixedSource struct {
 	candidate    inject.Candidate
 	recorded     []chainhash.Hash
 	depositsDone []chainhash.Hash
+	inboxDone    []chainhash.Hash
 	followed     []uint64
 	refused      []error
 }
@@ -215,8 +216,9 @@ func (s *fixedSource) Recorded(txids []chainhash.Hash)            { s.recorded =
 func (s *fixedSource) DepositsDone(txids []chainhash.Hash) {
 	s.depositsDone = append(s.depositsDone, txids...)
 }
-func (s *fixedSource) Followed(tipHeight uint64) { s.followed = append(s.followed, tipHeight) }
-func (s *fixedSource) HeadersRefused(err error)  { s.refused = append(s.refused, err) }
+func (s *fixedSource) InboxDone(txids []chainhash.Hash) { s.inboxDone = append(s.inboxDone, txids...) }
+func (s *fixedSource) Followed(tipHeight uint64)        { s.followed = append(s.followed, tipHeight) }
+func (s *fixedSource) HeadersRefused(err error)         { s.refused = append(s.refused, err) }
 
 // TestPrepareProposalInjects: with a watcher, PrepareProposal puts the entry first, keeps only
 // what the state accepts (headers with bad proof of work are left out), and every instance

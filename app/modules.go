@@ -24,6 +24,7 @@ import (
 	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
 
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
@@ -64,6 +65,7 @@ var beginBlockers = []string{
 	btclctypes.ModuleName,
 	poptypes.ModuleName,
 	tunneltypes.ModuleName,
+	inboxtypes.ModuleName, // last: the operations due run on the state the others left
 }
 
 // endBlockers: x/btclc first, so x/pop and x/tunnel, which its hooks drive, see this block's
@@ -73,6 +75,7 @@ var endBlockers = []string{
 	btclctypes.ModuleName,
 	poptypes.ModuleName,
 	tunneltypes.ModuleName,
+	inboxtypes.ModuleName,
 	banktypes.ModuleName,
 	govtypes.ModuleName,
 	stakingtypes.ModuleName,
@@ -118,6 +121,7 @@ var genesisOrder = []string{
 	btclctypes.ModuleName,
 	poptypes.ModuleName,
 	tunneltypes.ModuleName,
+	inboxtypes.ModuleName,
 }
 
 // moduleAccountPermissions lists every module account and what it may do with coins.

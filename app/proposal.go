@@ -147,6 +147,9 @@ func (app *App) processProposal(ctx sdk.Context, req *abci.RequestProcessProposa
 	if err := app.checkEntry(ctx, req.Txs); err != nil {
 		return reject(RejectedEntry, "invalid injected Bitcoin entry", "err", err)
 	}
+	if err := app.censored(req.Txs); err != nil {
+		return reject(RejectedEntry, "censoring", "err", err)
+	}
 	var gas uint64
 	for i, bz := range req.Txs {
 		if i == 0 && inject.IsEntry(bz) {

@@ -34,6 +34,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/app/params"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
@@ -68,6 +69,7 @@ type Client struct {
 	BTCLC     btclctypes.QueryClient
 	Pop       poptypes.QueryClient
 	Tunnel    tunneltypes.QueryClient
+	Inbox     inboxtypes.QueryClient
 	Comet     cmtservice.ServiceClient
 	Auth      authtypes.QueryClient
 	FeeMarket feemarkettypes.QueryClient
@@ -93,6 +95,7 @@ func New(cfg Config) (*Client, error) {
 	btclctypes.RegisterInterfaces(enc.InterfaceRegistry)
 	poptypes.RegisterInterfaces(enc.InterfaceRegistry)
 	tunneltypes.RegisterInterfaces(enc.InterfaceRegistry)
+	inboxtypes.RegisterInterfaces(enc.InterfaceRegistry)
 
 	// The file backend (and os, where it falls back to files) asks for its passphrase on stdin.
 	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, os.Stdin, enc.Codec, hd.EthSecp256k1Option())
@@ -123,6 +126,7 @@ func New(cfg Config) (*Client, error) {
 		BTCLC:     btclctypes.NewQueryClient(conn),
 		Pop:       poptypes.NewQueryClient(conn),
 		Tunnel:    tunneltypes.NewQueryClient(conn),
+		Inbox:     inboxtypes.NewQueryClient(conn),
 		Comet:     cmtservice.NewServiceClient(conn),
 		Auth:      authtypes.NewQueryClient(conn),
 		FeeMarket: feemarkettypes.NewQueryClient(conn),

@@ -134,7 +134,7 @@ func StartGuard(ctx context.Context, cfg Config, rules GuardRules, log Logger, r
 	}
 	go g.Run(ctx)
 	log.Info("bitcoin guard started", "node", client.Name(), "from_height", cfg.GuardFromHeight, "trusted", cfg.GuardTrusted,
-		"keystone_interval", rules.Interval, "superfinality_depth", rules.Depth)
+		"keystone_interval", rules.Interval, "superfinality_depth", rules.Depth, "inbox_deadline", rules.InboxDeadline)
 	return g, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hemi-appchain/hemi/app"
@@ -34,13 +36,15 @@ var ErrForgedChain = errors.New("bitcoin guard: this block contradicts the keyst
 // keystones of the node's own chain), and tells the node to refuse a block that contradicts a
 // superfinal keystone of that sequence. It is an app.BitcoinGuard.
 type Guard struct {
-	node     canonical.Node
+	node     GuardNode
 	log      Logger
 	metrics  *GuardMetrics
 	interval time.Duration
 	start    canonical.Start
 	rules    GuardRules
 	follower *canonical.Follower // Run's alone
+	// inboxBlocks are the inbox operations of the recent blocks, by height (Run's alone).
+	inboxBlocks map[int64]inboxBlock
 
 	ready     chan struct{} // closed once the first scan reached the Bitcoin node's tip
 	readyOnce sync.Once
@@ -52,8 +56,19 @@ type Guard struct {
 	tip     int64                                  // the Bitcoin node's tip at the last step
 	version uint64                                 // counts changes of pubs and known
 	built   *builtSequence
-	alarm   bool  // the censorship alarm is raised
+	alarm   bool  // the censorship alarm is raised for x/btclc's lag
 	lcLag   int64 // x/btclc's lag behind the Bitcoin node after the last live block
+	// inboxOps are the inbox operations of the recent blocks of the node's best chain, oldest
+	// first; inboxOverdue counts those overdue after the last live block.
+	inboxOps     []InboxOp
+	inboxOverdue []InboxOp
+}
+
+// GuardNode is what the guard reads from its Bitcoin node (bitcoin/rpc.Client): blocks, and the
+// funding transactions of inbox operations (the node needs --txindex).
+type GuardNode interface {
+	canonical.Node
+	GetRawTransaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error)
 }
 
 type builtSequence struct {
@@ -65,18 +80,20 @@ type builtSequence struct {
 // from the node's genesis file, not from the state: the state is what a forged chain chooses, and
 // one that changed either param could otherwise dodge every check. MaxLag is how many blocks
 // x/btclc may be behind the guard's Bitcoin node, after a live block, before the censorship alarm
-// (0: no alarm).
+// (0: no alarm). InboxDeadline is x/inbox's inbox_deadline, from the genesis too (0: no inbox
+// alarm).
 type GuardRules struct {
-	Interval uint64
-	Depth    uint64
-	MaxLag   int64
+	Interval      uint64
+	Depth         uint64
+	MaxLag        int64
+	InboxDeadline uint32
 }
 
 var _ app.BitcoinGuard = (*Guard)(nil)
 
 // NewGuard returns a guard of node that scans Bitcoin from height from on, with the canonical
 // sequence growing from start, judging by rules, polling every interval. metrics may be nil.
-func NewGuard(node canonical.Node, log Logger, metrics *GuardMetrics, from int64, start canonical.Start, rules GuardRules, interval time.Duration) (*Guard, error) {
+func NewGuard(node GuardNode, log Logger, metrics *GuardMetrics, from int64, start canonical.Start, rules GuardRules, interval time.Duration) (*Guard, error) {
 	if rules.Interval == 0 || rules.Depth == 0 {
 		return nil, fmt.Errorf("bitcoin guard: keystone interval %d and superfinality depth %d must be positive", rules.Interval, rules.Depth)
 	}
@@ -89,7 +106,7 @@ func NewGuard(node canonical.Node, log Logger, metrics *GuardMetrics, from int64
 	return &Guard{
 		node: node, log: log, metrics: metrics, interval: interval, start: start, rules: rules,
 		follower: canonical.NewFollower(from), ready: make(chan struct{}),
-		known: map[uint32]bitcoin.AbbreviatedKeystone{},
+		known: map[uint32]bitcoin.AbbreviatedKeystone{}, inboxBlocks: map[int64]inboxBlock{},
 	}, nil
 }
 
@@ -144,6 +161,9 @@ func (g *Guard) Step(ctx context.Context) (int64, error) {
 	}
 	if err != nil {
 		return 0, err
+	}
+	if err := g.scanInbox(ctx, tip); err != nil {
+		return 0, fmt.Errorf("inbox operations: %w", err)
 	}
 	if scanned >= tip {
 		g.readyOnce.Do(func() {
@@ -285,20 +305,32 @@ func (g *Guard) LightClient(tipHeight uint64, blockTime time.Time) {
 	g.alarm, g.lcLag = now, lag
 	g.mu.Unlock()
 	g.metrics.LightClientLag.Set(float64(lag))
+	g.setAlarmMetric()
 	switch {
 	case now && !was:
-		g.metrics.CensorshipAlarm.Set(1)
 		g.metrics.Alarms.Inc()
 		g.log.Error("bitcoin guard: CENSORSHIP ALARM: the chain's Bitcoin light client is kept behind Bitcoin; blocks carry no new headers "+
 			"although this node's Bitcoin node has them (validators withholding them, or no relayer and no watcher running)",
 			"btclc_tip", tipHeight, "bitcoin_tip", btcTip, "behind", lag, "max_lag", g.rules.MaxLag)
 	case !now && was:
-		g.metrics.CensorshipAlarm.Set(0)
 		g.log.Info("bitcoin guard: censorship alarm cleared: x/btclc is back within the allowed lag", "btclc_tip", tipHeight, "bitcoin_tip", btcTip)
 	}
 }
 
-// CensorshipAlarm reports whether the alarm is raised, and x/btclc's lag after the last live block.
+// setAlarmMetric sets censorship_alarm: 1 while either half of the alarm is raised.
+func (g *Guard) setAlarmMetric() {
+	g.mu.Lock()
+	on := g.alarm || len(g.inboxOverdue) > 0
+	g.mu.Unlock()
+	if on {
+		g.metrics.CensorshipAlarm.Set(1)
+	} else {
+		g.metrics.CensorshipAlarm.Set(0)
+	}
+}
+
+// CensorshipAlarm reports whether the alarm is raised for x/btclc's lag, and the lag after the
+// last live block.
 func (g *Guard) CensorshipAlarm() (raised bool, lag int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -315,6 +347,7 @@ type GuardMetrics struct {
 	Errors             prometheus.Counter
 	LightClientLag     prometheus.Gauge
 	CensorshipAlarm    prometheus.Gauge
+	InboxOverdue       prometheus.Gauge
 	Alarms             prometheus.Counter
 }
 
@@ -334,12 +367,13 @@ func NewGuardMetrics(reg prometheus.Registerer) *GuardMetrics {
 		Conflicts:          counter("conflicts_total", "Blocks refused: their hash contradicts a superfinal canonical keystone (the node halts)."),
 		Errors:             counter("errors_total", "Guard steps that failed and were retried."),
 		LightClientLag:     gauge("btclc_lag_blocks", "Bitcoin blocks x/btclc is behind the guard's Bitcoin node after the last live block."),
-		CensorshipAlarm:    gauge("censorship_alarm", "1 while x/btclc is kept more than guard-max-lag blocks behind Bitcoin."),
+		CensorshipAlarm:    gauge("censorship_alarm", "1 while x/btclc is kept more than guard-max-lag blocks behind Bitcoin, or inbox operations are overdue."),
+		InboxOverdue:       gauge("inbox_overdue", "Inbox operations on Bitcoin more than inbox_deadline blocks deep that the chain has not run."),
 		Alarms:             counter("censorship_alarms_total", "Times the censorship alarm was raised."),
 	}
 	if reg != nil {
 		reg.MustRegister(m.ScannedHeight, m.Publications, m.CanonicalKeystones, m.KeystonesChecked, m.Conflicts, m.Errors,
-			m.LightClientLag, m.CensorshipAlarm, m.Alarms)
+			m.LightClientLag, m.CensorshipAlarm, m.InboxOverdue, m.Alarms)
 	}
 	return m
 }

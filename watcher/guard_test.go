@@ -167,3 +167,119 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 		t.Fatalf("after the reorg, keystone 30 is not superfinal, yet the guard judged: %v", err)
 	}
 }
+
+// TestGuardInboxAlarm: against btcd, the guard finds the inbox operations the chain would take
+// (a HEMF transfer signed by a wallet key) and not the ones it would refuse (a malformed HEMF
+// payload). After a live block it raises the alarm once an operation is more than inbox_deadline
+// blocks deep and its coin has not acted on the chain, never for an old block (a syncing node),
+// and clears it once the coin has acted. A reorg that drops the operation's block drops it.
+func TestGuardInboxAlarm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	key, _ := btcec.PrivKeyFromBytes([]byte("hemi guard inbox test key 32 by!"))
+	node := btcdtest.Start(t, &btcdtest.Options{MiningKey: key})
+	node.Generate(110)
+	w, err := wallet.New(key, &chaincfg.RegressionNetParams, wallet.P2PKH, node.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	post := func(payload []byte) *wire.MsgTx {
+		t.Helper()
+		utxos, err := w.UTXOs(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, _, err := w.BuildTx(utxos, []*wire.TxOut{{PkScript: bitcoin.InboxScript(payload)}}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Broadcast(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+		node.Generate(1)
+		return tx
+	}
+	transfer := bitcoin.InboxPayload{Op: bitcoin.InboxTransfer, To: [20]byte{1}}
+	transfer.Amount[15] = 1
+	raw, err := transfer.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := post(raw)                       // height 111
+	post(append([]byte("HEMF\x01\x01"), 0)) // 112: too short, the chain refuses it
+	node.Generate(10)                       // tip 122: the transfer has 12 confirmations
+
+	const deadline = 12
+	g, err := watcher.NewGuard(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 100, canonical.Genesis,
+		watcher.GuardRules{Interval: 10, Depth: 6, InboxDeadline: deadline}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func() {
+		t.Helper()
+		for {
+			behind, err := g.Step(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if behind == 0 {
+				return
+			}
+		}
+	}
+	acted := map[wire.OutPoint]bool{}
+	var asked []wire.OutPoint
+	ran := func(coin wire.OutPoint) (bool, error) {
+		asked = append(asked, coin)
+		return acted[coin], nil
+	}
+	step()
+	now := time.Now()
+	g.Inbox(ran, now)
+	if overdue := g.InboxAlarm(); len(overdue) != 0 || len(asked) != 0 {
+		t.Fatalf("at %d confirmations (the deadline): overdue %v, asked %v; want no alarm and no lookup", deadline, overdue, asked)
+	}
+	node.Generate(1) // 13 confirmations
+	step()
+	g.Inbox(ran, now.Add(-time.Hour))
+	if overdue := g.InboxAlarm(); len(overdue) != 0 {
+		t.Fatalf("an hour-old block (a syncing node) raised the inbox alarm: %v", overdue)
+	}
+	g.Inbox(ran, now)
+	overdue := g.InboxAlarm()
+	if len(overdue) != 1 || overdue[0].TxID != good.TxHash() || overdue[0].Coin != good.TxIn[0].PreviousOutPoint || overdue[0].Height != 111 {
+		t.Fatalf("overdue %v, want only the transfer %s at 111 (the malformed payload is not an operation)", overdue, good.TxHash())
+	}
+	acted[good.TxIn[0].PreviousOutPoint] = true
+	g.Inbox(ran, now)
+	if overdue := g.InboxAlarm(); len(overdue) != 0 {
+		t.Fatalf("the alarm stayed up after the coin acted: %v", overdue)
+	}
+
+	// A reorg replaces block 111, and the coin posts the operation in a replacement (a fee bump,
+	// another txid): the guard follows Bitcoin's chain to the replacement.
+	acted = map[wire.OutPoint]bool{}
+	hash, err := node.Client().GetBlockHash(ctx, 111)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Client().Call(ctx, "invalidateblock", []any{hash.String()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	bumped, _, err := w.BumpTx(ctx, good.TxHash(), 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Broadcast(ctx, bumped); err != nil {
+		t.Fatal(err)
+	}
+	node.Generate(20) // a longer chain from 111 on, which holds the replacement
+	step()
+	g.Inbox(ran, now)
+	overdue = g.InboxAlarm()
+	if len(overdue) != 1 || overdue[0].TxID != bumped.TxHash() || overdue[0].Coin != good.TxIn[0].PreviousOutPoint {
+		t.Fatalf("after the reorg: overdue %v, want only the replacement %s, spending the same coin", overdue, bumped.TxHash())
+	}
+}

@@ -10,6 +10,7 @@ type Metrics struct {
 	Lag               prometheus.Gauge
 	PublicationsReady prometheus.Gauge
 	DepositsReady     prometheus.Gauge
+	InboxReady        prometheus.Gauge
 	Errors            prometheus.Counter
 	HeadersRefused    prometheus.Counter
 	ForksOffered      prometheus.Counter
@@ -30,6 +31,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Lag:               gauge("lag_blocks", "Bitcoin blocks x/btclc is behind the Bitcoin node."),
 		PublicationsReady: gauge("publications_ready", "PoP publications with proofs ready for injection."),
 		DepositsReady:     gauge("deposits_ready", "Vault deposit transactions with proofs ready for injection."),
+		InboxReady:        gauge("inbox_ready", "Inbox operation transactions with proofs ready for injection."),
 		Errors:            counter("errors_total", "Watcher steps that failed and were retried."),
 		HeadersRefused: counter("headers_refused_total", "Proposals that left out the watcher's headers because x/btclc refused them "+
 			"(the Bitcoin node serves headers that are invalid: bad proof of work or difficulty, no link to x/btclc's chain)."),
@@ -37,7 +39,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"leaves it below its tip (a Bitcoin reorg), headers from the common ancestor."),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Up, m.BitcoinTip, m.LightClientTip, m.Lag, m.PublicationsReady, m.DepositsReady, m.Errors, m.HeadersRefused, m.ForksOffered)
+		reg.MustRegister(m.Up, m.BitcoinTip, m.LightClientTip, m.Lag, m.PublicationsReady, m.DepositsReady, m.InboxReady, m.Errors, m.HeadersRefused, m.ForksOffered)
 	}
 	return m
 }

@@ -1,8 +1,8 @@
 // Package watcher is a node's Bitcoin watcher: it follows the node's own Bitcoin node in the
 // background and keeps ready what the node, when it proposes, injects into its block (app/inject):
 // the headers x/btclc lacks, a heavier fork from the common ancestor included, and the PoP
-// publications and the deposits to x/tunnel's vault in those blocks with their proofs (both found
-// by bitcoin/scan, the relayer's builder too). It never blocks consensus: PrepareProposal only
+// publications, the deposits to x/tunnel's vault and the inbox operations in those blocks with
+// their proofs (found by bitcoin/scan, the relayer's builder too). It never blocks consensus: PrepareProposal only
 // reads what the watcher holds, under a short lock, and never waits for the Bitcoin node.
 package watcher
 
@@ -74,6 +74,7 @@ type Watcher struct {
 	hashes   []chainhash.Hash
 	pubs     map[chainhash.Hash][]pending // by block hash
 	deposits map[chainhash.Hash][]pending // by block hash; entries x/tunnel holds are dropped
+	inbox    map[chainhash.Hash][]pending // by block hash; entries x/inbox holds are dropped
 	scanned  map[chainhash.Hash]bool
 	// scannedVault is the vault script the blocks in scanned were scanned for deposits with.
 	scannedVault []byte
@@ -97,7 +98,7 @@ func New(node Node, log Logger, metrics *Metrics, interval time.Duration) *Watch
 	}
 	w := &Watcher{
 		node: node, log: log, metrics: metrics, interval: interval,
-		pubs: map[chainhash.Hash][]pending{}, deposits: map[chainhash.Hash][]pending{},
+		pubs: map[chainhash.Hash][]pending{}, deposits: map[chainhash.Hash][]pending{}, inbox: map[chainhash.Hash][]pending{},
 		scanned: map[chainhash.Hash]bool{}, recorded: map[chainhash.Hash]bool{},
 	}
 	w.lcTip.Store(-1)
@@ -160,6 +161,8 @@ func (w *Watcher) Step(ctx context.Context) error {
 	w.mu.Unlock()
 	found := map[chainhash.Hash][]pending{}
 	foundDeposits := map[chainhash.Hash][]pending{}
+	foundInbox := map[chainhash.Hash][]pending{}
+	incomplete := map[chainhash.Hash]bool{} // read again by the next step
 	for i, hash := range hashes {
 		height := from + int64(i)
 		if btcTip-height >= ScanDepth || w.isScanned(hash) {
@@ -171,6 +174,7 @@ func (w *Watcher) Step(ctx context.Context) error {
 		}
 		found[hash] = w.proofs(ctx, block)
 		foundDeposits[hash] = w.depositProofs(block, vault)
+		foundInbox[hash], incomplete[hash] = w.inboxProofs(ctx, block)
 	}
 
 	w.mu.Lock()
@@ -181,16 +185,20 @@ func (w *Watcher) Step(ctx context.Context) error {
 		live[h] = true
 	}
 	for hash, ps := range found {
-		w.scanned[hash] = true
+		w.scanned[hash] = !incomplete[hash]
 		if len(ps) > 0 {
 			w.pubs[hash] = ps
 		}
 		if ds := foundDeposits[hash]; len(ds) > 0 {
 			w.deposits[hash] = ds
 		}
+		if ops := foundInbox[hash]; len(ops) > 0 {
+			w.inbox[hash] = ops
+		}
 	}
 	ready := forgetDead(w.pubs, live)
 	readyDeposits := forgetDead(w.deposits, live)
+	readyInbox := forgetDead(w.inbox, live)
 	for hash := range w.scanned {
 		if !live[hash] {
 			delete(w.scanned, hash)
@@ -198,8 +206,9 @@ func (w *Watcher) Step(ctx context.Context) error {
 	}
 	w.metrics.PublicationsReady.Set(float64(ready))
 	w.metrics.DepositsReady.Set(float64(readyDeposits))
+	w.metrics.InboxReady.Set(float64(readyInbox))
 	w.log.Debug("bitcoin watcher step", "bitcoin_tip", btcTip, "btclc_tip", lc, "from", from, "to", to,
-		"publications", ready, "deposits", readyDeposits)
+		"publications", ready, "deposits", readyDeposits, "inbox", readyInbox)
 	return nil
 }
 
@@ -294,14 +303,38 @@ func (w *Watcher) proofs(ctx context.Context, block *wire.MsgBlock) []pending {
 				"transaction index, btcd --txindex?); injecting it without, so its payee stays unbound until the miner proves it",
 				"txid", p.TxID, "err", p.FundingErr)
 		}
-		proof, err := btclctypes.NewInclusionProof(block, p.TxID, p.Funding)
-		if err != nil {
-			w.log.Warn("could not build the proof of a PoP publication", "txid", p.TxID, "err", err)
-			continue
+		if proof, ok := w.signedProof(block, p, "PoP publication"); ok {
+			out = append(out, proof)
 		}
-		out = append(out, pending{txid: p.TxID, proof: proof})
 	}
 	return out
+}
+
+// inboxProofs builds the proofs of block's inbox operations. x/inbox takes none without its
+// funding transaction: when the node could not serve one, incomplete tells the next step to read
+// the block again.
+func (w *Watcher) inboxProofs(ctx context.Context, block *wire.MsgBlock) (out []pending, incomplete bool) {
+	for _, op := range scan.InboxOps(ctx, w.node, block) {
+		if op.FundingErr != nil {
+			w.log.Warn("could not fetch the funding transaction of an inbox operation (does the Bitcoin node run with a "+
+				"transaction index, btcd --txindex?); trying again at the next step", "txid", op.TxID, "err", op.FundingErr)
+			incomplete = true
+			continue
+		}
+		if proof, ok := w.signedProof(block, op, "inbox operation"); ok {
+			out = append(out, proof)
+		}
+	}
+	return out, incomplete
+}
+
+func (w *Watcher) signedProof(block *wire.MsgBlock, s scan.Signed, what string) (pending, bool) {
+	proof, err := btclctypes.NewInclusionProof(block, s.TxID, s.Funding)
+	if err != nil {
+		w.log.Warn("could not build the proof of a "+what, "txid", s.TxID, "err", err)
+		return pending{}, false
+	}
+	return pending{txid: s.TxID, proof: proof}, true
 }
 
 // Candidate offers the headers of the node's chain above the highest block x/btclc holds (its
@@ -363,6 +396,12 @@ func (w *Watcher) Candidate(view app.BitcoinView) inject.Candidate {
 				c.Deposits = append(c.Deposits, d.proof)
 			}
 		}
+		for _, op := range w.inbox[hash] {
+			// More than an entry takes: Build keeps what fits and what x/inbox accepts.
+			if len(c.Inbox) < 4*inject.MaxInboxOps {
+				c.Inbox = append(c.Inbox, op.proof)
+			}
+		}
 	}
 	return c
 }
@@ -376,28 +415,40 @@ func (w *Watcher) Followed(tipHeight uint64) {
 // DepositsDone drops from the ready set the deposit transactions x/tunnel holds or will not take.
 // A transaction mined again in another block (after a reorg) is found there by the next scan.
 func (w *Watcher) DepositsDone(txids []chainhash.Hash) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.metrics.DepositsReady.Set(float64(dropDone(w.deposits, txids)))
+}
+
+// InboxDone drops from the ready set the inbox transactions x/inbox holds or will not take.
+func (w *Watcher) InboxDone(txids []chainhash.Hash) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.metrics.InboxReady.Set(float64(dropDone(w.inbox, txids)))
+}
+
+// dropDone drops txids from byBlock and counts the proofs left.
+func dropDone(byBlock map[chainhash.Hash][]pending, txids []chainhash.Hash) int {
 	done := make(map[chainhash.Hash]bool, len(txids))
 	for _, txid := range txids {
 		done[txid] = true
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	ready := 0
-	for hash, ds := range w.deposits { // each block's list is filtered in place; order does not matter
-		kept := ds[:0]
-		for _, d := range ds {
-			if !done[d.txid] {
-				kept = append(kept, d)
+	for hash, ps := range byBlock { // each block's list is filtered in place; order does not matter
+		kept := ps[:0]
+		for _, p := range ps {
+			if !done[p.txid] {
+				kept = append(kept, p)
 			}
 		}
 		if len(kept) == 0 {
-			delete(w.deposits, hash)
+			delete(byBlock, hash)
 		} else {
-			w.deposits[hash] = kept
+			byBlock[hash] = kept
 		}
 		ready += len(kept)
 	}
-	w.metrics.DepositsReady.Set(float64(ready))
+	return ready
 }
 
 // HeadersRefused counts a proposal that left out the watcher's headers because x/btclc refused

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
@@ -32,21 +33,28 @@ type DepositKeeper interface {
 	ProveDeposit(ctx context.Context, msg *tunneltypes.MsgProveDeposit) (*tunneltypes.MsgProveDepositResponse, error)
 }
 
+// InboxKeeper is x/inbox as an entry needs it: MsgSubmitInboxTx's handler.
+type InboxKeeper interface {
+	SubmitInboxTx(ctx context.Context, msg *inboxtypes.MsgSubmitInboxTx) (*inboxtypes.MsgSubmitInboxTxResponse, error)
+}
+
 // Applier applies entries with the modules' own handlers.
 type Applier struct {
 	Headers      HeaderKeeper
 	Publications PublicationKeeper
 	Deposits     DepositKeeper
-	// Submitter is the address x/pop and x/tunnel record as the submitter of an injected
-	// publication or deposit.
+	Inbox        InboxKeeper
+	// Submitter is the address x/pop, x/tunnel and x/inbox record as the submitter of an injected
+	// publication, deposit or inbox operation.
 	Submitter string
 }
 
 // Apply applies an entry to ctx's state: its headers as one MsgInsertHeaders, then each
-// publication as a MsgSubmitPoPProof, then each deposit as a MsgProveDeposit (their proofs checked
-// against the canonical chain, injected headers included). A deposit x/tunnel holds already,
-// or the same deposit twice in the entry, fails as a second MsgProveDeposit would
-// (ErrDuplicateDeposit). The first failure is returned as x/btclc, x/pop or x/tunnel returned it,
+// publication as a MsgSubmitPoPProof, then each deposit as a MsgProveDeposit, then each inbox
+// operation as a MsgSubmitInboxTx (their proofs checked against the canonical chain, injected
+// headers included). A deposit or an operation the chain holds already, or the same one twice in
+// the entry, fails as a second message would (ErrDuplicateDeposit, ErrDuplicateOp). The first
+// failure is returned as x/btclc, x/pop, x/tunnel or x/inbox returned it,
 // wrapped with what failed; the caller runs
 // Apply on a branch of its state and writes the branch only on success.
 func (a Applier) Apply(ctx sdk.Context, e *Entry) error {
@@ -66,6 +74,11 @@ func (a Applier) Apply(ctx sdk.Context, e *Entry) error {
 	for i := range e.Deposits {
 		if err := a.applyDeposit(ctx, &e.Deposits[i]); err != nil {
 			return errorsmod.Wrapf(err, "deposit %d of %d", i, len(e.Deposits))
+		}
+	}
+	for i := range e.Inbox {
+		if err := a.applyInbox(ctx, &e.Inbox[i]); err != nil {
+			return errorsmod.Wrapf(err, "inbox operation %d of %d", i, len(e.Inbox))
 		}
 	}
 	return nil
@@ -111,13 +124,24 @@ func (a Applier) applyDeposit(ctx sdk.Context, proof *btclctypes.InclusionProof)
 	return err
 }
 
+func (a Applier) applyInbox(ctx sdk.Context, proof *btclctypes.InclusionProof) error {
+	_, err := a.Inbox.SubmitInboxTx(ctx, &inboxtypes.MsgSubmitInboxTx{Submitter: a.Submitter, Proof: *proof})
+	return err
+}
+
 // Candidate is what a node's Bitcoin watcher offers a proposer: headers of its Bitcoin node's best
-// chain that x/btclc lacks (in order, from the common ancestor), and publications and deposit
-// transactions with proofs.
+// chain that x/btclc lacks (in order, from the common ancestor), and publications, deposit
+// transactions and inbox operations with proofs.
 type Candidate struct {
 	Headers      [][]byte
 	Publications []btclctypes.InclusionProof
 	Deposits     []btclctypes.InclusionProof
+	Inbox        []btclctypes.InclusionProof
+}
+
+// Empty tells whether c offers nothing.
+func (c Candidate) Empty() bool {
+	return len(c.Headers) == 0 && len(c.Publications) == 0 && len(c.Deposits) == 0 && len(c.Inbox) == 0
 }
 
 // Built is the entry a proposer builds from a candidate, and what it learned about the candidate.
@@ -130,15 +154,20 @@ type Built struct {
 	// the transaction is (no recipient, no vault output of min_deposit_sats, the coinbase, ...):
 	// the watcher may forget them.
 	DepositsDone []chainhash.Hash
+	// InboxDone are the txids of candidate inbox operations x/inbox holds already, or refuses for
+	// what the transaction is (no operation, no key bound, its outpoint used, ...): the watcher may
+	// forget them.
+	InboxDone []chainhash.Hash
 	// HeadersRefused is why the candidate's headers were left out ("" if they were not).
 	HeadersRefused error
 }
 
 // Build makes, from a candidate, an entry that Apply accepts on ctx's state and that fits in
 // maxBytes: the headers if x/btclc takes them (none otherwise), then each publication x/pop
-// takes, then each deposit x/tunnel takes, as long as the entry fits. A deposit x/tunnel holds
-// already is left out (and reported in DepositsDone), so an honest proposer never offers one
-// that ProcessProposal rejects. ctx's state is not changed.
+// takes, then each deposit x/tunnel takes, then each inbox operation x/inbox takes, as long as the
+// entry fits. A deposit or an operation the chain holds already is left out (and reported in
+// DepositsDone or InboxDone), so an honest proposer never offers one that ProcessProposal rejects.
+// ctx's state is not changed.
 func (a Applier) Build(ctx sdk.Context, c Candidate, maxBytes int) Built {
 	maxBytes = min(maxBytes, MaxEntryBytes)
 	branch, _ := ctx.CacheContext()
@@ -167,6 +196,7 @@ func (a Applier) Build(ctx sdk.Context, c Candidate, maxBytes int) Built {
 			return errors.Is(err, poptypes.ErrDuplicatePublication) || errors.Is(err, poptypes.ErrRewardSettled)
 		})
 	out.DepositsDone = addProofs(branch, e, &e.Deposits, c.Deposits, MaxDeposits, maxBytes, a.applyDeposit, depositDone)
+	out.InboxDone = addProofs(branch, e, &e.Inbox, c.Inbox, MaxInboxOps, maxBytes, a.applyInbox, inboxDone)
 	out.Entry = e
 	return out
 }
@@ -208,6 +238,20 @@ func depositDone(err error) bool {
 	for _, e := range []error{
 		tunneltypes.ErrDuplicateDeposit, tunneltypes.ErrCoinbaseTx, tunneltypes.ErrNoVaultOutput, tunneltypes.ErrTooManyOutputs,
 		tunneltypes.ErrNoRecipient, tunneltypes.ErrBadRecipient, tunneltypes.ErrBlockedRecipient,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// inboxDone tells whether x/inbox refused an inbox proof for good: it holds the operation or its
+// outpoint's, or the transaction is not one it takes.
+func inboxDone(err error) bool {
+	for _, e := range []error{
+		inboxtypes.ErrDuplicateOp, inboxtypes.ErrOutpointUsed, inboxtypes.ErrCoinbaseTx, inboxtypes.ErrNoFundingTx,
+		inboxtypes.ErrNoOperation, inboxtypes.ErrNoSigner, inboxtypes.ErrProofTooLarge, btclctypes.ErrInvalidFundingTx,
 	} {
 		if errors.Is(err, e) {
 			return true

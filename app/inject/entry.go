@@ -25,6 +25,7 @@ var (
 	ErrNotATransaction     = errorsmod.Register(Codespace, 6, "the injected Bitcoin entry is not a transaction: only a proposer puts it, first in its block")
 	ErrMisplacedEntry      = errorsmod.Register(Codespace, 7, "an injected entry may only be the first item of a block")
 	ErrTooManyDeposits     = errorsmod.Register(Codespace, 8, "too many deposits in the injected entry")
+	ErrTooManyInboxOps     = errorsmod.Register(Codespace, 9, "too many inbox operations in the injected entry")
 )
 
 // Bounds of one entry. They bound the work of every block: x/btclc validates at most MaxHeaders
@@ -42,6 +43,8 @@ const (
 	MaxPublications = 100
 	// MaxDeposits is the most deposit transactions in one entry.
 	MaxDeposits = 100
+	// MaxInboxOps is the most inbox operations in one entry.
+	MaxInboxOps = 100
 )
 
 // Prefix starts every entry's bytes. Its first byte, 0xff, is a protobuf key of wire type 7,
@@ -54,7 +57,7 @@ func IsEntry(bz []byte) bool { return bytes.HasPrefix(bz, Prefix) }
 
 // Empty tells whether the entry carries nothing.
 func (e *Entry) Empty() bool {
-	return len(e.Headers) == 0 && len(e.Publications) == 0 && len(e.Deposits) == 0
+	return len(e.Headers) == 0 && len(e.Publications) == 0 && len(e.Deposits) == 0 && len(e.Inbox) == 0
 }
 
 // Encode returns the entry's bytes: Prefix, then the protobuf encoding.
@@ -95,6 +98,9 @@ func (e *Entry) checkCounts() error {
 	}
 	if n := len(e.Deposits); n > MaxDeposits {
 		return ErrTooManyDeposits.Wrapf("%d deposits, at most %d", n, MaxDeposits)
+	}
+	if n := len(e.Inbox); n > MaxInboxOps {
+		return ErrTooManyInboxOps.Wrapf("%d inbox operations, at most %d", n, MaxInboxOps)
 	}
 	return nil
 }

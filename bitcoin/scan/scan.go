@@ -1,6 +1,6 @@
 // Package scan finds in Bitcoin blocks what the chain is told about, and builds its proofs: the
-// PoP publications of a block, with the funding transaction that binds each one's payee (whose
-// proofs btclctypes.NewInclusionProof builds), and the deposits to x/tunnel's vault with their
+// PoP publications and inbox operations of a block, with the funding transaction that binds each
+// one's key (whose proofs btclctypes.NewInclusionProof builds), and the deposits to x/tunnel's vault with their
 // proofs. The relayer (which submits them as transactions) and the node's Bitcoin watcher (which injects them
 // into blocks) both use it. It reads a Bitcoin node; the state machine never imports it.
 package scan
@@ -23,28 +23,49 @@ type TxSource interface {
 	GetRawTransaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error)
 }
 
-// Publication is a PoP transaction found in a block.
-type Publication struct {
+// Signed is a transaction found in a block whose first input's key the chain reads: a PoP
+// publication (the key is the reward's payee) or an inbox operation (the key is the account).
+type Signed struct {
 	TxID chainhash.Hash
 	// Funding is the transaction whose output the first input spends, or nil when the node could
-	// not serve it (FundingErr says why): x/pop binds the payee only through it.
+	// not serve it (FundingErr says why): the chain binds the key only through it.
 	Funding    *wire.MsgTx
 	FundingErr error
 }
 
+// Publication is a PoP transaction found in a block.
+type Publication = Signed
+
 // Publications returns the transactions of block that carry exactly one PoP payload, with their
 // funding transactions as node serves them.
 func Publications(ctx context.Context, node TxSource, block *wire.MsgBlock) []Publication {
-	var out []Publication
+	return signed(ctx, node, block, func(tx *wire.MsgTx) bool {
+		_, err := bitcoin.FindPoPPayload(tx)
+		return err == nil
+	})
+}
+
+// InboxOps returns the transactions of block that carry exactly one well-formed inbox operation
+// (HEMF), with their funding transactions as node serves them: x/inbox takes none without.
+func InboxOps(ctx context.Context, node TxSource, block *wire.MsgBlock) []Signed {
+	return signed(ctx, node, block, func(tx *wire.MsgTx) bool {
+		_, err := bitcoin.FindInboxPayload(tx)
+		return err == nil
+	})
+}
+
+// signed returns the transactions of block that carries tells, with their funding transactions.
+func signed(ctx context.Context, node TxSource, block *wire.MsgBlock, carries func(*wire.MsgTx) bool) []Signed {
+	var out []Signed
 	for _, tx := range block.Transactions {
-		if _, err := bitcoin.FindPoPPayload(tx); err != nil {
+		if tx == nil || !carries(tx) {
 			continue
 		}
-		p := Publication{TxID: tx.TxHash()}
+		s := Signed{TxID: tx.TxHash()}
 		if len(tx.TxIn) > 0 { // the node's block is untrusted
-			p.Funding, p.FundingErr = node.GetRawTransaction(ctx, tx.TxIn[0].PreviousOutPoint.Hash)
+			s.Funding, s.FundingErr = node.GetRawTransaction(ctx, tx.TxIn[0].PreviousOutPoint.Hash)
 		}
-		out = append(out, p)
+		out = append(out, s)
 	}
 	return out
 }

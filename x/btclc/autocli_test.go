@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"testing"
 
-	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
 	"cosmossdk.io/client/v2/autocli/flag"
 	gogoproto "github.com/cosmos/gogoproto/proto"
 	"github.com/spf13/pflag"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec/address"
 
+	"github.com/hemi-appchain/hemi/testutil/autoclitest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
 	"github.com/hemi-appchain/hemi/x/btclc"
 )
@@ -23,20 +23,7 @@ import (
 // Every command names a real RPC method and real fields, as autocli resolves
 // them from the gogoproto registry (the module has no pulsar types).
 func TestAutoCLIOptionsMatchServices(t *testing.T) {
-	opts := btclc.AppModule{}.AutoCLIOptions()
-	for _, svc := range []*autocliv1.ServiceCommandDescriptor{opts.Query, opts.Tx} {
-		d, err := gogoproto.HybridResolver.FindDescriptorByName(protoreflect.FullName(svc.Service))
-		require.NoError(t, err, svc.Service)
-		methods := d.(protoreflect.ServiceDescriptor).Methods()
-		require.Len(t, svc.RpcCommandOptions, methods.Len(), "every method of %s has a command or is skipped", svc.Service)
-		for _, rpc := range svc.RpcCommandOptions {
-			m := methods.ByName(protoreflect.Name(rpc.RpcMethod))
-			require.NotNil(t, m, "%s has no method %s", svc.Service, rpc.RpcMethod)
-			for _, arg := range rpc.PositionalArgs {
-				require.NotNil(t, m.Input().Fields().ByName(protoreflect.Name(arg.ProtoField)), "%s.%s", rpc.RpcMethod, arg.ProtoField)
-			}
-		}
-	}
+	autoclitest.RequireMatchesServices(t, btclc.AppModule{}.AutoCLIOptions())
 }
 
 // insert-headers takes each header as 160 hex characters, through autocli's

@@ -20,26 +20,14 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec/address"
 
+	"github.com/hemi-appchain/hemi/testutil/autoclitest"
 	"github.com/hemi-appchain/hemi/x/pop"
 )
 
 // Every command names a real RPC method and real fields, as autocli resolves
 // them from the gogoproto registry (the module has no pulsar types).
 func TestAutoCLIOptionsMatchServices(t *testing.T) {
-	opts := pop.AppModule{}.AutoCLIOptions()
-	for _, svc := range []*autocliv1.ServiceCommandDescriptor{opts.Query, opts.Tx} {
-		d, err := gogoproto.HybridResolver.FindDescriptorByName(protoreflect.FullName(svc.Service))
-		require.NoError(t, err, svc.Service)
-		methods := d.(protoreflect.ServiceDescriptor).Methods()
-		require.Len(t, svc.RpcCommandOptions, methods.Len(), "every method of %s has a command or is skipped", svc.Service)
-		for _, rpc := range svc.RpcCommandOptions {
-			m := methods.ByName(protoreflect.Name(rpc.RpcMethod))
-			require.NotNil(t, m, "%s has no method %s", svc.Service, rpc.RpcMethod)
-			for _, arg := range rpc.PositionalArgs {
-				require.NotNil(t, m.Input().Fields().ByName(protoreflect.Name(arg.ProtoField)), "%s.%s", rpc.RpcMethod, arg.ProtoField)
-			}
-		}
-	}
+	autoclitest.RequireMatchesServices(t, pop.AppModule{}.AutoCLIOptions())
 }
 
 // submit-proof takes the proof as proto JSON, inline or from a .json file,

@@ -24,6 +24,7 @@ import (
 	"github.com/hemi-appchain/hemi/popminer"
 	"github.com/hemi-appchain/hemi/tunnelwallet"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
@@ -33,15 +34,16 @@ import (
 func btcCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "btc",
-		Short: "Bitcoin wallet for the BTC tunnel: deposit, bump, pay-withdrawals, status, address",
+		Short: "Bitcoin wallet for the BTC tunnel and the Bitcoin inbox: deposit, bump, pay-withdrawals, status, address, inbox",
 		Long: `The Bitcoin wallet of a key in a hemid keyring (the key that signs Bitcoin transactions is the
 hemi key's secp256k1 key, as for the popminer), for x/tunnel:
 
   hemid btc address                                 the key's Bitcoin address, to fund it
   hemid btc deposit --to <0x…|hemi1…> --amount <sat> lock BTC in the vault; prints the outpoint and its status until minted
   hemid btc bump <txid> --fee-rate <sat/vB>         replace an unconfirmed transaction of the wallet with a higher fee (RBF)
-  hemid btc status <txid:vout | withdrawal-id>      where a deposit or withdrawal stands on the chain
+  hemid btc status <txid:vout | withdrawal-id | txid> where a deposit, withdrawal or inbox operation stands on the chain
   hemid btc pay-withdrawals [--once]                the custodian: pay queued withdrawals with their HEMW id, and prove them
+  hemid btc inbox transfer|withdraw|undelegate      post an operation on Bitcoin that the chain must run as this key's account
 
 Each subcommand's --help lists its flags.`,
 		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
@@ -50,8 +52,9 @@ Each subcommand's --help lists its flags.`,
 		btcSubCmd("address", "", "Print the key's Bitcoin address (fund it there)", runBTCAddress),
 		btcSubCmd("deposit", "", "Deposit BTC to x/tunnel's vault for a hemi account, and follow it until minted", runBTCDeposit),
 		btcSubCmd("bump", "<txid>", "Replace an unconfirmed transaction of the wallet with a higher-fee one (RBF)", runBTCBump),
-		btcSubCmd("status", "<txid:vout | withdrawal-id>", "Status of a deposit or withdrawal on the chain", runBTCStatus),
+		btcSubCmd("status", "<txid:vout | withdrawal-id | txid>", "Status of a deposit, withdrawal or inbox operation on the chain", runBTCStatus),
 		btcSubCmd("pay-withdrawals", "", "Custodian: pay x/tunnel's queued withdrawals from the vault and prove the payments", runBTCPayWithdrawals),
+		btcInboxCmd(),
 	)
 	return cmd
 }
@@ -97,8 +100,10 @@ type btcSession struct {
 	btc    *rpc.Client
 	hemi   *hemiclient.Client
 	wallet *wallet.Wallet
-	ctx    context.Context
-	stop   context.CancelFunc
+	// network is the Bitcoin network x/btclc follows, which the wallet's node runs.
+	network *bitcoin.Params
+	ctx     context.Context
+	stop    context.CancelFunc
 }
 
 func (s *btcSession) close() {
@@ -135,7 +140,7 @@ func openBTC(name string, args []string, nargs int, bind func(*pflag.FlagSet), c
 	}
 	ctx, stop := daemon.SignalContext()
 	s := &btcSession{cfg: cfg, btc: btc, hemi: hemi, ctx: ctx, stop: stop}
-	if s.wallet, _, err = cfg.OpenWallet(ctx, btc, hemi, cfg.Key); err != nil {
+	if s.wallet, s.network, err = cfg.OpenWallet(ctx, btc, hemi, cfg.Key); err != nil {
 		s.close()
 		return nil, nil, err
 	}
@@ -327,7 +332,7 @@ func runBTCStatus(args []string) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return errors.New("give one deposit outpoint (txid:vout) or withdrawal id")
+		return errors.New("give one deposit outpoint (txid:vout), withdrawal id or inbox operation txid")
 	}
 	conn, err := hemiclient.Dial(grpcAddr, nil)
 	if err != nil {
@@ -350,6 +355,18 @@ func runBTCStatus(args []string) error {
 			}
 			fmt.Println(line)
 		}
+		return nil
+	}
+	if len(rest[0]) == 2*chainhash.HashSize {
+		txid, err := bitcoin.ParseDisplayHash(rest[0])
+		if err != nil {
+			return fmt.Errorf("inbox operation txid %q: %w", rest[0], err)
+		}
+		line, _, err := inboxStatus(ctx, inboxtypes.NewQueryClient(conn), txid)
+		if err != nil {
+			return err
+		}
+		fmt.Println(line)
 		return nil
 	}
 	id, err := tunnelwallet.ParseWithdrawalID(rest[0])

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
+	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/cosmos/cosmos-sdk/types/query"
 
@@ -18,7 +20,9 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/daemon"
 	"github.com/hemi-appchain/hemi/hemiclient"
+	"github.com/hemi-appchain/hemi/watcher"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 	"github.com/hemi-appchain/hemi/x/pop/canonical"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
@@ -42,6 +46,8 @@ type auditFlags struct {
 	maxLag  int64
 	output  string
 	trusted string
+	// inboxDeadline overrides the node's inbox_deadline (0: the node's).
+	inboxDeadline uint32
 }
 
 func popAuditCmd() *cobra.Command {
@@ -60,6 +66,9 @@ func popAuditCmd() *cobra.Command {
               publication is another hemi chain's: see the README)
   lag         the node's x/btclc tip is more than --max-lag blocks behind Bitcoin's now (only the
               current lag is checked), or is not on Bitcoin's best chain
+  inbox       an x/inbox operation on Bitcoin's best chain, more than inbox_deadline blocks deep
+              (the last max(144, 2 × deadline) blocks are read), that the node has not run:
+              validators censoring it
 
 Progress, with an ETA, goes to stderr. The exit status is 1 on any finding, 0 when clean.`,
 		Args: cobra.NoArgs,
@@ -89,6 +98,7 @@ Progress, with an ETA, goes to stderr. The exit status is 1 on any finding, 0 wh
 	fs.Int64Var(&f.maxLag, "max-lag", 6, "most Bitcoin blocks the node's light client may be behind Bitcoin")
 	fs.StringVar(&f.output, "output", "text", "report format: text or json")
 	fs.StringVar(&f.trusted, "trusted", "", "trusted start <height>:<block hash hex> (a keystone); empty: the chain's genesis")
+	fs.Uint32Var(&f.inboxDeadline, "inbox-deadline", 0, "Bitcoin blocks after which an inbox operation that has not run is a finding (0: the node's inbox_deadline)")
 	return cmd
 }
 
@@ -107,6 +117,16 @@ type auditReport struct {
 	Conflicts        []auditConflict `json:"conflicts_on_bitcoin"`
 	IgnoredPayloads  int             `json:"ignored_payloads"`
 	LagHistoryNotice string          `json:"lag_history"`
+	InboxDeadline    uint32          `json:"inbox_deadline"`
+	InboxOverdue     []auditInbox    `json:"inbox_overdue"`
+}
+
+// auditInbox is an inbox operation on Bitcoin past its deadline that the node has not run.
+type auditInbox struct {
+	Txid          string `json:"txid"`
+	BlockHeight   int64  `json:"btc_height"`
+	Confirmations int64  `json:"confirmations"`
+	NodeStatus    string `json:"node_status"` // "not proven" or "pending"
 }
 
 type auditKeystone struct {
@@ -147,7 +167,7 @@ type auditLag struct {
 }
 
 func (r auditReport) findings() int {
-	n := len(r.Mismatches) + len(r.Contested)
+	n := len(r.Mismatches) + len(r.Contested) + len(r.InboxOverdue)
 	if r.Lag != nil {
 		n++
 	}
@@ -260,7 +280,57 @@ func runAudit(ctx context.Context, f auditFlags, progress io.Writer) (auditRepor
 		rep.Lag = &lag
 	}
 	rep.LagHistoryNotice = "only the current lag is checked: the node's past light-client tips are not compared with Bitcoin's past tips"
+
+	rep.InboxDeadline = f.inboxDeadline
+	if rep.InboxDeadline == 0 {
+		p, err := inboxtypes.NewQueryClient(conn).Params(ctx, &inboxtypes.QueryParamsRequest{})
+		if err != nil {
+			return rep, fmt.Errorf("node %s: inbox params (give --inbox-deadline for a node without x/inbox): %w", f.node, err)
+		}
+		rep.InboxDeadline = p.Params.InboxDeadline
+	}
+	if rep.InboxOverdue, err = auditInboxOps(ctx, btc, inboxtypes.NewQueryClient(conn), tip, rep.InboxDeadline, progress); err != nil {
+		return rep, err
+	}
 	return rep, nil
+}
+
+// auditInboxOps reads the inbox operations of Bitcoin's last max(ScanDepth, 2 × deadline)
+// blocks up to tip, as the node guard does, and returns those more than deadline blocks deep
+// that the node has not run.
+func auditInboxOps(ctx context.Context, btc *rpc.Client, inbox inboxtypes.QueryClient, tip int64, deadline uint32, progress io.Writer) ([]auditInbox, error) {
+	if deadline == 0 {
+		return nil, nil
+	}
+	lo := max(0, tip-max(watcher.ScanDepth, 2*int64(deadline))+1)
+	hi := tip - int64(deadline) // deeper than the deadline: more than deadline confirmations
+	fmt.Fprintf(progress, "reading bitcoin blocks %d..%d for inbox operations past their deadline of %d blocks\n", lo, hi, deadline)
+	var out []auditInbox
+	for h := lo; h <= hi; h++ {
+		hash, err := btc.GetBlockHash(ctx, h)
+		if err != nil {
+			return nil, fmt.Errorf("bitcoin block hash at %d: %w", h, err)
+		}
+		block, err := btc.GetBlock(ctx, hash)
+		if err != nil {
+			return nil, fmt.Errorf("bitcoin block %s at %d: %w", hash, h, err)
+		}
+		for _, op := range watcher.InboxOpsOf(ctx, btc, block, h) {
+			res, err := inbox.Op(ctx, &inboxtypes.QueryOpRequest{Txid: op.TxID.String()})
+			status := "not proven"
+			switch {
+			case grpcstatus.Code(err) == codes.NotFound:
+			case err != nil:
+				return nil, fmt.Errorf("node: inbox op %s: %w", op.TxID, err)
+			case res.Op.Status != inboxtypes.OP_STATUS_PENDING:
+				continue // it ran
+			default:
+				status = "pending"
+			}
+			out = append(out, auditInbox{Txid: op.TxID.String(), BlockHeight: h, Confirmations: tip - h + 1, NodeStatus: status})
+		}
+	}
+	return out, nil
 }
 
 // nodeKeystones lists every keystone the node holds, oldest first, by height and abbreviated.
@@ -346,6 +416,10 @@ func (r auditReport) write(w io.Writer, format string) error {
 	}
 	for _, c := range r.Conflicts {
 		fmt.Fprintf(&sb, "note: bitcoin carries a forged keystone %d in tx %s (block %s), later than the canonical one in tx %s\n", c.Height, c.Forged.Txid, c.Forged.BlockHash, c.Canonical.Txid)
+	}
+	for _, o := range r.InboxOverdue {
+		fmt.Fprintf(&sb, "INBOX operation %s (bitcoin height %d, %d confirmations, deadline %d) has not run on the node: %s\n",
+			o.Txid, o.BlockHeight, o.Confirmations, r.InboxDeadline, o.NodeStatus)
 	}
 	fmt.Fprintf(&sb, "lag: %s\n", r.LagHistoryNotice)
 	if r.findings() == 0 {

@@ -49,6 +49,7 @@ import (
 	"github.com/hemi-appchain/hemi/app"
 	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/watcher"
+	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
 
@@ -314,6 +315,10 @@ func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.
 			a.SetUnsafeUncheckedEntries(true)
 		}
 	}
+	if os.Getenv(app.UnsafeCensorInboxEnv) == "1" {
+		logger.Error("UNSAFE: " + app.UnsafeCensorInboxEnv + "=1: this node censors x/inbox's operations (a test switch); unset it")
+		a.SetUnsafeCensorInbox(true)
+	}
 	if cfg.Guard {
 		rules, err := guardRules(a, appOpts)
 		if err != nil {
@@ -328,8 +333,9 @@ func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.
 	return nil
 }
 
-// guardRules reads x/pop's keystone_interval and superfinality_depth from the genesis file: the
-// guard judges by the chain's rules as it began, not by a state that may be forged.
+// guardRules reads x/pop's keystone_interval and superfinality_depth, and x/inbox's
+// inbox_deadline, from the genesis file: the guard judges by the chain's rules as it began, not
+// by a state that may be forged.
 func guardRules(a *app.App, appOpts servertypes.AppOptions) (watcher.GuardRules, error) {
 	genesisFile := filepath.Join(cast.ToString(appOpts.Get(flags.FlagHome)), "config", "genesis.json")
 	genesis, err := genutiltypes.AppGenesisFromFile(genesisFile)
@@ -344,7 +350,14 @@ func guardRules(a *app.App, appOpts servertypes.AppOptions) (watcher.GuardRules,
 	if err := a.AppCodec().UnmarshalJSON(state[poptypes.ModuleName], &pop); err != nil {
 		return watcher.GuardRules{}, fmt.Errorf("[bitcoin] guard: %s app_state.%s: %w", genesisFile, poptypes.ModuleName, err)
 	}
-	return watcher.GuardRules{Interval: pop.Params.KeystoneInterval, Depth: uint64(pop.Params.SuperfinalityDepth)}, nil
+	var inbox inboxtypes.GenesisState // a chain begun without x/inbox has no inbox alarm
+	if raw, ok := state[inboxtypes.ModuleName]; ok {
+		if err := a.AppCodec().UnmarshalJSON(raw, &inbox); err != nil {
+			return watcher.GuardRules{}, fmt.Errorf("[bitcoin] guard: %s app_state.%s: %w", genesisFile, inboxtypes.ModuleName, err)
+		}
+	}
+	return watcher.GuardRules{Interval: pop.Params.KeystoneInterval, Depth: uint64(pop.Params.SuperfinalityDepth),
+		InboxDeadline: inbox.Params.InboxDeadline}, nil
 }
 
 func buildApp(logger log.Logger, db dbm.DB, loadLatest bool, appOpts servertypes.AppOptions) (*app.App, error) {

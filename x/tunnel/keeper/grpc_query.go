@@ -13,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/hemi-appchain/hemi/x/internal/pagination"
 	"github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
@@ -29,30 +30,11 @@ func NewQuerier(k Keeper) Querier { return Querier{k: k} }
 
 var errEmptyRequest = status.Error(codes.InvalidArgument, "empty request")
 
+// The bounds of a list query's page (see x/internal/pagination).
 const (
-	// MaxPageLimit is the most records one page of a list query answers; a larger limit is
-	// served as this one, and next_key continues.
-	MaxPageLimit = 1000
-	// MaxPageOffset bounds an offset, which the node skips record by record: further pages are
-	// reached with next_key.
-	MaxPageOffset = 10_000
+	MaxPageLimit  = pagination.MaxLimit
+	MaxPageOffset = pagination.MaxOffset
 )
-
-// boundedPage bounds the work of a list query, which reads a node's store for free: a limit
-// above MaxPageLimit is lowered to it and an offset above MaxPageOffset is refused. (count_total
-// still walks the whole index; a node serving the public bounds it with app.toml's
-// query-gas-limit.)
-func boundedPage(p *query.PageRequest) (*query.PageRequest, error) {
-	if p == nil {
-		return nil, nil
-	}
-	if p.Offset > MaxPageOffset {
-		return nil, status.Errorf(codes.InvalidArgument, "offset %d: at most %d; page further with next_key", p.Offset, MaxPageOffset)
-	}
-	bounded := *p
-	bounded.Limit = min(bounded.Limit, MaxPageLimit)
-	return &bounded, nil
-}
 
 // Params implements types.QueryServer.
 func (q Querier) Params(ctx context.Context, req *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
@@ -102,7 +84,7 @@ func (q Querier) Deposits(ctx context.Context, req *types.QueryDepositsRequest) 
 	if req == nil {
 		return nil, errEmptyRequest
 	}
-	page, err := boundedPage(req.Pagination)
+	page, err := pagination.Bound(req.Pagination)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +158,7 @@ func (q Querier) Withdrawals(ctx context.Context, req *types.QueryWithdrawalsReq
 	if req == nil {
 		return nil, errEmptyRequest
 	}
-	page, err := boundedPage(req.Pagination)
+	page, err := pagination.Bound(req.Pagination)
 	if err != nil {
 		return nil, err
 	}
