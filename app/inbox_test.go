@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math/big"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
@@ -443,5 +445,129 @@ func TestCensoringSwitch(t *testing.T) {
 	}
 	if got := c.ProcessProposal(withOp); got != abci.ResponseProcessProposal_ACCEPT {
 		t.Fatalf("ProcessProposal of an entry with an inbox operation without the switch: %s", got)
+	}
+}
+
+// inboxRecords counts x/inbox's records of every collection but the params.
+func inboxRecords(t testing.TB, c *apptest.Chain) int {
+	t.Helper()
+	k, ctx := c.App().InboxKeeper, c.Context()
+	n := 0
+	count := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	count(k.Ops.Walk(ctx, nil, func(chainhash.Hash, inboxtypes.Op) (bool, error) { n++; return false, nil }))
+	count(k.Spent.Walk(ctx, nil, func(inboxkeeper.OutpointKey, chainhash.Hash) (bool, error) { n++; return false, nil }))
+	count(k.OpsByAccount.Walk(ctx, nil, func(collections.Pair[sdk.AccAddress, chainhash.Hash]) (bool, error) { n++; return false, nil }))
+	count(k.OpsByStatus.Walk(ctx, nil, func(collections.Pair[int32, chainhash.Hash]) (bool, error) { n++; return false, nil }))
+	count(k.Pending.Walk(ctx, nil, func(inboxkeeper.QueueKey) (bool, error) { n++; return false, nil }))
+	return n
+}
+
+// TestSubmitInboxTxMessage: MsgSubmitInboxTx, which anyone may send, refuses each malformed or
+// unprovable proof with its registered error and records nothing; a proof whose witness was
+// rewritten (the txid, all the merkle path commits to, does not cover it) cannot make the
+// operation run as another key's account, or as any. A valid proof sent by bob records alice's
+// operation as hers, and the same proof again is ErrDuplicateOp. MsgUpdateParams is the
+// authority's only and takes valid params only.
+func TestSubmitInboxTxMessage(t *testing.T) {
+	c := apptest.New(t, apptest.Options{})
+	alice, bob := c.Accounts[0], c.Accounts[1]
+	genesis := datagen.RegtestGenesis()
+	mined := datagen.MineSpendBlock(t, &genesis, 1,
+		inboxSpend(t, bitcoinKey(alice), transferPayload(t, bob.Address, bitcoin.InboxAhemi, big.NewInt(5))),
+		datagen.Spend{Kind: datagen.P2WPKH, Key: bitcoinKey(alice), Outputs: []*wire.TxOut{datagen.OpReturn(t, bob.Address)}}, // no HEMF
+	)
+	unrelayed := datagen.MineSpendBlock(t, &genesis, 2, inboxSpend(t, bitcoinKey(alice), transferPayload(t, bob.Address, bitcoin.InboxAhemi, big.NewInt(5))))
+	c.FinalizeTxs(encodeEntry(t, &inject.Entry{Headers: [][]byte{mined.RawHeader}}))
+	valid := inboxProof(t, mined, mined.Spends[0])
+
+	withWitness := func(witness wire.TxWitness) btclctypes.InclusionProof {
+		tx, err := bitcoin.DecodeTx(valid.Tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.TxIn[0].Witness = witness
+		var buf bytes.Buffer
+		if err := tx.Serialize(&buf); err != nil {
+			t.Fatal(err)
+		}
+		p := valid
+		p.Tx = buf.Bytes()
+		if got, _ := bitcoin.DecodeTx(p.Tx); got.TxHash() != mined.Spends[0].Spending.TxHash() {
+			t.Fatal("rewriting the witness changed the txid")
+		}
+		return p
+	}
+	sig := mined.Spends[0].Spending.TxIn[0].Witness[0]
+	bobKey := bitcoinKey(bob).PubKey().SerializeCompressed()
+	edit := func(f func(p *btclctypes.InclusionProof)) btclctypes.InclusionProof {
+		p := valid
+		p.MerkleSiblings = append([][]byte(nil), valid.MerkleSiblings...)
+		f(&p)
+		return p
+	}
+	cases := []struct {
+		name      string
+		submitter string
+		proof     btclctypes.InclusionProof
+		want      error
+	}{
+		{"a submitter that is no address", "hemi1nope", valid, sdkerrors.ErrInvalidAddress},
+		{"the coinbase's index", bob.String(), edit(func(p *btclctypes.InclusionProof) { p.TxIndex = 0 }), inboxtypes.ErrCoinbaseTx},
+		{"no funding tx", bob.String(), edit(func(p *btclctypes.InclusionProof) { p.FundingTx = nil }), inboxtypes.ErrNoFundingTx},
+		{"a transaction over the size bound", bob.String(), edit(func(p *btclctypes.InclusionProof) {
+			p.Tx = append(append([]byte(nil), p.Tx...), make([]byte, inboxtypes.MaxInboxTxBytes)...)
+		}), inboxtypes.ErrProofTooLarge},
+		{"another funding tx", bob.String(), edit(func(p *btclctypes.InclusionProof) {
+			p.FundingTx = inboxProof(t, mined, mined.Spends[1]).FundingTx
+		}), btclctypes.ErrInvalidFundingTx},
+		{"a wrong merkle path", bob.String(), edit(func(p *btclctypes.InclusionProof) { p.MerkleSiblings[0] = make([]byte, 32) }), btclctypes.ErrInvalidSPVProof},
+		{"a block x/btclc does not hold", bob.String(), inboxProof(t, unrelayed, unrelayed.Spends[0]), btclctypes.ErrNotOnMainChain},
+		{"no HEMF output", bob.String(), inboxProof(t, mined, mined.Spends[1]), inboxtypes.ErrNoOperation},
+		{"the witness stripped", bob.String(), withWitness(nil), inboxtypes.ErrNoSigner},
+		{"the witness naming bob's key", bob.String(), withWitness(wire.TxWitness{sig, bobKey}), inboxtypes.ErrNoSigner},
+	}
+	for _, tc := range cases {
+		_, err := c.App().InboxKeeper.SubmitInboxTx(c.Context(), &inboxtypes.MsgSubmitInboxTx{Submitter: tc.submitter, Proof: tc.proof})
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+		if n := inboxRecords(t, c); n != 0 {
+			t.Fatalf("%s: refused, but x/inbox holds %d records", tc.name, n)
+		}
+	}
+
+	// bob relays alice's operation: it is hers.
+	msg := &inboxtypes.MsgSubmitInboxTx{Submitter: bob.String(), Proof: valid}
+	apptest.RequireTxOK(t, c.NextBlock(c.SignTx(bob, 400_000, msg)), 0)
+	if o := inboxOp(t, c, mined.Spends[0].Spending.TxHash()); o.Account != alice.String() || o.Status != inboxtypes.OP_STATUS_PENDING {
+		t.Fatalf("the relayed operation: %+v, want pending as alice", o)
+	}
+	res := c.FinalizeTxs(c.SignTx(bob, 400_000, msg))
+	if r := res.TxResults[0]; r.Codespace != inboxtypes.ModuleName || r.Code != inboxtypes.ErrDuplicateOp.ABCICode() {
+		t.Fatalf("the same proof again: code %d (%s) %q, want ErrDuplicateOp", r.Code, r.Codespace, r.Log)
+	}
+
+	msgs := inboxkeeper.NewMsgServerImpl(c.App().InboxKeeper)
+	authority := c.App().InboxKeeper.Authority()
+	p := inboxtypes.Params{MinConfirmations: 3, InboxDeadline: 10}
+	if _, err := msgs.UpdateParams(c.Context(), &inboxtypes.MsgUpdateParams{Authority: bob.String(), Params: p}); err == nil {
+		t.Fatal("bob replaced x/inbox's params")
+	}
+	bad := inboxtypes.Params{MinConfirmations: 6, InboxDeadline: 5}
+	if _, err := msgs.UpdateParams(c.Context(), &inboxtypes.MsgUpdateParams{Authority: authority, Params: bad}); !errors.Is(err, inboxtypes.ErrInvalidParams) {
+		t.Fatalf("a deadline below min_confirmations: %v, want ErrInvalidParams", err)
+	}
+	if got, _ := c.App().InboxKeeper.GetParams(c.Context()); got != inboxtypes.DefaultParams() {
+		t.Fatalf("refused updates changed the params to %+v", got)
+	}
+	if _, err := msgs.UpdateParams(c.Context(), &inboxtypes.MsgUpdateParams{Authority: authority, Params: p}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.App().InboxKeeper.GetParams(c.Context()); got != p {
+		t.Fatalf("params %+v after the update, want %+v", got, p)
 	}
 }

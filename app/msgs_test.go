@@ -63,6 +63,10 @@ var hemiMsgs = map[string]msgClass{
 	"/hemi.tunnel.v1.MsgProveWithdrawal":  {kind: "user", tests: []testRef{{"x/tunnel/keeper", "TestProveWithdrawal"}}},
 	"/hemi.tunnel.v1.MsgRefundWithdrawal": {kind: "user", tests: []testRef{{"x/tunnel/keeper", "TestRefundWithdrawal"}}},
 	"/hemi.tunnel.v1.MsgUpdateParams":     {kind: "authority", tests: []testRef{{"x/tunnel/keeper", "TestUpdateParams"}}},
+	"/hemi.inbox.v1.MsgSubmitInboxTx": {kind: "user", tests: []testRef{
+		{"app", "TestSubmitInboxTxMessage"}, {"app", "TestInboxThroughTheEntryAlone"}, {"app", "TestCensoringSwitch"},
+	}},
+	"/hemi.inbox.v1.MsgUpdateParams": {kind: "authority", tests: []testRef{{"app", "TestSubmitInboxTxMessage"}}},
 }
 
 // TestEveryHemiMsgIsClassifiedAndTested: every registered /hemi.* Msg is in hemiMsgs (and every
