@@ -20,6 +20,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
@@ -569,5 +570,50 @@ func TestSubmitInboxTxMessage(t *testing.T) {
 	}
 	if got, _ := c.App().InboxKeeper.GetParams(c.Context()); got != p {
 		t.Fatalf("params %+v after the update, want %+v", got, p)
+	}
+}
+
+// TestInboxFailuresAreRecorded: a transfer to an address that may not receive coins (a module
+// account) and a withdrawal whose max_fee_sats is below x/tunnel's fee allowance run and fail,
+// each recorded with its registered reason, and change no balance.
+func TestInboxFailuresAreRecorded(t *testing.T) {
+	vault := datagen.P2WPKHScript(t, datagen.KeyFromSeed(7001).PubKey())
+	c := apptest.New(t, apptest.Options{Genesis: satGenesis(vault, 100_000)})
+	alice := c.Accounts[0]
+	key := bitcoinKey(alice)
+	blocked := authtypes.NewModuleAddress(tunneltypes.ModuleName)
+	if !c.App().BankKeeper.BlockedAddr(blocked) {
+		t.Fatalf("x/tunnel's module account %s is not blocked; pick another", blocked)
+	}
+	tunnelParams, err := c.App().TunnelKeeper.GetParams(c.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesis := datagen.RegtestGenesis()
+	mined := datagen.MineSpendBlock(t, &genesis, 1,
+		inboxSpend(t, key, transferPayload(t, blocked, bitcoin.InboxAhemi, big.NewInt(7))),
+		inboxSpend(t, key, bitcoin.InboxPayload{Op: bitcoin.InboxWithdrawal, AmountSats: 30_000,
+			MaxFeeSats: tunnelParams.WithdrawalMaxFeeSats - 1, Script: datagen.P2WPKHScript(t, key.PubKey())}),
+	)
+	e := &inject.Entry{Headers: [][]byte{mined.RawHeader}}
+	for _, s := range mined.Spends {
+		e.Inbox = append(e.Inbox, inboxProof(t, mined, s))
+	}
+	bz := encodeEntry(t, e)
+	if got := c.ProcessProposal(bz); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("ProcessProposal: %s", got)
+	}
+	c.FinalizeTxs(bz)
+	ctx := c.Context()
+	before := c.App().BankKeeper.GetAllBalances(ctx, alice.Address)
+	c.FinalizeTxs(encodeEntry(t, &inject.Entry{Headers: datagen.SerializeHeaders(datagen.RegtestChain(t, *mined.Header(), 5, 2))}))
+	for i, want := range []error{inboxtypes.ErrBlockedRecipient, inboxtypes.ErrFeeAboveMax} {
+		o := inboxOp(t, c, mined.Spends[i].Spending.TxHash())
+		if o.Status != inboxtypes.OP_STATUS_FAILED || !strings.Contains(o.Reason, want.Error()) {
+			t.Errorf("operation %d: %s %q, want failed with %q", i, o.Status, o.Reason, want)
+		}
+	}
+	if after := c.App().BankKeeper.GetAllBalances(c.Context(), alice.Address); !after.Equal(before) {
+		t.Fatalf("alice's balances went from %s to %s through failed operations", before, after)
 	}
 }

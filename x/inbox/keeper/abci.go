@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"fmt"
 
 	sdkmath "cosmossdk.io/math"
 
@@ -80,7 +79,7 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 // chain. Either way the operation has acted: its outpoint never acts again.
 func (k Keeper) execute(ctx sdk.Context, o types.Op, confirmations uint64) error {
 	branch, write := ctx.CacheContext()
-	withdrawalID, runErr := k.run(branch, o)
+	withdrawalID, runErr := k.runRecovered(branch, o)
 	from := o.Status
 	o.ExecutedHeight = uint64(ctx.BlockHeight())
 	if runErr != nil {
@@ -98,6 +97,17 @@ func (k Keeper) execute(ctx sdk.Context, o types.Op, confirmations uint64) error
 	return emitExecuted(ctx, o, confirmations)
 }
 
+// runRecovered is run, with a panic of a module's handler on the amounts a user chose turned
+// into a failure: BeginBlock must never stop the chain. The branch it panicked on is dropped.
+func (k Keeper) runRecovered(ctx sdk.Context, o types.Op) (id uint64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			id, err = 0, types.ErrExecutionPanic.Wrapf("%v", r)
+		}
+	}()
+	return k.run(ctx, o)
+}
+
 // run performs o's operation with the modules' own handlers, as the account's own message would.
 // It returns the withdrawal id of a withdrawal.
 func (k Keeper) run(ctx sdk.Context, o types.Op) (uint64, error) {
@@ -113,7 +123,7 @@ func (k Keeper) run(ctx sdk.Context, o types.Op) (uint64, error) {
 	case bitcoin.InboxTransfer:
 		to := sdk.AccAddress(p.To[:])
 		if k.bank.BlockedAddr(to) {
-			return 0, fmt.Errorf("recipient %s may not receive coins: a module account, a precompile or a token contract", to)
+			return 0, types.ErrBlockedRecipient.Wrap(to.String())
 		}
 		coins := sdk.NewCoins(sdk.NewCoin(types.Denom(p.Denom), sdkmath.NewIntFromBigInt(p.AmountInt())))
 		if err := k.bank.IsSendEnabledCoins(ctx, coins...); err != nil { // as MsgSend checks
@@ -126,7 +136,7 @@ func (k Keeper) run(ctx sdk.Context, o types.Op) (uint64, error) {
 			return 0, err
 		}
 		if params.WithdrawalMaxFeeSats > p.MaxFeeSats {
-			return 0, fmt.Errorf("the tunnel's fee allowance of %d sat is above the operation's max_fee_sats %d", params.WithdrawalMaxFeeSats, p.MaxFeeSats)
+			return 0, types.ErrFeeAboveMax.Wrapf("%d sat allowed, max_fee_sats %d", params.WithdrawalMaxFeeSats, p.MaxFeeSats)
 		}
 		res, err := k.tunnel.Withdraw(ctx, &tunneltypes.MsgWithdraw{Sender: o.Account, Amount: p.AmountSats, BtcScript: p.Script})
 		if err != nil {
@@ -145,5 +155,5 @@ func (k Keeper) run(ctx sdk.Context, o types.Op) (uint64, error) {
 		})
 		return 0, err
 	}
-	return 0, fmt.Errorf("operation %d is not known", p.Op)
+	return 0, types.ErrUnknownOpType.Wrapf("%d", p.Op)
 }

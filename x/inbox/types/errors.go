@@ -19,4 +19,11 @@ var (
 	ErrUnknownOp      = errorsmod.Register(ModuleName, 10, "no operation is recorded for this txid")
 	ErrInvalidTxID    = errorsmod.Register(ModuleName, 11, "invalid txid: give 64 hex characters in display order")
 	ErrProofTooLarge  = errorsmod.Register(ModuleName, 12, "an inbox transaction and its funding transaction are at most 10000 bytes each")
+
+	// Reasons an operation failed when it ran, recorded in its Op.reason (with the modules' own
+	// errors: the bank's insufficient funds, x/tunnel's and staking's refusals).
+	ErrBlockedRecipient = errorsmod.Register(ModuleName, 13, "the recipient may not receive coins: a module account, a precompile or a token contract")
+	ErrFeeAboveMax      = errorsmod.Register(ModuleName, 14, "the tunnel's withdrawal fee allowance is above the operation's max_fee_sats")
+	ErrUnknownOpType    = errorsmod.Register(ModuleName, 15, "the operation type is not known")
+	ErrExecutionPanic   = errorsmod.Register(ModuleName, 16, "the operation's execution panicked; nothing it did was kept")
 )
