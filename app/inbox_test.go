@@ -2,8 +2,10 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -29,6 +31,7 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/testutil/apptest"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
+	"github.com/hemi-appchain/hemi/watcher"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	inboxkeeper "github.com/hemi-appchain/hemi/x/inbox/keeper"
 	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
@@ -467,6 +470,16 @@ func inboxRecords(t testing.TB, c *apptest.Chain) int {
 	return n
 }
 
+// fundingSource serves one funding transaction, as a Bitcoin node with a transaction index.
+type fundingSource struct{ tx *wire.MsgTx }
+
+func (f fundingSource) GetRawTransaction(_ context.Context, txid chainhash.Hash) (*wire.MsgTx, error) {
+	if txid != f.tx.TxHash() {
+		return nil, fmt.Errorf("no transaction %s", txid)
+	}
+	return f.tx, nil
+}
+
 // TestSubmitInboxTxMessage: MsgSubmitInboxTx, which anyone may send, refuses each malformed or
 // unprovable proof with its registered error and records nothing; a proof whose witness was
 // rewritten (the txid, all the merkle path commits to, does not cover it) cannot make the
@@ -540,6 +553,37 @@ func TestSubmitInboxTxMessage(t *testing.T) {
 			t.Fatalf("%s: refused, but x/inbox holds %d records", tc.name, n)
 		}
 	}
+
+	// An operation whose second input carries a 12 kB witness: the txid does not commit to it and
+	// the chain reads input 0's alone, so the proof honest nodes build (the signer form) is small
+	// and taken, and the node guard, judging that form, counts the operation as one the chain
+	// takes. The same transaction sent with every witness is over the bound.
+	bulky := datagen.SignedSpend(t, inboxSpend(t, bitcoinKey(alice), transferPayload(t, bob.Address, bitcoin.InboxAhemi, big.NewInt(6))), chainhash.Hash{0x61})
+	bulky.Spending.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Hash: chainhash.Hash{0x62}}, Sequence: wire.MaxTxInSequenceNum,
+		Witness: wire.TxWitness{make([]byte, 12_000)}})
+	bulkyBlock := datagen.MineTxBlock(t, mined.Header(), 3, bulky.Funding, bulky.Spending)
+	c.FinalizeTxs(encodeEntry(t, &inject.Entry{Headers: [][]byte{bulkyBlock.RawHeader}}))
+	bulkyProof, err := btclctypes.NewInclusionProof(bulkyBlock.Block, bulky.Spending.TxHash(), bulky.Funding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bulkyProof.Tx) > inboxtypes.MaxInboxTxBytes {
+		t.Fatalf("the proof of a transaction with a large witness on input 1 carries %d bytes", len(bulkyProof.Tx))
+	}
+	if ops := watcher.InboxOpsOf(c.Context(), fundingSource{bulky.Funding}, bulkyBlock.Block, 2); len(ops) != 1 || ops[0].TxID != bulky.Spending.TxHash() {
+		t.Fatalf("the node guard finds %+v in the block, want the operation", ops)
+	}
+	var full bytes.Buffer
+	if err := bulky.Spending.Serialize(&full); err != nil {
+		t.Fatal(err)
+	}
+	fullProof := bulkyProof
+	fullProof.Tx = full.Bytes()
+	if _, err := c.App().InboxKeeper.SubmitInboxTx(c.Context(), &inboxtypes.MsgSubmitInboxTx{Submitter: bob.String(), Proof: fullProof}); !errors.Is(err, inboxtypes.ErrProofTooLarge) {
+		t.Fatalf("the transaction with every witness: %v, want ErrProofTooLarge", err)
+	}
+	apptest.RequireTxOK(t, c.NextBlock(c.SignTx(bob, 400_000, &inboxtypes.MsgSubmitInboxTx{Submitter: bob.String(), Proof: bulkyProof})), 0)
+	inboxOp(t, c, bulky.Spending.TxHash())
 
 	// bob relays alice's operation: it is hers.
 	msg := &inboxtypes.MsgSubmitInboxTx{Submitter: bob.String(), Proof: valid}

@@ -177,3 +177,22 @@ func isP2WPKH(s []byte) bool {
 func isP2SH(s []byte) bool {
 	return len(s) == p2shScriptSize && s[0] == opHash160 && s[1] == opData20 && s[22] == opEqual
 }
+
+// SignerForm returns tx with the witness of every input but input 0 removed: the same txid, and
+// all that a chain reading only the signer (DecodeTxSignerWitness) needs. Proofs carry it, and
+// size bounds on proven transactions measure it, so a transaction with a large witness on its
+// other inputs is proven, and judged, as the few bytes the chain reads. tx is not changed.
+func SignerForm(tx *wire.MsgTx) *wire.MsgTx {
+	out := *tx
+	out.TxIn = make([]*wire.TxIn, len(tx.TxIn))
+	for i, in := range tx.TxIn {
+		if i == 0 {
+			out.TxIn[i] = in
+			continue
+		}
+		c := *in
+		c.Witness = nil
+		out.TxIn[i] = &c
+	}
+	return &out
+}

@@ -106,7 +106,7 @@ func InboxOpsOf(ctx context.Context, node scan.TxSource, block *wire.MsgBlock, h
 		if f.FundingErr != nil || tx == nil || len(tx.TxIn) == 0 {
 			continue
 		}
-		if inboxtypes.CheckSizes(tx.SerializeSize(), f.Funding.SerializeSizeStripped()) != nil {
+		if inboxtypes.CheckSizes(bitcoin.SignerForm(tx).SerializeSize(), f.Funding.SerializeSizeStripped()) != nil {
 			continue
 		}
 		if _, err := bitcoin.InputSignerAccount(tx, f.Funding); err != nil {

@@ -59,22 +59,32 @@ type ProvenTx struct {
 
 // NewInclusionProof builds the proof of transaction txid of block, as the PoP miner, the relayer
 // and the Bitcoin watcher send it: its index, its merkle branch (internal byte order, leaf level
-// first) and funding, the transaction whose output its first input spends (nil for none),
-// without its witness, which VerifyProof refuses.
+// first), the transaction without its witness, or with input 0's alone (bitcoin.SignerForm) when
+// funding is given, and funding, the transaction whose output its first input spends (nil for
+// none), without its witness, which VerifyProof refuses.
 func NewInclusionProof(block *wire.MsgBlock, txid chainhash.Hash, funding *wire.MsgTx) (InclusionProof, error) {
-	index, siblings, rawTx, err := bitcoin.InclusionProof(block, txid)
+	index, siblings, _, err := bitcoin.InclusionProof(block, txid)
 	if err != nil {
 		return InclusionProof{}, err
 	}
-	var rawFunding []byte
+	// VerifyProof reads no witness without a funding transaction, and input 0's alone with one:
+	// the proof carries no more.
+	var rawTx, rawFunding bytes.Buffer
+	tx := block.Transactions[index]
+	if funding == nil {
+		err = tx.SerializeNoWitness(&rawTx)
+	} else {
+		err = bitcoin.SignerForm(tx).Serialize(&rawTx)
+	}
+	if err != nil {
+		return InclusionProof{}, err
+	}
 	if funding != nil {
-		var buf bytes.Buffer
-		if err := funding.SerializeNoWitness(&buf); err != nil {
+		if err := funding.SerializeNoWitness(&rawFunding); err != nil {
 			return InclusionProof{}, err
 		}
-		rawFunding = buf.Bytes()
 	}
-	return NewInclusionProofOf(rawTx, block.BlockHash(), index, siblings, rawFunding), nil
+	return NewInclusionProofOf(rawTx.Bytes(), block.BlockHash(), index, siblings, rawFunding.Bytes()), nil
 }
 
 // NewInclusionProofOf assembles a proof from its parts.

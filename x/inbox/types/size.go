@@ -1,8 +1,11 @@
 package types
 
-// CheckSizes refuses an inbox transaction (serialized with its witness) or a funding transaction
-// (without) above MaxInboxTxBytes or MaxInboxFundingBytes. x/inbox and the node guard both judge
-// by it, so the guard never waits for an operation the chain would refuse.
+// CheckSizes refuses an inbox transaction or a funding transaction above MaxInboxTxBytes or
+// MaxInboxFundingBytes. x/inbox measures the bytes a proof gives; the proofs honest nodes build
+// (btclctypes.NewInclusionProof) give the transaction in its bitcoin.SignerForm (input 0's
+// witness alone) and the funding transaction without witness, and the node guard measures those
+// forms, so the guard never waits for an operation the chain would refuse, nor ignores one it
+// would take.
 func CheckSizes(txBytes, fundingBytes int) error {
 	if txBytes > MaxInboxTxBytes || fundingBytes > MaxInboxFundingBytes {
 		return ErrProofTooLarge.Wrapf("transaction %d bytes (at most %d), funding transaction %d bytes (at most %d): "+
