@@ -37,8 +37,9 @@ type BitcoinGuard interface {
 	// censorship alarm (a light client kept behind Bitcoin).
 	LightClient(tipHeight uint64, blockTime time.Time)
 	// Inbox reports, after a block, whether the chain has run an operation for each coin
-	// (ran), and the block's time, for the censorship alarm (inbox operations kept out).
-	Inbox(ran func(coin wire.OutPoint) (bool, error), blockTime time.Time)
+	// (ran), x/inbox's min_confirmations, and the block's time, for the censorship alarm (inbox
+	// operations kept out).
+	Inbox(ran func(coin wire.OutPoint) (bool, error), minConfirmations uint32, blockTime time.Time)
 }
 
 // guardPrimeKeystones is how many of the newest keystones the state holds the guard learns when
@@ -128,7 +129,9 @@ func (app *App) guardLearn(ctx sdk.Context) {
 	if tip, err := app.BTCLCKeeper.Tip(ctx); err == nil {
 		g.LightClient(tip.Height, ctx.BlockTime())
 	}
-	g.Inbox(func(coin wire.OutPoint) (bool, error) { return app.InboxKeeper.CoinActed(ctx, coin) }, ctx.BlockTime())
+	if p, err := app.InboxKeeper.GetParams(ctx); err == nil {
+		g.Inbox(func(coin wire.OutPoint) (bool, error) { return app.InboxKeeper.CoinActed(ctx, coin) }, p.MinConfirmations, ctx.BlockTime())
+	}
 	ks, err := app.PoPKeeper.Keystones.Get(ctx, uint64(ctx.BlockHeight()))
 	if err != nil {
 		return // not a keystone height

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/testutil/apptest"
+	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 )
 
 var errForged = errors.New("forged")
@@ -25,11 +26,11 @@ type judge struct {
 	known        []uint32
 	checked      []uint64
 	lightClient  []uint64
-	inbox        int // calls of Inbox whose ran answered for an unknown coin
+	inbox        int // calls of Inbox whose ran answered for an unknown coin, with x/inbox's min_confirmations
 }
 
-func (j *judge) Inbox(ran func(wire.OutPoint) (bool, error), _ time.Time) {
-	if done, err := ran(wire.OutPoint{Index: 7}); err == nil && !done {
+func (j *judge) Inbox(ran func(wire.OutPoint) (bool, error), minConfirmations uint32, _ time.Time) {
+	if done, err := ran(wire.OutPoint{Index: 7}); err == nil && !done && minConfirmations == inboxtypes.DefaultMinConfirmations {
 		j.inbox++
 	}
 }

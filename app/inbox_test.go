@@ -570,8 +570,9 @@ func TestSubmitInboxTxMessage(t *testing.T) {
 	if len(bulkyProof.Tx) > inboxtypes.MaxInboxTxBytes {
 		t.Fatalf("the proof of a transaction with a large witness on input 1 carries %d bytes", len(bulkyProof.Tx))
 	}
-	if ops := watcher.InboxOpsOf(c.Context(), fundingSource{bulky.Funding}, bulkyBlock.Block, 2); len(ops) != 1 || ops[0].TxID != bulky.Spending.TxHash() {
-		t.Fatalf("the node guard finds %+v in the block, want the operation", ops)
+	if ops, unread := watcher.InboxOpsOf(c.Context(), fundingSource{bulky.Funding}, bulkyBlock.Block, 2); len(ops) != 1 ||
+		ops[0].TxID != bulky.Spending.TxHash() || ops[0].Account != [20]byte(alice.Address) || len(unread) != 0 {
+		t.Fatalf("the node guard finds %+v (and %d unread) in the block, want the operation, as alice", ops, len(unread))
 	}
 	var full bytes.Buffer
 	if err := bulky.Spending.Serialize(&full); err != nil {

@@ -62,6 +62,10 @@ type Guard struct {
 	// first; inboxOverdue counts those overdue after the last live block.
 	inboxOps     []InboxOp
 	inboxOverdue []InboxOp
+	// inboxHeld are operations of blocks below the rescan window whose coins had not acted;
+	// inboxActed are coins of inboxOps the chain has run an operation for.
+	inboxHeld  []InboxOp
+	inboxActed map[wire.OutPoint]bool
 }
 
 // GuardNode is what the guard reads from its Bitcoin node (bitcoin/rpc.Client): blocks, and the
@@ -80,13 +84,16 @@ type builtSequence struct {
 // from the node's genesis file, not from the state: the state is what a forged chain chooses, and
 // one that changed either param could otherwise dodge every check. MaxLag is how many blocks
 // x/btclc may be behind the guard's Bitcoin node, after a live block, before the censorship alarm
-// (0: no alarm). InboxDeadline is x/inbox's inbox_deadline, from the genesis too (0: no inbox
-// alarm).
+// (0: no alarm). InboxDeadline and InboxMinConfirmations are x/inbox's inbox_deadline and
+// min_confirmations, from the genesis too (a deadline of 0: no inbox alarm). InboxFrom is the
+// lowest Bitcoin height the chain can prove an operation at: x/btclc's base.
 type GuardRules struct {
-	Interval      uint64
-	Depth         uint64
-	MaxLag        int64
-	InboxDeadline uint32
+	Interval              uint64
+	Depth                 uint64
+	MaxLag                int64
+	InboxDeadline         uint32
+	InboxMinConfirmations uint32
+	InboxFrom             int64
 }
 
 var _ app.BitcoinGuard = (*Guard)(nil)
@@ -106,7 +113,7 @@ func NewGuard(node GuardNode, log Logger, metrics *GuardMetrics, from int64, sta
 	return &Guard{
 		node: node, log: log, metrics: metrics, interval: interval, start: start, rules: rules,
 		follower: canonical.NewFollower(from), ready: make(chan struct{}),
-		known: map[uint32]bitcoin.AbbreviatedKeystone{}, inboxBlocks: map[int64]inboxBlock{},
+		known: map[uint32]bitcoin.AbbreviatedKeystone{}, inboxBlocks: map[int64]inboxBlock{}, inboxActed: map[wire.OutPoint]bool{},
 	}, nil
 }
 

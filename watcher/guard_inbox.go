@@ -15,20 +15,22 @@ import (
 )
 
 // The inbox half of the censorship alarm (x/inbox's README): an operation the guard sees on its
-// own Bitcoin node's best chain, more than inbox_deadline blocks deep, that the chain has not run.
+// own Bitcoin node's best chain, more than the inbox deadline deep, that the chain has not run.
 // Validators that keep the operation out (they inject no proof and refuse relayed ones) show as
 // such an operation, whatever they do with the headers.
 
-// MaxInboxChecks bounds the operations the guard looks up in the state after one block; the
-// oldest come first.
+// MaxInboxChecks bounds the operations the guard looks up in the state after one block, oldest
+// first. Coins the chain has run an operation for are not looked up again: on a chain a run
+// operation is never undone.
 const MaxInboxChecks = 1000
 
 // InboxOp is an inbox operation the guard found in Bitcoin: one the chain takes (a well-formed
 // HEMF payload, a key bound to input 0), at a height of the guard's Bitcoin node's best chain.
 type InboxOp struct {
-	TxID   chainhash.Hash
-	Coin   wire.OutPoint // what input 0 spends: the chain runs one operation per coin
-	Height int64
+	TxID    chainhash.Hash
+	Coin    wire.OutPoint // what input 0 spends: the chain runs one operation per coin
+	Height  int64
+	Account [20]byte // the account it runs as
 }
 
 // inboxBlock is the operations of one scanned block.
@@ -37,17 +39,24 @@ type inboxBlock struct {
 	ops  []InboxOp
 }
 
-// inboxWindow is how many blocks below its node's tip the guard keeps the operations of: twice
-// the deadline, and at least a day of blocks.
+// inboxWindow is how many blocks below its node's tip the guard rereads on a reorg: twice the
+// deadline, and at least a day of blocks. Operations of older blocks that have not run are kept
+// (held) until they do.
 func (g *Guard) inboxWindow() int64 { return max(ScanDepth, 2*int64(g.rules.InboxDeadline)) }
 
-// scanInbox keeps the inbox operations of the last inboxWindow blocks of the node's best chain,
-// reading only the blocks it does not hold yet (or holds another block at that height of).
+// scanInbox keeps the inbox operations of the last inboxWindow blocks of the node's best chain
+// from rules.InboxFrom on, reading only the blocks it does not hold yet (or holds another block
+// at that height of). A block with an operation whose funding transaction the node did not
+// serve is read again at the next step. The operations of a block that leaves the window are
+// held until their coins have acted.
 func (g *Guard) scanInbox(ctx context.Context, tip int64) error {
 	if g.rules.InboxDeadline == 0 || tip <= 0 {
 		return nil
 	}
-	lo := max(0, tip-g.inboxWindow()+1)
+	lo := max(0, g.rules.InboxFrom, tip-g.inboxWindow()+1)
+	if lo > tip {
+		return nil
+	}
 	hashes, err := g.node.GetBlockHashes(ctx, lo, tip)
 	if err != nil {
 		return fmt.Errorf("bitcoin block hashes %d..%d: %w", lo, tip, err)
@@ -55,9 +64,14 @@ func (g *Guard) scanInbox(ctx context.Context, tip int64) error {
 	if len(hashes) != int(tip-lo+1) {
 		return fmt.Errorf("bitcoin block hashes %d..%d: the node answered %d hashes", lo, tip, len(hashes))
 	}
-	for height := range g.inboxBlocks {
-		if height < lo || height > tip || g.inboxBlocks[height].hash != hashes[height-lo] {
+	var aged []InboxOp
+	for height, b := range g.inboxBlocks {
+		switch {
+		case height < lo:
+			aged = append(aged, b.ops...)
 			delete(g.inboxBlocks, height)
+		case height > tip || b.hash != hashes[height-lo]:
+			delete(g.inboxBlocks, height) // reorged away
 		}
 	}
 	for i, hash := range hashes {
@@ -72,27 +86,46 @@ func (g *Guard) scanInbox(ctx context.Context, tip int64) error {
 		if got := block.BlockHash(); got != hash {
 			return fmt.Errorf("bitcoin block at %d: asked for %s, the node answered %s", height, hash, got)
 		}
-		g.inboxBlocks[height] = inboxBlock{hash: hash, ops: InboxOpsOf(ctx, g.node, block, height)}
+		ops, unread := InboxOpsOf(ctx, g.node, block, height)
+		if len(unread) > 0 {
+			g.log.Warn("bitcoin guard: the Bitcoin node did not serve the funding transaction of an inbox operation (does it "+
+				"run with a transaction index, btcd --txindex?); reading the block again at the next step",
+				"height", height, "txid", unread[0].TxID, "err", unread[0].FundingErr)
+			continue
+		}
+		g.inboxBlocks[height] = inboxBlock{hash: hash, ops: ops}
 	}
-	var ops []InboxOp
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, op := range aged {
+		if !g.inboxActed[op.Coin] {
+			g.inboxHeld = append(g.inboxHeld, op)
+		}
+	}
+	ops := append([]InboxOp(nil), g.inboxHeld...)
 	for _, b := range g.inboxBlocks {
 		ops = append(ops, b.ops...)
 	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].Height < ops[j].Height }) // order within a block does not matter
-	g.mu.Lock()
+	// By height, then txid: the order only decides which MaxInboxChecks are looked up first.
+	sort.Slice(ops, func(i, j int) bool {
+		if ops[i].Height != ops[j].Height {
+			return ops[i].Height < ops[j].Height
+		}
+		return string(ops[i].TxID[:]) < string(ops[j].TxID[:])
+	})
 	g.inboxOps = ops
-	g.mu.Unlock()
 	return nil
 }
 
 // InboxOpsOf returns the operations of block that the chain takes, as x/inbox checks them: one
 // well-formed HEMF output, a key bound to input 0 by its funding transaction, and both within
-// x/inbox's sizes. Anyone can post
-// a HEMF output, so one the chain would refuse never raises the alarm.
-func InboxOpsOf(ctx context.Context, node scan.TxSource, block *wire.MsgBlock, height int64) []InboxOp {
+// x/inbox's sizes in the forms proofs carry. Anyone can post a HEMF output, so one the chain
+// would refuse never raises the alarm. unread are the HEMF transactions whose funding
+// transaction node did not serve: they cannot be judged.
+func InboxOpsOf(ctx context.Context, node scan.TxSource, block *wire.MsgBlock, height int64) (ops []InboxOp, unread []scan.Signed) {
 	found := scan.InboxOps(ctx, node, block)
 	if len(found) == 0 {
-		return nil
+		return nil, nil
 	}
 	byTxID := make(map[chainhash.Hash]*wire.MsgTx, len(block.Transactions))
 	for _, tx := range block.Transactions {
@@ -100,39 +133,59 @@ func InboxOpsOf(ctx context.Context, node scan.TxSource, block *wire.MsgBlock, h
 			byTxID[tx.TxHash()] = tx
 		}
 	}
-	var out []InboxOp
 	for _, f := range found {
 		tx := byTxID[f.TxID]
-		if f.FundingErr != nil || tx == nil || len(tx.TxIn) == 0 {
+		if tx == nil || len(tx.TxIn) == 0 {
+			continue
+		}
+		if f.FundingErr != nil {
+			unread = append(unread, f)
 			continue
 		}
 		if inboxtypes.CheckSizes(bitcoin.SignerForm(tx).SerializeSize(), f.Funding.SerializeSizeStripped()) != nil {
 			continue
 		}
-		if _, err := bitcoin.InputSignerAccount(tx, f.Funding); err != nil {
+		account, err := bitcoin.InputSignerAccount(tx, f.Funding)
+		if err != nil {
 			continue
 		}
-		out = append(out, InboxOp{TxID: f.TxID, Coin: tx.TxIn[0].PreviousOutPoint, Height: height})
+		ops = append(ops, InboxOp{TxID: f.TxID, Coin: tx.TxIn[0].PreviousOutPoint, Height: height, Account: account})
 	}
-	return out
+	return ops, unread
+}
+
+// inboxDeadline is the deadline the guard judges by: the genesis inbox_deadline, or, when the
+// chain's min_confirmations has been raised since, as much later as the operations now wait
+// longer. Raising inbox_deadline itself never silences the guard.
+func (g *Guard) inboxDeadline(minConfirmations uint32) int64 {
+	slack := int64(g.rules.InboxDeadline) - int64(g.rules.InboxMinConfirmations)
+	return max(int64(g.rules.InboxDeadline), int64(minConfirmations)+max(0, slack))
 }
 
 // Inbox raises the censorship alarm when, after a live block (one less than LiveBlockAge old),
-// an operation the guard found is more than inbox_deadline blocks deep in its Bitcoin node's
-// chain and ran says the chain has not run it (its coin has no executed or failed operation); it
-// clears the alarm when none is.
-func (g *Guard) Inbox(ran func(coin wire.OutPoint) (bool, error), blockTime time.Time) {
+// an operation the guard found is more than the deadline deep in its Bitcoin node's chain and
+// ran says the chain has not run it (its coin has no executed or failed operation); it clears
+// the alarm when none is. minConfirmations is the chain's x/inbox min_confirmations now.
+func (g *Guard) Inbox(ran func(coin wire.OutPoint) (bool, error), minConfirmations uint32, blockTime time.Time) {
 	if g.rules.InboxDeadline == 0 || time.Since(blockTime) > LiveBlockAge {
 		return
 	}
+	deadline := g.inboxDeadline(minConfirmations)
 	g.mu.Lock()
 	ops, tip := g.inboxOps, g.tip
+	acted := make(map[wire.OutPoint]bool, len(g.inboxActed))
+	for coin := range g.inboxActed {
+		acted[coin] = true
+	}
 	g.mu.Unlock()
 	var overdue []InboxOp
 	checked := 0
 	for _, op := range ops {
-		if tip-op.Height+1 <= int64(g.rules.InboxDeadline) {
+		if tip-op.Height+1 <= deadline {
 			break // sorted by height: the rest are younger
+		}
+		if acted[op.Coin] {
+			continue
 		}
 		if checked == MaxInboxChecks {
 			break
@@ -143,13 +196,29 @@ func (g *Guard) Inbox(ran func(coin wire.OutPoint) (bool, error), blockTime time
 			g.log.Error("bitcoin guard could not read x/inbox", "err", err)
 			return
 		}
-		if !done {
+		if done {
+			acted[op.Coin] = true
+		} else {
 			overdue = append(overdue, op)
 		}
 	}
 	g.mu.Lock()
 	was := len(g.inboxOverdue) > 0
 	g.inboxOverdue = overdue
+	// Keep what is still worth knowing: the coins of the operations the guard holds.
+	g.inboxActed = map[wire.OutPoint]bool{}
+	for _, op := range g.inboxOps {
+		if acted[op.Coin] {
+			g.inboxActed[op.Coin] = true
+		}
+	}
+	held := g.inboxHeld[:0]
+	for _, op := range g.inboxHeld {
+		if !acted[op.Coin] {
+			held = append(held, op)
+		}
+	}
+	g.inboxHeld = held
 	g.mu.Unlock()
 	g.metrics.InboxOverdue.Set(float64(len(overdue)))
 	g.setAlarmMetric()
@@ -160,7 +229,7 @@ func (g *Guard) Inbox(ran func(coin wire.OutPoint) (bool, error), blockTime time
 		g.log.Error("bitcoin guard: CENSORSHIP ALARM: inbox operations posted on Bitcoin are overdue: the chain has not run them "+
 			"inbox_deadline Bitcoin blocks after they were mined (validators leaving them out of their blocks)",
 			"overdue", len(overdue), "oldest_txid", first.TxID, "oldest_btc_height", first.Height,
-			"confirmations", tip-first.Height+1, "inbox_deadline", g.rules.InboxDeadline)
+			"confirmations", tip-first.Height+1, "inbox_deadline", deadline)
 	case len(overdue) == 0 && was:
 		g.log.Info("bitcoin guard: inbox alarm cleared: every inbox operation past its deadline has run")
 	}

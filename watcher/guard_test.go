@@ -13,9 +13,11 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
+	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
 	"github.com/hemi-appchain/hemi/watcher"
@@ -168,11 +170,29 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 	}
 }
 
+// flakyFunding is a Bitcoin node that, while fail is set, does not serve transactions (a node
+// without a transaction index, or one that timed out).
+type flakyFunding struct {
+	*rpc.Client
+	fail bool
+}
+
+func (f *flakyFunding) GetRawTransaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error) {
+	if f.fail {
+		return nil, errors.New("no such transaction (no transaction index)")
+	}
+	return f.Client.GetRawTransaction(ctx, txid)
+}
+
 // TestGuardInboxAlarm: against btcd, the guard finds the inbox operations the chain would take
 // (a HEMF transfer signed by a wallet key) and not the ones it would refuse (a malformed HEMF
 // payload). After a live block it raises the alarm once an operation is more than inbox_deadline
 // blocks deep and its coin has not acted on the chain, never for an old block (a syncing node),
-// and clears it once the coin has acted. A reorg that drops the operation's block drops it.
+// and clears it once the coin has acted, which it then never asks about again. A block whose
+// funding transaction the node did not serve is read again; a raised min_confirmations moves the
+// deadline as much later; operations below x/btclc's base are not the chain's. A reorg that
+// replaces the operation's transaction (a fee bump of the same coin) is followed, and an
+// operation whose block left the rescan window stays overdue until its coin acts.
 func TestGuardInboxAlarm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts btcd")
@@ -211,13 +231,17 @@ func TestGuardInboxAlarm(t *testing.T) {
 	post(append([]byte("HEMF\x01\x01"), 0)) // 112: too short, the chain refuses it
 	node.Generate(10)                       // tip 122: the transfer has 12 confirmations
 
-	const deadline = 12
-	g, err := watcher.NewGuard(node.Client(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 100, canonical.Genesis,
-		watcher.GuardRules{Interval: 10, Depth: 6, InboxDeadline: deadline}, 0)
-	if err != nil {
-		t.Fatal(err)
+	const deadline, minConfirmations = 12, 6
+	rules := watcher.GuardRules{Interval: 10, Depth: 6, InboxDeadline: deadline, InboxMinConfirmations: minConfirmations}
+	flaky := &flakyFunding{Client: node.Client(), fail: true}
+	newGuard := func(rules watcher.GuardRules) *watcher.Guard {
+		g, err := watcher.NewGuard(flaky, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 100, canonical.Genesis, rules, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
 	}
-	step := func() {
+	step := func(g *watcher.Guard) {
 		t.Helper()
 		for {
 			behind, err := g.Step(ctx)
@@ -229,38 +253,53 @@ func TestGuardInboxAlarm(t *testing.T) {
 			}
 		}
 	}
+	g := newGuard(rules)
 	acted := map[wire.OutPoint]bool{}
 	var asked []wire.OutPoint
 	ran := func(coin wire.OutPoint) (bool, error) {
 		asked = append(asked, coin)
 		return acted[coin], nil
 	}
-	step()
+	step(g)
 	now := time.Now()
-	g.Inbox(ran, now)
+	g.Inbox(ran, minConfirmations, now)
 	if overdue := g.InboxAlarm(); len(overdue) != 0 || len(asked) != 0 {
 		t.Fatalf("at %d confirmations (the deadline): overdue %v, asked %v; want no alarm and no lookup", deadline, overdue, asked)
 	}
 	node.Generate(1) // 13 confirmations
-	step()
-	g.Inbox(ran, now.Add(-time.Hour))
+	step(g)
+	g.Inbox(ran, minConfirmations, now)
+	if overdue := g.InboxAlarm(); len(overdue) != 0 {
+		t.Fatalf("an operation whose funding transaction the node did not serve was judged: %v", overdue)
+	}
+	flaky.fail = false
+	step(g)
+	g.Inbox(ran, minConfirmations, now.Add(-time.Hour))
 	if overdue := g.InboxAlarm(); len(overdue) != 0 {
 		t.Fatalf("an hour-old block (a syncing node) raised the inbox alarm: %v", overdue)
 	}
-	g.Inbox(ran, now)
+	g.Inbox(ran, minConfirmations, now)
 	overdue := g.InboxAlarm()
 	if len(overdue) != 1 || overdue[0].TxID != good.TxHash() || overdue[0].Coin != good.TxIn[0].PreviousOutPoint || overdue[0].Height != 111 {
-		t.Fatalf("overdue %v, want only the transfer %s at 111 (the malformed payload is not an operation)", overdue, good.TxHash())
+		t.Fatalf("overdue %v, want only the transfer %s at 111 (the malformed payload is not an operation), read once the node served its funding tx", overdue, good.TxHash())
 	}
-	acted[good.TxIn[0].PreviousOutPoint] = true
-	g.Inbox(ran, now)
+	g.Inbox(ran, minConfirmations+2, now) // operations now wait 2 blocks longer: the deadline is 14
 	if overdue := g.InboxAlarm(); len(overdue) != 0 {
-		t.Fatalf("the alarm stayed up after the coin acted: %v", overdue)
+		t.Fatalf("at 13 confirmations with min_confirmations raised to 8: overdue %v, want none", overdue)
+	}
+	g.Inbox(ran, minConfirmations, now)
+	if len(g.InboxAlarm()) != 1 {
+		t.Fatal("the alarm was not raised again at min_confirmations 6")
+	}
+	above := newGuard(watcher.GuardRules{Interval: 10, Depth: 6, InboxDeadline: deadline, InboxMinConfirmations: minConfirmations, InboxFrom: 112})
+	step(above)
+	above.Inbox(ran, minConfirmations, now)
+	if overdue := above.InboxAlarm(); len(overdue) != 0 {
+		t.Fatalf("a guard of a chain whose x/btclc begins at 112 judged %v", overdue)
 	}
 
 	// A reorg replaces block 111, and the coin posts the operation in a replacement (a fee bump,
 	// another txid): the guard follows Bitcoin's chain to the replacement.
-	acted = map[wire.OutPoint]bool{}
 	hash, err := node.Client().GetBlockHash(ctx, 111)
 	if err != nil {
 		t.Fatal(err)
@@ -276,10 +315,35 @@ func TestGuardInboxAlarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	node.Generate(20) // a longer chain from 111 on, which holds the replacement
-	step()
-	g.Inbox(ran, now)
+	step(g)
+	g.Inbox(ran, minConfirmations, now)
 	overdue = g.InboxAlarm()
 	if len(overdue) != 1 || overdue[0].TxID != bumped.TxHash() || overdue[0].Coin != good.TxIn[0].PreviousOutPoint {
 		t.Fatalf("after the reorg: overdue %v, want only the replacement %s, spending the same coin", overdue, bumped.TxHash())
+	}
+	acted[good.TxIn[0].PreviousOutPoint] = true
+	g.Inbox(ran, minConfirmations, now)
+	if overdue := g.InboxAlarm(); len(overdue) != 0 {
+		t.Fatalf("the alarm stayed up after the coin acted: %v", overdue)
+	}
+	lookups := len(asked)
+	g.Inbox(ran, minConfirmations, now)
+	if len(asked) != lookups {
+		t.Fatalf("the guard asked again about a coin that has acted: %v", asked[lookups:])
+	}
+
+	// Censored for longer than the guard rereads: still overdue.
+	late := post(raw)
+	step(g) // a guard that runs sees each block
+	node.Generate(int(watcher.ScanDepth) + 5)
+	step(g)
+	g.Inbox(ran, minConfirmations, now)
+	if overdue := g.InboxAlarm(); len(overdue) != 1 || overdue[0].TxID != late.TxHash() {
+		t.Fatalf("an operation %d blocks deep, below the guard's window of %d: overdue %v, want it", watcher.ScanDepth+6, watcher.ScanDepth, overdue)
+	}
+	acted[late.TxIn[0].PreviousOutPoint] = true
+	g.Inbox(ran, minConfirmations, now)
+	if overdue := g.InboxAlarm(); len(overdue) != 0 {
+		t.Fatalf("the alarm stayed up after the old operation's coin acted: %v", overdue)
 	}
 }

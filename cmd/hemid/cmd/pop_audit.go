@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
@@ -48,6 +49,8 @@ type auditFlags struct {
 	trusted string
 	// inboxDeadline overrides the node's inbox_deadline (0: the node's).
 	inboxDeadline uint32
+	// inboxFrom is the Bitcoin height the inbox check reads from (-1: the guard's window).
+	inboxFrom int64
 }
 
 func popAuditCmd() *cobra.Command {
@@ -67,8 +70,8 @@ func popAuditCmd() *cobra.Command {
   lag         the node's x/btclc tip is more than --max-lag blocks behind Bitcoin's now (only the
               current lag is checked), or is not on Bitcoin's best chain
   inbox       an x/inbox operation on Bitcoin's best chain, more than inbox_deadline blocks deep
-              (the last max(144, 2 × deadline) blocks are read), that the node has not run:
-              validators censoring it
+              (from --inbox-from; by default the last max(144, 2 × deadline) blocks are read),
+              whose coin the node has run no operation for: validators censoring it
 
 Progress, with an ETA, goes to stderr. The exit status is 1 on any finding, 0 when clean.`,
 		Args: cobra.NoArgs,
@@ -98,6 +101,7 @@ Progress, with an ETA, goes to stderr. The exit status is 1 on any finding, 0 wh
 	fs.Int64Var(&f.maxLag, "max-lag", 6, "most Bitcoin blocks the node's light client may be behind Bitcoin")
 	fs.StringVar(&f.output, "output", "text", "report format: text or json")
 	fs.StringVar(&f.trusted, "trusted", "", "trusted start <height>:<block hash hex> (a keystone); empty: the chain's genesis")
+	fs.Int64Var(&f.inboxFrom, "inbox-from", -1, "Bitcoin height to read inbox operations from (-1: the last max(144, 2 × deadline) blocks, as the node guard rereads)")
 	fs.Uint32Var(&f.inboxDeadline, "inbox-deadline", 0, "Bitcoin blocks after which an inbox operation that has not run is a finding (0: the node's inbox_deadline)")
 	return cmd
 }
@@ -289,24 +293,34 @@ func runAudit(ctx context.Context, f auditFlags, progress io.Writer) (auditRepor
 		}
 		rep.InboxDeadline = p.Params.InboxDeadline
 	}
-	if rep.InboxOverdue, err = auditInboxOps(ctx, btc, inboxtypes.NewQueryClient(conn), tip, rep.InboxDeadline, progress); err != nil {
+	if rep.InboxOverdue, err = auditInboxOps(ctx, btc, inboxtypes.NewQueryClient(conn), tip, rep.InboxDeadline, f.inboxFrom, progress); err != nil {
 		return rep, err
 	}
 	return rep, nil
 }
 
-// auditInboxOps reads the inbox operations of Bitcoin's last max(ScanDepth, 2 × deadline)
-// blocks up to tip, as the node guard does, and returns those more than deadline blocks deep
-// that the node has not run.
-func auditInboxOps(ctx context.Context, btc *rpc.Client, inbox inboxtypes.QueryClient, tip int64, deadline uint32, progress io.Writer) ([]auditInbox, error) {
+// auditInboxOps reads the inbox operations of Bitcoin's blocks from --inbox-from (by default the
+// last max(ScanDepth, 2 × deadline) blocks, as the node guard rereads) to tip, and returns those
+// more than deadline blocks deep whose coin the node has not run an operation for.
+func auditInboxOps(ctx context.Context, btc *rpc.Client, inbox inboxtypes.QueryClient, tip int64, deadline uint32, from int64, progress io.Writer) ([]auditInbox, error) {
 	if deadline == 0 {
 		return nil, nil
 	}
-	lo := max(0, tip-max(watcher.ScanDepth, 2*int64(deadline))+1)
+	lo := from
+	if lo < 0 {
+		lo = max(0, tip-max(watcher.ScanDepth, 2*int64(deadline))+1)
+	}
 	hi := tip - int64(deadline) // deeper than the deadline: more than deadline confirmations
 	fmt.Fprintf(progress, "reading bitcoin blocks %d..%d for inbox operations past their deadline of %d blocks\n", lo, hi, deadline)
 	var out []auditInbox
+	began, last := time.Now(), time.Time{}
 	for h := lo; h <= hi; h++ {
+		if now := time.Now(); now.Sub(last) >= time.Second {
+			last = now
+			done := h - lo
+			eta := time.Duration(float64(now.Sub(began)) / float64(max(1, done)) * float64(hi-h+1)).Round(time.Second)
+			fmt.Fprintf(progress, "inbox: read %d/%d bitcoin blocks, %d overdue, eta %s\n", done, hi-lo+1, len(out), eta)
+		}
 		hash, err := btc.GetBlockHash(ctx, h)
 		if err != nil {
 			return nil, fmt.Errorf("bitcoin block hash at %d: %w", h, err)
@@ -315,22 +329,55 @@ func auditInboxOps(ctx context.Context, btc *rpc.Client, inbox inboxtypes.QueryC
 		if err != nil {
 			return nil, fmt.Errorf("bitcoin block %s at %d: %w", hash, h, err)
 		}
-		for _, op := range watcher.InboxOpsOf(ctx, btc, block, h) {
-			res, err := inbox.Op(ctx, &inboxtypes.QueryOpRequest{Txid: op.TxID.String()})
-			status := "not proven"
-			switch {
-			case grpcstatus.Code(err) == codes.NotFound:
-			case err != nil:
-				return nil, fmt.Errorf("node: inbox op %s: %w", op.TxID, err)
-			case res.Op.Status != inboxtypes.OP_STATUS_PENDING:
-				continue // it ran
-			default:
-				status = "pending"
+		ops, unread := watcher.InboxOpsOf(ctx, btc, block, h)
+		if len(unread) > 0 {
+			return nil, fmt.Errorf("bitcoin block %s at %d: the funding transaction of inbox operation %s: %w "+
+				"(run the Bitcoin node with a transaction index, btcd --txindex or bitcoind -txindex)", hash, h, unread[0].TxID, unread[0].FundingErr)
+		}
+		for _, op := range ops {
+			status, err := nodeInboxStatus(ctx, inbox, op)
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, auditInbox{Txid: op.TxID.String(), BlockHeight: h, Confirmations: tip - h + 1, NodeStatus: status})
+			if status != "" {
+				out = append(out, auditInbox{Txid: op.TxID.String(), BlockHeight: h, Confirmations: tip - h + 1, NodeStatus: status})
+			}
 		}
 	}
 	return out, nil
+}
+
+// nodeInboxStatus is "" when the node has run an operation for op's coin (op itself, or another
+// transaction spending the coin, such as a fee bump mined after a reorg), and otherwise what the
+// node holds of op: "not proven" or "pending". The node guard judges by the coin too.
+func nodeInboxStatus(ctx context.Context, inbox inboxtypes.QueryClient, op watcher.InboxOp) (string, error) {
+	res, err := inbox.Op(ctx, &inboxtypes.QueryOpRequest{Txid: op.TxID.String()})
+	status := "pending"
+	switch {
+	case grpcstatus.Code(err) == codes.NotFound:
+		status = "not proven"
+	case err != nil:
+		return "", fmt.Errorf("node: inbox op %s: %w", op.TxID, err)
+	case res.Op.Status != inboxtypes.OP_STATUS_PENDING:
+		return "", nil // it ran
+	}
+	coin := op.Coin.String()
+	req := &inboxtypes.QueryOpsRequest{Account: sdk.AccAddress(op.Account[:]).String(), Pagination: &query.PageRequest{Limit: 200}}
+	for {
+		page, err := inbox.Ops(ctx, req)
+		if err != nil {
+			return "", fmt.Errorf("node: inbox ops of %s: %w", req.Account, err)
+		}
+		for _, o := range page.Ops {
+			if o.SpentOutpoint == coin && o.Status != inboxtypes.OP_STATUS_PENDING {
+				return "", nil // another transaction of the coin ran
+			}
+		}
+		if page.Pagination == nil || len(page.Pagination.NextKey) == 0 {
+			return status, nil
+		}
+		req.Pagination = &query.PageRequest{Key: page.Pagination.NextKey, Limit: 200}
+	}
 }
 
 // nodeKeystones lists every keystone the node holds, oldest first, by height and abbreviated.

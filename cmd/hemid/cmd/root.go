@@ -49,6 +49,7 @@ import (
 	"github.com/hemi-appchain/hemi/app"
 	"github.com/hemi-appchain/hemi/app/params"
 	"github.com/hemi-appchain/hemi/watcher"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
 	poptypes "github.com/hemi-appchain/hemi/x/pop/types"
 )
@@ -333,9 +334,9 @@ func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.
 	return nil
 }
 
-// guardRules reads x/pop's keystone_interval and superfinality_depth, and x/inbox's
-// inbox_deadline, from the genesis file: the guard judges by the chain's rules as it began, not
-// by a state that may be forged.
+// guardRules reads x/pop's keystone_interval and superfinality_depth, x/inbox's inbox_deadline
+// and min_confirmations, and x/btclc's base height, from the genesis file: the guard judges by
+// the chain's rules as it began, not by a state that may be forged.
 func guardRules(a *app.App, appOpts servertypes.AppOptions) (watcher.GuardRules, error) {
 	genesisFile := filepath.Join(cast.ToString(appOpts.Get(flags.FlagHome)), "config", "genesis.json")
 	genesis, err := genutiltypes.AppGenesisFromFile(genesisFile)
@@ -356,8 +357,16 @@ func guardRules(a *app.App, appOpts servertypes.AppOptions) (watcher.GuardRules,
 			return watcher.GuardRules{}, fmt.Errorf("[bitcoin] guard: %s app_state.%s: %w", genesisFile, inboxtypes.ModuleName, err)
 		}
 	}
+	var btclc btclctypes.GenesisState
+	if err := a.AppCodec().UnmarshalJSON(state[btclctypes.ModuleName], &btclc); err != nil {
+		return watcher.GuardRules{}, fmt.Errorf("[bitcoin] guard: %s app_state.%s: %w", genesisFile, btclctypes.ModuleName, err)
+	}
+	var base int64
+	if len(btclc.Headers) > 0 {
+		base = int64(btclc.Headers[0].Height)
+	}
 	return watcher.GuardRules{Interval: pop.Params.KeystoneInterval, Depth: uint64(pop.Params.SuperfinalityDepth),
-		InboxDeadline: inbox.Params.InboxDeadline}, nil
+		InboxDeadline: inbox.Params.InboxDeadline, InboxMinConfirmations: inbox.Params.MinConfirmations, InboxFrom: base}, nil
 }
 
 func buildApp(logger log.Logger, db dbm.DB, loadLatest bool, appOpts servertypes.AppOptions) (*app.App, error) {
