@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -278,7 +279,8 @@ func TestPrepareProposalInjects(t *testing.T) {
 	}
 }
 
-// FuzzEntry: whatever bytes follow the prefix (headers, publications, deposits), Decode and the
+// FuzzEntry: whatever bytes follow the prefix (headers, publications, deposits, inbox
+// operations, seeded with a real one on its block's header), Decode and the
 // check of a proposal that starts with them never panic, and a decoded entry stays within its
 // bounds.
 func FuzzEntry(f *testing.F) {
@@ -290,14 +292,21 @@ func FuzzEntry(f *testing.F) {
 	f.Add(encodeEntry(f, &inject.Entry{Headers: chain[:1], Deposits: []btclctypes.InclusionProof{{Tx: []byte{2, 0, 0, 0}, BtcBlockHash: "00", TxIndex: 1}}})[len(inject.Prefix):])
 	f.Add([]byte{0x0a, 0x50})
 	f.Add([]byte{0x1a, 0x00, 0x1a, 0x02, 0x08, 0x01})
+	alice, bob := c.Accounts[0], c.Accounts[1]
+	genesis := datagen.RegtestGenesis()
+	op := datagen.MineSpendBlock(f, &genesis, 1, inboxSpend(f, bitcoinKey(alice), transferPayload(f, bob.Address, bitcoin.InboxAhemi, big.NewInt(1))))
+	f.Add(encodeEntry(f, &inject.Entry{Headers: [][]byte{op.RawHeader}, Inbox: []btclctypes.InclusionProof{inboxProof(f, op, op.Spends[0])}})[len(inject.Prefix):])
 	f.Fuzz(func(t *testing.T, body []byte) {
 		bz := append(append([]byte{}, inject.Prefix...), body...)
 		if e, err := inject.Decode(bz); err == nil {
-			if len(e.Headers) > inject.MaxHeaders || len(e.Publications) > inject.MaxPublications || len(e.Deposits) > inject.MaxDeposits {
-				t.Fatalf("decoded an entry over its bounds: %d headers, %d publications, %d deposits", len(e.Headers), len(e.Publications), len(e.Deposits))
+			if len(e.Headers) > inject.MaxHeaders || len(e.Publications) > inject.MaxPublications || len(e.Deposits) > inject.MaxDeposits ||
+				len(e.Inbox) > inject.MaxInboxOps {
+				t.Fatalf("decoded an entry over its bounds: %d headers, %d publications, %d deposits, %d inbox operations",
+					len(e.Headers), len(e.Publications), len(e.Deposits), len(e.Inbox))
 			}
 		} else if !errors.Is(err, inject.ErrMalformedEntry) && !errors.Is(err, inject.ErrEntryTooLarge) &&
-			!errors.Is(err, inject.ErrTooManyHeaders) && !errors.Is(err, inject.ErrTooManyPublications) && !errors.Is(err, inject.ErrTooManyDeposits) {
+			!errors.Is(err, inject.ErrTooManyHeaders) && !errors.Is(err, inject.ErrTooManyPublications) && !errors.Is(err, inject.ErrTooManyDeposits) &&
+			!errors.Is(err, inject.ErrTooManyInboxOps) {
 			t.Fatalf("Decode returned an unregistered error: %v", err)
 		}
 		res, err := c.App().ProcessProposalHandler(ctx, &abci.RequestProcessProposal{Txs: [][]byte{bz}, Height: c.Height() + 1})
