@@ -10,6 +10,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/x/inbox/types"
+	"github.com/hemi-appchain/hemi/x/internal/due"
 	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
@@ -29,26 +30,12 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if tip.Height+1 < uint64(params.MinConfirmations) {
-		return nil
-	}
-	// confirmations = tip - height + 1 >= min  <=>  height <= tip + 1 - min.
-	deepest := tip.Height + 1 - uint64(params.MinConfirmations)
-	// Read the keys first, then write: the cache store's iterators cost in proportion to the
-	// block's writes.
-	var due []QueueKey
-	err = k.Pending.Walk(ctx, nil, func(key QueueKey) (bool, error) {
-		if key.K1() > deepest || len(due) == types.MaxExecutionsPerBlock {
-			return true, nil
-		}
-		due = append(due, key)
-		return false, nil
-	})
+	keys, err := due.Keys(ctx, k.Pending, QueueKey.K1, tip.Height, params.MinConfirmations, types.MaxExecutionsPerBlock)
 	if err != nil {
 		return err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	for _, key := range due {
+	for _, key := range keys {
 		o, err := k.Ops.Get(ctx, key.K3())
 		if err != nil {
 			return err

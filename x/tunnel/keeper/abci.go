@@ -8,6 +8,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/hemi-appchain/hemi/x/internal/due"
 	"github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
@@ -40,26 +41,12 @@ func (k Keeper) mintMatured(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if tip.Height+1 < uint64(params.MinConfirmations) {
-		return nil
-	}
-	// confirmations = tip - height + 1 >= min  <=>  height <= tip + 1 - min.
-	deepest := tip.Height + 1 - uint64(params.MinConfirmations)
-	// Read the keys first, then write: the cache store's iterators cost in
-	// proportion to the block's writes.
-	var due []HeightKey
-	err = k.PendingDeposits.Walk(ctx, nil, func(key HeightKey) (bool, error) {
-		if key.K1() > deepest || len(due) == types.MaxMintsPerBlock {
-			return true, nil
-		}
-		due = append(due, key)
-		return false, nil
-	})
+	keys, err := due.Keys(ctx, k.PendingDeposits, HeightKey.K1, tip.Height, params.MinConfirmations, types.MaxMintsPerBlock)
 	if err != nil {
 		return err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	for _, key := range due {
+	for _, key := range keys {
 		op := types.NewOutpoint(key.K2(), key.K3())
 		d, err := k.Deposits.Get(ctx, op)
 		if err != nil {
