@@ -397,6 +397,7 @@ func New(
 	app.SetPreBlocker(app.PreBlocker)
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
+	app.SetPrecommiter(app.Precommiter)
 	app.setAnteHandler(cast.ToUint64(appOpts.Get(srvflags.EVMMaxTxGasWanted)))
 	app.SetProcessProposal(app.processProposal)
 	if err := app.configureEVMMempool(appOpts, logger); err != nil {
@@ -505,8 +506,8 @@ func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
 }
 
 // EndBlocker runs the modules' EndBlock in the order of modules.go, then tells the node's Bitcoin
-// watcher, if it runs one, where x/btclc's tip is now, and its guard the keystone the block
-// recorded (reads; the state is not changed).
+// watcher, if it runs one, where x/btclc's tip is now (a hint for reading ahead: a block executed
+// optimistically and then not committed only makes it read early).
 func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 	res, err := app.ModuleManager.EndBlock(ctx)
 	if err != nil {
@@ -517,8 +518,19 @@ func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 			source.Followed(tip.Height)
 		}
 	}
-	app.guardLearn(ctx)
 	return res, nil
+}
+
+// Precommiter runs the modules' Precommit, then tells the node guard, if the node runs one, what
+// the block being committed holds: x/btclc's tip, x/inbox's coins, the keystone it recorded
+// (reads; the state is not changed). Commit is the one place that sees only committed blocks:
+// with optimistic execution, EndBlock also runs for proposals of rounds that never commit, and a
+// coalition could otherwise show the guard an inbox operation run in a block it then drops.
+func (app *App) Precommiter(ctx sdk.Context) {
+	if err := app.ModuleManager.Precommit(ctx); err != nil { // no module of the app has one today
+		app.Logger().Error("a module's Precommit failed", "height", ctx.BlockHeight(), "err", err)
+	}
+	app.guardLearn(ctx)
 }
 
 // PreBlocker lets the node guard, if the node runs one, refuse the block; then it runs the

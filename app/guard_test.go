@@ -10,6 +10,8 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/testutil/apptest"
 	inboxtypes "github.com/hemi-appchain/hemi/x/inbox/types"
@@ -95,5 +97,19 @@ func TestGuardRefusesBlock(t *testing.T) {
 	}
 	if len(j.lightClient) != 4 || j.inbox != 4 { // blocks 5 to 8
 		t.Fatalf("told x/btclc's tip after %d blocks and x/inbox's coins after %d, want 4", len(j.lightClient), j.inbox)
+	}
+
+	// The guard learns at Commit only: EndBlock also runs for proposals executed optimistically
+	// (a round that may never commit), and those must teach the guard nothing.
+	speculative, _ := c.Context().WithBlockHeight(9).WithBlockGasMeter(storetypes.NewInfiniteGasMeter()).CacheContext()
+	if _, err := c.App().EndBlocker(speculative); err != nil {
+		t.Fatal(err)
+	}
+	if len(j.lightClient) != 4 || j.inbox != 4 {
+		t.Fatalf("EndBlock told the guard: %d x/btclc tips, %d inbox reports, want 4 each", len(j.lightClient), j.inbox)
+	}
+	c.App().Precommiter(speculative)
+	if len(j.lightClient) != 5 || j.inbox != 5 {
+		t.Fatalf("Precommit told the guard %d x/btclc tips and %d inbox reports in all, want 5", len(j.lightClient), j.inbox)
 	}
 }

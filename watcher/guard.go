@@ -355,6 +355,7 @@ type GuardMetrics struct {
 	LightClientLag     prometheus.Gauge
 	CensorshipAlarm    prometheus.Gauge
 	InboxOverdue       prometheus.Gauge
+	InboxHeld          prometheus.Gauge
 	Alarms             prometheus.Counter
 }
 
@@ -376,11 +377,12 @@ func NewGuardMetrics(reg prometheus.Registerer) *GuardMetrics {
 		LightClientLag:     gauge("btclc_lag_blocks", "Bitcoin blocks x/btclc is behind the guard's Bitcoin node after the last live block."),
 		CensorshipAlarm:    gauge("censorship_alarm", "1 while x/btclc is kept more than guard-max-lag blocks behind Bitcoin, or inbox operations are overdue."),
 		InboxOverdue:       gauge("inbox_overdue", "Inbox operations on Bitcoin more than inbox_deadline blocks deep that the chain has not run."),
+		InboxHeld:          gauge("inbox_held", "Inbox operations of blocks below the guard's rescan window that the chain has not run, kept until they do."),
 		Alarms:             counter("censorship_alarms_total", "Times the censorship alarm was raised."),
 	}
 	if reg != nil {
 		reg.MustRegister(m.ScannedHeight, m.Publications, m.CanonicalKeystones, m.KeystonesChecked, m.Conflicts, m.Errors,
-			m.LightClientLag, m.CensorshipAlarm, m.InboxOverdue, m.Alarms)
+			m.LightClientLag, m.CensorshipAlarm, m.InboxOverdue, m.InboxHeld, m.Alarms)
 	}
 	return m
 }

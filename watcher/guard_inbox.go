@@ -24,6 +24,11 @@ import (
 // operation is never undone.
 const MaxInboxChecks = 1000
 
+// MaxInboxHeld bounds the operations the guard keeps from blocks below its rescan window that
+// have not run: enough for weeks of censorship at any realistic rate of operations, and a bound
+// on what posting them costs the guard.
+const MaxInboxHeld = 100_000
+
 // InboxOp is an inbox operation the guard found in Bitcoin: one the chain takes (a well-formed
 // HEMF payload, a key bound to input 0), at a height of the guard's Bitcoin node's best chain.
 type InboxOp struct {
@@ -74,6 +79,8 @@ func (g *Guard) scanInbox(ctx context.Context, tip int64) error {
 			delete(g.inboxBlocks, height) // reorged away
 		}
 	}
+	// Held before any read below can fail: the aged blocks are gone from inboxBlocks.
+	g.holdAged(aged)
 	for i, hash := range hashes {
 		height := lo + int64(i)
 		if _, ok := g.inboxBlocks[height]; ok {
@@ -97,11 +104,6 @@ func (g *Guard) scanInbox(ctx context.Context, tip int64) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, op := range aged {
-		if !g.inboxActed[op.Coin] {
-			g.inboxHeld = append(g.inboxHeld, op)
-		}
-	}
 	ops := append([]InboxOp(nil), g.inboxHeld...)
 	for _, b := range g.inboxBlocks {
 		ops = append(ops, b.ops...)
@@ -115,6 +117,26 @@ func (g *Guard) scanInbox(ctx context.Context, tip int64) error {
 	})
 	g.inboxOps = ops
 	return nil
+}
+
+// holdAged keeps the operations of blocks that left the rescan window whose coins have not acted,
+// each once, at most MaxInboxHeld (the oldest are kept: they are the longest censored).
+func (g *Guard) holdAged(aged []InboxOp) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	held := make(map[chainhash.Hash]bool, len(g.inboxHeld))
+	for _, op := range g.inboxHeld {
+		held[op.TxID] = true
+	}
+	sort.Slice(aged, func(i, j int) bool { return aged[i].Height < aged[j].Height })
+	for _, op := range aged {
+		if g.inboxActed[op.Coin] || held[op.TxID] || len(g.inboxHeld) == MaxInboxHeld {
+			continue
+		}
+		held[op.TxID] = true
+		g.inboxHeld = append(g.inboxHeld, op)
+	}
+	g.metrics.InboxHeld.Set(float64(len(g.inboxHeld)))
 }
 
 // InboxOpsOf returns the operations of block that the chain takes, as x/inbox checks them: one
@@ -219,6 +241,7 @@ func (g *Guard) Inbox(ran func(coin wire.OutPoint) (bool, error), minConfirmatio
 		}
 	}
 	g.inboxHeld = held
+	g.metrics.InboxHeld.Set(float64(len(held)))
 	g.mu.Unlock()
 	g.metrics.InboxOverdue.Set(float64(len(overdue)))
 	g.setAlarmMetric()

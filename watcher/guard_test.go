@@ -171,10 +171,20 @@ func TestGuardJudgesByBitcoin(t *testing.T) {
 }
 
 // flakyFunding is a Bitcoin node that, while fail is set, does not serve transactions (a node
-// without a transaction index, or one that timed out).
+// without a transaction index, or one that timed out), and while failRepeats is set, no block it
+// served before (the guard's keystone scan reads a new block first, its inbox scan second).
 type flakyFunding struct {
 	*rpc.Client
-	fail bool
+	fail, failRepeats bool
+	served            map[chainhash.Hash]bool
+}
+
+func (f *flakyFunding) GetBlock(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, error) {
+	if f.failRepeats && f.served[hash] {
+		return nil, errors.New("timeout")
+	}
+	f.served[hash] = true
+	return f.Client.GetBlock(ctx, hash)
 }
 
 func (f *flakyFunding) GetRawTransaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error) {
@@ -192,7 +202,8 @@ func (f *flakyFunding) GetRawTransaction(ctx context.Context, txid chainhash.Has
 // funding transaction the node did not serve is read again; a raised min_confirmations moves the
 // deadline as much later; operations below x/btclc's base are not the chain's. A reorg that
 // replaces the operation's transaction (a fee bump of the same coin) is followed, and an
-// operation whose block left the rescan window stays overdue until its coin acts.
+// operation whose block left the rescan window, in a step that then failed, stays overdue until
+// its coin acts.
 func TestGuardInboxAlarm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts btcd")
@@ -233,7 +244,7 @@ func TestGuardInboxAlarm(t *testing.T) {
 
 	const deadline, minConfirmations = 12, 6
 	rules := watcher.GuardRules{Interval: 10, Depth: 6, InboxDeadline: deadline, InboxMinConfirmations: minConfirmations}
-	flaky := &flakyFunding{Client: node.Client(), fail: true}
+	flaky := &flakyFunding{Client: node.Client(), fail: true, served: map[chainhash.Hash]bool{}}
 	newGuard := func(rules watcher.GuardRules) *watcher.Guard {
 		g, err := watcher.NewGuard(flaky, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 100, canonical.Genesis, rules, 0)
 		if err != nil {
@@ -336,6 +347,11 @@ func TestGuardInboxAlarm(t *testing.T) {
 	late := post(raw)
 	step(g) // a guard that runs sees each block
 	node.Generate(int(watcher.ScanDepth) + 5)
+	flaky.failRepeats = true // the step in which late's block leaves the window fails in its inbox scan
+	if _, err := g.Step(ctx); err == nil || !strings.Contains(err.Error(), "inbox operations") {
+		t.Fatalf("a step whose inbox scan the node did not serve: %v, want its error", err)
+	}
+	flaky.failRepeats = false
 	step(g)
 	g.Inbox(ran, minConfirmations, now)
 	if overdue := g.InboxAlarm(); len(overdue) != 1 || overdue[0].TxID != late.TxHash() {

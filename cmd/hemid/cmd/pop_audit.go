@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -347,6 +348,9 @@ func auditInboxOps(ctx context.Context, btc *rpc.Client, inbox inboxtypes.QueryC
 	return out, nil
 }
 
+// maxAuditPages bounds the pages of one account's operations the audit reads (200 each).
+const maxAuditPages = 10_000
+
 // nodeInboxStatus is "" when the node has run an operation for op's coin (op itself, or another
 // transaction spending the coin, such as a fee bump mined after a reorg), and otherwise what the
 // node holds of op: "not proven" or "pending". The node guard judges by the coin too.
@@ -363,7 +367,10 @@ func nodeInboxStatus(ctx context.Context, inbox inboxtypes.QueryClient, op watch
 	}
 	coin := op.Coin.String()
 	req := &inboxtypes.QueryOpsRequest{Account: sdk.AccAddress(op.Account[:]).String(), Pagination: &query.PageRequest{Limit: 200}}
-	for {
+	for pages := 0; ; pages++ {
+		if pages == maxAuditPages {
+			return "", fmt.Errorf("node: inbox ops of %s: more than %d pages", req.Account, maxAuditPages)
+		}
 		page, err := inbox.Ops(ctx, req)
 		if err != nil {
 			return "", fmt.Errorf("node: inbox ops of %s: %w", req.Account, err)
@@ -375,6 +382,9 @@ func nodeInboxStatus(ctx context.Context, inbox inboxtypes.QueryClient, op watch
 		}
 		if page.Pagination == nil || len(page.Pagination.NextKey) == 0 {
 			return status, nil
+		}
+		if bytes.Equal(page.Pagination.NextKey, req.Pagination.Key) {
+			return "", fmt.Errorf("node: inbox ops of %s: the node answered the same page again", req.Account)
 		}
 		req.Pagination = &query.PageRequest{Key: page.Pagination.NextKey, Limit: 200}
 	}

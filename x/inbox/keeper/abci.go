@@ -2,6 +2,8 @@ package keeper
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 
 	sdkmath "cosmossdk.io/math"
 
@@ -85,11 +87,15 @@ func (k Keeper) execute(ctx sdk.Context, o types.Op, confirmations uint64) error
 }
 
 // runRecovered is run, with a panic of a module's handler on the amounts a user chose turned
-// into a failure: BeginBlock must never stop the chain. The branch it panicked on is dropped.
+// into a failure: BeginBlock must never stop the chain. The branch it panicked on is dropped. The
+// recorded reason is ErrExecutionPanic alone, the same on every node whatever the panic's value
+// prints (an address, say); the value and the stack go to the node's log.
 func (k Keeper) runRecovered(ctx sdk.Context, o types.Op) (id uint64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			id, err = 0, types.ErrExecutionPanic.Wrapf("%v", r)
+			ctx.Logger().Error("x/inbox: an operation's execution panicked; recorded as failed", "txid", o.TxID(),
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			id, err = 0, types.ErrExecutionPanic
 		}
 	}()
 	return k.run(ctx, o)

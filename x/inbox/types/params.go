@@ -10,8 +10,8 @@ const (
 	// MaxInboxDeadline bounds inbox_deadline (about four weeks).
 	MaxInboxDeadline = 4032
 
-	// MaxInboxTxBytes and MaxInboxFundingBytes bound an inbox proof's transaction (with its
-	// witness) and funding transaction, far below x/btclc's general bounds: an entry then holds
+	// MaxInboxTxBytes and MaxInboxFundingBytes bound an inbox proof's transaction (in the form
+	// proofs carry it: input 0's witness alone, bitcoin.SignerForm) and funding transaction, far below x/btclc's general bounds: an entry then holds
 	// dozens of operations whatever their senders do, and a wallet consolidates a coin from a
 	// large batch payout before it posts an operation with it.
 	MaxInboxTxBytes      = 10_000
