@@ -37,6 +37,9 @@ type Config struct {
 	// GuardMaxLag is how many Bitcoin blocks x/btclc may be behind before the censorship alarm
 	// (0: no alarm).
 	GuardMaxLag int64 `mapstructure:"guard-max-lag"`
+	// GuardHaltOnCensorship makes the censorship alarm halt the node: it applies no block while
+	// the alarm is raised.
+	GuardHaltOnCensorship bool `mapstructure:"guard-halt-on-censorship"`
 }
 
 // DefaultConfig is off.
@@ -91,6 +94,11 @@ guard-trusted = "{{ .Bitcoin.GuardTrusted }}"
 # The censorship alarm: raised (an error in the log, hemid_bitcoin_guard_censorship_alarm 1) when,
 # after a live block, x/btclc is more than this many blocks behind this Bitcoin node; 0 is off.
 guard-max-lag = {{ .Bitcoin.GuardMaxLag }}
+
+# Halt the node while the censorship alarm is raised (x/btclc kept behind, or an x/inbox
+# operation overdue): it applies no further block, so nothing it serves comes from a chain that
+# censors. Off: the alarm is a log line and a metric only.
+guard-halt-on-censorship = {{ .Bitcoin.GuardHaltOnCensorship }}
 `
 
 // client is the RPC client of cfg's Bitcoin node.
@@ -117,6 +125,7 @@ func StartGuard(ctx context.Context, cfg Config, rules GuardRules, log Logger, r
 		return nil, fmt.Errorf("[bitcoin] guard-max-lag must not be negative, got %d", cfg.GuardMaxLag)
 	}
 	rules.MaxLag = cfg.GuardMaxLag
+	rules.HaltOnCensorship = cfg.GuardHaltOnCensorship
 	if cfg.GuardFromHeight < 0 {
 		return nil, fmt.Errorf("[bitcoin] guard-from-height must not be negative, got %d", cfg.GuardFromHeight)
 	}
@@ -134,7 +143,7 @@ func StartGuard(ctx context.Context, cfg Config, rules GuardRules, log Logger, r
 	}
 	go g.Run(ctx)
 	log.Info("bitcoin guard started", "node", client.Name(), "from_height", cfg.GuardFromHeight, "trusted", cfg.GuardTrusted,
-		"keystone_interval", rules.Interval, "superfinality_depth", rules.Depth, "inbox_deadline", rules.InboxDeadline)
+		"keystone_interval", rules.Interval, "superfinality_depth", rules.Depth, "inbox_deadline", rules.InboxDeadline, "halt_on_censorship", rules.HaltOnCensorship)
 	return g, nil
 }
 

@@ -31,6 +31,10 @@ const (
 // canonical keystone Bitcoin holds superfinal there.
 var ErrForgedChain = errors.New("bitcoin guard: this block contradicts the keystone Bitcoin anchors at its height")
 
+// ErrCensorship is a block the guard refused because the censorship alarm is raised and
+// guard-halt-on-censorship is on.
+var ErrCensorship = errors.New("bitcoin guard: censorship alarm raised and guard-halt-on-censorship is on: the node applies no block")
+
 // Guard is the node guard: it follows its Bitcoin node's best chain from a start height on, keeps
 // the canonical keystone sequence of the publications in it (x/pop/canonical, bridged by the
 // keystones of the node's own chain), and tells the node to refuse a block that contradicts a
@@ -86,7 +90,8 @@ type builtSequence struct {
 // x/btclc may be behind the guard's Bitcoin node, after a live block, before the censorship alarm
 // (0: no alarm). InboxDeadline and InboxMinConfirmations are x/inbox's inbox_deadline and
 // min_confirmations, from the genesis too (a deadline of 0: no inbox alarm). InboxFrom is the
-// lowest Bitcoin height the chain can prove an operation at: x/btclc's base.
+// lowest Bitcoin height the chain can prove an operation at: x/btclc's base. HaltOnCensorship
+// (from app.toml) makes Check refuse every block while the censorship alarm is raised.
 type GuardRules struct {
 	Interval              uint64
 	Depth                 uint64
@@ -94,6 +99,7 @@ type GuardRules struct {
 	InboxDeadline         uint32
 	InboxMinConfirmations uint32
 	InboxFrom             int64
+	HaltOnCensorship      bool
 }
 
 var _ app.BitcoinGuard = (*Guard)(nil)
@@ -245,8 +251,12 @@ func superfinal(res canonical.Result, height, depth uint64) (canonical.Keystone,
 // Check refuses, with ErrForgedChain and the Bitcoin evidence, a block at a keystone height whose
 // hash is not the canonical keystone Bitcoin holds superfinal there. At other heights, and where
 // Bitcoin holds none that deep, it has no opinion. At keystone heights it waits for the guard's
-// first scan of Bitcoin.
+// first scan of Bitcoin. With HaltOnCensorship, it refuses every block with ErrCensorship while
+// the censorship alarm is raised.
 func (g *Guard) Check(height uint64, blockHash []byte) error {
+	if err := g.censorshipHalt(height); err != nil {
+		return err
+	}
 	if height == 0 || height%g.rules.Interval != 0 {
 		return nil
 	}
@@ -322,6 +332,28 @@ func (g *Guard) LightClient(tipHeight uint64, blockTime time.Time) {
 	case !now && was:
 		g.log.Info("bitcoin guard: censorship alarm cleared: x/btclc is back within the allowed lag", "btclc_tip", tipHeight, "bitcoin_tip", btcTip)
 	}
+}
+
+// censorshipHalt is ErrCensorship, with what raised the alarm, when the node halts on it.
+func (g *Guard) censorshipHalt(height uint64) error {
+	if !g.rules.HaltOnCensorship {
+		return nil
+	}
+	g.mu.Lock()
+	lagging, lag, overdue := g.alarm, g.lcLag, g.inboxOverdue
+	g.mu.Unlock()
+	switch {
+	case len(overdue) > 0:
+		g.log.Error("bitcoin guard: halting on the censorship alarm: restart with guard-halt-on-censorship = false to follow the chain again",
+			"height", height, "overdue_inbox_operations", len(overdue), "oldest_txid", overdue[0].TxID, "oldest_btc_height", overdue[0].Height)
+		return fmt.Errorf("%w: block %d: %d inbox operations overdue, the oldest %s at Bitcoin height %d", ErrCensorship, height,
+			len(overdue), overdue[0].TxID, overdue[0].Height)
+	case lagging:
+		g.log.Error("bitcoin guard: halting on the censorship alarm: restart with guard-halt-on-censorship = false to follow the chain again",
+			"height", height, "btclc_lag", lag)
+		return fmt.Errorf("%w: block %d: x/btclc is %d blocks behind Bitcoin", ErrCensorship, height, lag)
+	}
+	return nil
 }
 
 // setAlarmMetric sets censorship_alarm: 1 while either half of the alarm is raised.

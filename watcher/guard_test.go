@@ -294,6 +294,20 @@ func TestGuardInboxAlarm(t *testing.T) {
 	if len(overdue) != 1 || overdue[0].TxID != good.TxHash() || overdue[0].Coin != good.TxIn[0].PreviousOutPoint || overdue[0].Height != 111 {
 		t.Fatalf("overdue %v, want only the transfer %s at 111 (the malformed payload is not an operation), read once the node served its funding tx", overdue, good.TxHash())
 	}
+	if err := g.Check(7, nil); err != nil {
+		t.Fatalf("a guard without guard-halt-on-censorship refused a block on the alarm: %v", err)
+	}
+	haltRules := rules
+	haltRules.HaltOnCensorship = true
+	halting := newGuard(haltRules)
+	step(halting)
+	if err := halting.Check(7, nil); err != nil {
+		t.Fatalf("a halting guard refused a block before any alarm: %v", err)
+	}
+	halting.Inbox(ran, minConfirmations, now)
+	if err := halting.Check(7, nil); !errors.Is(err, watcher.ErrCensorship) || !strings.Contains(err.Error(), good.TxHash().String()) {
+		t.Fatalf("a halting guard with the inbox alarm raised: %v, want ErrCensorship naming %s", err, good.TxHash())
+	}
 	g.Inbox(ran, minConfirmations+2, now) // operations now wait 2 blocks longer: the deadline is 14
 	if overdue := g.InboxAlarm(); len(overdue) != 0 {
 		t.Fatalf("at 13 confirmations with min_confirmations raised to 8: overdue %v, want none", overdue)

@@ -294,16 +294,17 @@ func registerMetrics(reg prometheus.Registerer, cs ...prometheus.Collector) erro
 // its guard when guard is; they live as long as the process.
 func startBitcoinWatcher(a *app.App, appOpts servertypes.AppOptions, logger log.Logger) error {
 	cfg := watcher.Config{
-		Enable:          cast.ToBool(appOpts.Get("bitcoin.enable")),
-		RPCAddress:      cast.ToString(appOpts.Get("bitcoin.rpc-address")),
-		RPCUser:         cast.ToString(appOpts.Get("bitcoin.rpc-user")),
-		RPCPasswordFile: cast.ToString(appOpts.Get("bitcoin.rpc-password-file")),
-		RPCCertFile:     cast.ToString(appOpts.Get("bitcoin.rpc-cert-file")),
-		PollInterval:    cast.ToDuration(appOpts.Get("bitcoin.poll-interval")),
-		Guard:           cast.ToBool(appOpts.Get("bitcoin.guard")),
-		GuardFromHeight: cast.ToInt64(appOpts.Get("bitcoin.guard-from-height")),
-		GuardTrusted:    cast.ToString(appOpts.Get("bitcoin.guard-trusted")),
-		GuardMaxLag:     cast.ToInt64(appOpts.Get("bitcoin.guard-max-lag")),
+		Enable:                cast.ToBool(appOpts.Get("bitcoin.enable")),
+		RPCAddress:            cast.ToString(appOpts.Get("bitcoin.rpc-address")),
+		RPCUser:               cast.ToString(appOpts.Get("bitcoin.rpc-user")),
+		RPCPasswordFile:       cast.ToString(appOpts.Get("bitcoin.rpc-password-file")),
+		RPCCertFile:           cast.ToString(appOpts.Get("bitcoin.rpc-cert-file")),
+		PollInterval:          cast.ToDuration(appOpts.Get("bitcoin.poll-interval")),
+		Guard:                 cast.ToBool(appOpts.Get("bitcoin.guard")),
+		GuardFromHeight:       cast.ToInt64(appOpts.Get("bitcoin.guard-from-height")),
+		GuardTrusted:          cast.ToString(appOpts.Get("bitcoin.guard-trusted")),
+		GuardMaxLag:           cast.ToInt64(appOpts.Get("bitcoin.guard-max-lag")),
+		GuardHaltOnCensorship: cast.ToBool(appOpts.Get("bitcoin.guard-halt-on-censorship")),
 	}
 	if cfg.Enable {
 		w, err := watcher.Start(context.Background(), cfg, logger.With("module", "bitcoin-watcher"), prometheus.DefaultRegisterer)
