@@ -34,7 +34,7 @@ type panickingBank struct{}
 func (panickingBank) SendCoins(context.Context, sdk.AccAddress, sdk.AccAddress, sdk.Coins) error {
 	panic("overflow in a handler")
 }
-func (panickingBank) BlockedAddr(sdk.AccAddress) bool                      { return false }
+func (panickingBank) BlockedAddr(sdk.AccAddress) bool                       { return false }
 func (panickingBank) IsSendEnabledCoins(context.Context, ...sdk.Coin) error { return nil }
 
 // TestExecutionPanicFails: a transfer whose bank send panics does not stop BeginBlock: the
