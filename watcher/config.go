@@ -37,8 +37,8 @@ type Config struct {
 	// GuardMaxLag is how many Bitcoin blocks x/btclc may be behind before the censorship alarm
 	// (0: no alarm).
 	GuardMaxLag int64 `mapstructure:"guard-max-lag"`
-	// GuardHaltOnCensorship makes the censorship alarm halt the node: it applies no block while
-	// the alarm is raised.
+	// GuardHaltOnCensorship makes the censorship alarm halt the node: the next block fails to
+	// apply, and the node stops until restarted.
 	GuardHaltOnCensorship bool `mapstructure:"guard-halt-on-censorship"`
 }
 
@@ -95,9 +95,11 @@ guard-trusted = "{{ .Bitcoin.GuardTrusted }}"
 # after a live block, x/btclc is more than this many blocks behind this Bitcoin node; 0 is off.
 guard-max-lag = {{ .Bitcoin.GuardMaxLag }}
 
-# Halt the node while the censorship alarm is raised (x/btclc kept behind, or an x/inbox
-# operation overdue): it applies no further block, so nothing it serves comes from a chain that
-# censors. Off: the alarm is a log line and a metric only.
+# Halt the node when the censorship alarm is raised (x/btclc kept behind, or an x/inbox
+# operation overdue): the next block fails to apply and the node stops, until it is restarted.
+# The alarm lives in memory: a restarted node follows the chain again until it sees the alarm at
+# the chain's live edge. An honest chain with a backlog of inbox proofs longer than the deadline
+# (a flood of operations) also raises it. Off: the alarm is a log line and a metric only.
 guard-halt-on-censorship = {{ .Bitcoin.GuardHaltOnCensorship }}
 `
 

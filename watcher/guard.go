@@ -344,12 +344,12 @@ func (g *Guard) censorshipHalt(height uint64) error {
 	g.mu.Unlock()
 	switch {
 	case len(overdue) > 0:
-		g.log.Error("bitcoin guard: halting on the censorship alarm: restart with guard-halt-on-censorship = false to follow the chain again",
+		g.log.Error("bitcoin guard: halting on the censorship alarm (guard-halt-on-censorship): the node stops here; after a restart it follows the chain until the alarm is raised again",
 			"height", height, "overdue_inbox_operations", len(overdue), "oldest_txid", overdue[0].TxID, "oldest_btc_height", overdue[0].Height)
 		return fmt.Errorf("%w: block %d: %d inbox operations overdue, the oldest %s at Bitcoin height %d", ErrCensorship, height,
 			len(overdue), overdue[0].TxID, overdue[0].Height)
 	case lagging:
-		g.log.Error("bitcoin guard: halting on the censorship alarm: restart with guard-halt-on-censorship = false to follow the chain again",
+		g.log.Error("bitcoin guard: halting on the censorship alarm (guard-halt-on-censorship): the node stops here; after a restart it follows the chain until the alarm is raised again",
 			"height", height, "btclc_lag", lag)
 		return fmt.Errorf("%w: block %d: x/btclc is %d blocks behind Bitcoin", ErrCensorship, height, lag)
 	}

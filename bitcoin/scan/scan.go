@@ -57,8 +57,10 @@ func InboxOps(ctx context.Context, node TxSource, block *wire.MsgBlock) []Signed
 // signed returns the transactions of block that carries tells, with their funding transactions.
 func signed(ctx context.Context, node TxSource, block *wire.MsgBlock, carries func(*wire.MsgTx) bool) []Signed {
 	var out []Signed
-	for _, tx := range block.Transactions {
-		if tx == nil || !carries(tx) {
+	for i, tx := range block.Transactions {
+		// The coinbase spends no coin and signs nothing: the chain refuses it (tx index 0), and a
+		// miner's HEMF output there must not make readers ask the node for a null funding tx.
+		if i == 0 || tx == nil || !carries(tx) {
 			continue
 		}
 		s := Signed{TxID: tx.TxHash()}

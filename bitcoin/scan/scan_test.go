@@ -2,8 +2,11 @@ package scan_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"testing"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
@@ -90,5 +93,33 @@ func TestDepositsRefusesMissingTransactions(t *testing.T) {
 	}
 	if got, err := scan.Deposits(nil, vault); err != nil || got != nil {
 		t.Errorf("nil block: %v, %v", got, err)
+	}
+}
+
+// countingSource serves no transaction and counts the requests.
+type countingSource struct{ asked int }
+
+func (c *countingSource) GetRawTransaction(context.Context, chainhash.Hash) (*wire.MsgTx, error) {
+	c.asked++
+	return nil, errors.New("not served")
+}
+
+// TestInboxOpsSkipsTheCoinbase: a miner's coinbase carrying a HEMF output is no inbox operation
+// (the chain refuses tx index 0) and no funding transaction is asked for it; a transaction of the
+// block carrying one is found.
+func TestInboxOpsSkipsTheCoinbase(t *testing.T) {
+	payload := bitcoin.InboxPayload{Op: bitcoin.InboxTransfer, To: [20]byte{1}}
+	payload.Amount[15] = 1
+	raw, err := payload.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesis := datagen.RegtestGenesis()
+	block := datagen.MineSpendBlock(t, &genesis, 1, datagen.Spend{Kind: datagen.P2WPKH, Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.InboxScript(raw))}}).Block
+	block.Transactions[0].TxOut = append(block.Transactions[0].TxOut, wire.NewTxOut(0, bitcoin.InboxScript(raw)))
+	src := &countingSource{}
+	found := scan.InboxOps(context.Background(), src, block)
+	if len(found) != 1 || found[0].TxID != block.Transactions[len(block.Transactions)-1].TxHash() || src.asked != 1 {
+		t.Fatalf("found %d operations (asked %d funding txs), want only the spend's, with one request", len(found), src.asked)
 	}
 }
