@@ -15,6 +15,8 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"cosmossdk.io/collections"
 	sdkmath "cosmossdk.io/math"
@@ -267,6 +269,14 @@ func TestInboxThroughTheEntryAlone(t *testing.T) {
 	byStatus, err := q.Ops(ctx, &inboxtypes.QueryOpsRequest{Account: alice.String(), Status: inboxtypes.OP_STATUS_FAILED})
 	if err != nil || len(byStatus.Ops) != 1 || byStatus.Ops[0].Txid != overdrawn.String() || byStatus.Ops[0].Amount != "1000000" {
 		t.Fatalf("alice's failed operations: %+v (%v), want the overdrawn transfer", byStatus.Ops, err)
+	}
+	for _, bad := range []string{"", "zz", strings.ToUpper(transfer.String()), transfer.String() + "00"} {
+		if _, err := q.Op(ctx, &inboxtypes.QueryOpRequest{Txid: bad}); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("query op %q: %v, want InvalidArgument", bad, err)
+		}
+	}
+	if _, err := q.Op(ctx, &inboxtypes.QueryOpRequest{Txid: chainhash.Hash{7}.String()}); status.Code(err) != codes.NotFound {
+		t.Errorf("query op of an unknown txid: %v, want NotFound", err)
 	}
 	one, err := q.Op(ctx, &inboxtypes.QueryOpRequest{Txid: transfer.String()})
 	if err != nil || one.Confirmations != 6 || one.Op.To != bob.String() || one.Op.Denom != params.BaseDenom {

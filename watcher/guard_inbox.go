@@ -164,7 +164,7 @@ func InboxOpsOf(ctx context.Context, node scan.TxSource, block *wire.MsgBlock, h
 			unread = append(unread, f)
 			continue
 		}
-		if inboxtypes.CheckSizes(bitcoin.SignerForm(tx).SerializeSize(), f.Funding.SerializeSizeStripped()) != nil {
+		if inboxtypes.CheckTxSizes(tx, f.Funding) != nil {
 			continue
 		}
 		account, err := bitcoin.InputSignerAccount(tx, f.Funding)

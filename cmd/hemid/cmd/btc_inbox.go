@@ -183,7 +183,8 @@ func runInboxWithdraw(args []string) error {
 	case maxFee < params.Params.WithdrawalMaxFeeSats:
 		return fmt.Errorf("--max-fee %d is below the tunnel's fee allowance %d: the operation would fail", maxFee, params.Params.WithdrawalMaxFeeSats)
 	case amount < params.Params.WithdrawalMaxFeeSats+tunnelkeeper.DustSats || amount > tunneltypes.MaxSats:
-		return fmt.Errorf("--amount %d: want at least the fee allowance %d + %d (dust)", amount, params.Params.WithdrawalMaxFeeSats, tunnelkeeper.DustSats)
+		return fmt.Errorf("--amount %d: want at least the fee allowance %d + %d (dust) and at most %d", amount,
+			params.Params.WithdrawalMaxFeeSats, tunnelkeeper.DustSats, tunneltypes.MaxSats)
 	}
 	if err := tunneltypes.ValidatePayoutScript(script); err != nil {
 		return err
@@ -255,7 +256,7 @@ func (s *btcSession) postInbox(p bitcoin.InboxPayload, f inboxFlags, what string
 	if err != nil {
 		return fmt.Errorf("reading the funding transaction of input 0 (btcd needs --txindex): %w", err)
 	}
-	if err := inboxtypes.CheckSizes(tx.SerializeSize(), funding.SerializeSizeStripped()); err != nil {
+	if err := inboxtypes.CheckTxSizes(tx, funding); err != nil {
 		return err
 	}
 	txid, err := s.wallet.Broadcast(s.ctx, tx)

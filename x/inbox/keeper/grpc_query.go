@@ -13,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/x/inbox/types"
 	"github.com/hemi-appchain/hemi/x/internal/pagination"
 )
@@ -47,11 +48,11 @@ func (q Querier) Op(ctx context.Context, req *types.QueryOpRequest) (*types.Quer
 	if req == nil {
 		return nil, errEmptyRequest
 	}
-	txid, err := chainhash.NewHashFromStr(strings.TrimSpace(req.Txid))
-	if err != nil || len(strings.TrimSpace(req.Txid)) != 2*chainhash.HashSize {
-		return nil, status.Error(codes.InvalidArgument, types.ErrInvalidTxID.Wrapf("%q", req.Txid).Error())
+	txid, err := bitcoin.ParseDisplayHash(strings.TrimSpace(req.Txid))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, types.ErrInvalidTxID.Wrap(err.Error()).Error())
 	}
-	o, err := q.k.Ops.Get(ctx, *txid)
+	o, err := q.k.Ops.Get(ctx, txid)
 	if errors.Is(err, collections.ErrNotFound) {
 		return nil, status.Error(codes.NotFound, types.ErrUnknownOp.Wrap(txid.String()).Error())
 	}
