@@ -316,6 +316,18 @@ func TestInboxThroughTheEntryAlone(t *testing.T) {
 	if _, err := c.App().InboxKeeper.Ops.Get(c.Context(), again.Spending.TxHash()); err == nil {
 		t.Fatal("the spent coin's second operation was recorded")
 	}
+	// The Coin query answers for the coin, whichever transaction spends it: the transfer ran.
+	coin := again.Spending.TxIn[0].PreviousOutPoint.String()
+	byCoin, err := q.Coin(c.Context(), &inboxtypes.QueryCoinRequest{Outpoint: coin})
+	if err != nil || byCoin.Op.Txid != transfer.String() || byCoin.Op.Status != inboxtypes.OP_STATUS_EXECUTED {
+		t.Fatalf("query coin %s: %+v (%v), want the executed transfer %s", coin, byCoin, err, transfer)
+	}
+	if _, err := q.Coin(c.Context(), &inboxtypes.QueryCoinRequest{Outpoint: chainhash.Hash{7}.String() + ":0"}); status.Code(err) != codes.NotFound {
+		t.Fatalf("query coin of an unknown outpoint: %v, want NotFound", err)
+	}
+	if _, err := q.Coin(c.Context(), &inboxtypes.QueryCoinRequest{Outpoint: transfer.String()}); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("query coin without a vout: %v, want InvalidArgument", err)
+	}
 }
 
 // TestInboxBoundedAndReorged: 150 operations due at once run MaxExecutionsPerBlock in the first

@@ -29,6 +29,13 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "txid"}},
 				},
 				{
+					RpcMethod:      "Coin",
+					Use:            "coin <txid:vout>",
+					Short:          "Show the inbox operation recorded for a coin (the outpoint its first input spends), if any: each coin acts once",
+					Example:        fmt.Sprintf("%s query inbox coin 3f1c…9a02:0", app),
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "outpoint"}},
+				},
+				{
 					RpcMethod: "Ops",
 					Use:       "ops",
 					Short:     "List inbox operations: --account hemi1… (optionally with --status), or --status OP_STATUS_PENDING|OP_STATUS_EXECUTED|OP_STATUS_FAILED, or all",

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -15,7 +14,6 @@ import (
 	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/hemi-appchain/hemi/bitcoin"
@@ -348,46 +346,21 @@ func auditInboxOps(ctx context.Context, btc *rpc.Client, inbox inboxtypes.QueryC
 	return out, nil
 }
 
-// maxAuditPages bounds the pages of one account's operations the audit reads (200 each).
-const maxAuditPages = 10_000
-
 // nodeInboxStatus is "" when the node has run an operation for op's coin (op itself, or another
 // transaction spending the coin, such as a fee bump mined after a reorg), and otherwise what the
-// node holds of op: "not proven" or "pending". The node guard judges by the coin too.
+// node holds for the coin: "not proven" or "pending". The node guard judges by the coin too
+// (x/inbox's CoinActed).
 func nodeInboxStatus(ctx context.Context, inbox inboxtypes.QueryClient, op watcher.InboxOp) (string, error) {
-	res, err := inbox.Op(ctx, &inboxtypes.QueryOpRequest{Txid: op.TxID.String()})
-	status := "pending"
+	res, err := inbox.Coin(ctx, &inboxtypes.QueryCoinRequest{Outpoint: op.Coin.String()})
 	switch {
 	case grpcstatus.Code(err) == codes.NotFound:
-		status = "not proven"
+		return "not proven", nil
 	case err != nil:
-		return "", fmt.Errorf("node: inbox op %s: %w", op.TxID, err)
+		return "", fmt.Errorf("node: inbox coin %s (operation %s): %w", op.Coin, op.TxID, err)
 	case res.Op.Status != inboxtypes.OP_STATUS_PENDING:
 		return "", nil // it ran
 	}
-	coin := op.Coin.String()
-	req := &inboxtypes.QueryOpsRequest{Account: sdk.AccAddress(op.Account[:]).String(), Pagination: &query.PageRequest{Limit: 200}}
-	for pages := 0; ; pages++ {
-		if pages == maxAuditPages {
-			return "", fmt.Errorf("node: inbox ops of %s: more than %d pages", req.Account, maxAuditPages)
-		}
-		page, err := inbox.Ops(ctx, req)
-		if err != nil {
-			return "", fmt.Errorf("node: inbox ops of %s: %w", req.Account, err)
-		}
-		for _, o := range page.Ops {
-			if o.SpentOutpoint == coin && o.Status != inboxtypes.OP_STATUS_PENDING {
-				return "", nil // another transaction of the coin ran
-			}
-		}
-		if page.Pagination == nil || len(page.Pagination.NextKey) == 0 {
-			return status, nil
-		}
-		if bytes.Equal(page.Pagination.NextKey, req.Pagination.Key) {
-			return "", fmt.Errorf("node: inbox ops of %s: the node answered the same page again", req.Account)
-		}
-		req.Pagination = &query.PageRequest{Key: page.Pagination.NextKey, Limit: 200}
-	}
+	return "pending", nil
 }
 
 // nodeKeystones lists every keystone the node holds, oldest first, by height and abbreviated.

@@ -16,6 +16,7 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/x/inbox/types"
 	"github.com/hemi-appchain/hemi/x/internal/pagination"
+	tunneltypes "github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
 // Querier serves x/inbox's Query service. Txids are in display order.
@@ -59,6 +60,30 @@ func (q Querier) Op(ctx context.Context, req *types.QueryOpRequest) (*types.Quer
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
+	return q.opResponse(ctx, o)
+}
+
+// Coin implements types.QueryServer: the operation recorded for a coin, and its Bitcoin depth.
+func (q Querier) Coin(ctx context.Context, req *types.QueryCoinRequest) (*types.QueryOpResponse, error) {
+	if req == nil {
+		return nil, errEmptyRequest
+	}
+	coin, err := tunneltypes.ParseOutpoint(strings.TrimSpace(req.Outpoint))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	o, found, err := q.k.CoinOp(ctx, coin)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	if !found {
+		return nil, status.Errorf(codes.NotFound, "no inbox operation is recorded for coin %s", req.Outpoint)
+	}
+	return q.opResponse(ctx, o)
+}
+
+// opResponse is o with its Bitcoin depth (0 when its block is no longer canonical).
+func (q Querier) opResponse(ctx context.Context, o types.Op) (*types.QueryOpResponse, error) {
 	var confirmations uint64
 	onChain, err := q.k.btclc.IsOnMainChain(ctx, o.BlockHash())
 	if err != nil {

@@ -105,21 +105,25 @@ func (k Keeper) Authority() string { return k.authority }
 // GetParams returns the module's params.
 func (k Keeper) GetParams(ctx context.Context) (types.Params, error) { return k.Params.Get(ctx) }
 
-// CoinActed tells whether an operation spending coin has run (executed or failed). The node
-// guard asks it of the operations it sees on Bitcoin.
-func (k Keeper) CoinActed(ctx context.Context, coin wire.OutPoint) (bool, error) {
-	txid, err := k.Spent.Get(ctx, collections.Join(coin.Hash, coin.Index))
+// CoinOp returns the operation recorded for coin, the outpoint its first input spends (found
+// false: none).
+func (k Keeper) CoinOp(ctx context.Context, coin OutpointKey) (o types.Op, found bool, err error) {
+	txid, err := k.Spent.Get(ctx, coin)
 	if errors.Is(err, collections.ErrNotFound) {
-		return false, nil
+		return types.Op{}, false, nil
 	}
 	if err != nil {
-		return false, err
+		return types.Op{}, false, err
 	}
-	o, err := k.Ops.Get(ctx, txid)
-	if err != nil {
-		return false, err
-	}
-	return o.Status != types.OP_STATUS_PENDING, nil
+	o, err = k.Ops.Get(ctx, txid)
+	return o, err == nil, err
+}
+
+// CoinActed tells whether an operation spending coin has run (executed or failed). The node
+// guard asks it of the operations it sees on Bitcoin; the Coin query and the audit judge by it.
+func (k Keeper) CoinActed(ctx context.Context, coin wire.OutPoint) (bool, error) {
+	o, found, err := k.CoinOp(ctx, collections.Join(coin.Hash, coin.Index))
+	return found && o.Status != types.OP_STATUS_PENDING, err
 }
 
 func spentKey(o types.Op) OutpointKey {
