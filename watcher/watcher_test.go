@@ -252,3 +252,67 @@ func TestWatcherDeposits(t *testing.T) {
 		t.Fatalf("after it was reported done offered %d deposits", len(c.Deposits))
 	}
 }
+
+// TestWatcherInbox: against btcd, the watcher offers a block's inbox operation with its funding
+// transaction; while its Bitcoin node does not serve that funding transaction it offers none and
+// reads the block again at the next step, and once a proposer reports the operation done it
+// forgets it.
+func TestWatcherInbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	node := btcdtest.Start(t, nil)
+	node.Generate(101) // matures a coinbase
+	ctx := context.Background()
+	wal, err := wallet.New(node.MiningKey(), &chaincfg.RegressionNetParams, wallet.P2PKH, node.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := bitcoin.InboxPayload{Op: bitcoin.InboxTransfer, To: [20]byte{1}}
+	payload.Amount[15] = 1
+	raw, err := payload.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	utxos, err := wal.UTXOs(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, _, err := wal.BuildTx(utxos, []*wire.TxOut{wire.NewTxOut(0, bitcoin.InboxScript(raw))}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txid, err := wal.Broadcast(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mined := node.Generate(1)[0]
+	height, _ := node.BestBlock()
+	tip := view{height: uint64(height), hash: mined}
+
+	flaky := &flakyFunding{Client: node.Client(), fail: true, served: map[chainhash.Hash]bool{}}
+	w := watcher.New(flaky, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, 0)
+	if err := w.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.Candidate(tip); len(c.Inbox) != 0 {
+		t.Fatalf("offered %d inbox operations without their funding transaction", len(c.Inbox))
+	}
+	flaky.fail = false
+	if err := w.Step(ctx); err != nil { // the block is read again
+		t.Fatal(err)
+	}
+	c := w.Candidate(tip)
+	if len(c.Inbox) != 1 {
+		t.Fatalf("offered %d inbox operations once the node served the funding transaction, want 1", len(c.Inbox))
+	}
+	p := c.Inbox[0]
+	decoded, err := bitcoin.DecodeTx(p.Tx)
+	if err != nil || decoded.TxHash() != txid || p.BtcBlockHash != mined.String() || len(p.FundingTx) == 0 {
+		t.Fatalf("offered a proof of %v in %s with %d bytes of funding tx, want %s in %s with its funding tx", err, p.BtcBlockHash, len(p.FundingTx), txid, mined)
+	}
+	w.InboxDone([]chainhash.Hash{txid})
+	if c := w.Candidate(tip); len(c.Inbox) != 0 {
+		t.Fatalf("after it was reported done offered %d inbox operations", len(c.Inbox))
+	}
+}
