@@ -149,15 +149,9 @@ func InboxOpsOf(ctx context.Context, node scan.TxSource, block *wire.MsgBlock, h
 	if len(found) == 0 {
 		return nil, nil
 	}
-	byTxID := make(map[chainhash.Hash]*wire.MsgTx, len(block.Transactions))
-	for _, tx := range block.Transactions {
-		if tx != nil {
-			byTxID[tx.TxHash()] = tx
-		}
-	}
 	for _, f := range found {
-		tx := byTxID[f.TxID]
-		if tx == nil || len(tx.TxIn) == 0 {
+		tx := f.Tx
+		if len(tx.TxIn) == 0 {
 			continue
 		}
 		if f.FundingErr != nil {
