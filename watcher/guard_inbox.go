@@ -139,33 +139,70 @@ func (g *Guard) holdAged(aged []InboxOp) {
 	g.metrics.InboxHeld.Set(float64(len(g.inboxHeld)))
 }
 
-// InboxOpsOf returns the operations of block that the chain takes, as x/inbox checks them: one
-// well-formed HEMF output, a key bound to input 0 by its funding transaction, and both within
-// x/inbox's sizes in the forms proofs carry. Anyone can post a HEMF output, so one the chain
-// would refuse never raises the alarm. unread are the HEMF transactions whose funding
-// transaction node did not serve: they cannot be judged.
-func InboxOpsOf(ctx context.Context, node scan.TxSource, block *wire.MsgBlock, height int64) (ops []InboxOp, unread []scan.Signed) {
+// takenInbox is an inbox transaction of a block that the chain takes, with the account it runs as.
+type takenInbox struct {
+	scan.Signed
+	account [20]byte
+}
+
+// inboxTaken is the one judgement, for the guard, the audit and the watcher, of which inbox
+// transactions of block the chain takes, as x/inbox checks them: one well-formed HEMF output
+// (scan.InboxOps), a key bound to input 0 by its funding transaction, both within x/inbox's sizes
+// in the forms proofs carry, and a merkle path that x/btclc's VerifyProof accepts against the
+// block's header (bitcoin.VerifyTxInclusion refuses a path through a pair of nodes that decodes as
+// a transaction, which a sender can grind for: such an operation can never be proven, so it is no
+// censorship). tree is block's merkle tree (built only if an operation needs it). unread are the
+// HEMF transactions whose funding transaction node did not serve: they cannot be judged.
+func inboxTaken(ctx context.Context, node scan.TxSource, block *wire.MsgBlock) (taken []takenInbox, tree bitcoin.MerkleTree, unread []scan.Signed) {
 	found := scan.InboxOps(ctx, node, block)
-	if len(found) == 0 {
-		return nil, nil
-	}
+	built := false
 	for _, f := range found {
-		tx := f.Tx
-		if len(tx.TxIn) == 0 {
+		if len(f.Tx.TxIn) == 0 {
 			continue
 		}
 		if f.FundingErr != nil {
 			unread = append(unread, f)
 			continue
 		}
-		if inboxtypes.CheckTxSizes(tx, f.Funding) != nil {
+		if inboxtypes.CheckTxSizes(f.Tx, f.Funding) != nil {
 			continue
 		}
-		account, err := bitcoin.InputSignerAccount(tx, f.Funding)
+		account, err := bitcoin.InputSignerAccount(f.Tx, f.Funding)
 		if err != nil {
 			continue
 		}
-		ops = append(ops, InboxOp{TxID: f.TxID, Coin: tx.TxIn[0].PreviousOutPoint, Height: height, Account: account})
+		if !built {
+			txids := make([]chainhash.Hash, len(block.Transactions))
+			for i, tx := range block.Transactions {
+				if tx == nil {
+					return nil, tree, unread // a malformed answer of the node: nothing is judged
+				}
+				txids[i] = tx.TxHash()
+			}
+			if tree, err = bitcoin.NewMerkleTree(txids); err != nil {
+				return nil, tree, unread
+			}
+			built = true
+		}
+		branch, err := tree.Branch(f.Index)
+		if err != nil {
+			continue
+		}
+		if _, err := bitcoin.VerifyTxInclusion(f.Tx, block.Header.MerkleRoot, f.Index, branch); err != nil {
+			continue
+		}
+		taken = append(taken, takenInbox{Signed: f, account: account})
+	}
+	return taken, tree, unread
+}
+
+// InboxOpsOf returns the operations of block that the chain takes (inboxTaken), at height.
+// Anyone can post a HEMF output, so one the chain would refuse never raises the alarm. unread are
+// the HEMF transactions whose funding transaction node did not serve: they cannot be judged.
+func InboxOpsOf(ctx context.Context, node scan.TxSource, block *wire.MsgBlock, height int64) (ops []InboxOp, unread []scan.Signed) {
+	taken, _, unread := inboxTaken(ctx, node, block)
+	for _, t := range taken {
+		ops = append(ops, InboxOp{TxID: t.TxID, Coin: t.Tx.TxIn[0].PreviousOutPoint, Height: height, Account: t.account})
 	}
 	return ops, unread
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hemi-appchain/hemi/bitcoin/rpc"
 	"github.com/hemi-appchain/hemi/bitcoin/wallet"
 	"github.com/hemi-appchain/hemi/testutil/btcdtest"
+	"github.com/hemi-appchain/hemi/testutil/datagen"
 	"github.com/hemi-appchain/hemi/watcher"
 	"github.com/hemi-appchain/hemi/x/pop/canonical"
 )
@@ -375,5 +376,70 @@ func TestGuardInboxAlarm(t *testing.T) {
 	g.Inbox(ran, minConfirmations, now)
 	if overdue := g.InboxAlarm(); len(overdue) != 0 {
 		t.Fatalf("the alarm stayed up after the old operation's coin acted: %v", overdue)
+	}
+}
+
+// txSource serves the transactions it holds, as a Bitcoin node with a transaction index.
+type txSource map[chainhash.Hash]*wire.MsgTx
+
+func (s txSource) GetRawTransaction(_ context.Context, txid chainhash.Hash) (*wire.MsgTx, error) {
+	if tx, ok := s[txid]; ok {
+		return tx, nil
+	}
+	return nil, errors.New("no such transaction")
+}
+
+// TestInboxOpsOfUnprovable: an operation whose merkle path x/btclc refuses is not one the chain
+// takes, so the guard never calls it censored. Its sender (or a miner) grinds the transaction
+// next to it so that the pair of their txids decodes as a 64-byte transaction: every proof of
+// the operation then fails (bitcoin.ErrMerkleNodeIsTx). The same operation beside another
+// transaction is taken.
+func TestInboxOpsOfUnprovable(t *testing.T) {
+	key := datagen.KeyFromSeed(4242)
+	payload := bitcoin.InboxPayload{Op: bitcoin.InboxTransfer, To: [20]byte{1}}
+	payload.Amount[15] = 1
+	raw, err := payload.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spend := datagen.Spend{Kind: datagen.P2WPKH, Key: key, Outputs: []*wire.TxOut{wire.NewTxOut(0, bitcoin.InboxScript(raw))}}
+	var op datagen.MinedSpend
+	for i := 0; ; i++ { // the operation's txid has byte 4 = 1 (the pair's input count)
+		op = datagen.SignedSpend(t, spend, chainhash.Hash{byte(i), byte(i >> 8), 0x77})
+		if op.Spending.TxHash()[4] == 1 {
+			break
+		}
+	}
+	child := wire.NewMsgTx(2)
+	child.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: op.Spending.TxHash(), Index: 1}, nil, nil))
+	child.AddTxOut(wire.NewTxOut(1000, []byte{0x51}))
+	for child.LockTime = 0; ; child.LockTime++ { // byte 9 = 13 (a script length), byte 27 = 0 (no outputs' padding)
+		if h := child.TxHash(); h[9] == 13 && h[27] == 0 {
+			break
+		}
+	}
+	other := wire.NewMsgTx(2)
+	other.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.Hash{0x99}}, nil, nil))
+	other.AddTxOut(wire.NewTxOut(1000, []byte{0x51}))
+	source := txSource{op.Funding.TxHash(): op.Funding}
+	genesis := datagen.RegtestGenesis()
+	ctx := context.Background()
+	for _, c := range []struct {
+		name      string
+		neighbour *wire.MsgTx
+		want      int
+	}{{"beside the ground transaction", child, 0}, {"beside another transaction", other, 1}} {
+		// coinbase, funding, the operation (index 2), its neighbour (index 3)
+		block := datagen.MineTxBlock(t, &genesis, 1, op.Funding, op.Spending, c.neighbour).Block
+		if c.want == 0 {
+			txids := []chainhash.Hash{block.Transactions[0].TxHash(), op.Funding.TxHash(), op.Spending.TxHash(), child.TxHash()}
+			branch, _ := bitcoin.MerkleBranch(txids, 2)
+			if _, err := bitcoin.VerifyTxInclusion(op.Spending, block.Header.MerkleRoot, 2, branch); !errors.Is(err, bitcoin.ErrMerkleNodeIsTx) {
+				t.Fatalf("the ground block's proof of the operation: %v, want ErrMerkleNodeIsTx", err)
+			}
+		}
+		if ops, unread := watcher.InboxOpsOf(ctx, source, block, 1); len(ops) != c.want || len(unread) != 0 {
+			t.Errorf("%s: %d operations (%d unread), want %d", c.name, len(ops), len(unread), c.want)
+		}
 	}
 }

@@ -310,22 +310,24 @@ func (w *Watcher) proofs(ctx context.Context, block *wire.MsgBlock) []pending {
 	return out
 }
 
-// inboxProofs builds the proofs of block's inbox operations. x/inbox takes none without its
-// funding transaction: when the node could not serve one, incomplete tells the next step to read
-// the block again.
+// inboxProofs builds the proofs of the inbox operations of block the chain takes (inboxTaken, as
+// the guard judges them). x/inbox takes none without its funding transaction: when the node
+// could not serve one, incomplete tells the next step to read the block again.
 func (w *Watcher) inboxProofs(ctx context.Context, block *wire.MsgBlock) (out []pending, incomplete bool) {
-	for _, op := range scan.InboxOps(ctx, w.node, block) {
-		if op.FundingErr != nil {
-			w.log.Warn("could not fetch the funding transaction of an inbox operation (does the Bitcoin node run with a "+
-				"transaction index, btcd --txindex?); trying again at the next step", "txid", op.TxID, "err", op.FundingErr)
-			incomplete = true
+	taken, tree, unread := inboxTaken(ctx, w.node, block)
+	for _, op := range unread {
+		w.log.Warn("could not fetch the funding transaction of an inbox operation (does the Bitcoin node run with a "+
+			"transaction index, btcd --txindex?); trying again at the next step", "txid", op.TxID, "err", op.FundingErr)
+	}
+	for _, op := range taken {
+		proof, err := btclctypes.NewInclusionProofAt(block, tree, op.Index, op.Funding)
+		if err != nil {
+			w.log.Warn("could not build the proof of an inbox operation", "txid", op.TxID, "err", err)
 			continue
 		}
-		if proof, ok := w.signedProof(block, op, "inbox operation"); ok {
-			out = append(out, proof)
-		}
+		out = append(out, pending{txid: op.TxID, proof: proof})
 	}
-	return out, incomplete
+	return out, len(unread) > 0
 }
 
 func (w *Watcher) signedProof(block *wire.MsgBlock, s scan.Signed, what string) (pending, bool) {

@@ -26,8 +26,9 @@ type TxSource interface {
 // Signed is a transaction found in a block whose first input's key the chain reads: a PoP
 // publication (the key is the reward's payee) or an inbox operation (the key is the account).
 type Signed struct {
-	Tx   *wire.MsgTx
-	TxID chainhash.Hash
+	Tx    *wire.MsgTx
+	TxID  chainhash.Hash
+	Index uint32 // in the block
 	// Funding is the transaction whose output the first input spends, or nil when the node could
 	// not serve it (FundingErr says why): the chain binds the key only through it.
 	Funding    *wire.MsgTx
@@ -64,7 +65,7 @@ func signed(ctx context.Context, node TxSource, block *wire.MsgBlock, carries fu
 		if i == 0 || tx == nil || !carries(tx) {
 			continue
 		}
-		s := Signed{Tx: tx, TxID: tx.TxHash()}
+		s := Signed{Tx: tx, TxID: tx.TxHash(), Index: uint32(i)}
 		if len(tx.TxIn) > 0 { // the node's block is untrusted
 			s.Funding, s.FundingErr = node.GetRawTransaction(ctx, tx.TxIn[0].PreviousOutPoint.Hash)
 		}

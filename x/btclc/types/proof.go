@@ -2,6 +2,7 @@ package types
 
 import (
 	"bytes"
+	"fmt"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
@@ -67,6 +68,25 @@ func NewInclusionProof(block *wire.MsgBlock, txid chainhash.Hash, funding *wire.
 	if err != nil {
 		return InclusionProof{}, err
 	}
+	return newInclusionProof(block, index, siblings, funding)
+}
+
+// NewInclusionProofAt is NewInclusionProof of the transaction at index of block, with its branch
+// from tree, block's merkle tree: a caller proving many transactions of one block builds the
+// tree once.
+func NewInclusionProofAt(block *wire.MsgBlock, tree bitcoin.MerkleTree, index uint32, funding *wire.MsgTx) (InclusionProof, error) {
+	siblings, err := tree.Branch(index)
+	if err != nil {
+		return InclusionProof{}, err
+	}
+	if uint64(index) >= uint64(len(block.Transactions)) {
+		return InclusionProof{}, fmt.Errorf("index %d of a block of %d transactions", index, len(block.Transactions))
+	}
+	return newInclusionProof(block, index, siblings, funding)
+}
+
+func newInclusionProof(block *wire.MsgBlock, index uint32, siblings []chainhash.Hash, funding *wire.MsgTx) (InclusionProof, error) {
+	var err error
 	// VerifyProof reads no witness without a funding transaction, and input 0's alone with one:
 	// the proof carries no more.
 	var rawTx, rawFunding bytes.Buffer
