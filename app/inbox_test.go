@@ -340,7 +340,8 @@ func TestInboxBoundedAndReorged(t *testing.T) {
 	key := bitcoinKey(alice)
 	one := transferPayload(t, bob.Address, bitcoin.InboxAhemi, big.NewInt(1))
 
-	// Block 1 holds 100 operations and block 2 holds 50: two entries' worth.
+	// Block 1 holds 60 operations and block 2 holds 90: the first block to run them runs block 1's
+	// and the first 40 of block 2 by tx index, which (height, txid) order would not pick.
 	genesis := datagen.RegtestGenesis()
 	spends := func(n int) []datagen.Spend {
 		out := make([]datagen.Spend, n)
@@ -349,8 +350,8 @@ func TestInboxBoundedAndReorged(t *testing.T) {
 		}
 		return out
 	}
-	b1 := datagen.MineSpendBlock(t, &genesis, 1, spends(inject.MaxInboxOps)...)
-	b2 := datagen.MineSpendBlock(t, b1.Header(), 2, spends(50)...)
+	b1 := datagen.MineSpendBlock(t, &genesis, 1, spends(60)...)
+	b2 := datagen.MineSpendBlock(t, b1.Header(), 2, spends(90)...)
 	var order []chainhash.Hash // Bitcoin order
 	for _, b := range []*datagen.MinedBlock{b1, b2} {
 		e := &inject.Entry{Headers: [][]byte{b.RawHeader}}
