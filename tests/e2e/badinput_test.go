@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -180,13 +181,26 @@ func testBadInput(t *testing.T, net *network, eth *ethclient.Client, bank bankty
 	})
 }
 
+// mustHeight is node 0's last height the app has committed (ABCI Info), the newest a query may
+// name: CometBFT's /status counts a block once it is stored, which can be before the app has
+// committed it, and a query at that height is then "in the future".
 func mustHeight(t *testing.T, net *network) int64 {
 	t.Helper()
-	s, err := net.status(0)
-	if err != nil {
+	var res struct {
+		Result struct {
+			Response struct {
+				LastBlockHeight string `json:"last_block_height"`
+			} `json:"response"`
+		} `json:"result"`
+	}
+	if err := getJSON(net.nodes[0].RPC+"/abci_info", &res); err != nil {
 		t.Fatal(err)
 	}
-	return s.Height
+	h, err := strconv.ParseInt(res.Result.Response.LastBlockHeight, 10, 64)
+	if err != nil {
+		t.Fatalf("abci_info last_block_height %q: %v", res.Result.Response.LastBlockHeight, err)
+	}
+	return h
 }
 
 func writeFile(t *testing.T, path, content string) {
