@@ -68,6 +68,16 @@ if [ -n "${KEYSTONE_INTERVAL:-}" ]; then
     { echo "could not set keystone_interval in $genesis" >&2; exit 1; }
 fi
 
+# VOTING_PERIOD sets x/gov's voting period in seconds (default 48 h), and the expedited one to half
+# of it (it must be shorter): proposals a test can see pass.
+if [ -n "${VOTING_PERIOD:-}" ]; then
+  [[ $VOTING_PERIOD =~ ^[0-9]+$ && $VOTING_PERIOD -ge 2 ]] || { echo "VOTING_PERIOD must be a number of seconds, at least 2" >&2; exit 1; }
+  sed -i -E -e "s/\"voting_period\": \"[0-9.]+s\"/\"voting_period\": \"${VOTING_PERIOD}s\"/" \
+    -e "s/\"expedited_voting_period\": \"[0-9.]+s\"/\"expedited_voting_period\": \"$((VOTING_PERIOD / 2))s\"/" "$genesis"
+  grep -q "\"voting_period\": \"${VOTING_PERIOD}s\"" "$genesis" ||
+    { echo "could not set voting_period in $genesis" >&2; exit 1; }
+fi
+
 # VAULT_SCRIPT sets x/tunnel's vault_script (the custodian's scriptPubKey, base64 as genesis holds
 # bytes): without it no vault is configured and deposits are refused.
 if [ -n "${VAULT_SCRIPT:-}" ]; then

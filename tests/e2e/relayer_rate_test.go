@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -76,6 +78,9 @@ func TestRelayerSyncRate(t *testing.T) {
 					first, from = now, int64(res.Header.Height)
 				}
 				if int64(res.Header.Height) == height && res.Header.Hash == hash.String() {
+					if from == height {
+						return math.NaN()
+					}
 					return float64(height-from) / now.Sub(first).Seconds()
 				}
 			}
@@ -105,7 +110,13 @@ func TestRelayerSyncRate(t *testing.T) {
 	watched := catchUp(btclctypes.NewQueryClient(grpcConn(t, net)))
 	net.stopAll()
 
-	t.Logf("RESULT headers=%d relayer_one_per_call=%.0f/s relayer_batched=%.0f/s (%.2fx) watcher=%.0f/s (%.2fx); "+
+	// A watcher may bring every header in the first block it commits (so with few headers, as in
+	// `make bench-short`): x/btclc then first answers at the tip and there is no rate to measure.
+	watcher := "all in its first block"
+	if !math.IsNaN(watched) {
+		watcher = fmt.Sprintf("%.0f/s (%.2fx)", watched, watched/relayOne)
+	}
+	t.Logf("RESULT headers=%d relayer_one_per_call=%.0f/s relayer_batched=%.0f/s (%.2fx) watcher=%s; "+
 		"rpc reads alone: one per call %.0f/s, batched %.0f/s (%.2fx)",
-		height, relayOne, relayBulk, relayBulk/relayOne, watched, watched/relayOne, fetchOne, fetchBulk, fetchBulk/fetchOne)
+		height, relayOne, relayBulk, relayBulk/relayOne, watcher, fetchOne, fetchBulk, fetchBulk/fetchOne)
 }

@@ -1,0 +1,146 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"cosmossdk.io/core/header"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/runtime"
+	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	"github.com/cosmos/cosmos-sdk/testutil"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/module"
+	upgradekeeper "github.com/cosmos/cosmos-sdk/x/upgrade/keeper"
+	upgradetypes "github.com/cosmos/cosmos-sdk/x/upgrade/types"
+)
+
+// upgradeFixture is x/upgrade's keeper on an in-memory store, with upgradeModule over it. A second
+// keeper over the same store (newKeeper again) is a restarted node with another binary.
+type upgradeFixture struct {
+	ctx  sdk.Context
+	key  *storetypes.KVStoreKey
+	home string
+}
+
+func newUpgradeFixture(t *testing.T) *upgradeFixture {
+	key := storetypes.NewKVStoreKey(upgradetypes.StoreKey)
+	tc := testutil.DefaultContextWithDB(t, key, storetypes.NewTransientStoreKey("transient_upgrade"))
+	return &upgradeFixture{ctx: tc.Ctx, key: key, home: t.TempDir()}
+}
+
+func (f *upgradeFixture) newKeeper(skip ...int64) (*upgradekeeper.Keeper, upgradeModule) {
+	skips := map[int64]bool{}
+	for _, h := range skip {
+		skips[h] = true
+	}
+	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
+	k := upgradekeeper.NewKeeper(skips, runtime.NewKVStoreService(f.key), cdc, f.home, nil, "authority")
+	return k, upgradeModule{keeper: k}
+}
+
+func (f *upgradeFixture) at(height int64) sdk.Context {
+	return f.ctx.WithHeaderInfo(header.Info{Height: height}).WithBlockHeight(height)
+}
+
+func (f *upgradeFixture) schedule(t *testing.T, k *upgradekeeper.Keeper, name string, height int64) {
+	t.Helper()
+	if err := k.ScheduleUpgrade(f.at(1), upgradetypes.Plan{Name: name, Height: height, Info: "binaries at example.org"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func planned(t *testing.T, ctx context.Context, k *upgradekeeper.Keeper) bool {
+	t.Helper()
+	_, err := k.GetUpgradePlan(ctx)
+	return err == nil
+}
+
+func TestUpgradeModule(t *testing.T) {
+	t.Run("no plan", func(t *testing.T) {
+		f := newUpgradeFixture(t)
+		_, m := f.newKeeper()
+		res, err := m.PreBlock(f.at(5))
+		if err != nil || res.IsConsensusParamsChanged() {
+			t.Fatalf("got %v, %v; want nothing to do", res, err)
+		}
+	})
+
+	t.Run("due without a handler: upgrade-info.json and stop", func(t *testing.T) {
+		f := newUpgradeFixture(t)
+		k, m := f.newKeeper()
+		f.schedule(t, k, "v2", 10)
+		if _, err := m.PreBlock(f.at(9)); err != nil {
+			t.Fatalf("height 9, before the plan: %v", err)
+		}
+		_, err := m.PreBlock(f.at(10))
+		if err == nil || !strings.Contains(err.Error(), `UPGRADE "v2" NEEDED at height: 10`) {
+			t.Fatalf("height 10: got %v, want UPGRADE NEEDED", err)
+		}
+		info, err := k.ReadUpgradeInfoFromDisk()
+		if err != nil || info.Name != "v2" || info.Height != 10 {
+			t.Fatalf("upgrade-info.json: %+v, %v; want v2 at 10", info, err)
+		}
+		if !planned(t, f.at(10), k) {
+			t.Fatal("the plan was cleared; it must stay for the binary that has the handler")
+		}
+	})
+
+	t.Run("due with a handler: applied once", func(t *testing.T) {
+		f := newUpgradeFixture(t)
+		k, m := f.newKeeper()
+		ran := 0
+		k.SetUpgradeHandler("v2", func(_ context.Context, _ upgradetypes.Plan, vm module.VersionMap) (module.VersionMap, error) {
+			ran++
+			return vm, nil
+		})
+		f.schedule(t, k, "v2", 10)
+		res, err := m.PreBlock(f.at(10))
+		if err != nil || !res.IsConsensusParamsChanged() || ran != 1 {
+			t.Fatalf("got %v, %v, handler ran %d times; want it applied once", res, err, ran)
+		}
+		if done, err := k.GetDoneHeight(f.at(10), "v2"); err != nil || done != 10 {
+			t.Fatalf("done height %d, %v; want 10", done, err)
+		}
+		if planned(t, f.at(11), k) {
+			t.Fatal("the plan is still scheduled after it ran")
+		}
+		if _, err := m.PreBlock(f.at(11)); err != nil || ran != 1 {
+			t.Fatalf("height 11: %v, handler ran %d times", err, ran)
+		}
+
+		// A node restarted on a binary without v2's handler refuses the state.
+		_, older := f.newKeeper()
+		if _, err := older.PreBlock(f.at(11)); err == nil || !strings.Contains(err.Error(), `has applied upgrade "v2"`) {
+			t.Fatalf("older binary: got %v, want the refusal", err)
+		}
+	})
+
+	t.Run("handler before the height: refused", func(t *testing.T) {
+		f := newUpgradeFixture(t)
+		k, m := f.newKeeper()
+		k.SetUpgradeHandler("v2", func(_ context.Context, _ upgradetypes.Plan, vm module.VersionMap) (module.VersionMap, error) {
+			t.Fatal("the handler ran before its height")
+			return vm, nil
+		})
+		f.schedule(t, k, "v2", 10)
+		if _, err := m.PreBlock(f.at(9)); err == nil || !strings.Contains(err.Error(), "not due yet") {
+			t.Fatalf("got %v, want the early-binary refusal", err)
+		}
+	})
+
+	t.Run("skipped height", func(t *testing.T) {
+		f := newUpgradeFixture(t)
+		k, m := f.newKeeper(10)
+		f.schedule(t, k, "v2", 10)
+		if _, err := m.PreBlock(f.at(10)); err != nil {
+			t.Fatalf("skipped upgrade: %v", err)
+		}
+		if planned(t, f.at(10), k) {
+			t.Fatal("a skipped plan must be cleared")
+		}
+	})
+}

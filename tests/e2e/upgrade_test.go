@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestUpgradeThroughGov schedules a software upgrade the way the README says, with x/gov, and
+// checks what an operator and cosmovisor see: the plan is queryable, and at its height the node
+// (whose binary has no handler for it) writes data/upgrade-info.json, logs UPGRADE "v2" NEEDED and
+// commits no block at that height.
+func TestUpgradeThroughGov(t *testing.T) {
+	net := newNetwork(t, 1, 1, "VOTING_PERIOD=6")
+	net.start(0)
+	net.waitHeight(0, 2, 60*time.Second)
+
+	// Two blocks to include the proposal, six seconds of voting, and a margin.
+	height := mustHeight(t, net) + 20
+	plan := fmt.Sprintf(`{"name":"v2","height":"%d","info":"binaries at example.org"}`, height)
+	if res := net.sendTx("tx", "upgrade", "software-upgrade-proposal", "--plan", plan, "--title", "v2", "--summary", "to v2",
+		"--deposit", "10000000000000000000ahemi", "--from", "val0"); res.Code != 0 {
+		t.Fatalf("software-upgrade-proposal: code %d: %s", res.Code, res.RawLog)
+	}
+	if res := net.sendTx("tx", "gov", "vote", "1", "yes", "--from", "val0"); res.Code != 0 {
+		t.Fatalf("vote: code %d: %s", res.Code, res.RawLog)
+	}
+
+	// The plan, once the proposal has passed.
+	var scheduled struct {
+		Plan struct {
+			Name   string `json:"name"`
+			Height string `json:"height"`
+		} `json:"plan"`
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	for scheduled.Plan.Name == "" {
+		if time.Now().After(deadline) {
+			out, _ := net.cli("query", "gov", "proposal", "1", "--node", net.nodes[0].RPC, "--output", "json")
+			t.Fatalf("no upgrade plan 40 s after the vote; the proposal: %s", out)
+		}
+		time.Sleep(time.Second)
+		out, err := net.cli("query", "upgrade", "plan", "--node", net.nodes[0].RPC, "--output", "json")
+		if err == nil {
+			if err := json.Unmarshal([]byte(out), &scheduled); err != nil {
+				t.Fatalf("query upgrade plan: %v: %s", err, out)
+			}
+		}
+	}
+	if scheduled.Plan.Name != "v2" || scheduled.Plan.Height != strconv.FormatInt(height, 10) {
+		t.Fatalf("plan %+v, want v2 at %d", scheduled.Plan, height)
+	}
+
+	// The halt.
+	logPath := filepath.Join(net.home(0), "hemid.log")
+	want := fmt.Sprintf(`UPGRADE \"v2\" NEEDED at height: %d`, height)
+	deadline = time.Now().Add(time.Duration(height-mustHeight(t, net))*2*time.Second + 30*time.Second)
+	for {
+		b, err := os.ReadFile(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(want)) || bytes.Contains(b, []byte(strings.ReplaceAll(want, `\"`, `"`))) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in hemid.log; last height %d", want, mustHeight(t, net))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	b, err := os.ReadFile(filepath.Join(net.home(0), "data", "upgrade-info.json"))
+	if err != nil {
+		t.Fatalf("upgrade-info.json for cosmovisor: %v", err)
+	}
+	var info struct {
+		Name   string `json:"name"`
+		Height int64  `json:"height"`
+	}
+	if err := json.Unmarshal(b, &info); err != nil || info.Name != "v2" || info.Height != height {
+		t.Fatalf("upgrade-info.json %s (%v), want v2 at %d", b, err, height)
+	}
+	time.Sleep(3 * time.Second)
+	if h := mustHeight(t, net); h != height-1 {
+		t.Fatalf("the app committed height %d; the chain must stop before the upgrade height %d", h, height)
+	}
+}
