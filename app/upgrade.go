@@ -119,7 +119,10 @@ func (m upgradeModule) PreBlock(ctx context.Context) (appmodule.ResponsePreBlock
 		return unchanged, nil
 	case skipped:
 		m.keeper.Logger(ctx).Info(fmt.Sprintf("UPGRADE %q SKIPPED at %d (--unsafe-skip-upgrades): %s", plan.Name, plan.Height, plan.Info))
-		return unchanged, m.keeper.ClearUpgradePlan(ctx)
+		if err := m.keeper.ClearUpgradePlan(ctx); err != nil {
+			return nil, err
+		}
+		return unchanged, nil
 	case due && !m.keeper.HasHandler(plan.Name):
 		if err := m.keeper.DumpUpgradeInfoToDisk(height, plan); err != nil {
 			return nil, fmt.Errorf("writing upgrade-info.json for upgrade %q: %w", plan.Name, err)
@@ -134,7 +137,9 @@ func (m upgradeModule) PreBlock(ctx context.Context) (appmodule.ResponsePreBlock
 		}
 		return &sdk.ResponsePreBlock{ConsensusParamsChanged: true}, nil
 	case m.keeper.HasHandler(plan.Name):
-		return nil, fmt.Errorf("this binary has the handler of upgrade %q, which is scheduled at %s and not due yet: run the binary the chain runs now until then", plan.Name, plan.DueAt())
+		err := fmt.Errorf("this binary has the handler of upgrade %q, which is scheduled at %s and not due yet: run the binary the chain runs now until then", plan.Name, plan.DueAt())
+		m.keeper.Logger(ctx).Error(err.Error())
+		return nil, err
 	}
 	return unchanged, nil
 }
@@ -153,7 +158,7 @@ func (upgradeModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "name"}},
 				},
 				{
-					RpcMethod: "ModuleVersions", Use: "module-versions [module]", Short: "Each module's consensus version",
+					RpcMethod: "ModuleVersions", Use: "module-versions [module]", Alias: []string{"module_versions"}, Short: "Each module's consensus version",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "module_name", Optional: true}},
 				},
 				{RpcMethod: "Authority", Use: "authority", Short: "The address allowed to schedule upgrades (x/gov)"},
