@@ -535,11 +535,14 @@ func (app *App) Precommiter(ctx sdk.Context) {
 // modules' PreBlock in the order of modules.go and applies the block's injected Bitcoin entry, so
 // that every transaction of the block sees it.
 func (app *App) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
-	if err := app.guardBlock(ctx, req); err != nil {
-		return nil, err
-	}
 	res, err := app.ModuleManager.PreBlock(ctx)
 	if err != nil {
+		return nil, err
+	}
+	// After x/upgrade: at an upgrade's height the guard then reads the state the migrations wrote
+	// (it primes itself from x/pop's keystones). Its refusal fails the block, so nothing of it,
+	// the upgrade included, is committed.
+	if err := app.guardBlock(ctx, req); err != nil {
 		return nil, err
 	}
 	app.applyEntry(ctx, req)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -73,8 +74,8 @@ func TestUpgradeModule(t *testing.T) {
 		f := newUpgradeFixture(t)
 		k, m := f.newKeeper()
 		f.schedule(t, k, "v2", 10)
-		if _, err := m.PreBlock(f.at(9)); err != nil {
-			t.Fatalf("height 9, before the plan: %v", err)
+		if res, err := m.PreBlock(f.at(9)); err != nil || res.IsConsensusParamsChanged() || !planned(t, f.at(9), k) {
+			t.Fatalf("height 9, before the plan: %v, %v; want nothing done and the plan kept", res, err)
 		}
 		_, err := m.PreBlock(f.at(10))
 		if err == nil || !strings.Contains(err.Error(), `UPGRADE "v2" NEEDED at height: 10`) {
@@ -93,12 +94,16 @@ func TestUpgradeModule(t *testing.T) {
 		f := newUpgradeFixture(t)
 		k, m := f.newKeeper()
 		ran := 0
-		k.SetUpgradeHandler("v2", func(_ context.Context, _ upgradetypes.Plan, vm module.VersionMap) (module.VersionMap, error) {
+		k.SetUpgradeHandler("v2", func(ctx context.Context, _ upgradetypes.Plan, vm module.VersionMap) (module.VersionMap, error) {
 			ran++
+			// A migration is not bounded by the block's gas.
+			if limit := sdk.UnwrapSDKContext(ctx).BlockGasMeter().Limit(); limit != math.MaxUint64 {
+				t.Errorf("the upgrade ran under a block gas limit of %d", limit)
+			}
 			return vm, nil
 		})
 		f.schedule(t, k, "v2", 10)
-		res, err := m.PreBlock(f.at(10))
+		res, err := m.PreBlock(f.at(10).WithBlockGasMeter(storetypes.NewGasMeter(1000)))
 		if err != nil || !res.IsConsensusParamsChanged() || ran != 1 {
 			t.Fatalf("got %v, %v, handler ran %d times; want it applied once", res, err, ran)
 		}
@@ -135,12 +140,35 @@ func TestUpgradeModule(t *testing.T) {
 	t.Run("skipped height", func(t *testing.T) {
 		f := newUpgradeFixture(t)
 		k, m := f.newKeeper(10)
+		k.SetUpgradeHandler("v2", func(_ context.Context, _ upgradetypes.Plan, vm module.VersionMap) (module.VersionMap, error) {
+			t.Error("the handler of a skipped upgrade ran")
+			return vm, nil
+		})
 		f.schedule(t, k, "v2", 10)
-		if _, err := m.PreBlock(f.at(10)); err != nil {
-			t.Fatalf("skipped upgrade: %v", err)
+		res, err := m.PreBlock(f.at(10))
+		if err != nil || res.IsConsensusParamsChanged() {
+			t.Fatalf("skipped upgrade: %v, %v; want nothing applied", res, err)
 		}
 		if planned(t, f.at(10), k) {
 			t.Fatal("a skipped plan must be cleared")
+		}
+	})
+
+	t.Run("skipped height on a binary older than the state", func(t *testing.T) {
+		f := newUpgradeFixture(t)
+		k, m := f.newKeeper()
+		k.SetUpgradeHandler("v2", func(_ context.Context, _ upgradetypes.Plan, vm module.VersionMap) (module.VersionMap, error) {
+			return vm, nil
+		})
+		f.schedule(t, k, "v2", 10)
+		if _, err := m.PreBlock(f.at(10)); err != nil {
+			t.Fatal(err)
+		}
+		f.schedule(t, k, "v3", 20)
+		// Skipping v3 does not excuse a binary that lacks v2's handler.
+		_, older := f.newKeeper(20)
+		if _, err := older.PreBlock(f.at(20)); err == nil || !strings.Contains(err.Error(), `has applied upgrade "v2"`) {
+			t.Fatalf("older binary at a skipped height: got %v, want the refusal", err)
 		}
 	})
 }
