@@ -535,14 +535,16 @@ func (app *App) Precommiter(ctx sdk.Context) {
 // modules' PreBlock in the order of modules.go and applies the block's injected Bitcoin entry, so
 // that every transaction of the block sees it.
 func (app *App) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
-	res, err := app.ModuleManager.PreBlock(ctx)
-	if err != nil {
+	// The guard first, before x/upgrade: a forged chain may carry an upgrade plan of its own, and
+	// x/upgrade would then write its upgrade-info.json (the binary cosmovisor fetches) and halt
+	// with a routine UPGRADE NEEDED before the guard could say the chain is forged. So the guard
+	// primes itself from x/pop's keystones as the state holds them before this block's
+	// migrations: an upgrade that changes their encoding must keep them readable to it.
+	if err := app.guardBlock(ctx, req); err != nil {
 		return nil, err
 	}
-	// After x/upgrade: at an upgrade's height the guard then reads the state the migrations wrote
-	// (it primes itself from x/pop's keystones). Its refusal fails the block, so nothing of it,
-	// the upgrade included, is committed.
-	if err := app.guardBlock(ctx, req); err != nil {
+	res, err := app.ModuleManager.PreBlock(ctx)
+	if err != nil {
 		return nil, err
 	}
 	app.applyEntry(ctx, req)

@@ -83,7 +83,7 @@ func (m upgradeModule) ExportGenesis(_ sdk.Context, cdc codec.JSONCodec) json.Ra
 	return m.DefaultGenesis(cdc)
 }
 
-// PreBlock runs a scheduled upgrade at its height, before anything else in the block. A node
+// PreBlock runs a scheduled upgrade at its height, before any other module in the block. A node
 // whose binary has no handler for it writes upgrade-info.json (for cosmovisor) and stops with
 // "UPGRADE … NEEDED"; a binary that already has the handler of an upgrade not yet due, or lacks
 // the handler of the last applied one, refuses to run rather than execute blocks under the wrong

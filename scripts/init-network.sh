@@ -71,7 +71,8 @@ fi
 # VOTING_PERIOD sets x/gov's voting period in seconds (default 48 h), and the expedited one to half
 # of it (it must be shorter): proposals a test can see pass.
 if [ -n "${VOTING_PERIOD:-}" ]; then
-  [[ $VOTING_PERIOD =~ ^[0-9]+$ && $VOTING_PERIOD -ge 2 ]] || { echo "VOTING_PERIOD must be a number of seconds, at least 2" >&2; exit 1; }
+  [[ $VOTING_PERIOD =~ ^[1-9][0-9]{0,6}$ && $VOTING_PERIOD -ge 2 ]] ||
+    { echo "VOTING_PERIOD must be a number of seconds from 2 to 9999999" >&2; exit 1; }
   sed -i -E -e "s/\"voting_period\": \"[0-9.]+s\"/\"voting_period\": \"${VOTING_PERIOD}s\"/" \
     -e "s/\"expedited_voting_period\": \"[0-9.]+s\"/\"expedited_voting_period\": \"$((VOTING_PERIOD / 2))s\"/" "$genesis"
   grep -q "\"voting_period\": \"${VOTING_PERIOD}s\"" "$genesis" ||
