@@ -3,6 +3,11 @@ package app
 import (
 	"context"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -171,4 +176,30 @@ func TestUpgradeModule(t *testing.T) {
 			t.Fatalf("older binary at a skipped height: got %v, want the refusal", err)
 		}
 	})
+}
+
+// upgradeModule repeats the SDK's x/upgrade app module (module.go, abci.go, autocli.go) as of the
+// SDK version below. When go.mod moves the SDK, this fails until the module is compared again.
+func TestUpgradeModuleMatchesSDK(t *testing.T) {
+	const comparedWith = "v0.54.4"
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}} {{.Dir}}", "github.com/cosmos/cosmos-sdk").Output()
+	if err != nil {
+		t.Fatalf("go list -m github.com/cosmos/cosmos-sdk: %v", err)
+	}
+	version, dir, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	if version != comparedWith {
+		t.Fatalf("the SDK is %s: compare app/upgrade.go with its x/upgrade (module.go, abci.go, autocli.go; "+
+			"ConsensusVersion, migrations, PreBlocker), then set comparedWith", version)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "x", "upgrade", "module.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const ConsensusVersion uint64 = (\d+)`).FindSubmatch(src)
+	if m == nil || string(m[1]) != strconv.Itoa(upgradeConsensusVersion) {
+		t.Fatalf("x/upgrade's ConsensusVersion is %q, upgradeModule's %d", m, upgradeConsensusVersion)
+	}
+	if n := strings.Count(string(src), "RegisterMigration("); n != 1 {
+		t.Fatalf("x/upgrade registers %d migrations, upgradeModule 1", n)
+	}
 }
