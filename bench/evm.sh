@@ -8,6 +8,10 @@
 # their medians. HEMI_BENCH_EVM_TXS (default 8000), HEMI_BENCH_EVM_SENDERS (200) and
 # HEMI_BENCH_EVM_ROUNDS (2) size the load; the machine's load average is printed with the figures,
 # as other processes on the machine take CPU from the node and the load generator alike.
+# HEMI_BENCH_EVM_PROFILE=DIR also takes a CPU profile of the node over the first
+# HEMI_BENCH_EVM_PROFILE_SECONDS (10) of each run's load into DIR/<round>-<run>.pprof, through
+# CometBFT's pprof server (`go tool pprof -top -focus FinalizeBlock build/hemid DIR/…` keeps what
+# the blocks cost; profiling takes a few percent from the figures it runs beside).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"os"
@@ -95,7 +96,7 @@ func TestEVMThroughput(t *testing.T) {
 		for _, run := range runs {
 			name := fmt.Sprintf("round%d/%s", r+1, run.name)
 			t.Run(name, func(t *testing.T) {
-				f := run.measure(t, txs, senders)
+				f := run.measure(t, txs, senders, profilePath(t, name))
 				figures[r][run.name] = f
 				t.Logf("RESULT %s %s", name, f)
 			})
@@ -191,7 +192,7 @@ func median(v []float64) float64 {
 }
 
 // measure starts the run's node, funds the senders, runs the load and returns its figures.
-func (run evmBenchRun) measure(t *testing.T, txs, senders int) evmFigures {
+func (run evmBenchRun) measure(t *testing.T, txs, senders int, profile string) evmFigures {
 	minerKey, _ := btcec.PrivKeyFromBytes([]byte("hemi e2e popminer key, 32 bytes!"))
 	btc := btcdtest.Start(t, &btcdtest.Options{MiningKey: minerKey})
 	btc.Generate(110) // 10 mature coinbases for the popminer
@@ -304,9 +305,14 @@ func (run evmBenchRun) measure(t *testing.T, txs, senders int) evmFigures {
 	tipBefore := lightClientHeight(t, lc)
 	rssIdle := procStatusKB(t, pid, "VmRSS")
 	cpuBefore := procCPUSeconds(t, pid)
+	profiled := func() {}
+	if profile != "" {
+		profiled = profileNode(t, net.home(0), envInt(t, "HEMI_BENCH_EVM_PROFILE_SECONDS", 10), profile)
+	}
 	blocks, prev := load.run(t, queues)
 	cpu := procCPUSeconds(t, pid) - cpuBefore
 	rssPeak := procStatusKB(t, pid, "VmHWM")
+	profiled()
 	headers := lightClientHeight(t, lc) - tipBefore
 
 	// Every sender's last transaction, and every precompile call, succeeded.
@@ -673,6 +679,65 @@ func (l *evmLoad) blockTime(ctx context.Context, h int64) (time.Time, error) {
 		return time.Time{}, errors.New("header " + strconv.FormatInt(h, 10) + " has no time")
 	}
 	return res.Result.Header.Time, ctx.Err()
+}
+
+// profilePath is where HEMI_BENCH_EVM_PROFILE (a directory) takes the CPU profile of the run
+// name, or "" when it is not set.
+func profilePath(t *testing.T, name string) string {
+	dir := os.Getenv("HEMI_BENCH_EVM_PROFILE")
+	if dir == "" {
+		return ""
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, strings.ReplaceAll(name, "/", "-")+".pprof")
+}
+
+// profileNode starts a CPU profile of seconds of the node at home, through CometBFT's pprof
+// server (config.toml's pprof_laddr), and returns a function that waits for it and writes it to
+// path. The profile covers the whole process: block execution (FinalizeBlock), CheckTx and the
+// JSON-RPC server alike; `go tool pprof -focus FinalizeBlock` keeps the blocks' part.
+func profileNode(t *testing.T, home string, seconds int, path string) (wait func()) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(home, "config", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^pprof_laddr = "([^"]+)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("config.toml sets no pprof_laddr: the node serves no profiles")
+	}
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", m[1], seconds)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(url)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			done <- fmt.Errorf("%s: %s", url, resp.Status)
+			return
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = io.Copy(f, resp.Body)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		done <- err
+	}()
+	return func() {
+		if err := <-done; err != nil {
+			t.Fatalf("CPU profile of the node: %v", err)
+		}
+		t.Logf("CPU profile of %d s of the node under the load: %s", seconds, path)
+	}
 }
 
 // setAppToml sets a top-level key of a node's app.toml (value as TOML: quote strings).

@@ -211,3 +211,85 @@ func serialize(b *btcBlock) []byte {
 type bytesWriter struct{ buf []byte }
 
 func (w *bytesWriter) Write(p []byte) (int, error) { w.buf = append(w.buf, p...); return len(p), nil }
+
+// BenchmarkStateGrowth measures what 1,000 keystones leave in x/pop's state for good: the keys
+// and values of every collection once each keystone has one publication, is superfinal and its
+// reward is paid (publications and their indexes are never deleted). It is the difference between
+// fixtures of 100 and 1,100 keystones, so the fixed part (params, finality, the last block)
+// cancels, reported per keystone and by collection, and as a ratio against the baseline of the
+// same run: the encoded Keystone and Publication records themselves (the values of the keystones
+// and publications collections). The loop walks the larger state, which is what it times.
+func BenchmarkStateGrowth(b *testing.B) {
+	const base, more = 100, 1000
+	blocks := (base+more)/types.DefaultMaxKeystonesPaidPerBlock + 2
+	small := stateBytes(b, finalizedBenchFixture(b, base, blocks))
+	f := finalizedBenchFixture(b, base+more, blocks)
+	large := stateBytes(b, f)
+	b.ReportAllocs()
+	for b.Loop() {
+		stateBytes(b, f)
+	}
+	perKeystone := func(prefix byte) float64 { return float64(large[prefix]-small[prefix]) / more }
+	total, entries := 0.0, float64(large[entriesIndex]-small[entriesIndex])/more
+	for p := range valuesOffset {
+		total += perKeystone(byte(p))
+	}
+	records := perKeystone(types.KeystonesKey[0]+valuesOffset) + perKeystone(types.PublicationsKey[0]+valuesOffset)
+	for _, c := range []struct {
+		name   string
+		prefix []byte
+	}{
+		{"keystones", types.KeystonesKey}, {"publications", types.PublicationsKey},
+		{"by_keystone", types.PublicationsByKeystoneKey}, {"by_btc_height", types.PublicationsByBTCHeightKey},
+		{"by_payee", types.PublicationsByPayeeKey}, {"anchors", types.AnchorsKey},
+		{"effective_anchors", types.EffectiveAnchorsKey}, {"owed_rewards", types.OwedRewardsKey},
+	} {
+		b.ReportMetric(perKeystone(c.prefix[0]), c.name+"-B/keystone")
+	}
+	b.ReportMetric(total, "B/keystone")
+	b.ReportMetric(entries, "entries/keystone")
+	b.ReportMetric(records, "record-B/keystone")
+	b.ReportMetric(total/records, "x-records")
+}
+
+// stateBytes sums the key and value bytes of x/pop's store by the collection prefix (a key's first
+// byte); index valuesOffset+p holds the value bytes alone of prefix p, and entriesIndex the number
+// of entries.
+func stateBytes(b *testing.B, f *fixture) [2*valuesOffset + 1]int {
+	b.Helper()
+	var sums [2*valuesOffset + 1]int
+	for _, kv := range storeSnapshot(f.ctx, f.popKey) {
+		sums[kv[0][0]] += len(kv[0]) + len(kv[1])
+		sums[valuesOffset+int(kv[0][0])] += len(kv[1])
+		sums[entriesIndex]++
+	}
+	return sums
+}
+
+// x/pop's collection prefixes are single bytes below valuesOffset (types/keys_test.go pins them).
+const (
+	valuesOffset = 16
+	entriesIndex = 2 * valuesOffset
+)
+
+// finalizedBenchFixture is finalityBenchFixture(n) after depth-1 more Bitcoin blocks and then
+// blocks more hemi blocks, which must be enough to make all n keystones superfinal and pay every
+// reward (max_keystones_paid_per_block a block). Fixtures of different n compared with each other
+// run the same number of blocks, so that they differ by the n keystones alone (each block makes a
+// keystone too, at interval 1).
+func finalizedBenchFixture(b *testing.B, n, blocks int) *fixture {
+	f := finalityBenchFixture(b, n)
+	f.beginBlock()
+	f.extendN(types.DefaultSuperfinalityDepth - 1)
+	f.endBlock()
+	for range blocks {
+		f.beginBlock()
+		f.endBlock()
+	}
+	it, err := f.k.OwedRewards.Iterate(f.ctx, nil)
+	require.NoError(b, err)
+	defer it.Close()
+	require.False(b, it.Valid(), "rewards still owed after %d blocks", blocks)
+	require.GreaterOrEqual(b, f.finality().LatestSuperfinal, uint64(n))
+	return f
+}
