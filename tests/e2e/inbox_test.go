@@ -93,24 +93,34 @@ func TestInboxOnBtcd(t *testing.T) {
 	}
 	var before struct{ Balance sdk.Coin }
 	queryJSON(t, net, &before, "query", "bank", "balance", recipient, "ahemi")
+	// The user's stake, for the undelegation: delegated on hemi with the same key.
+	valoper, err := net.cli("keys", "show", "val0", "--bech", "val", "-a", "--keyring-backend", "test", "--home", net.home(0))
+	if err != nil {
+		t.Fatalf("keys show val0 --bech val: %v: %s", err, valoper)
+	}
+	valoper = strings.TrimSpace(valoper)
+	if res := net.sendTx("tx", "staking", "delegate", valoper, "1000000ahemi", "--from", "user"); res.Code != 0 {
+		t.Fatalf("delegate: code %d: %s", res.Code, res.RawLog)
+	}
 	transfer := post("transfer", "--to", recipient, "--amount", "12345")
 	withdrawal := post("withdraw", "--amount", "30000")
 	overdrawn := post("transfer", "--to", recipient, "--amount", "5000000", "--denom", "sat")
+	undelegation := post("undelegate", "--validator", valoper, "--amount", "400000")
 
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		done := 0
-		for _, txid := range []chainhash.Hash{transfer, withdrawal, overdrawn} {
+		for _, txid := range []chainhash.Hash{transfer, withdrawal, overdrawn, undelegation} {
 			if line := btcStatus(t, net, txid.String()); strings.HasPrefix(line, "executed") || strings.HasPrefix(line, "failed") {
 				done++
 			}
 		}
-		if done == 3 {
+		if done == 4 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 3 minutes: transfer %q, withdrawal %q, overdrawn %q", btcStatus(t, net, transfer.String()),
-				btcStatus(t, net, withdrawal.String()), btcStatus(t, net, overdrawn.String()))
+			t.Fatalf("after 3 minutes: transfer %q, withdrawal %q, overdrawn %q, undelegation %q", btcStatus(t, net, transfer.String()),
+				btcStatus(t, net, withdrawal.String()), btcStatus(t, net, overdrawn.String()), btcStatus(t, net, undelegation.String()))
 		}
 		mine()
 	}
@@ -145,6 +155,17 @@ func TestInboxOnBtcd(t *testing.T) {
 	}
 	if o := op(overdrawn); o.Status != inboxtypes.OP_STATUS_FAILED || !strings.Contains(o.Reason, "insufficient funds") {
 		t.Fatalf("overdrawn transfer: %+v, want failed for insufficient funds", o)
+	}
+
+	if u := op(undelegation); u.Status != inboxtypes.OP_STATUS_EXECUTED {
+		t.Fatalf("undelegation: %+v, want executed", u)
+	}
+	var delegation struct {
+		DelegationResponse struct{ Balance sdk.Coin } `json:"delegation_response"`
+	}
+	queryJSON(t, net, &delegation, "query", "staking", "delegation", user, valoper)
+	if got := delegation.DelegationResponse.Balance.Amount; got.Int64() != 600000 {
+		t.Fatalf("the user's delegation after undelegating 400000 of 1000000 ahemi: %s, want 600000", got)
 	}
 
 	// Only the injected entry proved them.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -18,27 +17,62 @@ import (
 
 // readmeCommands returns the commands of the first ```sh block under the README heading "## name":
 // continuation lines joined, comments and blank lines dropped. The tests run these lines, so a
-// README example that stops working fails a test.
+// README example that stops working fails a test; TestReadmeBlocks holds every ```sh block of the
+// README to one of these sections.
 func readmeCommands(t *testing.T, name string) []string {
+	t.Helper()
+	for _, b := range readmeBlocks(t) {
+		if b.section == name && b.tag == "sh" {
+			return shellLines(b.body)
+		}
+	}
+	t.Fatalf("README.md section %q has no ```sh block", name)
+	return nil
+}
+
+// readmeBlock is a fenced code block of README.md: the "## " heading it is under, its info string
+// (the fence's tag) and its text.
+type readmeBlock struct {
+	section, tag, body string
+	line               int // of the opening fence
+}
+
+// readmeBlocks returns every fenced code block of README.md, in order; a fence left open fails.
+func readmeBlocks(t *testing.T) []readmeBlock {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(b), "\n## "+name+"\n")
-	if !ok {
-		t.Fatalf("README.md has no section %q", name)
+	var blocks []readmeBlock
+	var open *readmeBlock
+	section := ""
+	for i, line := range strings.Split(string(b), "\n") {
+		switch {
+		case open != nil && strings.TrimSpace(line) == "```":
+			blocks = append(blocks, *open)
+			open = nil
+		case open != nil:
+			open.body += line + "\n"
+		case strings.HasPrefix(strings.TrimSpace(line), "```"):
+			open = &readmeBlock{section: section, tag: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "```")), line: i + 1}
+		case strings.HasPrefix(line, "## "):
+			section = strings.TrimPrefix(line, "## ")
+		}
 	}
-	_, block, ok := strings.Cut(section, "```sh\n")
-	if !ok || strings.Index(section, "```sh\n") > strings.Index(section+"\n## ", "\n## ") {
-		t.Fatalf("README.md section %q has no ```sh block", name)
+	if open != nil {
+		t.Fatalf("README.md:%d: a code block is never closed", open.line)
 	}
-	block, _, _ = strings.Cut(block, "```")
+	return blocks
+}
+
+// shellLines returns the command lines of a shell block: continuation lines joined, comments and
+// blank lines dropped.
+func shellLines(block string) []string {
 	var cmds []string
 	pending := ""
-	comment := regexp.MustCompile(`(^|\s+)#.*$`)
 	for _, line := range strings.Split(block, "\n") {
-		line = strings.TrimSpace(comment.ReplaceAllString(line, ""))
+		line = strings.TrimSpace(stripShellComment(line))
 		if cont, ok := strings.CutSuffix(line, `\`); ok {
 			pending += strings.TrimSpace(cont) + " "
 			continue
@@ -50,6 +84,25 @@ func readmeCommands(t *testing.T, name string) []string {
 		}
 	}
 	return cmds
+}
+
+// stripShellComment cuts a line at the # that starts a shell comment: at the line's start or after
+// a blank, and outside quotes, so that an argument such as '{"memo":"a #1"}' stays whole.
+func stripShellComment(line string) string {
+	var quote rune
+	for i, r := range line {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
+			return line[:i]
+		}
+	}
+	return line
 }
 
 // shellResult is what a shell command run by runShell did.

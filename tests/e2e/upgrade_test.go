@@ -7,14 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/cosmos/cosmos-sdk/types/bech32"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 )
 
 // TestUpgradeThroughGov schedules a software upgrade the way the README says, with x/gov, and
 // checks what an operator and cosmovisor see: the plan is queryable, and at its height the node
 // (whose binary has no handler for it) writes data/upgrade-info.json, logs UPGRADE "v2" NEEDED and
-// commits no block at that height.
+// commits no block at that height. The README's other upgrade commands run too: the same plan as a
+// `tx gov submit-proposal` of a MsgSoftwareUpgrade (left unvoted), and the `applied` and
+// `module-versions` queries.
 func TestUpgradeThroughGov(t *testing.T) {
 	net := newNetwork(t, 1, 1, "VOTING_PERIOD=6")
 	net.start(0)
@@ -54,6 +60,46 @@ func TestUpgradeThroughGov(t *testing.T) {
 	}
 	if scheduled.Plan.Name != "v2" || scheduled.Plan.Height != strconv.FormatInt(height, 10) {
 		t.Fatalf("plan %+v, want v2 at %d", scheduled.Plan, height)
+	}
+
+	// The README's other way to propose it: x/gov's own command with the message in a file.
+	gov, err := bech32.ConvertAndEncode("hemi", authtypes.NewModuleAddress("gov"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proposal := filepath.Join(t.TempDir(), "proposal.json")
+	writeFile(t, proposal, fmt.Sprintf(`{"messages":[{"@type":"/cosmos.upgrade.v1beta1.MsgSoftwareUpgrade","authority":%q,
+		"plan":{"name":"v3","height":"%d","info":""}}],"deposit":"10000000000000000000ahemi","title":"v3","summary":"to v3"}`, gov, height+1000))
+	if res := net.sendTx("tx", "gov", "submit-proposal", proposal, "--from", "val0"); res.Code != 0 {
+		t.Fatalf("gov submit-proposal of a MsgSoftwareUpgrade: code %d: %s", res.Code, res.RawLog)
+	}
+	out, err := net.cli("query", "gov", "proposal", "2", "--node", net.nodes[0].RPC, "--output", "json")
+	if err != nil || !strings.Contains(out, "MsgSoftwareUpgrade") || !strings.Contains(out, `"v3"`) {
+		t.Fatalf("query gov proposal 2: %v: %s", err, out)
+	}
+	var applied struct {
+		Height string `json:"height"`
+	}
+	out, err = net.cli("query", "upgrade", "applied", "v2", "--node", net.nodes[0].RPC, "--output", "json")
+	if err != nil || json.Unmarshal([]byte(out), &applied) != nil || (applied.Height != "" && applied.Height != "0") {
+		t.Fatalf("query upgrade applied v2 before its height: %v: %s (want no height)", err, out)
+	}
+	var versions struct {
+		ModuleVersions []struct {
+			Name    string `json:"name"`
+			Version string `json:"version"`
+		} `json:"module_versions"`
+	}
+	out, err = net.cli("query", "upgrade", "module-versions", "--node", net.nodes[0].RPC, "--output", "json")
+	if err != nil || json.Unmarshal([]byte(out), &versions) != nil {
+		t.Fatalf("query upgrade module-versions: %v: %s", err, out)
+	}
+	found := false
+	for _, v := range versions.ModuleVersions {
+		found = found || (v.Name == "upgrade" && v.Version == "2")
+	}
+	if !found {
+		t.Fatalf("query upgrade module-versions lists no upgrade module at version 2: %s", out)
 	}
 
 	// The halt.
