@@ -1,14 +1,22 @@
 package keeper_test
 
 import (
+	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
+	"cosmossdk.io/collections"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/stretchr/testify/require"
 
 	storetypes "github.com/cosmos/cosmos-sdk/store/v2/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hemi-appchain/hemi/testutil/banksend"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
+	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
+	"github.com/hemi-appchain/hemi/x/tunnel/keeper"
 	"github.com/hemi-appchain/hemi/x/tunnel/types"
 )
 
@@ -45,4 +53,96 @@ func BenchmarkProveDeposit(b *testing.B) {
 		b.ReportMetric(float64(gas), "gas/op")
 	})
 	b.Run("banksend", banksend.Benchmark)
+}
+
+// BenchmarkEndBlockDeposits measures x/tunnel's EndBlock with n proven deposits pending, for
+// n = 10, 100, 1000, 10000 (up to HEMI_BENCH_BACKLOG_MAX when it is set), each case against the
+// same case at n = 10:
+//
+//   - wait: none has min_confirmations yet, the common case: the due range is empty, whatever n is;
+//   - mint: all n are due; the first MaxMintsPerBlock (200) are minted in this block (linear up
+//     to 200, then constant);
+//   - sweep: a Bitcoin reorg set the sweep's cursor below all n; MaxReorgChecksPerBlock (1,000) are
+//     checked against the canonical chain in this block, all still on it (linear up to 1,000).
+//
+// The deposits are the vault outputs of deposit transactions, all in one Bitcoin block. The bank is the test keepers' in-memory one, so a mint's x/bank cost is not
+// in the mint case.
+func BenchmarkEndBlockDeposits(b *testing.B) {
+	most := 10000
+	if v := os.Getenv("HEMI_BENCH_BACKLOG_MAX"); v != "" {
+		var err error
+		most, err = strconv.Atoi(v)
+		require.NoError(b, err, "HEMI_BENCH_BACKLOG_MAX")
+	}
+	for _, n := range []int{10, 100, 1000, 10000} {
+		if n > most {
+			break
+		}
+		f := pendingDepositsFixture(b, n)
+		run := func(name string, prepare func(sdk.Context), check func(sdk.Context)) {
+			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
+				base, _ := f.ctx.CacheContext()
+				prepare(base)
+				checked, _ := base.CacheContext()
+				require.NoError(b, f.k.EndBlocker(checked))
+				check(checked)
+				b.ReportAllocs()
+				for b.Loop() {
+					ctx, _ := base.CacheContext()
+					if err := f.k.EndBlocker(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+		pending := func(want int) func(sdk.Context) {
+			return func(ctx sdk.Context) {
+				got := 0
+				require.NoError(b, f.k.PendingDeposits.Walk(ctx, nil, func(keeper.HeightKey) (bool, error) { got++; return false, nil }))
+				require.Equal(b, want, got, "pending deposits after EndBlock")
+			}
+		}
+		run("wait", func(sdk.Context) {}, pending(n))
+		run("mint", func(ctx sdk.Context) {
+			tip := f.tip
+			headers := datagen.RegtestChain(b, tip, types.DefaultMinConfirmations, 1<<30)
+			raw := make([][]byte, len(headers))
+			for i := range headers {
+				raw[i] = datagen.SerializeHeader(&headers[i])
+			}
+			_, err := f.btclcMsgs.InsertHeaders(ctx, btclctypes.NewMsgInsertHeaders(f.submitter, raw))
+			require.NoError(b, err)
+		}, pending(max(0, n-types.MaxMintsPerBlock)))
+		run("sweep", func(ctx sdk.Context) {
+			require.NoError(b, f.k.ReorgCursor.Set(ctx, collections.Join3(uint64(0), chainhash.Hash{}, uint32(0))))
+		}, func(ctx sdk.Context) {
+			pending(n)(ctx)
+			_, err := f.k.ReorgCursor.Get(ctx)
+			require.Equal(b, n > types.MaxReorgChecksPerBlock, err == nil, "the sweep's cursor is kept only while deposits are left to check")
+		})
+	}
+}
+
+// pendingDepositsFixture has n proven deposits of min_deposit_sats pending, one confirmation
+// deep: the vault outputs of deposit transactions of 90 outputs each (what a test spend can fund).
+func pendingDepositsFixture(b *testing.B, n int) *fixture {
+	const perTx = 90
+	f := newFixture(b)
+	var spends []datagen.Spend
+	for left := n; left > 0; left -= perTx {
+		amounts := make([]int64, min(left, perTx))
+		for i := range amounts {
+			amounts[i] = types.DefaultMinDepositSats
+		}
+		spends = append(spends, f.deposit(uint32(5000+len(spends)), alice, amounts...))
+	}
+	block := f.mine(nil, spends...)
+	f.block(func() {
+		f.insert(*block.Header())
+		for i := range spends {
+			_, err := f.proveDeposit(proofOf(b, block, i, false))
+			require.NoError(b, err)
+		}
+	})
+	return f
 }
