@@ -50,3 +50,31 @@ e2e_bench() {
   grep -E "$2" <<<"$res" | sed -E 's/^ *[a-z_]+_test\.go:[0-9]+: //' || true
   grep -qE "$3" <<<"$res" || { echo "$res" >&2; echo "$0: $1 reported no line matching '$3'" >&2; exit 1; }
 }
+
+# backlog_sizes: sets $sizes to the backlogs the EndBlock benchmarks measure, 10 to 10,000, up to
+# HEMI_BENCH_BACKLOG_MAX when it is set (testutil/keeper.BacklogSizes is the Go side).
+backlog_sizes() {
+  sizes=(10 100 1000 10000)
+  while [ "${#sizes[@]}" -gt 1 ] && [ "${sizes[-1]}" -gt "${HEMI_BENCH_BACKLOG_MAX:-10000}" ]; do unset 'sizes[-1]'; done
+}
+
+# backlog_table TITLE BENCHMARK CASE...: prints, for each CASE, the median ns/op of
+# BENCHMARK/CASE/n=N for every N of $sizes with its ratio to the smallest, and adds a "CASE N ns"
+# line to $points for each (bench/plot reads them).
+backlog_table() {
+  local title=$1 name=$2 c n cost base row
+  shift 2
+  printf '\n%s, ns per block (ratio to n=%s of the same case)\n' "$title" "${sizes[0]}"
+  printf '  %-9s' case; printf ' %18s' "${sizes[@]/#/n=}"; echo
+  for c; do
+    row=$(printf '  %-9s' "$c") base=""
+    for n in "${sizes[@]}"; do
+      cost=$(median "$name/$c/n=$n-")
+      need cost
+      base=${base:-$cost}
+      row+=$(awk -v v="$cost" -v b="$base" 'BEGIN {printf " %10.0f (%5.1fx)", v, v/b}')
+      points+="$c $n $cost"$'\n'
+    done
+    echo "$row"
+  done
+}

@@ -14,8 +14,7 @@ source bench/lib.sh
 bench 'BenchmarkSubmitPoPProof|BenchmarkEndBlockFinality|BenchmarkStateGrowth' ./x/pop/keeper/
 proof=$(median 'SubmitPoPProof/msgserver-') send=$(median 'SubmitPoPProof/banksend-')
 proof_gas=$(median 'SubmitPoPProof/msgserver-' gas/op) send_gas=$(median 'SubmitPoPProof/banksend-' gas/op)
-sizes=(10 100 1000 10000)
-while [ "${sizes[-1]}" -gt "${HEMI_BENCH_BACKLOG_MAX:-10000}" ]; do unset 'sizes[-1]'; done
+backlog_sizes
 endblock=$(median "EndBlockFinality/.*n=${sizes[-1]}-")
 need proof send proof_gas send_gas endblock
 awk -v p="$proof" -v s="$send" -v pg="$proof_gas" -v sg="$send_gas" 'BEGIN {
@@ -29,25 +28,13 @@ awk -v g="$growth" -v r="$records" -v e="$entries" 'BEGIN {
   printf "\nx/pop state per 1,000 keystones (each published once, superfinal, paid): %.1f kB in %.0f entries, %.2fx the records themselves (%.1f kB of encoded Keystone and Publication)\n", g, e*1000, g/r, r
 }'
 for c in keystones publications by_keystone by_btc_height by_payee anchors effective_anchors owed_rewards; do
-  v=$(median 'StateGrowth-' "$c-B/keystone")
-  need v
-  printf '  %-18s %8.1f kB\n' "$c" "$v"
+  per_keystone=$(median 'StateGrowth-' "$c-B/keystone")
+  need per_keystone
+  printf '  %-18s %8.1f kB\n' "$c" "$per_keystone"
 done
 
-printf '\nEndBlock, ns per block (ratio to n=10 of the same case)\n'
-printf '  %-9s' case; printf ' %18s' "${sizes[@]/#/n=}"; echo
 points=""
-for c in advance finalize reorg; do
-  row=$(printf '  %-9s' "$c") base=""
-  for n in "${sizes[@]}"; do
-    cost=$(median "EndBlockFinality/$c/n=$n-")
-    need cost
-    base=${base:-$cost}
-    row+=$(awk -v v="$cost" -v b="$base" 'BEGIN {printf " %10.0f (%5.1fx)", v, v/b}')
-    points+="$c $n $cost"$'\n'
-  done
-  echo "$row"
-done
+backlog_table "EndBlock (x/btclc's, then x/pop's) with n non-final keystones" EndBlockFinality advance finalize reorg
 plot=${BENCH_PLOT_DIR:-build/bench}/endblock-backlog.png
 mkdir -p "$(dirname "$plot")"
 go run ./bench/plot -o "$plot" -x "non-final keystones (n)" -y "ns per block" \

@@ -15,17 +15,5 @@ awk -v p="$proof" -v s="$send" -v pg="$proof_gas" -v sg="$send_gas" 'BEGIN {
   printf "\nMsgProveDeposit: %.0f µs, %d gas;  bank send: %.0f µs, %d gas;  ratio: %.1fx time, %.1fx gas\n", p/1000, pg, s/1000, sg, p/s, pg/sg
 }'
 
-sizes=(10 100 1000 10000)
-while [ "${sizes[-1]}" -gt "${HEMI_BENCH_BACKLOG_MAX:-10000}" ]; do unset 'sizes[-1]'; done
-printf '\nx/tunnel EndBlock with n pending deposits, ns per block (ratio to n=10 of the same case)\n'
-printf '  %-6s' case; printf ' %18s' "${sizes[@]/#/n=}"; echo
-for c in wait mint sweep; do
-  row=$(printf '  %-6s' "$c") base=""
-  for n in "${sizes[@]}"; do
-    cost=$(median "EndBlockDeposits/$c/n=$n-")
-    need cost
-    base=${base:-$cost}
-    row+=$(awk -v v="$cost" -v b="$base" 'BEGIN {printf " %10.0f (%5.1fx)", v, v/b}')
-  done
-  echo "$row"
-done
+backlog_sizes
+backlog_table "x/tunnel EndBlock with n pending deposits" EndBlockDeposits wait mint sweep

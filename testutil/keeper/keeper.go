@@ -4,6 +4,8 @@
 package keeper
 
 import (
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -120,4 +122,23 @@ func BTCLCPopAndTunnel(tb testing.TB) (*Env, btclckeeper.Keeper, popkeeper.Keepe
 	tunnel := tunnelkeeper.NewKeeper(env.Cdc, runtime.NewKVStoreService(env.Key(tunneltypes.StoreKey)), env.Authority, AddressCodec, btclc, pop, bank)
 	btclc.SetHooks(btclctypes.NewMultiHooks(pop.Hooks(), tunnel.Hooks()))
 	return env, btclc, pop, tunnel, bank
+}
+
+// BacklogSizes are the backlogs the EndBlock benchmarks measure: 10, 100, 1,000 and 10,000, up to
+// HEMI_BENCH_BACKLOG_MAX when it is set (building 10,000 takes a minute or two; `make bench-short`
+// stops at 1,000). bench/lib.sh's backlog_sizes is the scripts' side.
+func BacklogSizes(tb testing.TB) []int {
+	tb.Helper()
+	most := 10000
+	if v := os.Getenv("HEMI_BENCH_BACKLOG_MAX"); v != "" {
+		var err error
+		if most, err = strconv.Atoi(v); err != nil {
+			tb.Fatalf("HEMI_BENCH_BACKLOG_MAX: %v", err)
+		}
+	}
+	sizes := []int{10}
+	for n := 100; n <= min(most, 10000); n *= 10 {
+		sizes = append(sizes, n)
+	}
+	return sizes
 }

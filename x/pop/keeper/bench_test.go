@@ -2,8 +2,6 @@ package keeper_test
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/bitcoin"
 	"github.com/hemi-appchain/hemi/testutil/banksend"
+	testkeeper "github.com/hemi-appchain/hemi/testutil/keeper"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/pop/types"
 )
@@ -93,16 +92,7 @@ func BenchmarkSubmitPoPProof(b *testing.B) {
 //   - reorg: a Bitcoin reorg below every publication drops them all: every
 //     publication above the fork point is re-checked: linear in n.
 func BenchmarkEndBlockFinality(b *testing.B) {
-	most := 10000
-	if v := os.Getenv("HEMI_BENCH_BACKLOG_MAX"); v != "" {
-		var err error
-		most, err = strconv.Atoi(v)
-		require.NoError(b, err, "HEMI_BENCH_BACKLOG_MAX")
-	}
-	for _, n := range []int{10, 100, 1000, 10000} {
-		if n > most {
-			break
-		}
+	for _, n := range testkeeper.BacklogSizes(b) {
 		f := finalityBenchFixture(b, n)
 		run := func(name string, prepare func(sdk.Context)) {
 			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {

@@ -2,8 +2,6 @@ package keeper_test
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 
 	"cosmossdk.io/collections"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/hemi-appchain/hemi/testutil/banksend"
 	"github.com/hemi-appchain/hemi/testutil/datagen"
+	testkeeper "github.com/hemi-appchain/hemi/testutil/keeper"
 	btclctypes "github.com/hemi-appchain/hemi/x/btclc/types"
 	"github.com/hemi-appchain/hemi/x/tunnel/keeper"
 	"github.com/hemi-appchain/hemi/x/tunnel/types"
@@ -68,16 +67,7 @@ func BenchmarkProveDeposit(b *testing.B) {
 // The deposits are the vault outputs of deposit transactions, all in one Bitcoin block. The bank is the test keepers' in-memory one, so a mint's x/bank cost is not
 // in the mint case.
 func BenchmarkEndBlockDeposits(b *testing.B) {
-	most := 10000
-	if v := os.Getenv("HEMI_BENCH_BACKLOG_MAX"); v != "" {
-		var err error
-		most, err = strconv.Atoi(v)
-		require.NoError(b, err, "HEMI_BENCH_BACKLOG_MAX")
-	}
-	for _, n := range []int{10, 100, 1000, 10000} {
-		if n > most {
-			break
-		}
+	for _, n := range testkeeper.BacklogSizes(b) {
 		f := pendingDepositsFixture(b, n)
 		run := func(name string, prepare func(sdk.Context), check func(sdk.Context)) {
 			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
