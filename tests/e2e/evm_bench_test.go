@@ -709,9 +709,10 @@ func profileNode(t *testing.T, home string, seconds int, path string) (wait func
 		t.Fatal("config.toml sets no pprof_laddr: the node serves no profiles")
 	}
 	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", m[1], seconds)
+	client := &http.Client{Timeout: time.Duration(seconds)*time.Second + 30*time.Second}
 	done := make(chan error, 1)
 	go func() {
-		resp, err := http.Get(url)
+		resp, err := client.Get(url)
 		if err != nil {
 			done <- err
 			return
@@ -733,8 +734,10 @@ func profileNode(t *testing.T, home string, seconds int, path string) (wait func
 		done <- err
 	}()
 	return func() {
+		// The client's timeout bounds the wait; a failed profile does not discard the figures.
 		if err := <-done; err != nil {
-			t.Fatalf("CPU profile of the node: %v", err)
+			t.Errorf("CPU profile of the node: %v", err)
+			return
 		}
 		t.Logf("CPU profile of %d s of the node under the load: %s", seconds, path)
 	}

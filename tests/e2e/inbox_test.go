@@ -27,10 +27,11 @@ import (
 
 // TestInboxOnBtcd: one hemid validator whose Bitcoin watcher follows btcd regtest, with no
 // relayer and no one sending MsgSubmitInboxTx. A user's key, funded on both chains, posts with
-// `hemid btc inbox` a transfer of ahemi, a tunnel withdrawal of sat (minted from its own deposit)
-// and a transfer of more sat than it holds. All three reach the chain through the proposer's
-// injected entry alone and run once six Bitcoin blocks deep: the ahemi move, the withdrawal is
-// queued in x/tunnel, and the overdrawn transfer is recorded failed for insufficient funds.
+// `hemid btc inbox` a transfer of ahemi, a tunnel withdrawal of sat (minted from its own deposit),
+// a transfer of more sat than it holds and an undelegation of part of the stake it delegated on
+// hemi. All four reach the chain through the proposer's injected entry alone and run once six
+// Bitcoin blocks deep: the ahemi move, the withdrawal is queued in x/tunnel, the overdrawn
+// transfer is recorded failed for insufficient funds, and the delegation shrinks.
 // Proving the executed transfer again with `hemid tx inbox submit` is refused: an operation runs
 // once.
 func TestInboxOnBtcd(t *testing.T) {

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -42,9 +44,27 @@ func TestReadmeBlocks(t *testing.T) {
 			t.Errorf("README.md:%d: a code block tagged %q under %q: commands go in ```sh blocks, which the tests run; shown text takes one of %v", b.line, b.tag, b.section, readmeShownTags)
 		}
 	}
+	var tests []byte
+	files, err := filepath.Glob(filepath.Join(repoRoot, "tests", "e2e", "*_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if filepath.Base(f) == "readme_blocks_test.go" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, b...)
+	}
 	for section, test := range readmeRunBlocks {
 		if seen[section] == 0 {
 			t.Errorf("README.md has no ```sh block under %q, which %s runs", section, test)
+		}
+		if !bytes.Contains(tests, []byte(fmt.Sprintf("readmeCommands(t, %q)", section))) {
+			t.Errorf("no test reads the README's %q block (readmeCommands(t, %q)), which readmeRunBlocks says %s runs", section, section, test)
 		}
 	}
 
@@ -67,12 +87,16 @@ func TestShellLines(t *testing.T) {
 		"\n" +
 		"hemid tx gov submit-proposal '{\"title\":\"fix #12\"}' \\\n" +
 		"      --from dev0 # the proposer\n" +
-		"echo \"a#b\" x#y\n"
+		"echo \"a#b\" x#y\n" +
+		"echo \"a\\\" #b\" don\\'t # c\n" +
+		"echo last \\\n"
 	got := shellLines(block)
 	want := []string{
 		"make demo",
 		`hemid tx gov submit-proposal '{"title":"fix #12"}' --from dev0`,
 		`echo "a#b" x#y`,
+		`echo "a\" #b" don\'t`,
+		"echo last",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("shellLines:\n got %q\nwant %q", got, want)

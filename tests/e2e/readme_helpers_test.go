@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -37,25 +38,30 @@ type readmeBlock struct {
 	line               int // of the opening fence
 }
 
-// readmeBlocks returns every fenced code block of README.md, in order; a fence left open fails.
+// readmeBlocks returns every fenced code block of README.md, in order: a fence is a line of three
+// or more backticks or tildes, and a block ends at a fence of the same character at least as long;
+// a fence left open fails.
 func readmeBlocks(t *testing.T) []readmeBlock {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	fence := regexp.MustCompile("^ {0,3}(`{3,}|~{3,})(.*)$")
 	var blocks []readmeBlock
 	var open *readmeBlock
-	section := ""
+	closing, section := "", ""
 	for i, line := range strings.Split(string(b), "\n") {
+		m := fence.FindStringSubmatch(line)
 		switch {
-		case open != nil && strings.TrimSpace(line) == "```":
+		case open != nil && m != nil && strings.HasPrefix(m[1], closing) && strings.TrimSpace(m[2]) == "":
 			blocks = append(blocks, *open)
 			open = nil
 		case open != nil:
 			open.body += line + "\n"
-		case strings.HasPrefix(strings.TrimSpace(line), "```"):
-			open = &readmeBlock{section: section, tag: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "```")), line: i + 1}
+		case m != nil:
+			closing = m[1]
+			open = &readmeBlock{section: section, tag: strings.TrimSpace(m[2]), line: i + 1}
 		case strings.HasPrefix(line, "## "):
 			section = strings.TrimPrefix(line, "## ")
 		}
@@ -67,7 +73,7 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 }
 
 // shellLines returns the command lines of a shell block: continuation lines joined, comments and
-// blank lines dropped.
+// blank lines dropped. A last line that continues is kept as it is, not dropped.
 func shellLines(block string) []string {
 	var cmds []string
 	pending := ""
@@ -77,28 +83,35 @@ func shellLines(block string) []string {
 			pending += strings.TrimSpace(cont) + " "
 			continue
 		}
-		line = pending + line
+		line = strings.TrimSpace(pending + line)
 		pending = ""
 		if line != "" {
 			cmds = append(cmds, line)
 		}
 	}
+	if pending = strings.TrimSpace(pending); pending != "" {
+		cmds = append(cmds, pending)
+	}
 	return cmds
 }
 
 // stripShellComment cuts a line at the # that starts a shell comment: at the line's start or after
-// a blank, and outside quotes, so that an argument such as '{"memo":"a #1"}' stays whole.
+// a blank, outside quotes and not escaped, so that an argument such as '{"memo":"a #1"}' stays
+// whole.
 func stripShellComment(line string) string {
-	var quote rune
-	for i, r := range line {
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
 		switch {
+		case c == '\\' && quote != '\'':
+			i++ // the next character is escaped
 		case quote != 0:
-			if r == quote {
+			if c == quote {
 				quote = 0
 			}
-		case r == '\'' || r == '"':
-			quote = r
-		case r == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
 			return line[:i]
 		}
 	}

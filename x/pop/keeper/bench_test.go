@@ -205,8 +205,8 @@ func (w *bytesWriter) Write(p []byte) (int, error) { w.buf = append(w.buf, p...)
 // BenchmarkStateGrowth measures what 1,000 keystones leave in x/pop's state for good: the keys
 // and values of every collection once each keystone has one publication, is superfinal and its
 // reward is paid (publications and their indexes are never deleted). It is the difference between
-// fixtures of 100 and 1,100 keystones, so the fixed part (params, finality, the last block)
-// cancels, reported per keystone and by collection, and as a ratio against the baseline of the
+// fixtures of 100 and 1,100 keystones that run the same number of blocks after their
+// publications, so the fixed part (params, finality, the last block) cancels, reported per keystone and by collection, and as a ratio against the baseline of the
 // same run: the encoded Keystone and Publication records themselves (the values of the keystones
 // and publications collections). The loop walks the larger state, which is what it times.
 func BenchmarkStateGrowth(b *testing.B) {
@@ -249,6 +249,7 @@ func stateBytes(b *testing.B, f *fixture) [2*valuesOffset + 1]int {
 	b.Helper()
 	var sums [2*valuesOffset + 1]int
 	for _, kv := range storeSnapshot(f.ctx, f.popKey) {
+		require.Less(b, kv[0][0], byte(valuesOffset), "a collection prefix of x/pop at or above valuesOffset: raise it")
 		sums[kv[0][0]] += len(kv[0]) + len(kv[1])
 		sums[valuesOffset+int(kv[0][0])] += len(kv[1])
 		sums[entriesIndex]++
