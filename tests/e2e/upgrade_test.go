@@ -19,7 +19,7 @@ import (
 // (whose binary has no handler for it) writes data/upgrade-info.json, logs UPGRADE "v2" NEEDED and
 // commits no block at that height. The README's other upgrade commands run too: the same plan as a
 // `tx gov submit-proposal` of a MsgSoftwareUpgrade (left unvoted), and the `applied` and
-// `module-versions` queries.
+// `module-versions` queries, and `hemid export` of the stopped node.
 func TestUpgradeThroughGov(t *testing.T) {
 	net := newNetwork(t, 1, 1, "VOTING_PERIOD=6")
 	net.start(0)
@@ -147,5 +147,26 @@ func TestUpgradeThroughGov(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	if h := mustHeight(t, net); h != height-1 {
 		t.Fatalf("the app committed height %d; the chain must stop before the upgrade height %d", h, height)
+	}
+
+	// The README's `hemid export`, of the stopped node: the state at its last height, as a genesis
+	// that validates and starts at the next height.
+	net.stop(0)
+	exported := filepath.Join(t.TempDir(), "export.json")
+	if out, err := net.cli("export", "--home", net.home(0), "--output-document", exported); err != nil {
+		t.Fatalf("hemid export: %v: %s", err, out)
+	}
+	if out, err := net.cli("genesis", "validate", exported, "--home", net.home(0)); err != nil {
+		t.Fatalf("hemid genesis validate of the export: %v: %s", err, out)
+	}
+	b, err = os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var genesis struct {
+		InitialHeight int64 `json:"initial_height"`
+	}
+	if err := json.Unmarshal(b, &genesis); err != nil || genesis.InitialHeight != height {
+		t.Fatalf("the export's initial_height: %d (%v), want %d, the height after the last committed", genesis.InitialHeight, err, height)
 	}
 }
