@@ -142,3 +142,26 @@ func BacklogSizes(tb testing.TB) []int {
 	}
 	return sizes
 }
+
+// BenchEndBlock times endBlock on a branch of ctx that prepare has set up (the fixture itself is
+// left as it was): each iteration runs on a fresh branch of that state. check, when not nil, first
+// sees what one endBlock did there, so that a benchmark also shows it measures the intended case.
+func BenchEndBlock(b *testing.B, ctx sdk.Context, prepare, check func(sdk.Context), endBlock func(sdk.Context) error) {
+	b.Helper()
+	base, _ := ctx.CacheContext()
+	prepare(base)
+	if check != nil {
+		checked, _ := base.CacheContext()
+		if err := endBlock(checked); err != nil {
+			b.Fatal(err)
+		}
+		check(checked)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		branch, _ := base.CacheContext()
+		if err := endBlock(branch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -96,18 +96,12 @@ func BenchmarkEndBlockFinality(b *testing.B) {
 		f := finalityBenchFixture(b, n)
 		run := func(name string, prepare func(sdk.Context)) {
 			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
-				base, _ := f.ctx.CacheContext()
-				prepare(base)
-				b.ReportAllocs()
-				for b.Loop() {
-					ctx, _ := base.CacheContext()
+				testkeeper.BenchEndBlock(b, f.ctx, prepare, nil, func(ctx sdk.Context) error {
 					if err := f.btclc.EndBlocker(ctx); err != nil {
-						b.Fatal(err)
+						return err
 					}
-					if err := f.k.EndBlocker(ctx); err != nil {
-						b.Fatal(err)
-					}
-				}
+					return f.k.EndBlocker(ctx)
+				})
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/keystone")
 			})
 		}

@@ -64,25 +64,15 @@ func BenchmarkProveDeposit(b *testing.B) {
 //   - sweep: a Bitcoin reorg set the sweep's cursor below all n; MaxReorgChecksPerBlock (1,000) are
 //     checked against the canonical chain in this block, all still on it (linear up to 1,000).
 //
-// The deposits are the vault outputs of deposit transactions, all in one Bitcoin block. The bank is the test keepers' in-memory one, so a mint's x/bank cost is not
+// The deposits are the vault outputs of deposit transactions of up to 250, all in one Bitcoin
+// block. The bank is the test keepers' in-memory one, so a mint's x/bank cost is not
 // in the mint case.
 func BenchmarkEndBlockDeposits(b *testing.B) {
 	for _, n := range testkeeper.BacklogSizes(b) {
 		f := pendingDepositsFixture(b, n)
 		run := func(name string, prepare func(sdk.Context), check func(sdk.Context)) {
 			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
-				base, _ := f.ctx.CacheContext()
-				prepare(base)
-				checked, _ := base.CacheContext()
-				require.NoError(b, f.k.EndBlocker(checked))
-				check(checked)
-				b.ReportAllocs()
-				for b.Loop() {
-					ctx, _ := base.CacheContext()
-					if err := f.k.EndBlocker(ctx); err != nil {
-						b.Fatal(err)
-					}
-				}
+				testkeeper.BenchEndBlock(b, f.ctx, prepare, check, func(ctx sdk.Context) error { return f.k.EndBlocker(ctx) })
 			})
 		}
 		pending := func(want int) func(sdk.Context) {
@@ -113,26 +103,17 @@ func BenchmarkEndBlockDeposits(b *testing.B) {
 	}
 }
 
-// pendingDepositsFixture has n proven deposits of min_deposit_sats pending, one confirmation
-// deep: the vault outputs of deposit transactions of 90 outputs each (what a test spend can fund).
+// pendingDepositsFixture has n proven deposits of 1,000 sat pending (min_deposit_sats lowered to
+// that, so that a test spend funds 250 of them), one confirmation deep, all in one Bitcoin
+// block.
 func pendingDepositsFixture(b *testing.B, n int) *fixture {
-	const perTx = 90
 	f := newFixture(b)
-	var spends []datagen.Spend
-	for left := n; left > 0; left -= perTx {
-		amounts := make([]int64, min(left, perTx))
-		for i := range amounts {
-			amounts[i] = types.DefaultMinDepositSats
-		}
-		spends = append(spends, f.deposit(uint32(5000+len(spends)), alice, amounts...))
-	}
-	block := f.mine(nil, spends...)
-	f.block(func() {
-		f.insert(*block.Header())
-		for i := range spends {
-			_, err := f.proveDeposit(proofOf(b, block, i, false))
-			require.NoError(b, err)
-		}
-	})
+	p := f.params()
+	p.MinDepositSats = 1_000
+	f.block(func() { f.setParams(p) })
+	perSpend := min(n, 250) // within MaxDepositOutputs with the OP_RETURN and the change
+	require.Zero(b, n%perSpend, "n must be a multiple of %d", perSpend)
+	block := f.mine(nil, f.manyDeposits(5000, n/perSpend, perSpend)...)
+	require.Len(b, f.relayAndProveAll(block), n/perSpend)
 	return f
 }

@@ -278,14 +278,11 @@ func TestTenThousandDepositsMaturingInOneBlock(t *testing.T) {
 	f.block(func() { f.setParams(p) })
 	const spends, perSpend = 25, 400
 	b := f.mine(nil, f.manyDeposits(100, spends, perSpend)...)
-	f.block(func() {
-		f.insert(*b.Header())
-		for i := range spends {
-			resp, err := f.proveDeposit(proofOf(t, b, i, false))
-			require.NoError(t, err)
-			require.Len(t, resp.Outpoints, perSpend)
-		}
-	})
+	resps := f.relayAndProveAll(b)
+	require.Len(t, resps, spends)
+	for _, resp := range resps {
+		require.Len(t, resp.Outpoints, perSpend)
+	}
 	f.extend(4)
 	require.True(t, f.bank.Minted().IsZero())
 	total := uint64(spends * perSpend)
@@ -354,13 +351,7 @@ func TestReorgSweepIsBoundedPerBlock(t *testing.T) {
 	base := f.tip
 	ss := f.manyDeposits(200, 6, 400)
 	b := f.mine(nil, ss...)
-	f.block(func() {
-		f.insert(*b.Header())
-		for i := range ss {
-			_, err := f.proveDeposit(proofOf(t, b, i, false))
-			require.NoError(t, err)
-		}
-	})
+	require.Len(t, f.relayAndProveAll(b), len(ss))
 	count := func() int {
 		n := 0
 		require.NoError(t, f.k.Deposits.Walk(f.ctx, nil, func(types.Outpoint, types.Deposit) (bool, error) { n++; return false, nil }))

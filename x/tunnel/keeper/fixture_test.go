@@ -155,6 +155,22 @@ func (f *fixture) relayAndProve(b *datagen.MinedBlock) {
 	})
 }
 
+// relayAndProveAll relays b's header and proves each of its spends as a deposit, in one hemi
+// block, and returns the responses in spend order.
+func (f *fixture) relayAndProveAll(b *datagen.MinedBlock) []*types.MsgProveDepositResponse {
+	f.tb.Helper()
+	var resps []*types.MsgProveDepositResponse
+	f.block(func() {
+		f.insert(*b.Header())
+		for i := range b.Spends {
+			resp, err := f.proveDeposit(proofOf(f.tb, b, i, false))
+			require.NoError(f.tb, err)
+			resps = append(resps, resp)
+		}
+	})
+	return resps
+}
+
 // extend relays n empty blocks on the tip, in one hemi block.
 func (f *fixture) extend(n int) {
 	f.tb.Helper()
